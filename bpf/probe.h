@@ -1,0 +1,65 @@
+/* Probe kinds, as ply's providers: each kind is a struct of hooks that knows
+ * how to resolve its specs, what context its programs get, which builtins it
+ * allows, and how to attach. Adding a kind means adding one of these. */
+#ifndef TP_PROBE_H
+#define TP_PROBE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <linux/bpf.h>
+
+#include "lang/ast.h"
+#include "lang/diag.h"
+
+struct bpf_program;
+struct bpf_link;
+
+/* A tracepoint's field, as its format file says. */
+enum field_kind { FIELD_INT, FIELD_CHARS, FIELD_DATA_LOC, FIELD_OTHER };
+struct probe_field {
+    char *name;
+    enum field_kind kind;
+    int offset, size;
+    bool is_signed;
+};
+
+/* A spec resolved against this kernel. */
+struct probe_point {
+    const struct probe_kind *kind;
+    char *target;          /* after "kind:": "syscalls:sys_enter_openat", a function */
+    char *category, *name; /* tracepoints */
+    struct probe_field *fields;
+    int nfields;
+};
+
+enum probe_when { WHEN_EVENT, WHEN_BEGIN, WHEN_END };
+
+struct probe_kind {
+    const char *name;
+    const char *alias;
+    enum bpf_prog_type prog_type;
+    enum probe_when when;
+    unsigned builtins; /* bits (1 << B_x) beyond those every kind has */
+    bool has_fields;   /* args.FIELD */
+    /* Checks `target` (NULL when the spec had no ':'); on error reports at
+     * `loc` and returns NULL. */
+    struct probe_point *(*resolve)(const struct probe_kind *k, const char *target,
+                                   struct diag_src *src, struct tp_loc loc);
+    /* The ELF section name libbpf reads the program type from. */
+    void (*section)(const struct probe_point *pt, char *buf, size_t n);
+    /* Where in the context argument n (1-based) or the return value is. */
+    int (*ctx_offset)(enum ast_builtin b, int n);
+    /* Attaches; on failure returns NULL and writes why, and a hint, for the user. */
+    struct bpf_link *(*attach)(const struct probe_point *pt, struct bpf_program *prog,
+                               char *why, size_t whylen, char *hint, size_t hintlen);
+};
+
+/* Finds the kind of `spec` ("kind:target"), resolves it and stores both in it;
+ * false after reporting an error. */
+bool probe_resolve(struct ast_spec *spec, struct diag_src *src);
+const struct probe_field *probe_field(const struct probe_point *pt, const char *name);
+void probe_point_free(struct probe_point *pt);
+/* The closest of `n` names to `s`, or NULL when none is close: for "did you mean". */
+const char *probe_closest(const char *s, const char *const *names, int n);
+
+#endif

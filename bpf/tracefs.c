@@ -1,0 +1,133 @@
+#include "bpf/tracefs.h"
+
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <unistd.h>
+
+static const char *const roots[] = {"/sys/kernel/tracing", "/sys/kernel/debug/tracing"};
+
+const char *tracefs_root(char *why, size_t n)
+{
+    static const char *found;
+    if (found)
+        return found;
+    for (size_t i = 0; i < sizeof(roots) / sizeof(roots[0]); i++) {
+        char p[64];
+        snprintf(p, sizeof(p), "%s/events", roots[i]);
+        if (access(p, F_OK) == 0)
+            return found = roots[i];
+    }
+    if (geteuid() != 0) {
+        snprintf(why, n, "tracefs is not mounted, and only root can mount it: run "
+                         "'mount -t tracefs nodev /sys/kernel/tracing' as root");
+        return NULL;
+    }
+    if (mount("nodev", roots[0], "tracefs", 0, NULL) != 0) {
+        snprintf(why, n, "tracefs is not mounted, and mounting it at %s failed: %s", roots[0],
+                 strerror(errno));
+        return NULL;
+    }
+    return found = roots[0];
+}
+
+/* "const char * filename" -> name "filename"; "char comm[16]" -> "comm", array;
+ * "__data_loc char[] name" -> "name", data_loc. */
+static int parse_field(char *decl, int offset, int size, int is_signed, struct probe_field *f)
+{
+    char *end = decl + strlen(decl);
+    while (end > decl && isspace((unsigned char)end[-1]))
+        end--;
+    bool array = false;
+    if (end > decl && end[-1] == ']') {
+        while (end > decl && end[-1] != '[')
+            end--;
+        end--;
+        array = true;
+    }
+    char *name = end;
+    while (name > decl && (isalnum((unsigned char)name[-1]) || name[-1] == '_'))
+        name--;
+    if (name == end)
+        return -1;
+    f->name = strndup(name, end - name);
+    f->offset = offset;
+    f->size = size;
+    f->is_signed = is_signed;
+    bool is_char = strstr(decl, "char") != NULL;
+    if (strncmp(decl, "__data_loc", 10) == 0)
+        f->kind = is_char ? FIELD_DATA_LOC : FIELD_OTHER;
+    else if (array)
+        f->kind = is_char ? FIELD_CHARS : FIELD_OTHER;
+    else
+        f->kind = (size == 1 || size == 2 || size == 4 || size == 8) ? FIELD_INT : FIELD_OTHER;
+    return 0;
+}
+
+int tracefs_format(const char *root, struct probe_point *pt)
+{
+    char path[512];
+    snprintf(path, sizeof(path), "%s/events/%s/%s/format", root, pt->category, pt->name);
+    FILE *f = fopen(path, "re");
+    if (!f)
+        return -errno;
+    char line[1024];
+    int cap = 0;
+    while (fgets(line, sizeof(line), f)) {
+        char *p = strstr(line, "field:");
+        if (!p)
+            continue;
+        char *semi = strchr(p, ';');
+        char *off = strstr(line, "offset:"), *sz = strstr(line, "size:"), *sg = strstr(line, "signed:");
+        if (!semi || !off || !sz || !sg)
+            continue;
+        *semi = 0;
+        if (pt->nfields == cap) {
+            cap = cap ? cap * 2 : 16;
+            pt->fields = realloc(pt->fields, cap * sizeof(*pt->fields));
+            if (!pt->fields)
+                abort();
+        }
+        if (parse_field(p + 6, atoi(off + 7), atoi(sz + 5), atoi(sg + 7), &pt->fields[pt->nfields]) == 0)
+            pt->nfields++;
+    }
+    fclose(f);
+    return 0;
+}
+
+char **tracefs_names(const char *root, const char *cat, int *n)
+{
+    char path[512];
+    snprintf(path, sizeof(path), "%s/events%s%s", root, cat ? "/" : "", cat ? cat : "");
+    *n = 0;
+    DIR *d = opendir(path);
+    if (!d)
+        return NULL;
+    char **names = NULL;
+    int cap = 0;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        if (e->d_type != DT_DIR || e->d_name[0] == '.')
+            continue;
+        if (*n == cap) {
+            cap = cap ? cap * 2 : 64;
+            names = realloc(names, cap * sizeof(*names));
+            if (!names)
+                abort();
+        }
+        names[(*n)++] = strdup(e->d_name);
+    }
+    closedir(d);
+    return names;
+}
+
+void tracefs_names_free(char **names, int n)
+{
+    for (int i = 0; i < n; i++)
+        free(names[i]);
+    free(names);
+}

@@ -1,0 +1,16 @@
+# Turns the canned scripts into a C table, so that `tinyprobe exec` needs no
+# file at run time. Run by CMake at build time with -DOUT= and -DDIR=.
+file(GLOB SCRIPTS ${DIR}/*.tp)
+list(SORT SCRIPTS)
+set(body "/* generated from the .tp files of scripts/ by cmake/embed.cmake */\n#include \"runtime/scripts.h\"\n\n")
+set(table "const struct rt_script rt_scripts[] = {\n")
+foreach(path ${SCRIPTS})
+  get_filename_component(name ${path} NAME_WE)
+  file(READ ${path} hex HEX)
+  string(REGEX REPLACE "([0-9a-f][0-9a-f])" "0x\\1," hex "${hex}")
+  string(APPEND body "static const char src_${name}[] = {${hex}0x00};\n")
+  string(APPEND table "    {\"${name}\", src_${name}, sizeof(src_${name}) - 1},\n")
+endforeach()
+string(APPEND table "    {0, 0, 0},\n};\n")
+file(WRITE ${OUT}.tmp "${body}\n${table}")
+file(COPY_FILE ${OUT}.tmp ${OUT} ONLY_IF_DIFFERENT)

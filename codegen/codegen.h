@@ -1,0 +1,51 @@
+/* Codegen: the checked tree to a BPF ELF object in memory, through the LLVM
+ * C API, with DWARF that the BPF backend turns into BTF (maps must be
+ * BTF-defined, and line info maps verifier messages back to the script). */
+#ifndef TP_CODEGEN_H
+#define TP_CODEGEN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#include "codegen/event.h"
+#include "lang/ast.h"
+
+struct cg_opts {
+    int str_size;         /* as for checks */
+    unsigned ringbuf_size; /* bytes, a power of two, at least a page */
+    FILE *dump_ir;        /* -d ir: the optimized IR */
+    FILE *dump_asm;       /* -d asm: the BPF assembly */
+};
+
+/* One BPF program per (probe, spec): specs of one probe differ in context. */
+struct cg_prog {
+    char name[64];     /* the ELF symbol, and so libbpf's program name */
+    char section[160];
+    const struct ast_probe *probe;
+    const struct ast_spec *spec;
+};
+
+struct cg_output {
+    void *obj;
+    size_t objlen;
+    struct cg_prog *progs;
+    int nprogs;
+    struct ev_desc *descs; /* by statement id */
+    int ndescs;
+};
+
+/* Names of the maps in the object, for runtime. */
+#define CG_MAP_EVENTS "events"
+#define CG_MAP_LOST "lost"
+#define CG_MAP_EXIT "exit_req"
+#define CG_MAP_SCRATCH "scratch"
+/* exit_req's value: this bit, or'ed with the exit code. */
+#define CG_EXIT_SET (1ull << 32)
+
+/* 0, or -1 after writing why into err. */
+int cg_compile(const struct ast_program *p, const struct cg_opts *o, struct cg_output *out,
+               char *err, size_t errlen);
+void cg_output_free(struct cg_output *out);
+
+#endif

@@ -1,0 +1,96 @@
+#include "codegen/debuginfo.h"
+
+#include <string.h>
+
+enum { DW_ATE_signed = 5, DW_ATE_unsigned = 8, DW_ATE_unsigned_char = 8 };
+
+static LLVMMetadataRef basic(struct di *d, const char *name, unsigned bits, unsigned enc)
+{
+    return LLVMDIBuilderCreateBasicType(d->b, name, strlen(name), bits, enc, LLVMDIFlagZero);
+}
+
+static LLVMMetadataRef ptr_to(struct di *d, LLVMMetadataRef t)
+{
+    return LLVMDIBuilderCreatePointerType(d->b, t, 64, 64, 0, NULL, 0);
+}
+
+static LLVMMetadataRef array_of(struct di *d, LLVMMetadataRef elem, unsigned elem_bits,
+                                unsigned n)
+{
+    LLVMMetadataRef range = LLVMDIBuilderGetOrCreateSubrange(d->b, 0, n);
+    return LLVMDIBuilderCreateArrayType(d->b, (uint64_t)n * elem_bits, elem_bits, elem, &range, 1);
+}
+
+static LLVMMetadataRef member(struct di *d, const char *name, unsigned off_bits, LLVMMetadataRef t)
+{
+    return LLVMDIBuilderCreateMemberType(d->b, d->cu, name, strlen(name), d->file, 0, 64, 64,
+                                         off_bits, LLVMDIFlagZero, t);
+}
+
+void di_init(struct di *d, LLVMModuleRef m, const char *filename)
+{
+    d->ctx = LLVMGetModuleContext(m);
+    d->b = LLVMCreateDIBuilder(m);
+    d->file = LLVMDIBuilderCreateFile(d->b, filename, strlen(filename), "", 0);
+    d->cu = LLVMDIBuilderCreateCompileUnit(d->b, LLVMDWARFSourceLanguageC, d->file, "tinyprobe",
+                                           9, 1, "", 0, 0, "", 0, LLVMDWARFEmissionFull, 0, 0, 0,
+                                           "", 0, "", 0);
+    d->int_t = basic(d, "int", 32, DW_ATE_signed);
+    d->u32_t = basic(d, "__u32", 32, DW_ATE_unsigned);
+    d->u64_t = basic(d, "__u64", 64, DW_ATE_unsigned);
+    d->u8_t = basic(d, "__u8", 8, DW_ATE_unsigned_char);
+    d->void_ptr = LLVMDIBuilderCreatePointerType(d->b, NULL, 64, 64, 0, NULL, 0);
+    /* Without these flags the verifier of LLVM's module drops all debug info. */
+    LLVMTypeRef i32 = LLVMInt32TypeInContext(d->ctx);
+    LLVMAddModuleFlag(m, LLVMModuleFlagBehaviorWarning, "Debug Info Version", 18,
+                      LLVMValueAsMetadata(LLVMConstInt(i32, LLVMDebugMetadataVersion(), 0)));
+    LLVMAddModuleFlag(m, LLVMModuleFlagBehaviorWarning, "Dwarf Version", 13,
+                      LLVMValueAsMetadata(LLVMConstInt(i32, 4, 0)));
+}
+
+void di_map(struct di *d, LLVMValueRef gv, const char *name, unsigned type, unsigned max_entries,
+            unsigned value_size)
+{
+    LLVMMetadataRef members[4];
+    int n = 0;
+    members[n++] = member(d, "type", 0, ptr_to(d, array_of(d, d->int_t, 32, type)));
+    members[n++] = member(d, "max_entries", 64, ptr_to(d, array_of(d, d->int_t, 32, max_entries)));
+    if (value_size) {
+        LLVMMetadataRef v = value_size == 8 ? d->u64_t : array_of(d, d->u8_t, 8, value_size);
+        members[n++] = member(d, "key", 128, ptr_to(d, d->u32_t));
+        members[n++] = member(d, "value", 192, ptr_to(d, v));
+    }
+    LLVMMetadataRef st = LLVMDIBuilderCreateStructType(d->b, d->cu, "", 0, d->file, 0, n * 64, 64,
+                                                       LLVMDIFlagZero, NULL, members, n, 0, NULL,
+                                                       "", 0);
+    LLVMMetadataRef expr = LLVMDIBuilderCreateExpression(d->b, NULL, 0);
+    LLVMMetadataRef gve = LLVMDIBuilderCreateGlobalVariableExpression(
+        d->b, d->cu, name, strlen(name), "", 0, d->file, 0, st, 0, expr, NULL, 64);
+    LLVMGlobalSetMetadata(gv, LLVMGetMDKindIDInContext(d->ctx, "dbg", 3), gve);
+}
+
+LLVMMetadataRef di_function(struct di *d, LLVMValueRef fn, const char *name, int line)
+{
+    LLVMMetadataRef types[2] = {d->int_t, d->void_ptr};
+    LLVMMetadataRef fty = LLVMDIBuilderCreateSubroutineType(d->b, d->file, types, 2, LLVMDIFlagZero);
+    LLVMMetadataRef sp = LLVMDIBuilderCreateFunction(d->b, d->file, name, strlen(name), name,
+                                                     strlen(name), d->file, line, fty, 0, 1, line,
+                                                     LLVMDIFlagPrototyped, 1);
+    /* A named parameter: the kernel silently drops BTF whose prototypes have
+     * unnamed ones. AlwaysPreserve keeps it when nothing reads ctx. */
+    LLVMDIBuilderCreateParameterVariable(d->b, sp, "ctx", 3, 1, d->file, line, d->void_ptr, 1,
+                                         LLVMDIFlagZero);
+    LLVMSetSubprogram(fn, sp);
+    return sp;
+}
+
+LLVMMetadataRef di_loc(struct di *d, LLVMMetadataRef scope, struct tp_loc loc)
+{
+    return LLVMDIBuilderCreateDebugLocation(d->ctx, loc.first_line, loc.first_column, scope, NULL);
+}
+
+void di_finish(struct di *d)
+{
+    LLVMDIBuilderFinalize(d->b);
+    LLVMDisposeDIBuilder(d->b);
+}

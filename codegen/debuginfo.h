@@ -1,0 +1,29 @@
+/* DWARF for the BPF backend to turn into BTF: libbpf 1.x reads maps only from
+ * BTF, and the kernel wants every program's prototype with named parameters. */
+#ifndef TP_DEBUGINFO_H
+#define TP_DEBUGINFO_H
+
+#include <llvm-c/Core.h>
+#include <llvm-c/DebugInfo.h>
+
+#include "lang/diag.h"
+
+struct di {
+    LLVMContextRef ctx;
+    LLVMDIBuilderRef b;
+    LLVMMetadataRef file, cu;
+    LLVMMetadataRef int_t, u32_t, u64_t, u8_t, void_ptr;
+};
+
+void di_init(struct di *d, LLVMModuleRef m, const char *filename);
+/* Describes `gv` as a BTF-defined map: struct { int (*type)[T]; int
+ * (*max_entries)[N]; u32 *key; VALUE *value; }, the shape libbpf's __uint and
+ * __type macros make. value_size 8 is a u64; other sizes a byte array. */
+void di_map(struct di *d, LLVMValueRef gv, const char *name, unsigned type, unsigned max_entries,
+            unsigned value_size);
+/* A subprogram for `int name(void *ctx)`, attached to fn. */
+LLVMMetadataRef di_function(struct di *d, LLVMValueRef fn, const char *name, int line);
+LLVMMetadataRef di_loc(struct di *d, LLVMMetadataRef scope, struct tp_loc loc);
+void di_finish(struct di *d);
+
+#endif

@@ -1,0 +1,51 @@
+/* The events the BPF programs write to the ring buffer, and how user space
+ * reads them back: the one contract between codegen and runtime. Codegen
+ * lays each print/printf out and describes the layout here; runtime prints
+ * by the description, so neither side hard-codes the other. */
+#ifndef TP_EVENT_H
+#define TP_EVENT_H
+
+#include <stdint.h>
+
+#include "lang/ast.h"
+#include "lang/printf.h"
+
+struct ev_header {
+    uint32_t id;   /* the statement's id: an index into cg_output.descs */
+    uint32_t prog; /* the program that sent it: an index into cg_output.progs */
+};
+
+/* join() reads at most this many argv entries; one more is looked at to know
+ * whether the list was cut off. */
+#define EV_JOIN_MAX 32
+/* Bit of a join slot's count that says the list was cut off. */
+#define EV_JOIN_CUT (1ull << 32)
+
+enum ev_arg_kind {
+    EA_INT,       /* int64 at off */
+    EA_UINT,      /* uint64 at off */
+    EA_STR,       /* NUL-terminated, `size` bytes at off */
+    EA_JOIN,      /* uint64 count, then EV_JOIN_MAX strings of `size` bytes; text: separator */
+    EA_TIME,      /* uint64 CLOCK_MONOTONIC ns at off; text: strftime format */
+    EA_PROBE,     /* the name of the probe that sent the event, from the header */
+    EA_CONST_STR, /* text, known at compile time: nothing in the event */
+    EA_CONST_INT, /* ival */
+};
+
+struct ev_arg {
+    enum ev_arg_kind kind;
+    uint32_t off, size;
+    const char *text;
+    size_t textlen;
+    int64_t ival;
+};
+
+struct ev_desc {
+    const struct ast_node *stmt;
+    const struct fmt_spec *fmt; /* printf; NULL for print */
+    struct ev_arg *args;
+    int nargs;
+    uint32_t size;
+};
+
+#endif

@@ -1,0 +1,198 @@
+#include "lang/ast.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "bpf/probe.h"
+
+struct arena {
+    struct chunk *head;
+};
+struct chunk {
+    struct chunk *next;
+    size_t used, cap;
+    max_align_t data[];
+};
+
+struct arena *arena_new(void)
+{
+    struct arena *a = calloc(1, sizeof(*a));
+    if (!a)
+        abort();
+    return a;
+}
+
+void arena_free(struct arena *a)
+{
+    if (!a)
+        return;
+    for (struct chunk *c = a->head, *n; c; c = n) {
+        n = c->next;
+        free(c);
+    }
+    free(a);
+}
+
+void *arena_alloc(struct arena *a, size_t n)
+{
+    n = (n + sizeof(max_align_t) - 1) / sizeof(max_align_t) * sizeof(max_align_t);
+    struct chunk *c = a->head;
+    if (!c || c->cap - c->used < n) {
+        size_t cap = n > 16384 ? n : 16384;
+        c = malloc(sizeof(*c) + cap);
+        if (!c)
+            abort(); /* out of memory for a script's tree: nothing sane to do */
+        c->next = a->head;
+        c->used = 0;
+        c->cap = cap;
+        a->head = c;
+    }
+    void *p = (char *)c->data + c->used;
+    c->used += n;
+    return memset(p, 0, n);
+}
+
+char *arena_strndup(struct arena *a, const char *s, size_t n)
+{
+    char *d = arena_alloc(a, n + 1);
+    memcpy(d, s, n);
+    return d;
+}
+
+struct ast_node *ast_node(struct arena *a, enum ast_kind k, struct tp_loc loc)
+{
+    struct ast_node *n = arena_alloc(a, sizeof(*n));
+    n->kind = k;
+    n->loc = loc;
+    return n;
+}
+
+struct ast_node *ast_binary(struct arena *a, enum ast_op op, struct ast_node *l,
+                            struct ast_node *r, struct tp_loc loc)
+{
+    struct ast_node *n = ast_node(a, N_BINARY, loc);
+    n->op = op;
+    n->a = l;
+    n->b = r;
+    return n;
+}
+
+struct ast_node *ast_unary(struct arena *a, enum ast_op op, struct ast_node *e, struct tp_loc loc)
+{
+    struct ast_node *n = ast_node(a, N_UNARY, loc);
+    n->op = op;
+    n->a = e;
+    return n;
+}
+
+struct ast_node *ast_append(struct ast_node *list, struct ast_node *n)
+{
+    if (!list)
+        return n;
+    struct ast_node *t = list;
+    while (t->next)
+        t = t->next;
+    t->next = n;
+    return list;
+}
+
+const char *ast_op_name(enum ast_op op)
+{
+    static const char *const names[] = {
+        [OP_ADD] = "+",  [OP_SUB] = "-",  [OP_MUL] = "*",  [OP_DIV] = "/",   [OP_MOD] = "%",
+        [OP_AND] = "&",  [OP_OR] = "|",   [OP_XOR] = "^",  [OP_SHL] = "<<",  [OP_SHR] = ">>",
+        [OP_LT] = "<",   [OP_GT] = ">",   [OP_LE] = "<=",  [OP_GE] = ">=",   [OP_EQ] = "==",
+        [OP_NE] = "!=",  [OP_LAND] = "&&", [OP_LOR] = "||", [OP_NEG] = "-",  [OP_NOT] = "!",
+        [OP_BNOT] = "~",
+    };
+    return names[op];
+}
+
+const char *ast_ty_name(struct ty t)
+{
+    switch (t.kind) {
+    case TY_INT: return t.is_signed ? "int" : "unsigned int";
+    case TY_STR: return "string";
+    case TY_JOIN: return "join()";
+    case TY_TIME: return "strftime()";
+    default: return "nothing";
+    }
+}
+
+static void dump_str(FILE *out, const char *s, size_t n)
+{
+    fputc('"', out);
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = s[i];
+        if (c == '\n')
+            fputs("\\n", out);
+        else if (c == '\t')
+            fputs("\\t", out);
+        else if (c == '"' || c == '\\')
+            fprintf(out, "\\%c", c);
+        else if (c < 32 || c >= 127)
+            fprintf(out, "\\x%02x", c);
+        else
+            fputc(c, out);
+    }
+    fputc('"', out);
+}
+
+static void dump_node(const struct ast_node *n, int depth, FILE *out)
+{
+    for (; n; n = n->next) {
+        fprintf(out, "%*s", depth * 2, "");
+        switch (n->kind) {
+        case N_INT: fprintf(out, "int %lld", (long long)n->ival); break;
+        case N_STR:
+            fputs("string ", out);
+            dump_str(out, n->sval, n->slen);
+            break;
+        case N_IDENT: fprintf(out, "builtin %s", n->sval); break;
+        case N_MEMBER: fprintf(out, "field %s", n->sval); break;
+        case N_CALL: fprintf(out, "call %s", n->sval); break;
+        case N_UNARY: fprintf(out, "unary %s", ast_op_name(n->op)); break;
+        case N_BINARY: fprintf(out, "binary %s", ast_op_name(n->op)); break;
+        case N_COND: fputs("cond ?:", out); break;
+        case S_PRINT: fputs("print", out); break;
+        case S_PRINTF: fputs("printf", out); break;
+        case S_EXIT: fputs("exit", out); break;
+        }
+        if (n->ty.kind != TY_NONE && n->kind < S_PRINT)
+            fprintf(out, " : %s", ast_ty_name(n->ty));
+        fprintf(out, "  @%d:%d\n", n->loc.first_line, n->loc.first_column);
+        if (n->kind == N_MEMBER)
+            continue; /* its base is always `args` */
+        dump_node(n->a, depth + 1, out);
+        if (n->b)
+            dump_node(n->b, depth + 1, out);
+        if (n->c)
+            dump_node(n->c, depth + 1, out);
+        dump_node(n->args, depth + 1, out);
+    }
+}
+
+void ast_dump(const struct ast_program *p, FILE *out)
+{
+    for (const struct ast_probe *pr = p->probes; pr; pr = pr->next) {
+        fprintf(out, "probe  @%d:%d\n", pr->loc.first_line, pr->loc.first_column);
+        for (const struct ast_spec *s = pr->specs; s; s = s->next)
+            fprintf(out, "  spec %s  @%d:%d\n", s->text, s->loc.first_line, s->loc.first_column);
+        if (pr->filter) {
+            fputs("  filter\n", out);
+            dump_node(pr->filter, 2, out);
+        }
+        fputs("  body\n", out);
+        dump_node(pr->body, 2, out);
+    }
+}
+
+void ast_program_free(struct ast_program *p)
+{
+    if (!p)
+        return;
+    for (struct ast_probe *pr = p->probes; pr; pr = pr->next)
+        for (struct ast_spec *s = pr->specs; s; s = s->next)
+            probe_point_free(s->point);
+    arena_free(p->arena);
+}

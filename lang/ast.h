@@ -1,0 +1,120 @@
+/* The abstract syntax tree. The parser builds it; checks resolve names and
+ * fill in types; codegen reads it. Nodes live in one arena per program, so a
+ * syntax error half way through a tree leaks nothing. */
+#ifndef TP_AST_H
+#define TP_AST_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "lang/diag.h"
+
+enum ast_kind {
+    /* expressions */
+    N_INT,    /* ival */
+    N_STR,    /* sval, slen: a literal, escapes decoded */
+    N_IDENT,  /* sval: a builtin, resolved by checks into `builtin` */
+    N_MEMBER, /* a.sval (args.FIELD, args->FIELD) */
+    N_CALL,   /* sval(args...) */
+    N_UNARY,  /* op a */
+    N_BINARY, /* a op b */
+    N_COND,   /* a ? b : c */
+    /* statements */
+    S_PRINT,  /* print args... */
+    S_PRINTF, /* printf(args...) */
+    S_EXIT,   /* exit [a] */
+};
+
+/* Operators; the parser's tokens stay in the parser. */
+enum ast_op {
+    OP_ADD, OP_SUB, OP_MUL, OP_DIV, OP_MOD, OP_AND, OP_OR, OP_XOR, OP_SHL, OP_SHR,
+    OP_LT, OP_GT, OP_LE, OP_GE, OP_EQ, OP_NE, OP_LAND, OP_LOR,
+    OP_NEG, OP_NOT, OP_BNOT,
+};
+
+enum ast_builtin {
+    B_NONE, B_PID, B_TID, B_UID, B_GID, B_COMM, B_NSECS, B_CPU, B_PROBE, B_ARG, B_RETVAL,
+};
+
+enum ast_func { F_NONE, F_STR, F_JOIN, F_STRFTIME };
+
+/* Types: 64-bit integers (signed or not, as their source says), bounded
+ * strings, and two values that only user space can produce and so can only be
+ * printed: a joined argv and a formatted time. */
+enum ty_kind { TY_NONE, TY_INT, TY_STR, TY_JOIN, TY_TIME };
+struct ty {
+    enum ty_kind kind;
+    bool is_signed; /* TY_INT */
+    int size;       /* TY_STR: bytes including the NUL */
+};
+
+struct fmt_spec; /* lang/printf.h */
+
+struct ast_node {
+    enum ast_kind kind;
+    struct tp_loc loc;
+    enum ast_op op;
+    int64_t ival;
+    char *sval;
+    size_t slen;
+    struct ast_node *a, *b, *c;
+    struct ast_node *args; /* N_CALL, S_PRINT, S_PRINTF: a list linked by next */
+    struct ast_node *next;
+    /* filled by checks */
+    struct ty ty;
+    enum ast_builtin builtin;
+    enum ast_func func;
+    int id;                  /* statements: the event id of print/printf */
+    struct fmt_spec *fmt;    /* S_PRINTF: the parsed format */
+};
+
+struct probe_kind;  /* bpf/probe.h */
+struct probe_point; /* bpf/probe.h */
+
+/* One SPEC of `probe SPEC, SPEC ...`, as written: "kind:rest". */
+struct ast_spec {
+    struct tp_loc loc;
+    char *text;
+    struct ast_spec *next;
+    /* filled by checks */
+    const struct probe_kind *kind;
+    struct probe_point *point;
+};
+
+struct ast_probe {
+    struct tp_loc loc;
+    struct ast_spec *specs;
+    struct ast_node *filter; /* or NULL */
+    struct ast_node *body;   /* statements, linked by next */
+    struct ast_probe *next;
+};
+
+struct ast_program {
+    struct ast_probe *probes;
+    struct arena *arena;
+    struct diag_src *src;
+    int nstmts; /* print/printf statements, numbered by checks */
+};
+
+/* Arena */
+struct arena *arena_new(void);
+void arena_free(struct arena *a);
+void *arena_alloc(struct arena *a, size_t n); /* zeroed */
+char *arena_strndup(struct arena *a, const char *s, size_t n);
+
+/* Construction, used by the parser */
+struct ast_node *ast_node(struct arena *a, enum ast_kind k, struct tp_loc loc);
+struct ast_node *ast_binary(struct arena *a, enum ast_op op, struct ast_node *l,
+                            struct ast_node *r, struct tp_loc loc);
+struct ast_node *ast_unary(struct arena *a, enum ast_op op, struct ast_node *e, struct tp_loc loc);
+struct ast_node *ast_append(struct ast_node *list, struct ast_node *n);
+
+const char *ast_op_name(enum ast_op op);
+const char *ast_ty_name(struct ty t);
+/* -d ast: one node a line, indented by depth. */
+void ast_dump(const struct ast_program *p, FILE *out);
+void ast_program_free(struct ast_program *p);
+
+#endif

@@ -1,0 +1,20 @@
+/* Checks: resolve names and probe specs against this kernel, type every
+ * expression, and check printf formats. After them, codegen can trust the tree. */
+#ifndef TP_CHECK_H
+#define TP_CHECK_H
+
+#include <stdbool.h>
+
+#include "lang/ast.h"
+
+#define CHECK_STR_SIZE_DEFAULT 64
+#define CHECK_STR_SIZE_MAX 4096
+
+struct check_opts {
+    int str_size; /* bytes, NUL included, of str() and of __data_loc strings */
+};
+
+/* False after reporting every error found. */
+bool check_program(struct ast_program *p, const struct check_opts *o);
+
+#endif

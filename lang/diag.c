@@ -1,0 +1,87 @@
+#include "lang/diag.h"
+
+#include <string.h>
+
+void diag_init(struct diag_src *src, const char *name, const char *text)
+{
+    src->name = name;
+    src->text = text;
+    src->errors = 0;
+    src->out = stderr;
+}
+
+const char *diag_line(const struct diag_src *src, int line, int *len)
+{
+    const char *p = src->text;
+    for (int l = 1; l < line && p; l++) {
+        p = strchr(p, '\n');
+        if (p)
+            p++;
+    }
+    if (!p) {
+        *len = 0;
+        return "";
+    }
+    const char *e = strchr(p, '\n');
+    *len = e ? (int)(e - p) : (int)strlen(p);
+    return p;
+}
+
+/* The quoted line is printed as gcc prints it, `  N | text`, and the range
+ * under it is marked `^~~~`; a range that spans lines is marked to the end of
+ * its first line. Tabs are kept under the caret so it lines up in a terminal. */
+static void show_source(struct diag_src *src, struct tp_loc loc)
+{
+    int len;
+    const char *line = diag_line(src, loc.first_line, &len);
+    char gutter[16];
+    int gw = snprintf(gutter, sizeof(gutter), "%5d", loc.first_line);
+    fprintf(src->out, "%s | %.*s\n%*s | ", gutter, len, line, gw, "");
+    int first = loc.first_column, last = loc.last_line == loc.first_line ? loc.last_column : len;
+    if (last < first)
+        last = first;
+    for (int c = 1; c < first; c++)
+        fputc(c <= len && line[c - 1] == '\t' ? '\t' : ' ', src->out);
+    fputc('^', src->out);
+    for (int c = first + 1; c <= last; c++)
+        fputc('~', src->out);
+    fputc('\n', src->out);
+}
+
+void diag_verror(struct diag_src *src, struct tp_loc loc, const char *fmt, va_list ap)
+{
+    src->errors++;
+    fprintf(src->out, "%s:%d:%d: error: ", src->name, loc.first_line, loc.first_column);
+    vfprintf(src->out, fmt, ap);
+    fputc('\n', src->out);
+    show_source(src, loc);
+}
+
+void diag_error(struct diag_src *src, struct tp_loc loc, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    diag_verror(src, loc, fmt, ap);
+    va_end(ap);
+}
+
+void diag_note(struct diag_src *src, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fputs("note: ", src->out);
+    vfprintf(src->out, fmt, ap);
+    fputc('\n', src->out);
+    va_end(ap);
+}
+
+void diag_file_error(struct diag_src *src, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    src->errors++;
+    fprintf(src->out, "%s: error: ", src->name);
+    vfprintf(src->out, fmt, ap);
+    fputc('\n', src->out);
+    va_end(ap);
+}

@@ -1,0 +1,34 @@
+/* Diagnostics: every message about a script names FILE:LINE:COL and shows the
+ * source line with a caret under the offending range, as compilers do. */
+#ifndef TP_DIAG_H
+#define TP_DIAG_H
+
+#include <stdarg.h>
+#include <stdio.h>
+
+/* A source range; lines and columns count from 1, `last_column` is inclusive. */
+struct tp_loc {
+    int first_line, first_column;
+    int last_line, last_column;
+};
+
+struct diag_src {
+    const char *name; /* what messages call the script: a path, "cmdline" or "stdin" */
+    const char *text; /* the whole script, NUL-terminated */
+    int errors;
+    FILE *out;
+};
+
+void diag_init(struct diag_src *src, const char *name, const char *text);
+void diag_error(struct diag_src *src, struct tp_loc loc, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+void diag_verror(struct diag_src *src, struct tp_loc loc, const char *fmt, va_list ap);
+/* A note carries no location of its own: it explains the error before it. */
+void diag_note(struct diag_src *src, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* An error about the script as a whole (it cannot be read, say). */
+void diag_file_error(struct diag_src *src, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/* The text of line `line` (1-based) and its length, for callers that quote it. */
+const char *diag_line(const struct diag_src *src, int line, int *len);
+
+#endif

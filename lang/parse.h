@@ -1,0 +1,30 @@
+/* The front door of the front end: text in, tree out (or diagnostics). */
+#ifndef TP_PARSE_H
+#define TP_PARSE_H
+
+#include <stdio.h>
+
+#include "lang/ast.h"
+
+/* Where the scanner is in a script's block structure. The scanner follows it
+ * (it is regular: probe, specs, filter, block) so that `<` `>` `/` and `probe`
+ * can mean what they mean there, and the grammar stays free of conflicts. */
+enum lex_mode { LEX_TOP, LEX_SPEC, LEX_FILTER, LEX_AFTER_FILTER, LEX_ANGLE, LEX_BRACE };
+
+struct parse_state {
+    struct arena *arena;
+    struct diag_src *src;
+    struct ast_program *prog;
+    void *scanner;
+    enum lex_mode mode;
+    int parens, braces;
+    int line, column;     /* where the next character is */
+    int prev_token;       /* for syntax errors that depend on what came before */
+    struct tp_loc prev_loc;
+    FILE *dump_tokens;    /* -d tokens */
+};
+
+/* Parses `src`; NULL after printing diagnostics. Free with ast_program_free. */
+struct ast_program *parse_script(struct diag_src *src, FILE *dump_tokens);
+
+#endif

@@ -1,0 +1,303 @@
+/* The grammar. Pure, with locations, and without conflicts: the scanner
+ * tells a block's `<` `>` and a filter's `/` from the operators (ABEGIN, AEND,
+ * FSLASH), so one expression grammar serves everywhere. */
+%code requires {
+#include "lang/ast.h"
+struct parse_state;
+}
+
+
+%code {
+#include <string.h>
+
+#include "lang/parse.h"
+#include "lexer.h"
+
+int tplex_scan(YYSTYPE *lval, YYLTYPE *lloc, yyscan_t scanner);
+static int lex(YYSTYPE *lval, YYLTYPE *lloc, struct parse_state *ps);
+static void yyerror(YYLTYPE *loc, struct parse_state *ps, const char *msg);
+#define yylex lex
+}
+
+%define api.pure full
+%define api.location.type {struct tp_loc}
+%define parse.error custom
+%locations
+%expect 0
+%param {struct parse_state *ps}
+
+%union {
+    struct { char *s; size_t n; } str;
+    int64_t num;
+    struct ast_node *node;
+    struct ast_spec *spec;
+    struct ast_probe *probe;
+}
+
+%token PROBE "probe" PRINT "print" PRINTF "printf" EXIT "exit"
+%token <str> IDENT "identifier" STRING "string" SPEC "probe spec"
+%token <num> INT "integer"
+%token ABEGIN "'<' (block start)" AEND "'>' (block end)" FSLASH "'/' (filter)"
+%token LE "<=" GE ">=" EQ "==" NE "!=" AND "&&" OR "||" SHL "<<" SHR ">>" ARROW "->"
+
+%type <probe> probes probe
+%type <spec> specs spec
+%type <node> filter block stmts stmt_list stmt exprs args expr cond lor land bor bxor band
+%type <node> eq rel shift add mul unary postfix primary
+
+%%
+
+/* program: probe+ */
+program
+    : probes                { ps->prog->probes = $1; }
+    ;
+
+probes
+    : probe
+    | probes probe          { struct ast_probe *t = $1; while (t->next) t = t->next; t->next = $2; $$ = $1; }
+    ;
+
+/* probe: 'probe' spec (',' spec)* ['/' expr '/'] block */
+probe
+    : PROBE specs filter block {
+            $$ = arena_alloc(ps->arena, sizeof(*$$));
+            $$->loc = @1;
+            $$->specs = $2;
+            $$->filter = $3;
+            $$->body = $4;
+        }
+    ;
+
+specs
+    : spec
+    | specs ',' spec        { struct ast_spec *t = $1; while (t->next) t = t->next; t->next = $3; $$ = $1; }
+    ;
+
+spec
+    : SPEC                  { $$ = arena_alloc(ps->arena, sizeof(*$$)); $$->loc = @1; $$->text = $1.s; }
+    ;
+
+/* filter: ['/' expr '/'], a division in it goes in parentheses */
+filter
+    : %empty                { $$ = NULL; }
+    | FSLASH expr FSLASH    { $$ = $2; }
+    ;
+
+/* block: '{' stmts '}' | '<' stmts '>' */
+block
+    : '{' stmts '}'         { $$ = $2; }
+    | ABEGIN stmts AEND     { $$ = $2; }
+    ;
+
+/* stmts: [stmt (';' stmt)* [';']] */
+stmts
+    : %empty                { $$ = NULL; }
+    | stmt_list
+    | stmt_list ';'
+    ;
+
+stmt_list
+    : stmt
+    | stmt_list ';' stmt    { $$ = ast_append($1, $3); }
+    ;
+
+/* stmt: 'print' expr (',' expr)* | 'printf' '(' args ')' | 'exit' ['(' expr ')'] */
+stmt
+    : PRINT exprs           { $$ = ast_node(ps->arena, S_PRINT, @$); $$->args = $2; }
+    | PRINTF '(' args ')'   { $$ = ast_node(ps->arena, S_PRINTF, @$); $$->args = $3; }
+    | EXIT                  { $$ = ast_node(ps->arena, S_EXIT, @$); }
+    | EXIT '(' expr ')'     { $$ = ast_node(ps->arena, S_EXIT, @$); $$->a = $3; }
+    ;
+
+exprs
+    : expr
+    | exprs ',' expr        { $$ = ast_append($1, $3); }
+    ;
+
+args
+    : %empty                { $$ = NULL; }
+    | exprs
+    ;
+
+/* expr: cond, then C's precedence from || down to unary */
+expr
+    : cond
+    ;
+
+cond
+    : lor
+    | lor '?' expr ':' cond { $$ = ast_node(ps->arena, N_COND, @$); $$->a = $1; $$->b = $3; $$->c = $5; }
+    ;
+
+lor
+    : land
+    | lor OR land           { $$ = ast_binary(ps->arena, OP_LOR, $1, $3, @2); }
+    ;
+
+land
+    : bor
+    | land AND bor          { $$ = ast_binary(ps->arena, OP_LAND, $1, $3, @2); }
+    ;
+
+bor
+    : bxor
+    | bor '|' bxor          { $$ = ast_binary(ps->arena, OP_OR, $1, $3, @2); }
+    ;
+
+bxor
+    : band
+    | bxor '^' band         { $$ = ast_binary(ps->arena, OP_XOR, $1, $3, @2); }
+    ;
+
+band
+    : eq
+    | band '&' eq           { $$ = ast_binary(ps->arena, OP_AND, $1, $3, @2); }
+    ;
+
+eq
+    : rel
+    | eq EQ rel             { $$ = ast_binary(ps->arena, OP_EQ, $1, $3, @2); }
+    | eq NE rel             { $$ = ast_binary(ps->arena, OP_NE, $1, $3, @2); }
+    ;
+
+rel
+    : shift
+    | rel '<' shift         { $$ = ast_binary(ps->arena, OP_LT, $1, $3, @2); }
+    | rel '>' shift         { $$ = ast_binary(ps->arena, OP_GT, $1, $3, @2); }
+    | rel LE shift          { $$ = ast_binary(ps->arena, OP_LE, $1, $3, @2); }
+    | rel GE shift          { $$ = ast_binary(ps->arena, OP_GE, $1, $3, @2); }
+    ;
+
+shift
+    : add
+    | shift SHL add         { $$ = ast_binary(ps->arena, OP_SHL, $1, $3, @2); }
+    | shift SHR add         { $$ = ast_binary(ps->arena, OP_SHR, $1, $3, @2); }
+    ;
+
+add
+    : mul
+    | add '+' mul           { $$ = ast_binary(ps->arena, OP_ADD, $1, $3, @2); }
+    | add '-' mul           { $$ = ast_binary(ps->arena, OP_SUB, $1, $3, @2); }
+    ;
+
+mul
+    : unary
+    | mul '*' unary         { $$ = ast_binary(ps->arena, OP_MUL, $1, $3, @2); }
+    | mul '/' unary         { $$ = ast_binary(ps->arena, OP_DIV, $1, $3, @2); }
+    | mul '%' unary         { $$ = ast_binary(ps->arena, OP_MOD, $1, $3, @2); }
+    ;
+
+/* unary: ('-' | '!' | '~') unary | postfix */
+unary
+    : postfix
+    | '-' unary             { $$ = ast_unary(ps->arena, OP_NEG, $2, @$); }
+    | '!' unary             { $$ = ast_unary(ps->arena, OP_NOT, $2, @$); }
+    | '~' unary             { $$ = ast_unary(ps->arena, OP_BNOT, $2, @$); }
+    ;
+
+/* postfix: primary ('.' IDENT | '->' IDENT)* */
+postfix
+    : primary
+    | postfix '.' IDENT     { $$ = ast_node(ps->arena, N_MEMBER, @$); $$->a = $1; $$->sval = $3.s; }
+    | postfix ARROW IDENT   { $$ = ast_node(ps->arena, N_MEMBER, @$); $$->a = $1; $$->sval = $3.s; }
+    ;
+
+/* primary: INT | STRING | IDENT | IDENT '(' args ')' | '(' expr ')' */
+primary
+    : INT                   { $$ = ast_node(ps->arena, N_INT, @$); $$->ival = $1; }
+    | STRING                { $$ = ast_node(ps->arena, N_STR, @$); $$->sval = $1.s; $$->slen = $1.n; }
+    | IDENT                 { $$ = ast_node(ps->arena, N_IDENT, @$); $$->sval = $1.s; }
+    | IDENT '(' args ')'    { $$ = ast_node(ps->arena, N_CALL, @$); $$->sval = $1.s; $$->args = $3; }
+    | '(' expr ')'          { $$ = $2; }
+    ;
+
+%%
+
+static int lex(YYSTYPE *lval, YYLTYPE *lloc, struct parse_state *ps)
+{
+    int t = tplex_scan(lval, lloc, ps->scanner);
+    if (ps->dump_tokens && t != YYerror) {
+        fprintf(ps->dump_tokens, "%d:%d-%d:%d %s", lloc->first_line, lloc->first_column,
+                lloc->last_line, lloc->last_column, yysymbol_name(YYTRANSLATE(t)));
+        if (t == IDENT || t == SPEC)
+            fprintf(ps->dump_tokens, " %s", lval->str.s);
+        else if (t == INT)
+            fprintf(ps->dump_tokens, " %lld", (long long)lval->num);
+        fputc('\n', ps->dump_tokens);
+    }
+    if (t != YYEOF) {
+        ps->prev_token = t;
+        ps->prev_loc = *lloc;
+    }
+    return t;
+}
+
+static void yyerror(YYLTYPE *loc, struct parse_state *ps, const char *msg)
+{
+    diag_error(ps->src, *loc, "%s", msg);
+}
+
+/* "unexpected X, expected A, B or C", with one case made precise: after a
+ * '< >' block has ended, a stray token most likely means that a '>' in the
+ * block was meant as a comparison. */
+static int yyreport_syntax_error(const yypcontext_t *ctx, struct parse_state *ps)
+{
+    yysymbol_kind_t found = yypcontext_token(ctx);
+    YYLTYPE loc = *yypcontext_location(ctx);
+    if (found == YYSYMBOL_YYEOF) {
+        /* point just past the last token, not at a line that does not exist */
+        loc = ps->prev_loc;
+        loc.first_line = loc.last_line;
+        loc.first_column = loc.last_column + 1;
+        loc.last_column = loc.first_column;
+    }
+    if (ps->prev_token == AEND && found != YYSYMBOL_PROBE && found != YYSYMBOL_YYEOF) {
+        diag_error(ps->src, ps->prev_loc,
+                   "this '>' ends the '< >' block, but the statement goes on after it");
+        diag_note(ps->src, "a '>' comparison inside a '< >' block must be parenthesized, "
+                           "as in (a > b)");
+        return 0;
+    }
+    enum { MAX = 6 };
+    yysymbol_kind_t expected[MAX];
+    int n = yypcontext_expected_tokens(ctx, expected, MAX);
+    char buf[512];
+    int len = snprintf(buf, sizeof(buf), "syntax error: unexpected %s", yysymbol_name(found));
+    if (n > 0 && n <= MAX) {
+        for (int i = 0; i < n; i++)
+            len += snprintf(buf + len, sizeof(buf) - len, "%s%s",
+                            i == 0 ? ", expected " : i == n - 1 ? " or " : ", ",
+                            yysymbol_name(expected[i]));
+    }
+    diag_error(ps->src, loc, "%s", buf);
+    return 0;
+}
+
+struct ast_program *parse_script(struct diag_src *src, FILE *dump_tokens)
+{
+    struct parse_state ps = {0};
+    struct ast_program *prog = NULL;
+    struct arena *arena = arena_new();
+    prog = arena_alloc(arena, sizeof(*prog));
+    prog->arena = arena;
+    prog->src = src;
+    ps.arena = arena;
+    ps.src = src;
+    ps.prog = prog;
+    ps.line = ps.column = 1;
+    ps.mode = LEX_TOP;
+    ps.dump_tokens = dump_tokens;
+    if (tplex_init_extra(&ps, &ps.scanner)) {
+        arena_free(arena);
+        return NULL;
+    }
+    YY_BUFFER_STATE buf = tp_scan_string(src->text, ps.scanner);
+    int rc = yyparse(&ps);
+    tp_delete_buffer(buf, ps.scanner);
+    tplex_destroy(ps.scanner);
+    if (rc || src->errors) {
+        ast_program_free(prog);
+        return NULL;
+    }
+    return prog;
+}

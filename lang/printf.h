@@ -1,0 +1,32 @@
+/* printf formats: parsed and checked at compile time, applied in user space,
+ * so that no format string ever goes to the kernel. */
+#ifndef TP_PRINTF_H
+#define TP_PRINTF_H
+
+#include <stddef.h>
+
+#include "lang/diag.h"
+
+struct fmt_conv {
+    const char *lit; /* the text before this conversion, %% already made % */
+    size_t litlen;
+    char spec[32];   /* flags, width and precision as written: "-16", ".3" */
+    char conv;       /* d i u x X o c s p; 0 for the tail after the last one */
+};
+
+struct fmt_spec {
+    struct fmt_conv *convs; /* nconvs conversions, then one with conv 0 for the tail */
+    int nconvs;
+};
+
+struct arena;
+/* Parses `fmt`; NULL after reporting at `loc`. */
+struct fmt_spec *fmt_parse(struct arena *a, const char *fmt, size_t len, struct diag_src *src,
+                           struct tp_loc loc);
+/* Whether a conversion takes a string (else an integer). */
+static inline int fmt_wants_string(char conv)
+{
+    return conv == 's';
+}
+
+#endif

@@ -1,0 +1,241 @@
+/* tinyprobe: a tiny bpftrace. Script text -> lang/ (tokens, tree, checks) ->
+ * codegen/ (LLVM IR, BPF object in memory) -> runtime/ (load, attach, print),
+ * with bpf/ knowing the kernel. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "codegen/codegen.h"
+#include "lang/check.h"
+#include "lang/parse.h"
+#include "runtime/runtime.h"
+#include "runtime/scripts.h"
+
+#define VERSION "0.1"
+
+static void usage(FILE *f)
+{
+    fputs("usage: tinyprobe [options] -e 'PROGRAM'\n"
+          "       tinyprobe [options] SCRIPT     (a file, '-' for stdin, or a built-in name)\n"
+          "\n"
+          "options:\n"
+          "  -e PROGRAM         run PROGRAM\n"
+          "  -o FILE            write events to FILE\n"
+          "  -L                 list the built-in scripts\n"
+          "  -v                 list the programs and maps loaded, and libbpf's messages\n"
+          "  -q                 do not say how many probes were attached\n"
+          "  -d WHAT            dump a stage: tokens, ast, ir, asm, verifier (repeatable)\n"
+          "  --dry-run          compile and load into the kernel, attach nothing\n"
+          "  --str-size N       bytes of a string, NUL included (default 64, at most 4096)\n"
+          "  --buffer-size N    bytes of the event ring buffer (default 1048576)\n"
+          "  -h, --help         this help\n"
+          "  -V, --version      the version\n",
+          f);
+}
+
+/* The whole of a file or of stdin, NUL-terminated. */
+static char *slurp(FILE *f)
+{
+    size_t cap = 4096, len = 0;
+    char *buf = malloc(cap);
+    size_t n;
+    while (buf && (n = fread(buf + len, 1, cap - len - 1, f)) > 0) {
+        len += n;
+        if (cap - len < 2)
+            buf = realloc(buf, cap *= 2);
+    }
+    if (!buf)
+        abort();
+    buf[len] = 0;
+    if (memchr(buf, 0, len)) {
+        free(buf);
+        errno = EINVAL;
+        return NULL;
+    }
+    return buf;
+}
+
+struct opts {
+    const char *program, *script, *outpath;
+    bool dump_tokens, dump_ast, dump_ir, dump_asm;
+    struct check_opts check;
+    struct cg_opts cg;
+    struct rt_opts rt;
+};
+
+static int parse_dump(struct opts *o, char *what)
+{
+    for (char *w = strtok(what, ","); w; w = strtok(NULL, ",")) {
+        if (!strcmp(w, "tokens"))
+            o->dump_tokens = true;
+        else if (!strcmp(w, "ast"))
+            o->dump_ast = true;
+        else if (!strcmp(w, "ir"))
+            o->dump_ir = true;
+        else if (!strcmp(w, "asm"))
+            o->dump_asm = true;
+        else if (!strcmp(w, "verifier"))
+            o->rt.dump_verifier = true;
+        else {
+            fprintf(stderr, "tinyprobe: error: -d takes tokens, ast, ir, asm or verifier, not '%s'\n", w);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static int parse_size(const char *s, const char *opt, long min, long max, long *out)
+{
+    char *end;
+    errno = 0;
+    long v = strtol(s, &end, 0);
+    if (errno || *end || v < min || v > max) {
+        fprintf(stderr, "tinyprobe: error: %s takes a number from %ld to %ld, not '%s'\n", opt, min,
+                max, s);
+        return -1;
+    }
+    *out = v;
+    return 0;
+}
+
+static int parse_args(int argc, char **argv, struct opts *o)
+{
+    enum { OPT_DRY = 256, OPT_STR, OPT_BUF };
+    static const struct option longopts[] = {
+        {"dry-run", no_argument, 0, OPT_DRY},     {"str-size", required_argument, 0, OPT_STR},
+        {"buffer-size", required_argument, 0, OPT_BUF}, {"help", no_argument, 0, 'h'},
+        {"version", no_argument, 0, 'V'},         {0, 0, 0, 0},
+    };
+    long v;
+    int c;
+    while ((c = getopt_long(argc, argv, "e:o:Lvqd:hV", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'e': o->program = optarg; break;
+        case 'o': o->outpath = optarg; break;
+        case 'L': scripts_list(stdout); exit(0);
+        case 'v': o->rt.verbose = true; break;
+        case 'q': o->rt.quiet = true; break;
+        case 'd':
+            if (parse_dump(o, optarg))
+                return -1;
+            break;
+        case OPT_DRY: o->rt.dry_run = true; break;
+        case OPT_STR:
+            if (parse_size(optarg, "--str-size", 8, CHECK_STR_SIZE_MAX, &v))
+                return -1;
+            o->check.str_size = o->cg.str_size = (int)v;
+            break;
+        case OPT_BUF:
+            if (parse_size(optarg, "--buffer-size", 4096, 1l << 30, &v))
+                return -1;
+            /* the kernel wants a power of two */
+            o->cg.ringbuf_size = 4096;
+            while (o->cg.ringbuf_size < (unsigned long)v)
+                o->cg.ringbuf_size *= 2;
+            break;
+        case 'h': usage(stdout); exit(0);
+        case 'V': printf("tinyprobe %s\n", VERSION); exit(0);
+        default: usage(stderr); return -1;
+        }
+    }
+    if (optind < argc)
+        o->script = argv[optind++];
+    if (optind < argc || (o->program && o->script) || (!o->program && !o->script)) {
+        usage(stderr);
+        return -1;
+    }
+    return 0;
+}
+
+/* The script's text and the name that messages call it by. */
+static char *read_script(const struct opts *o, const char **name)
+{
+    if (o->program) {
+        *name = "cmdline";
+        return strdup(o->program);
+    }
+    const char *s = o->script;
+    const struct rt_script *builtin = strchr(s, '/') ? NULL : scripts_find(s);
+    if (builtin) {
+        static char path[64];
+        snprintf(path, sizeof(path), "scripts/%s.tp", builtin->name);
+        *name = path;
+        return strndup(builtin->text, builtin->len);
+    }
+    *name = strcmp(s, "-") == 0 ? "stdin" : s;
+    FILE *f = strcmp(s, "-") == 0 ? stdin : fopen(s, "re");
+    if (!f) {
+        fprintf(stderr, "%s: error: cannot open the script: %s\n", s, strerror(errno));
+        if (!strchr(s, '/') && errno == ENOENT)
+            fprintf(stderr, "note: it is not a built-in script either; tinyprobe -L lists them\n");
+        return NULL;
+    }
+    char *text = slurp(f);
+    int err = errno;
+    if (f != stdin)
+        fclose(f);
+    if (!text)
+        fprintf(stderr, "%s: error: cannot read the script: %s\n", *name,
+                err == EINVAL ? "it contains a NUL byte" : strerror(err));
+    return text;
+}
+
+int main(int argc, char **argv)
+{
+    struct opts o = {
+        .check = {.str_size = CHECK_STR_SIZE_DEFAULT},
+        .cg = {.str_size = CHECK_STR_SIZE_DEFAULT, .ringbuf_size = 1u << 20},
+        .rt = {.out = stdout},
+    };
+    if (parse_args(argc, argv, &o))
+        return 2;
+    const char *name;
+    char *text = read_script(&o, &name);
+    if (!text)
+        return 1;
+    int rc = 1;
+    struct diag_src src;
+    diag_init(&src, name, text);
+    struct ast_program *prog = parse_script(&src, o.dump_tokens ? stdout : NULL);
+    struct cg_output cg = {0};
+    struct rt rt = {.cg = &cg, .src = &src, .o = &o.rt};
+    if (!prog || !check_program(prog, &o.check))
+        goto out;
+    if (o.dump_ast)
+        ast_dump(prog, stdout);
+    if (o.dump_tokens || o.dump_ast) {
+        rc = 0;
+        goto out;
+    }
+    o.cg.dump_ir = o.dump_ir ? stdout : NULL;
+    o.cg.dump_asm = o.dump_asm ? stdout : NULL;
+    char err[1024];
+    if (cg_compile(prog, &o.cg, &cg, err, sizeof(err))) {
+        fprintf(stderr, "%s: error: %s\n", name, err);
+        goto out;
+    }
+    if (o.dump_ir || o.dump_asm) {
+        rc = 0;
+        goto out;
+    }
+    if (o.outpath) {
+        o.rt.out = fopen(o.outpath, "we");
+        if (!o.rt.out) {
+            fprintf(stderr, "tinyprobe: error: cannot write %s: %s\n", o.outpath, strerror(errno));
+            goto out;
+        }
+    }
+    if (load_object(&rt))
+        goto out;
+    rc = o.rt.dry_run ? 0 : run_probes(&rt);
+out:
+    load_free(&rt);
+    if (o.rt.out && o.rt.out != stdout)
+        fclose(o.rt.out);
+    cg_output_free(&cg);
+    ast_program_free(prog);
+    free(text);
+    return rc;
+}

@@ -1,0 +1,190 @@
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "runtime/runtime.h"
+
+/* A string that grows: events are formatted into it, then written at once. */
+struct sbuf {
+    struct rt *rt;
+    size_t len;
+};
+
+static void put(struct sbuf *b, const char *s, size_t n)
+{
+    struct rt *rt = b->rt;
+    if (b->len + n + 1 > rt->fmtcap) {
+        size_t cap = rt->fmtcap ? rt->fmtcap : 4096;
+        while (cap < b->len + n + 1)
+            cap *= 2;
+        char *p = realloc(rt->fmtbuf, cap);
+        if (!p)
+            abort();
+        rt->fmtbuf = p;
+        rt->fmtcap = cap;
+    }
+    memcpy(rt->fmtbuf + b->len, s, n);
+    b->len += n;
+    rt->fmtbuf[b->len] = 0;
+}
+
+static void puts_(struct sbuf *b, const char *s)
+{
+    put(b, s, strlen(s));
+}
+
+/* strftime() with two additions for sub-second times: %L milliseconds and
+ * %f microseconds. */
+static void put_time(struct sbuf *b, const char *fmt, size_t fmtlen, uint64_t mono_ns)
+{
+    int64_t ns = (int64_t)mono_ns + b->rt->realtime_offset;
+    time_t secs = ns / 1000000000;
+    long frac = ns % 1000000000;
+    struct tm tm;
+    localtime_r(&secs, &tm);
+    char f[256], out[512];
+    size_t n = 0;
+    for (size_t i = 0; i < fmtlen && n < sizeof(f) - 8; i++) {
+        if (fmt[i] == '%' && i + 1 < fmtlen && (fmt[i + 1] == 'L' || fmt[i + 1] == 'f')) {
+            n += snprintf(f + n, sizeof(f) - n, fmt[i + 1] == 'L' ? "%03ld" : "%06ld",
+                          fmt[i + 1] == 'L' ? frac / 1000000 : frac / 1000);
+            i++;
+        } else {
+            if (fmt[i] == '%' && i + 1 < fmtlen)
+                f[n++] = fmt[i++];
+            f[n++] = fmt[i];
+        }
+    }
+    f[n] = 0;
+    size_t len = strftime(out, sizeof(out), f, &tm);
+    put(b, out, len);
+}
+
+static void put_str(struct sbuf *b, const char *p, size_t size)
+{
+    put(b, p, strnlen(p, size));
+}
+
+/* One argument as text, for print and for printf's %s. */
+static void put_arg(struct sbuf *b, const struct ev_arg *a, const char *ev)
+{
+    char num[32];
+    switch (a->kind) {
+    case EA_INT:
+        snprintf(num, sizeof(num), "%" PRId64, *(const int64_t *)(ev + a->off));
+        puts_(b, num);
+        break;
+    case EA_UINT:
+        snprintf(num, sizeof(num), "%" PRIu64, *(const uint64_t *)(ev + a->off));
+        puts_(b, num);
+        break;
+    case EA_CONST_INT:
+        snprintf(num, sizeof(num), "%" PRId64, a->ival);
+        puts_(b, num);
+        break;
+    case EA_STR: put_str(b, ev + a->off, a->size); break;
+    case EA_CONST_STR: put(b, a->text, a->textlen); break;
+    case EA_PROBE: {
+        const struct ev_header *h = (const void *)ev;
+        puts_(b, b->rt->cg->progs[h->prog].spec->text);
+        break;
+    }
+    case EA_TIME: put_time(b, a->text, a->textlen, *(const uint64_t *)(ev + a->off)); break;
+    case EA_JOIN: {
+        uint64_t count = *(const uint64_t *)(ev + a->off);
+        unsigned n = (unsigned)count;
+        if (n > EV_JOIN_MAX)
+            n = EV_JOIN_MAX;
+        for (unsigned i = 0; i < n; i++) {
+            if (i)
+                put(b, a->text, a->textlen);
+            put_str(b, ev + a->off + 8 + i * a->size, a->size);
+        }
+        if (count & EV_JOIN_CUT) {
+            put(b, a->text, a->textlen);
+            puts_(b, "...");
+        }
+        break;
+    }
+    }
+}
+
+static int64_t int_arg(const struct ev_arg *a, const char *ev)
+{
+    return a->kind == EA_CONST_INT ? a->ival : *(const int64_t *)(ev + a->off);
+}
+
+static void put_printf(struct sbuf *b, const struct ev_desc *d, const char *ev)
+{
+    const struct fmt_spec *f = d->fmt;
+    for (int i = 0;; i++) {
+        const struct fmt_conv *c = &f->convs[i];
+        put(b, c->lit, c->litlen);
+        if (!c->conv)
+            break;
+        const struct ev_arg *a = &d->args[i];
+        char spec[48], out[128];
+        if (c->conv == 's') {
+            struct sbuf tmp = *b;
+            put_arg(b, a, ev); /* formatted in place, then padded as the spec says */
+            if (!c->spec[0])
+                continue;
+            size_t len = b->len - tmp.len;
+            char *s = strndup(b->rt->fmtbuf + tmp.len, len);
+            if (!s)
+                abort();
+            b->len = tmp.len;
+            snprintf(spec, sizeof(spec), "%%%ss", c->spec);
+            int n = snprintf(NULL, 0, spec, s);
+            char *padded = malloc(n + 1);
+            if (!padded)
+                abort();
+            snprintf(padded, n + 1, spec, s);
+            put(b, padded, n);
+            free(padded);
+            free(s);
+            continue;
+        }
+        int64_t v = int_arg(a, ev);
+        int n;
+        if (c->conv == 'c') {
+            snprintf(spec, sizeof(spec), "%%%sc", c->spec);
+            n = snprintf(out, sizeof(out), spec, (int)v);
+        } else if (c->conv == 'p') {
+            char hex[24];
+            snprintf(hex, sizeof(hex), "0x%" PRIx64, (uint64_t)v);
+            snprintf(spec, sizeof(spec), "%%%ss", c->spec);
+            n = snprintf(out, sizeof(out), spec, hex);
+        } else {
+            snprintf(spec, sizeof(spec), "%%%sll%c", c->spec, c->conv);
+            n = snprintf(out, sizeof(out), spec, (long long)v);
+        }
+        if (n >= (int)sizeof(out))
+            n = sizeof(out) - 1;
+        put(b, out, n);
+    }
+}
+
+void format_event(struct rt *rt, const void *data, size_t size)
+{
+    const struct ev_header *h = data;
+    if (size < sizeof(*h) || h->id >= (uint32_t)rt->cg->ndescs ||
+        h->prog >= (uint32_t)rt->cg->nprogs)
+        return;
+    const struct ev_desc *d = &rt->cg->descs[h->id];
+    if (size < d->size)
+        return;
+    struct sbuf b = {.rt = rt};
+    if (d->fmt) {
+        put_printf(&b, d, data);
+    } else {
+        for (int i = 0; i < d->nargs; i++) {
+            if (i)
+                put(&b, " ", 1);
+            put_arg(&b, &d->args[i], data);
+        }
+        put(&b, "\n", 1);
+    }
+    fwrite(rt->fmtbuf, 1, b.len, rt->o->out);
+}

@@ -1,0 +1,176 @@
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "bpf/probe.h"
+#include "runtime/runtime.h"
+
+/* Events are drained on this timer: the programs do not wake us per event. */
+#define DRAIN_MS 10
+
+static volatile sig_atomic_t stop_signal;
+
+static void on_signal(int sig)
+{
+    stop_signal = sig;
+}
+
+static int on_event(void *ctx, void *data, size_t size)
+{
+    format_event(ctx, data, size);
+    return 0;
+}
+
+static int64_t clock_ns(clockid_t id)
+{
+    struct timespec ts;
+    clock_gettime(id, &ts);
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static int map_fd(struct rt *rt, const char *name)
+{
+    struct bpf_map *m = bpf_object__find_map_by_name(rt->obj, name);
+    return m ? bpf_map__fd(m) : -1;
+}
+
+/* exit_req holds the code of a probe's exit, with CG_EXIT_SET, once one ran. */
+static bool exit_requested(struct rt *rt, int fd, int *code)
+{
+    __u32 key = 0;
+    __u64 v = 0;
+    if (bpf_map_lookup_elem(fd, &key, &v) || !(v & CG_EXIT_SET))
+        return false;
+    *code = (int)(v & 0xff);
+    return true;
+}
+
+/* BEGIN and END are programs too: the kernel runs them once, on this CPU,
+ * when asked through BPF_PROG_TEST_RUN. */
+static int run_once(struct rt *rt, enum probe_when when)
+{
+    for (int i = 0; i < rt->cg->nprogs; i++) {
+        const struct cg_prog *p = &rt->cg->progs[i];
+        if (p->spec->kind->when != when)
+            continue;
+        LIBBPF_OPTS(bpf_test_run_opts, t);
+        if (bpf_prog_test_run_opts(bpf_program__fd(rt->progs[i]), &t)) {
+            diag_error(rt->src, p->spec->loc, "the kernel would not run %s: %s", p->spec->text,
+                       strerror(errno));
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static void detach(struct rt *rt)
+{
+    for (int i = 0; i < rt->cg->nprogs; i++) {
+        bpf_link__destroy(rt->links[i]);
+        rt->links[i] = NULL;
+    }
+}
+
+static int attach(struct rt *rt)
+{
+    int n = 0;
+    for (int i = 0; i < rt->cg->nprogs; i++) {
+        const struct cg_prog *p = &rt->cg->progs[i];
+        if (p->spec->kind->when != WHEN_EVENT)
+            continue;
+        char why[256] = "", hint[256] = "";
+        rt->links[i] = p->spec->kind->attach(p->spec->point, rt->progs[i], why, sizeof(why), hint,
+                                             sizeof(hint));
+        if (!rt->links[i]) {
+            diag_error(rt->src, p->spec->loc, "cannot attach %s: %s", p->spec->text, why);
+            if (*hint)
+                diag_note(rt->src, "%s", hint);
+            return -1;
+        }
+        n++;
+    }
+    return n;
+}
+
+static unsigned long long lost_events(struct rt *rt)
+{
+    int ncpu = libbpf_num_possible_cpus();
+    int fd = map_fd(rt, CG_MAP_LOST);
+    if (ncpu <= 0 || fd < 0)
+        return 0;
+    __u64 *v = calloc(ncpu, sizeof(*v));
+    __u32 key = 0;
+    unsigned long long sum = 0;
+    if (v && bpf_map_lookup_elem(fd, &key, v) == 0)
+        for (int i = 0; i < ncpu; i++)
+            sum += v[i];
+    free(v);
+    return sum;
+}
+
+int run_probes(struct rt *rt)
+{
+    rt->realtime_offset = clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_MONOTONIC);
+    struct ring_buffer *rb = ring_buffer__new(map_fd(rt, CG_MAP_EVENTS), on_event, rt, NULL);
+    if (!rb) {
+        fprintf(stderr, "tinyprobe: error: cannot map the event ring buffer: %s\n",
+                strerror(errno));
+        return 1;
+    }
+    int exit_fd = map_fd(rt, CG_MAP_EXIT), code = 0, rc = 0;
+    struct sigaction sa = {.sa_handler = on_signal}; /* no SA_RESTART: wake the poll */
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+
+    if (run_once(rt, WHEN_BEGIN)) {
+        rc = 1;
+        goto out;
+    }
+    bool exiting = exit_requested(rt, exit_fd, &code);
+    if (!exiting) {
+        int n = attach(rt);
+        if (n < 0) {
+            detach(rt);
+            ring_buffer__consume(rb);
+            fflush(rt->o->out);
+            rc = 1;
+            goto out;
+        }
+        if (!rt->o->quiet)
+            fprintf(stderr, "Attached %d probe%s\n", n, n == 1 ? "" : "s");
+    }
+    while (!exiting && !stop_signal) {
+        int err = ring_buffer__poll(rb, DRAIN_MS);
+        if (err < 0 && err != -EINTR) {
+            fprintf(stderr, "tinyprobe: error: reading events failed: %s\n", strerror(-err));
+            rc = 1;
+            break;
+        }
+        int got = ring_buffer__consume(rb);
+        if (got > 0 || err > 0)
+            fflush(rt->o->out);
+        exiting = exit_requested(rt, exit_fd, &code);
+    }
+    detach(rt);
+    ring_buffer__consume(rb);
+    if (run_once(rt, WHEN_END))
+        rc = 1;
+    ring_buffer__consume(rb);
+    fflush(rt->o->out);
+    unsigned long long lost = lost_events(rt);
+    if (lost)
+        fprintf(stderr, "Lost %llu event%s: the ring buffer was full (raise it with "
+                        "--buffer-size)\n",
+                lost, lost == 1 ? "" : "s");
+    if (!rc)
+        rc = code;
+out:
+    ring_buffer__free(rb);
+    return rc;
+}

@@ -1,0 +1,42 @@
+/* Runtime: load the object into the kernel, run BEGIN, attach, print events
+ * until told to stop, detach, run END. */
+#ifndef TP_RUNTIME_H
+#define TP_RUNTIME_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "codegen/codegen.h"
+#include "lang/diag.h"
+
+struct rt_opts {
+    bool dry_run;      /* load, attach nothing, run nothing */
+    bool verbose;      /* -v: list what was loaded */
+    bool quiet;        /* no "Attached N probes" */
+    bool dump_verifier; /* -d verifier: every program's verifier log */
+    FILE *out;         /* where events go */
+};
+
+struct rt {
+    const struct cg_output *cg;
+    struct diag_src *src;
+    const struct rt_opts *o;
+    struct bpf_object *obj;
+    struct bpf_program **progs; /* by cg program index */
+    struct bpf_link **links;
+    int64_t realtime_offset; /* CLOCK_REALTIME - CLOCK_MONOTONIC, for strftime() */
+    char *fmtbuf;            /* scratch for formatting */
+    size_t fmtcap;
+};
+
+/* 0, or -1 after printing why. */
+int load_object(struct rt *rt);
+/* Runs until exit, Ctrl-C or SIGTERM; the exit code. */
+int run_probes(struct rt *rt);
+void load_free(struct rt *rt);
+
+/* Prints one event as its print/printf said. */
+void format_event(struct rt *rt, const void *data, size_t size);
+
+#endif
