@@ -79,7 +79,8 @@ static int parse_dump(struct opts *o, char *what)
         else if (!strcmp(w, "verifier"))
             o->rt.dump_verifier = true;
         else {
-            fprintf(stderr, "tinyprobe: error: -d takes tokens, ast, ir, asm or verifier, not '%s'\n", w);
+            fprintf(stderr,
+                    "tinyprobe: error: -d takes tokens, ast, ir, asm or verifier, not '%s'\n", w);
             return -1;
         }
     }
@@ -104,9 +105,12 @@ static int parse_args(int argc, char **argv, struct opts *o)
 {
     enum { OPT_DRY = 256, OPT_STR, OPT_BUF };
     static const struct option longopts[] = {
-        {"dry-run", no_argument, 0, OPT_DRY},     {"str-size", required_argument, 0, OPT_STR},
-        {"buffer-size", required_argument, 0, OPT_BUF}, {"help", no_argument, 0, 'h'},
-        {"version", no_argument, 0, 'V'},         {0, 0, 0, 0},
+        {"dry-run", no_argument, 0, OPT_DRY},
+        {"str-size", required_argument, 0, OPT_STR},
+        {"buffer-size", required_argument, 0, OPT_BUF},
+        {"help", no_argument, 0, 'h'},
+        {"version", no_argument, 0, 'V'},
+        {0, 0, 0, 0},
     };
     long v;
     int c;

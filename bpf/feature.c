@@ -26,8 +26,8 @@ bool feature_ksym(const char *func)
         if (!name)
             continue;
         name++;
-        found = strncmp(name, func, n) == 0 && (name[n] == '\n' || name[n] == '\t' ||
-                                                 name[n] == ' ' || name[n] == 0);
+        found = strncmp(name, func, n) == 0 &&
+                (name[n] == '\n' || name[n] == '\t' || name[n] == ' ' || name[n] == 0);
     }
     fclose(f);
     return found;

@@ -147,8 +147,8 @@ static void tp_section(const struct probe_point *pt, char *buf, size_t n)
     snprintf(buf, n, "tracepoint/%s/%s", pt->category, pt->name);
 }
 
-static struct bpf_link *tp_attach(const struct probe_point *pt, struct bpf_program *prog,
-                                  char *why, size_t whylen, char *hint, size_t hintlen)
+static struct bpf_link *tp_attach(const struct probe_point *pt, struct bpf_program *prog, char *why,
+                                  size_t whylen, char *hint, size_t hintlen)
 {
     struct bpf_link *l = bpf_program__attach_tracepoint(prog, pt->category, pt->name);
     if (!l)
@@ -200,15 +200,15 @@ static const char *tracepoint_for(const char *func, bool ret)
     return NULL;
 }
 
-static struct bpf_link *kp_attach(const struct probe_point *pt, struct bpf_program *prog,
-                                  char *why, size_t whylen, char *hint, size_t hintlen)
+static struct bpf_link *kp_attach(const struct probe_point *pt, struct bpf_program *prog, char *why,
+                                  size_t whylen, char *hint, size_t hintlen)
 {
     bool ret = pt->kind->builtins & (1u << B_RETVAL);
     if (!feature_kprobes()) {
         snprintf(why, whylen, "this kernel has no kprobes (it was built without CONFIG_KPROBES)");
         const char *tp = tracepoint_for(pt->target, ret);
         static const char *const prefixes[] = {"__x64_sys_", "__arm64_sys_", "__se_sys_",
-                                               "__do_sys_", "ksys_", "sys_"};
+                                               "__do_sys_",  "ksys_",        "sys_"};
         char guess[160] = "";
         for (size_t i = 0; !tp && i < sizeof(prefixes) / sizeof(prefixes[0]); i++) {
             size_t n = strlen(prefixes[i]);
@@ -257,18 +257,39 @@ static void once_section(const struct probe_point *pt, char *buf, size_t n)
 }
 
 static const struct probe_kind kinds[] = {
-    {.name = "tracepoint", .alias = "t", .prog_type = BPF_PROG_TYPE_TRACEPOINT,
-     .has_fields = true, .resolve = tp_resolve, .section = tp_section, .attach = tp_attach},
-    {.name = "kprobe", .alias = "k", .prog_type = BPF_PROG_TYPE_KPROBE,
-     .builtins = 1u << B_ARG, .resolve = kp_resolve, .section = kp_section,
-     .ctx_offset = kp_ctx_offset, .attach = kp_attach},
-    {.name = "kretprobe", .alias = "kr", .prog_type = BPF_PROG_TYPE_KPROBE,
-     .builtins = 1u << B_RETVAL, .resolve = kp_resolve, .section = kp_section,
-     .ctx_offset = kp_ctx_offset, .attach = kp_attach},
-    {.name = "BEGIN", .prog_type = BPF_PROG_TYPE_RAW_TRACEPOINT, .when = WHEN_BEGIN,
-     .resolve = once_resolve, .section = once_section},
-    {.name = "END", .prog_type = BPF_PROG_TYPE_RAW_TRACEPOINT, .when = WHEN_END,
-     .resolve = once_resolve, .section = once_section},
+    {.name = "tracepoint",
+     .alias = "t",
+     .prog_type = BPF_PROG_TYPE_TRACEPOINT,
+     .has_fields = true,
+     .resolve = tp_resolve,
+     .section = tp_section,
+     .attach = tp_attach},
+    {.name = "kprobe",
+     .alias = "k",
+     .prog_type = BPF_PROG_TYPE_KPROBE,
+     .builtins = 1u << B_ARG,
+     .resolve = kp_resolve,
+     .section = kp_section,
+     .ctx_offset = kp_ctx_offset,
+     .attach = kp_attach},
+    {.name = "kretprobe",
+     .alias = "kr",
+     .prog_type = BPF_PROG_TYPE_KPROBE,
+     .builtins = 1u << B_RETVAL,
+     .resolve = kp_resolve,
+     .section = kp_section,
+     .ctx_offset = kp_ctx_offset,
+     .attach = kp_attach},
+    {.name = "BEGIN",
+     .prog_type = BPF_PROG_TYPE_RAW_TRACEPOINT,
+     .when = WHEN_BEGIN,
+     .resolve = once_resolve,
+     .section = once_section},
+    {.name = "END",
+     .prog_type = BPF_PROG_TYPE_RAW_TRACEPOINT,
+     .when = WHEN_END,
+     .resolve = once_resolve,
+     .section = once_section},
 };
 #define NKINDS (int)(sizeof(kinds) / sizeof(kinds[0]))
 

@@ -50,8 +50,8 @@ struct probe_kind {
     /* Where in the context argument n (1-based) or the return value is. */
     int (*ctx_offset)(enum ast_builtin b, int n);
     /* Attaches; on failure returns NULL and writes why, and a hint, for the user. */
-    struct bpf_link *(*attach)(const struct probe_point *pt, struct bpf_program *prog,
-                               char *why, size_t whylen, char *hint, size_t hintlen);
+    struct bpf_link *(*attach)(const struct probe_point *pt, struct bpf_program *prog, char *why,
+                               size_t whylen, char *hint, size_t hintlen);
 };
 
 /* Finds the kind of `spec` ("kind:target"), resolves it and stores both in it;

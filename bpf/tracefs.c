@@ -23,8 +23,9 @@ const char *tracefs_root(char *why, size_t n)
             return found = roots[i];
     }
     if (geteuid() != 0) {
-        snprintf(why, n, "tracefs is not mounted, and only root can mount it: run "
-                         "'mount -t tracefs nodev /sys/kernel/tracing' as root");
+        snprintf(why, n,
+                 "tracefs is not mounted, and only root can mount it: run "
+                 "'mount -t tracefs nodev /sys/kernel/tracing' as root");
         return NULL;
     }
     if (mount("nodev", roots[0], "tracefs", 0, NULL) != 0) {
@@ -82,7 +83,8 @@ int tracefs_format(const char *root, struct probe_point *pt)
         if (!p)
             continue;
         char *semi = strchr(p, ';');
-        char *off = strstr(line, "offset:"), *sz = strstr(line, "size:"), *sg = strstr(line, "signed:");
+        char *off = strstr(line, "offset:"), *sz = strstr(line, "size:"),
+             *sg = strstr(line, "signed:");
         if (!semi || !off || !sz || !sg)
             continue;
         *semi = 0;
@@ -92,7 +94,8 @@ int tracefs_format(const char *root, struct probe_point *pt)
             if (!pt->fields)
                 abort();
         }
-        if (parse_field(p + 6, atoi(off + 7), atoi(sz + 5), atoi(sg + 7), &pt->fields[pt->nfields]) == 0)
+        if (parse_field(p + 6, atoi(off + 7), atoi(sz + 5), atoi(sg + 7),
+                        &pt->fields[pt->nfields]) == 0)
             pt->nfields++;
     }
     fclose(f);

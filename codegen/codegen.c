@@ -115,6 +115,19 @@ static LLVMValueRef scratch(struct cg *c, unsigned size)
     return at(c, c->scratch, off);
 }
 
+/* min(v, max), in a form the verifier can follow: an empty asm hides v's
+ * origin from LLVM, so the compare is made on the very register that is then
+ * passed to a helper, not on a copy or a 32-bit half of it. */
+static LLVMValueRef bounded(struct cg *c, LLVMValueRef v, uint64_t max)
+{
+    LLVMTypeRef fty = LLVMFunctionType(c->i64, &c->i64, 1, 0);
+    LLVMValueRef barrier =
+        LLVMGetInlineAsm(fty, "", 0, "=r,0", 4, 1, 0, LLVMInlineAsmDialectATT, 0);
+    v = LLVMBuildCall2(c->b, fty, barrier, &v, 1, "");
+    LLVMValueRef big = LLVMBuildICmp(c->b, LLVMIntUGT, v, i64c(c, max), "");
+    return LLVMBuildSelect(c->b, big, i64c(c, max), v, "");
+}
+
 static LLVMValueRef ctx_load(struct cg *c, int off, int size, bool is_signed)
 {
     LLVMTypeRef t = LLVMIntTypeInContext(c->ctx, size * 8);
@@ -140,8 +153,8 @@ static LLVMValueRef read_mem(struct cg *c, LLVMValueRef dst, LLVMValueRef len, L
     LLVMBuildBr(c->b, done);
     LLVMPositionBuilderAtEnd(c->b, ub);
     args[2] = as_ptr(c, addr);
-    LLVMValueRef ru = helper(c, str ? BPF_FUNC_probe_read_user_str : BPF_FUNC_probe_read_user,
-                             c->i64, args, 3);
+    LLVMValueRef ru =
+        helper(c, str ? BPF_FUNC_probe_read_user_str : BPF_FUNC_probe_read_user, c->i64, args, 3);
     LLVMBuildBr(c->b, done);
     LLVMPositionBuilderAtEnd(c->b, done);
     LLVMValueRef phi = LLVMBuildPhi(c->b, c->i64, "");
@@ -200,8 +213,7 @@ static void gen_str_into(struct cg *c, const struct ast_node *n, LLVMValueRef ds
         if (a->next) {
             /* at most n characters; the verifier must see the bound */
             LLVMValueRef want = gen_int(c, a->next);
-            LLVMValueRef big = LLVMBuildICmp(c->b, LLVMIntUGE, want, i64c(c, size), "");
-            len = LLVMBuildSelect(c->b, big, len, LLVMBuildAdd(c->b, want, i64c(c, 1), ""), "");
+            len = bounded(c, LLVMBuildAdd(c->b, want, i64c(c, 1), ""), size);
         }
         set_loc(c, n->loc);
         read_mem(c, dst, len, addr, true);
@@ -411,7 +423,9 @@ static LLVMValueRef gen_int(struct cg *c, const struct ast_node *n)
         switch (n->op) {
         case OP_NEG: return LLVMBuildNeg(c->b, v, "");
         case OP_BNOT: return LLVMBuildNot(c->b, v, "");
-        default: return LLVMBuildZExt(c->b, LLVMBuildICmp(c->b, LLVMIntEQ, v, i64c(c, 0), ""), c->i64, "");
+        default:
+            return LLVMBuildZExt(c->b, LLVMBuildICmp(c->b, LLVMIntEQ, v, i64c(c, 0), ""), c->i64,
+                                 "");
         }
     }
     case N_BINARY: return gen_binary(c, n);
@@ -448,8 +462,8 @@ static void gen_join(struct cg *c, const struct ast_node *n, LLVMValueRef slot, 
     LLVMBasicBlockRef from[EV_JOIN_MAX + 2];
     int k = 0;
     for (unsigned i = 0; i <= EV_JOIN_MAX; i++) {
-        LLVMValueRef rd = read_mem(c, c->tmp64, i64c(c, 8),
-                                   LLVMBuildAdd(c->b, base, i64c(c, 8 * i), ""), false);
+        LLVMValueRef rd =
+            read_mem(c, c->tmp64, i64c(c, 8), LLVMBuildAdd(c->b, base, i64c(c, 8 * i), ""), false);
         LLVMValueRef p = LLVMBuildLoad2(c->b, c->i64, c->tmp64, "");
         LLVMValueRef end = LLVMBuildOr(c->b, LLVMBuildICmp(c->b, LLVMIntNE, rd, i64c(c, 0), ""),
                                        LLVMBuildICmp(c->b, LLVMIntEQ, p, i64c(c, 0), ""), "");
@@ -546,7 +560,8 @@ static void gen_event(struct cg *c, const struct ast_node *s)
     LLVMValueRef args[3] = {c->map_events, i64c(c, d->size), i64c(c, 0)};
     LLVMValueRef ev = helper(c, BPF_FUNC_ringbuf_reserve, c->ptr, args, 3);
     LLVMBasicBlockRef full = block(c, "lost"), fill = block(c, "fill"), next = block(c, "next");
-    LLVMBuildCondBr(c->b, LLVMBuildICmp(c->b, LLVMIntEQ, ev, LLVMConstNull(c->ptr), ""), full, fill);
+    LLVMBuildCondBr(c->b, LLVMBuildICmp(c->b, LLVMIntEQ, ev, LLVMConstNull(c->ptr), ""), full,
+                    fill);
     LLVMPositionBuilderAtEnd(c->b, full);
     map_bump(c, c->map_lost);
     LLVMBuildBr(c->b, next);
@@ -573,8 +588,8 @@ static void gen_event(struct cg *c, const struct ast_node *s)
     LLVMValueRef q[2] = {c->map_events, i64c(c, BPF_RB_AVAIL_DATA)};
     LLVMValueRef avail = helper(c, BPF_FUNC_ringbuf_query, c->i64, q, 2);
     LLVMValueRef busy = LLVMBuildICmp(c->b, LLVMIntUGT, avail, i64c(c, c->o->ringbuf_size / 4), "");
-    LLVMValueRef flags = LLVMBuildSelect(c->b, busy, i64c(c, BPF_RB_FORCE_WAKEUP),
-                                         i64c(c, BPF_RB_NO_WAKEUP), "");
+    LLVMValueRef flags =
+        LLVMBuildSelect(c->b, busy, i64c(c, BPF_RB_FORCE_WAKEUP), i64c(c, BPF_RB_NO_WAKEUP), "");
     LLVMValueRef sub[2] = {ev, flags};
     helper(c, BPF_FUNC_ringbuf_submit, LLVMVoidTypeInContext(c->ctx), sub, 2);
     LLVMBuildBr(c->b, next);
@@ -589,7 +604,8 @@ static void gen_exit(struct cg *c, const struct ast_node *s)
     LLVMValueRef args[2] = {c->map_exit, c->key0};
     LLVMValueRef p = helper(c, BPF_FUNC_map_lookup_elem, c->ptr, args, 2);
     LLVMBasicBlockRef yes = block(c, "exit");
-    LLVMBuildCondBr(c->b, LLVMBuildICmp(c->b, LLVMIntEQ, p, LLVMConstNull(c->ptr), ""), c->out_bb, yes);
+    LLVMBuildCondBr(c->b, LLVMBuildICmp(c->b, LLVMIntEQ, p, LLVMConstNull(c->ptr), ""), c->out_bb,
+                    yes);
     LLVMPositionBuilderAtEnd(c->b, yes);
     LLVMBuildStore(c->b, code, p);
     LLVMBuildBr(c->b, c->out_bb);
@@ -612,7 +628,10 @@ static void gen_prog(struct cg *c, const struct ast_probe *pr, const struct ast_
     p->probe = pr;
     p->spec = sp;
     const struct probe_point *pt = sp->point;
-    snprintf(p->name, sizeof(p->name), "%s", pt->name ? pt->name : *pt->target ? pt->target : sp->kind->name);
+    snprintf(p->name, sizeof(p->name), "%s",
+             pt->name      ? pt->name
+             : *pt->target ? pt->target
+                           : sp->kind->name);
     sanitize(p->name);
     for (int i = 0; i < c->prog; i++) {
         if (strcmp(c->out->progs[i].name, p->name) == 0) {
@@ -630,8 +649,9 @@ static void gen_prog(struct cg *c, const struct ast_probe *pr, const struct ast_
     LLVMTypeRef fty = LLVMFunctionType(c->i32, &c->ptr, 1, 0);
     c->fn = LLVMAddFunction(c->m, p->name, fty);
     LLVMSetSection(c->fn, p->section);
-    LLVMAddAttributeAtIndex(c->fn, LLVMAttributeFunctionIndex,
-                            LLVMCreateEnumAttribute(c->ctx, LLVMGetEnumAttributeKindForName("nounwind", 8), 0));
+    LLVMAddAttributeAtIndex(
+        c->fn, LLVMAttributeFunctionIndex,
+        LLVMCreateEnumAttribute(c->ctx, LLVMGetEnumAttributeKindForName("nounwind", 8), 0));
     c->ctxv = LLVMGetParam(c->fn, 0);
     LLVMSetValueName2(c->ctxv, "ctx", 3);
     c->sp = di_function(&c->di, c->fn, p->name, pr->loc.first_line);
@@ -717,8 +737,9 @@ int cg_compile(const struct ast_program *p, const struct cg_opts *o, struct cg_o
     di_map(&c.di, c.map_exit, CG_MAP_EXIT, BPF_MAP_TYPE_ARRAY, 1, 8);
     if (c.map_scratch) {
         if (c.scratch_max > SCRATCH_MAX) {
-            snprintf(err, errlen, "a probe compares more strings than fit in its %d bytes of "
-                                  "scratch space; use shorter strings",
+            snprintf(err, errlen,
+                     "a probe compares more strings than fit in its %d bytes of "
+                     "scratch space; use shorter strings",
                      SCRATCH_MAX);
             goto out;
         }

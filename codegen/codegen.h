@@ -12,15 +12,15 @@
 #include "lang/ast.h"
 
 struct cg_opts {
-    int str_size;         /* as for checks */
+    int str_size;          /* as for checks */
     unsigned ringbuf_size; /* bytes, a power of two, at least a page */
-    FILE *dump_ir;        /* -d ir: the optimized IR */
-    FILE *dump_asm;       /* -d asm: the BPF assembly */
+    FILE *dump_ir;         /* -d ir: the optimized IR */
+    FILE *dump_asm;        /* -d asm: the BPF assembly */
 };
 
 /* One BPF program per (probe, spec): specs of one probe differ in context. */
 struct cg_prog {
-    char name[64];     /* the ELF symbol, and so libbpf's program name */
+    char name[64]; /* the ELF symbol, and so libbpf's program name */
     char section[160];
     const struct ast_probe *probe;
     const struct ast_spec *spec;
@@ -36,9 +36,9 @@ struct cg_output {
 };
 
 /* Names of the maps in the object, for runtime. */
-#define CG_MAP_EVENTS "events"
-#define CG_MAP_LOST "lost"
-#define CG_MAP_EXIT "exit_req"
+#define CG_MAP_EVENTS  "events"
+#define CG_MAP_LOST    "lost"
+#define CG_MAP_EXIT    "exit_req"
 #define CG_MAP_SCRATCH "scratch"
 /* exit_req's value: this bit, or'ed with the exit code. */
 #define CG_EXIT_SET (1ull << 32)

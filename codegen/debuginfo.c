@@ -14,8 +14,7 @@ static LLVMMetadataRef ptr_to(struct di *d, LLVMMetadataRef t)
     return LLVMDIBuilderCreatePointerType(d->b, t, 64, 64, 0, NULL, 0);
 }
 
-static LLVMMetadataRef array_of(struct di *d, LLVMMetadataRef elem, unsigned elem_bits,
-                                unsigned n)
+static LLVMMetadataRef array_of(struct di *d, LLVMMetadataRef elem, unsigned elem_bits, unsigned n)
 {
     LLVMMetadataRef range = LLVMDIBuilderGetOrCreateSubrange(d->b, 0, n);
     return LLVMDIBuilderCreateArrayType(d->b, (uint64_t)n * elem_bits, elem_bits, elem, &range, 1);
@@ -32,9 +31,9 @@ void di_init(struct di *d, LLVMModuleRef m, const char *filename)
     d->ctx = LLVMGetModuleContext(m);
     d->b = LLVMCreateDIBuilder(m);
     d->file = LLVMDIBuilderCreateFile(d->b, filename, strlen(filename), "", 0);
-    d->cu = LLVMDIBuilderCreateCompileUnit(d->b, LLVMDWARFSourceLanguageC, d->file, "tinyprobe",
-                                           9, 1, "", 0, 0, "", 0, LLVMDWARFEmissionFull, 0, 0, 0,
-                                           "", 0, "", 0);
+    d->cu = LLVMDIBuilderCreateCompileUnit(d->b, LLVMDWARFSourceLanguageC, d->file, "tinyprobe", 9,
+                                           1, "", 0, 0, "", 0, LLVMDWARFEmissionFull, 0, 0, 0, "",
+                                           0, "", 0);
     d->int_t = basic(d, "int", 32, DW_ATE_signed);
     d->u32_t = basic(d, "__u32", 32, DW_ATE_unsigned);
     d->u64_t = basic(d, "__u64", 64, DW_ATE_unsigned);
@@ -60,9 +59,9 @@ void di_map(struct di *d, LLVMValueRef gv, const char *name, unsigned type, unsi
         members[n++] = member(d, "key", 128, ptr_to(d, d->u32_t));
         members[n++] = member(d, "value", 192, ptr_to(d, v));
     }
-    LLVMMetadataRef st = LLVMDIBuilderCreateStructType(d->b, d->cu, "", 0, d->file, 0, n * 64, 64,
-                                                       LLVMDIFlagZero, NULL, members, n, 0, NULL,
-                                                       "", 0);
+    LLVMMetadataRef st =
+        LLVMDIBuilderCreateStructType(d->b, d->cu, "", 0, d->file, 0, n * 64, 64, LLVMDIFlagZero,
+                                      NULL, members, n, 0, NULL, "", 0);
     LLVMMetadataRef expr = LLVMDIBuilderCreateExpression(d->b, NULL, 0);
     LLVMMetadataRef gve = LLVMDIBuilderCreateGlobalVariableExpression(
         d->b, d->cu, name, strlen(name), "", 0, d->file, 0, st, 0, expr, NULL, 64);
@@ -72,10 +71,11 @@ void di_map(struct di *d, LLVMValueRef gv, const char *name, unsigned type, unsi
 LLVMMetadataRef di_function(struct di *d, LLVMValueRef fn, const char *name, int line)
 {
     LLVMMetadataRef types[2] = {d->int_t, d->void_ptr};
-    LLVMMetadataRef fty = LLVMDIBuilderCreateSubroutineType(d->b, d->file, types, 2, LLVMDIFlagZero);
-    LLVMMetadataRef sp = LLVMDIBuilderCreateFunction(d->b, d->file, name, strlen(name), name,
-                                                     strlen(name), d->file, line, fty, 0, 1, line,
-                                                     LLVMDIFlagPrototyped, 1);
+    LLVMMetadataRef fty =
+        LLVMDIBuilderCreateSubroutineType(d->b, d->file, types, 2, LLVMDIFlagZero);
+    LLVMMetadataRef sp =
+        LLVMDIBuilderCreateFunction(d->b, d->file, name, strlen(name), name, strlen(name), d->file,
+                                    line, fty, 0, 1, line, LLVMDIFlagPrototyped, 1);
     /* A named parameter: the kernel silently drops BTF whose prototypes have
      * unnamed ones. AlwaysPreserve keeps it when nothing reads ctx. */
     LLVMDIBuilderCreateParameterVariable(d->b, sp, "ctx", 3, 1, d->file, line, d->void_ptr, 1,

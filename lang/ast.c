@@ -67,8 +67,8 @@ struct ast_node *ast_node(struct arena *a, enum ast_kind k, struct tp_loc loc)
     return n;
 }
 
-struct ast_node *ast_binary(struct arena *a, enum ast_op op, struct ast_node *l,
-                            struct ast_node *r, struct tp_loc loc)
+struct ast_node *ast_binary(struct arena *a, enum ast_op op, struct ast_node *l, struct ast_node *r,
+                            struct tp_loc loc)
 {
     struct ast_node *n = ast_node(a, N_BINARY, loc);
     n->op = op;
@@ -99,9 +99,9 @@ struct ast_node *ast_append(struct ast_node *list, struct ast_node *n)
 const char *ast_op_name(enum ast_op op)
 {
     static const char *const names[] = {
-        [OP_ADD] = "+",  [OP_SUB] = "-",  [OP_MUL] = "*",  [OP_DIV] = "/",   [OP_MOD] = "%",
-        [OP_AND] = "&",  [OP_OR] = "|",   [OP_XOR] = "^",  [OP_SHL] = "<<",  [OP_SHR] = ">>",
-        [OP_LT] = "<",   [OP_GT] = ">",   [OP_LE] = "<=",  [OP_GE] = ">=",   [OP_EQ] = "==",
+        [OP_ADD] = "+",  [OP_SUB] = "-",   [OP_MUL] = "*",  [OP_DIV] = "/",  [OP_MOD] = "%",
+        [OP_AND] = "&",  [OP_OR] = "|",    [OP_XOR] = "^",  [OP_SHL] = "<<", [OP_SHR] = ">>",
+        [OP_LT] = "<",   [OP_GT] = ">",    [OP_LE] = "<=",  [OP_GE] = ">=",  [OP_EQ] = "==",
         [OP_NE] = "!=",  [OP_LAND] = "&&", [OP_LOR] = "||", [OP_NEG] = "-",  [OP_NOT] = "!",
         [OP_BNOT] = "~",
     };
@@ -158,7 +158,9 @@ static void dump_node(const struct ast_node *n, int depth, FILE *out)
         case S_PRINTF: fputs("printf", out); break;
         case S_EXIT: fputs("exit", out); break;
         }
-        if (n->ty.kind != TY_NONE && n->kind < S_PRINT)
+        if (n->ty.kind == TY_STR)
+            fprintf(out, " : string[%d]", n->ty.size);
+        else if (n->ty.kind != TY_NONE && n->kind < S_PRINT)
             fprintf(out, " : %s", ast_ty_name(n->ty));
         fprintf(out, "  @%d:%d\n", n->loc.first_line, n->loc.first_column);
         if (n->kind == N_MEMBER)

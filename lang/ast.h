@@ -29,13 +29,41 @@ enum ast_kind {
 
 /* Operators; the parser's tokens stay in the parser. */
 enum ast_op {
-    OP_ADD, OP_SUB, OP_MUL, OP_DIV, OP_MOD, OP_AND, OP_OR, OP_XOR, OP_SHL, OP_SHR,
-    OP_LT, OP_GT, OP_LE, OP_GE, OP_EQ, OP_NE, OP_LAND, OP_LOR,
-    OP_NEG, OP_NOT, OP_BNOT,
+    OP_ADD,
+    OP_SUB,
+    OP_MUL,
+    OP_DIV,
+    OP_MOD,
+    OP_AND,
+    OP_OR,
+    OP_XOR,
+    OP_SHL,
+    OP_SHR,
+    OP_LT,
+    OP_GT,
+    OP_LE,
+    OP_GE,
+    OP_EQ,
+    OP_NE,
+    OP_LAND,
+    OP_LOR,
+    OP_NEG,
+    OP_NOT,
+    OP_BNOT,
 };
 
 enum ast_builtin {
-    B_NONE, B_PID, B_TID, B_UID, B_GID, B_COMM, B_NSECS, B_CPU, B_PROBE, B_ARG, B_RETVAL,
+    B_NONE,
+    B_PID,
+    B_TID,
+    B_UID,
+    B_GID,
+    B_COMM,
+    B_NSECS,
+    B_CPU,
+    B_PROBE,
+    B_ARG,
+    B_RETVAL,
 };
 
 enum ast_func { F_NONE, F_STR, F_JOIN, F_STRFTIME };
@@ -66,8 +94,8 @@ struct ast_node {
     struct ty ty;
     enum ast_builtin builtin;
     enum ast_func func;
-    int id;                  /* statements: the event id of print/printf */
-    struct fmt_spec *fmt;    /* S_PRINTF: the parsed format */
+    int id;               /* statements: the event id of print/printf */
+    struct fmt_spec *fmt; /* S_PRINTF: the parsed format */
 };
 
 struct probe_kind;  /* bpf/probe.h */
@@ -106,8 +134,8 @@ char *arena_strndup(struct arena *a, const char *s, size_t n);
 
 /* Construction, used by the parser */
 struct ast_node *ast_node(struct arena *a, enum ast_kind k, struct tp_loc loc);
-struct ast_node *ast_binary(struct arena *a, enum ast_op op, struct ast_node *l,
-                            struct ast_node *r, struct tp_loc loc);
+struct ast_node *ast_binary(struct arena *a, enum ast_op op, struct ast_node *l, struct ast_node *r,
+                            struct tp_loc loc);
 struct ast_node *ast_unary(struct arena *a, enum ast_op op, struct ast_node *e, struct tp_loc loc);
 struct ast_node *ast_append(struct ast_node *list, struct ast_node *n);
 

@@ -18,9 +18,8 @@ static const struct {
     const char *name;
     enum ast_builtin b;
 } builtins[] = {
-    {"pid", B_PID},     {"tid", B_TID}, {"uid", B_UID},     {"gid", B_GID},
-    {"comm", B_COMM},   {"nsecs", B_NSECS}, {"cpu", B_CPU}, {"probe", B_PROBE},
-    {"retval", B_RETVAL},
+    {"pid", B_PID},     {"tid", B_TID}, {"uid", B_UID},     {"gid", B_GID},       {"comm", B_COMM},
+    {"nsecs", B_NSECS}, {"cpu", B_CPU}, {"probe", B_PROBE}, {"retval", B_RETVAL},
 };
 
 static const struct {
@@ -59,8 +58,9 @@ static bool check_arg(struct checker *c, struct ast_node *n, const char *digits)
     long v = strtol(digits, NULL, 10);
     if (v == 0) {
         diag_error(c->src, n->loc, "there is no arg0: arguments are numbered from 1");
-        diag_note(c->src, "arg1 is the first parameter, as in PT_REGS_PARM1; arg1 to arg%d "
-                          "are the function's parameters",
+        diag_note(c->src,
+                  "arg1 is the first parameter, as in PT_REGS_PARM1; arg1 to arg%d "
+                  "are the function's parameters",
                   ARCH_MAX_ARGS);
         return false;
     }
@@ -86,11 +86,13 @@ static bool check_arg(struct checker *c, struct ast_node *n, const char *digits)
 static bool check_ident(struct checker *c, struct ast_node *n)
 {
     const char *name = n->sval;
-    if (strncmp(name, "arg", 3) == 0 && name[3] && strspn(name + 3, "0123456789") == strlen(name + 3))
+    if (strncmp(name, "arg", 3) == 0 && name[3] &&
+        strspn(name + 3, "0123456789") == strlen(name + 3))
         return check_arg(c, n, name + 3);
     if (strcmp(name, "args") == 0) {
-        diag_error(c->src, n->loc, "args is a tracepoint's record: name a field, as in "
-                                   "args.filename");
+        diag_error(c->src, n->loc,
+                   "args is a tracepoint's record: name a field, as in "
+                   "args.filename");
         return false;
     }
     for (size_t i = 0; i < sizeof(builtins) / sizeof(builtins[0]); i++) {
@@ -101,7 +103,8 @@ static bool check_ident(struct checker *c, struct ast_node *n)
         case B_RETVAL: {
             const struct ast_spec *s = spec_without(c, B_RETVAL);
             if (s) {
-                diag_error(c->src, n->loc, "retval is only available in kretprobe probes, not in %s",
+                diag_error(c->src, n->loc,
+                           "retval is only available in kretprobe probes, not in %s",
                            s->kind->name);
                 return false;
             }
@@ -146,8 +149,7 @@ static struct ty field_type(struct checker *c, const struct probe_field *f)
 static bool check_member(struct checker *c, struct ast_node *n)
 {
     if (n->a->kind != N_IDENT || strcmp(n->a->sval, "args") != 0) {
-        diag_error(c->src, n->loc, "only a tracepoint's args have fields: write args.%s",
-                   n->sval);
+        diag_error(c->src, n->loc, "only a tracepoint's args have fields: write args.%s", n->sval);
         return false;
     }
     struct ty ty = {0};
@@ -203,12 +205,24 @@ static bool check_member(struct checker *c, struct ast_node *n)
     return true;
 }
 
+/* "an integer", "a string": a type as a sentence names it. */
+static const char *ty_desc(struct ty t)
+{
+    switch (t.kind) {
+    case TY_INT: return "an integer";
+    case TY_STR: return "a string";
+    case TY_JOIN: return "a join()";
+    case TY_TIME: return "a strftime()";
+    default: return "nothing";
+    }
+}
+
 static bool want(struct checker *c, struct ast_node *n, enum ty_kind k, const char *what)
 {
     if (n->ty.kind == k)
         return true;
-    diag_error(c->src, n->loc, "%s must be %s, not %s", what,
-               k == TY_INT ? "an integer" : "a string", ast_ty_name(n->ty));
+    diag_error(c->src, n->loc, "%s must be %s, not %s", what, ty_desc((struct ty){.kind = k}),
+               ty_desc(n->ty));
     return false;
 }
 
@@ -248,7 +262,8 @@ static bool check_call(struct checker *c, struct ast_node *n)
             n->ty = a0->ty;
             return true;
         }
-        if (!want(c, a0, TY_INT, "str()'s address") || (a1 && !want(c, a1, TY_INT, "str()'s length")))
+        if (!want(c, a0, TY_INT, "str()'s address") ||
+            (a1 && !want(c, a1, TY_INT, "str()'s length")))
             return false;
         n->ty = ty_str(c->o->str_size);
         return true;
@@ -285,19 +300,23 @@ static bool check_binary(struct checker *c, struct ast_node *n)
     if (l->ty.kind != TY_INT || r->ty.kind != TY_INT) {
         struct ast_node *bad = l->ty.kind != TY_INT ? l : r;
         if (eq && (l->ty.kind == TY_STR || r->ty.kind == TY_STR))
-            diag_error(c->src, n->loc, "cannot compare %s with %s", ast_ty_name(l->ty),
-                       ast_ty_name(r->ty));
+            diag_error(c->src, n->loc, "cannot compare %s with %s", ty_desc(l->ty), ty_desc(r->ty));
         else
-            diag_error(c->src, bad->loc, "operator '%s' needs integers, not %s",
-                       ast_op_name(n->op), ast_ty_name(bad->ty));
+            diag_error(c->src, bad->loc, "operator '%s' needs integers, not %s", ast_op_name(n->op),
+                       ty_desc(bad->ty));
         return false;
     }
     switch (n->op) {
-    case OP_LT: case OP_GT: case OP_LE: case OP_GE: case OP_EQ: case OP_NE: case OP_LAND:
-    case OP_LOR:
-        n->ty = ty_int(true);
-        break;
-    case OP_SHL: case OP_SHR: n->ty = l->ty; break;
+    case OP_LT:
+    case OP_GT:
+    case OP_LE:
+    case OP_GE:
+    case OP_EQ:
+    case OP_NE:
+    case OP_LAND:
+    case OP_LOR: n->ty = ty_int(true); break;
+    case OP_SHL:
+    case OP_SHR: n->ty = l->ty; break;
     default: n->ty = ty_int(l->ty.is_signed && r->ty.is_signed); break;
     }
     return true;
@@ -314,7 +333,8 @@ static bool check_expr(struct checker *c, struct ast_node *n)
     case N_UNARY:
         if (!check_expr(c, n->a))
             return false;
-        if (!want(c, n->a, TY_INT, n->op == OP_NOT ? "the operand of '!'" : "the operand of '-' and '~'"))
+        if (!want(c, n->a, TY_INT,
+                  n->op == OP_NOT ? "the operand of '!'" : "the operand of '-' and '~'"))
             return false;
         n->ty = n->op == OP_NOT ? ty_int(true) : n->a->ty;
         return true;
@@ -331,8 +351,9 @@ static bool check_expr(struct checker *c, struct ast_node *n)
             return false;
         struct ty b = n->b->ty, e = n->c->ty;
         if (b.kind != e.kind || (b.kind != TY_INT && b.kind != TY_STR)) {
-            diag_error(c->src, n->loc, "the two sides of '?:' must both be integers or both "
-                                       "strings, not %s and %s",
+            diag_error(c->src, n->loc,
+                       "the two sides of '?:' must both be integers or both "
+                       "strings, not %s and %s",
                        ast_ty_name(b), ast_ty_name(e));
             return false;
         }
@@ -348,8 +369,9 @@ static bool check_printf(struct checker *c, struct ast_node *n)
 {
     struct ast_node *f = n->args;
     if (!f || f->kind != N_STR) {
-        diag_error(c->src, f ? f->loc : n->loc, "printf's first argument must be a string "
-                                                "literal: its format");
+        diag_error(c->src, f ? f->loc : n->loc,
+                   "printf's first argument must be a string "
+                   "literal: its format");
         return false;
     }
     bool ok = true;
@@ -367,14 +389,16 @@ static bool check_printf(struct checker *c, struct ast_node *n)
             int given = 0;
             for (struct ast_node *x = f->next; x; x = x->next)
                 given++;
-            diag_error(c->src, f->loc, "the format has %d conversions but %d argument%s given",
-                       n->fmt->nconvs, given, given == 1 ? " is" : "s are");
+            diag_error(c->src, cv->at,
+                       "'%%%s%c' has no argument: the format has %d conversions, "
+                       "but %d argument%s given",
+                       cv->spec, cv->conv, n->fmt->nconvs, given, given == 1 ? " is" : "s are");
             return false;
         }
         bool str = a->ty.kind == TY_STR || a->ty.kind == TY_JOIN || a->ty.kind == TY_TIME;
         if (fmt_wants_string(cv->conv) != str) {
             diag_error(c->src, a->loc, "'%%%s%c' expects %s, but this argument is %s", cv->spec,
-                       cv->conv, str ? "an integer" : "a string", ast_ty_name(a->ty));
+                       cv->conv, str ? "an integer" : "a string", ty_desc(a->ty));
             if (str)
                 diag_note(c->src, "print a string with %%s");
             return false;
@@ -398,11 +422,8 @@ static bool check_stmt(struct checker *c, struct ast_node *n)
         n->id = c->prog->nstmts++;
         return ok;
     }
-    case S_PRINTF:
-        n->id = c->prog->nstmts++;
-        return check_printf(c, n);
-    case S_EXIT:
-        return !n->a || (check_expr(c, n->a) && want(c, n->a, TY_INT, "exit's code"));
+    case S_PRINTF: n->id = c->prog->nstmts++; return check_printf(c, n);
+    case S_EXIT: return !n->a || (check_expr(c, n->a) && want(c, n->a, TY_INT, "exit's code"));
     default: return false;
     }
 }

@@ -8,7 +8,7 @@
 #include "lang/ast.h"
 
 #define CHECK_STR_SIZE_DEFAULT 64
-#define CHECK_STR_SIZE_MAX 4096
+#define CHECK_STR_SIZE_MAX     4096
 
 struct check_opts {
     int str_size; /* bytes, NUL included, of str() and of __data_loc strings */

@@ -18,10 +18,12 @@ struct parse_state {
     void *scanner;
     enum lex_mode mode;
     int parens, braces;
-    int line, column;     /* where the next character is */
-    int prev_token;       /* for syntax errors that depend on what came before */
-    struct tp_loc prev_loc;
-    FILE *dump_tokens;    /* -d tokens */
+    int line, column; /* where the next character is */
+    /* the last token read (the lookahead, at a syntax error) and the one
+     * before it, for errors that depend on what came before */
+    int last_token, before_token;
+    struct tp_loc last_loc, before_loc;
+    FILE *dump_tokens; /* -d tokens */
 };
 
 /* Parses `src`; NULL after printing diagnostics. Free with ast_program_free. */

@@ -22,6 +22,7 @@ static void yyerror(YYLTYPE *loc, struct parse_state *ps, const char *msg);
 %define api.pure full
 %define api.location.type {struct tp_loc}
 %define parse.error custom
+%define parse.lac full
 %locations
 %expect 0
 %param {struct parse_state *ps}
@@ -34,11 +35,12 @@ static void yyerror(YYLTYPE *loc, struct parse_state *ps, const char *msg);
     struct ast_probe *probe;
 }
 
-%token PROBE "probe" PRINT "print" PRINTF "printf" EXIT "exit"
+%token PROBE "'probe'" PRINT "'print'" PRINTF "'printf'" EXIT "'exit'"
 %token <str> IDENT "identifier" STRING "string" SPEC "probe spec"
 %token <num> INT "integer"
 %token ABEGIN "'<' (block start)" AEND "'>' (block end)" FSLASH "'/' (filter)"
-%token LE "<=" GE ">=" EQ "==" NE "!=" AND "&&" OR "||" SHL "<<" SHR ">>" ARROW "->"
+%token LE "'<='" GE "'>='" EQ "'=='" NE "'!='" AND "'&&'" OR "'||'" SHL "'<<'" SHR "'>>'"
+%token ARROW "'->'"
 
 %type <probe> probes probe
 %type <spec> specs spec
@@ -226,8 +228,10 @@ static int lex(YYSTYPE *lval, YYLTYPE *lloc, struct parse_state *ps)
         fputc('\n', ps->dump_tokens);
     }
     if (t != YYEOF) {
-        ps->prev_token = t;
-        ps->prev_loc = *lloc;
+        ps->before_token = ps->last_token;
+        ps->before_loc = ps->last_loc;
+        ps->last_token = t;
+        ps->last_loc = *lloc;
     }
     return t;
 }
@@ -246,29 +250,59 @@ static int yyreport_syntax_error(const yypcontext_t *ctx, struct parse_state *ps
     YYLTYPE loc = *yypcontext_location(ctx);
     if (found == YYSYMBOL_YYEOF) {
         /* point just past the last token, not at a line that does not exist */
-        loc = ps->prev_loc;
+        loc = ps->last_loc;
         loc.first_line = loc.last_line;
         loc.first_column = loc.last_column + 1;
         loc.last_column = loc.first_column;
     }
-    if (ps->prev_token == AEND && found != YYSYMBOL_PROBE && found != YYSYMBOL_YYEOF) {
-        diag_error(ps->src, ps->prev_loc,
+    if (ps->before_token == AEND && found != YYSYMBOL_PROBE && found != YYSYMBOL_YYEOF) {
+        diag_error(ps->src, ps->before_loc,
                    "this '>' ends the '< >' block, but the statement goes on after it");
         diag_note(ps->src, "a '>' comparison inside a '< >' block must be parenthesized, "
                            "as in (a > b)");
         return 0;
     }
-    enum { MAX = 6 };
-    yysymbol_kind_t expected[MAX];
-    int n = yypcontext_expected_tokens(ctx, expected, MAX);
+    if (ps->before_token == FSLASH && found != YYSYMBOL_ABEGIN && found != YYSYMBOL_YYEOF &&
+        found != YYSYMBOL_YYUNDEF && yypcontext_token(ctx) != YYSYMBOL_YYerror &&
+        ps->mode == LEX_AFTER_FILTER) {
+        diag_error(ps->src, ps->before_loc, "this '/' ends the filter, but the filter goes on after it");
+        diag_note(ps->src, "a division inside a filter must be parenthesized, as in (a / b)");
+        return 0;
+    }
+    /* Where an expression may start, say so rather than list what starts one;
+     * where any of a dozen operators may follow, name them as one. */
+    yysymbol_kind_t expected[YYNTOKENS], shown[YYNTOKENS];
+    int n = yypcontext_expected_tokens(ctx, expected, YYNTOKENS), nshown = 0;
+    bool expr = false, op = false;
+    for (int i = 0; i < n; i++)
+        expr |= expected[i] == YYSYMBOL_IDENT;
+    for (int i = 0; i < n; i++) {
+        yysymbol_kind_t k = expected[i];
+        const char *name = yysymbol_name(k);
+        bool starts = k == YYSYMBOL_IDENT || k == YYSYMBOL_STRING || k == YYSYMBOL_INT ||
+                      (name[0] == '\'' && strchr("(-!~", name[1]) && name[2] == '\'');
+        bool is_op = name[0] == '\'' && strchr("+-*/%&|^<>?.=!", name[1]) &&
+                     k != YYSYMBOL_AEND && k != YYSYMBOL_ABEGIN && k != YYSYMBOL_FSLASH;
+        if (expr && starts)
+            continue;
+        if (is_op)
+            op = true;
+        else
+            shown[nshown++] = k;
+    }
+    const char *extra[2];
+    int nextra = 0;
+    if (expr)
+        extra[nextra++] = "an expression";
+    if (op)
+        extra[nextra++] = "an operator";
     char buf[512];
     int len = snprintf(buf, sizeof(buf), "syntax error: unexpected %s", yysymbol_name(found));
-    if (n > 0 && n <= MAX) {
-        for (int i = 0; i < n; i++)
-            len += snprintf(buf + len, sizeof(buf) - len, "%s%s",
-                            i == 0 ? ", expected " : i == n - 1 ? " or " : ", ",
-                            yysymbol_name(expected[i]));
-    }
+    int total = nshown + nextra;
+    for (int i = 0; i < total && len < (int)sizeof(buf); i++)
+        len += snprintf(buf + len, sizeof(buf) - len, "%s%s",
+                        i == 0 ? ", expected " : i == total - 1 ? " or " : ", ",
+                        i < nshown ? yysymbol_name(shown[i]) : extra[i - nshown]);
     diag_error(ps->src, loc, "%s", buf);
     return 0;
 }

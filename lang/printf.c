@@ -4,6 +4,39 @@
 
 #include "lang/ast.h"
 
+/* The source columns of bytes [from, to) of a string literal's value: each
+ * escape sequence in the source is one byte of the value. */
+struct tp_loc fmt_loc(const struct diag_src *src, struct tp_loc lit, size_t from, size_t to)
+{
+    int len;
+    const char *line = diag_line(src, lit.first_line, &len);
+    int col = lit.first_column + 1; /* past the opening quote */
+    struct tp_loc at = lit;
+    if (lit.last_line != lit.first_line)
+        return lit; /* a literal over several lines: point at all of it */
+    for (size_t byte = 0; byte <= to && col <= len; byte++) {
+        if (byte == from)
+            at.first_column = col;
+        int w = 1;
+        if (line[col - 1] == '\\' && col < len) {
+            char e = line[col];
+            w = 2;
+            if (e == 'x')
+                while (w < 4 && col - 1 + w < len &&
+                       strchr("0123456789abcdefABCDEF", line[col - 1 + w]))
+                    w++;
+            else if (e >= '0' && e <= '7')
+                while (w < 4 && col - 1 + w < len && line[col - 1 + w] >= '0' &&
+                       line[col - 1 + w] <= '7')
+                    w++;
+        }
+        if (byte + 1 == to)
+            at.last_column = col + w - 1;
+        col += w;
+    }
+    return at;
+}
+
 struct fmt_spec *fmt_parse(struct arena *a, const char *fmt, size_t len, struct diag_src *src,
                            struct tp_loc loc)
 {
@@ -25,7 +58,7 @@ struct fmt_spec *fmt_parse(struct arena *a, const char *fmt, size_t len, struct 
             continue;
         }
         size_t start = ++i, speclen = 0;
-        while (i < len && strchr("-+ #0", fmt[i]))
+        while (i < len && fmt[i] && strchr("-+ #0", fmt[i]))
             i++;
         while (i < len && fmt[i] >= '0' && fmt[i] <= '9')
             i++;
@@ -36,19 +69,25 @@ struct fmt_spec *fmt_parse(struct arena *a, const char *fmt, size_t len, struct 
         }
         speclen = i - start;
         if (i < len && fmt[i] == '*') {
-            diag_error(src, loc, "'*' widths are not supported in printf formats; write the "
-                                 "width as a number");
+            diag_error(src, loc,
+                       "'*' widths are not supported in printf formats; write the "
+                       "width as a number");
             return NULL;
         }
         /* the length modifiers say nothing here: every integer is 64 bits */
-        while (i < len && strchr("hlqjzt", fmt[i]))
+        while (i < len && fmt[i] && strchr("hljzt", fmt[i]))
             i++;
         if (i >= len) {
             diag_error(src, loc, "printf format ends in the middle of a conversion");
             return NULL;
         }
-        if (!strchr("diuxXocsp", fmt[i])) {
-            diag_error(src, loc, "unknown conversion '%%%c' in printf format", fmt[i]);
+        if (!fmt[i] || !strchr("diuxXocsp", fmt[i])) {
+            struct tp_loc at = fmt_loc(src, loc, start - 1, i + 1);
+            if (fmt[i] > ' ' && fmt[i] < 127)
+                diag_error(src, at, "unknown conversion '%.*s' in printf format",
+                           (int)(i + 2 - start), fmt + start - 1);
+            else
+                diag_error(src, at, "printf format has a '%%' with no conversion after it");
             diag_note(src, "the conversions are %%d %%i %%u %%x %%X %%o %%c %%s %%p and %%%%");
             return NULL;
         }
@@ -58,6 +97,7 @@ struct fmt_spec *fmt_parse(struct arena *a, const char *fmt, size_t len, struct 
         }
         memcpy(c->spec, fmt + start, speclen);
         c->conv = fmt[i];
+        c->at = fmt_loc(src, loc, start - 1, i + 1);
         c->litlen = litlen;
         lit += litlen + 1;
         litlen = 0;

@@ -10,8 +10,9 @@
 struct fmt_conv {
     const char *lit; /* the text before this conversion, %% already made % */
     size_t litlen;
-    char spec[32];   /* flags, width and precision as written: "-16", ".3" */
-    char conv;       /* d i u x X o c s p; 0 for the tail after the last one */
+    char spec[32];    /* flags, width and precision as written: "-16", ".3" */
+    char conv;        /* d i u x X o c s p; 0 for the tail after the last one */
+    struct tp_loc at; /* where the conversion is in the source */
 };
 
 struct fmt_spec {
@@ -23,6 +24,8 @@ struct arena;
 /* Parses `fmt`; NULL after reporting at `loc`. */
 struct fmt_spec *fmt_parse(struct arena *a, const char *fmt, size_t len, struct diag_src *src,
                            struct tp_loc loc);
+/* Where bytes [from, to) of the literal at `lit` are in the source. */
+struct tp_loc fmt_loc(const struct diag_src *src, struct tp_loc lit, size_t from, size_t to);
 /* Whether a conversion takes a string (else an integer). */
 static inline int fmt_wants_string(char conv)
 {

@@ -79,8 +79,8 @@ static void report_verifier(struct rt *rt, const struct cg_prog *p, const char *
     int end = n;
     while (end > 0 && (strncmp(lines[end - 1], "processed ", 10) == 0 ||
                        strncmp(lines[end - 1], "verification time", 17) == 0 ||
-                       strncmp(lines[end - 1], "stack depth", 11) == 0 || lines[end - 1][0] == '\n' ||
-                       lines[end - 1][0] == 0))
+                       strncmp(lines[end - 1], "stack depth", 11) == 0 ||
+                       lines[end - 1][0] == '\n' || lines[end - 1][0] == 0))
         end--;
     if (end == 0) {
         diag_error(rt->src, p->spec->loc, "the kernel refused probe %s, and gave no reason",
@@ -119,9 +119,8 @@ static void list_loaded(struct rt *rt)
         __u32 len = sizeof(info);
         int fd = bpf_program__fd(rt->progs[i]);
         if (bpf_obj_get_info_by_fd(fd, &info, &len) == 0)
-            fprintf(stderr, "prog %-3u %-14s %-16s insns %-5u %s\n", info.id,
-                    type_name(info.type), rt->cg->progs[i].name, info.xlated_prog_len / 8,
-                    rt->cg->progs[i].spec->text);
+            fprintf(stderr, "prog %-3u %-14s %-16s insns %-5u %s\n", info.id, type_name(info.type),
+                    rt->cg->progs[i].name, info.xlated_prog_len / 8, rt->cg->progs[i].spec->text);
     }
     struct bpf_map *m;
     bpf_object__for_each_map(m, rt->obj)
@@ -200,8 +199,8 @@ int load_object(struct rt *rt)
             report_verifier(rt, p, log);
         else if (err == -EPERM)
             diag_error(rt->src, p->spec->loc,
-                       "the kernel does not allow %s programs here (EPERM): %s", p->spec->kind->name,
-                       "it may lack the feature, or lockdown may forbid it");
+                       "the kernel does not allow %s programs here (EPERM): %s",
+                       p->spec->kind->name, "it may lack the feature, or lockdown may forbid it");
         else
             diag_error(rt->src, p->spec->loc, "the kernel refused probe %s: %s", p->spec->text,
                        strerror(-err));

@@ -77,11 +77,13 @@ static void detach(struct rt *rt)
     }
 }
 
+/* The count of probes now in place, BEGIN and END included, as bpftrace counts. */
 static int attach(struct rt *rt)
 {
     int n = 0;
     for (int i = 0; i < rt->cg->nprogs; i++) {
         const struct cg_prog *p = &rt->cg->progs[i];
+        n++;
         if (p->spec->kind->when != WHEN_EVENT)
             continue;
         char why[256] = "", hint[256] = "";
@@ -93,7 +95,6 @@ static int attach(struct rt *rt)
                 diag_note(rt->src, "%s", hint);
             return -1;
         }
-        n++;
     }
     return n;
 }
@@ -165,8 +166,9 @@ int run_probes(struct rt *rt)
     fflush(rt->o->out);
     unsigned long long lost = lost_events(rt);
     if (lost)
-        fprintf(stderr, "Lost %llu event%s: the ring buffer was full (raise it with "
-                        "--buffer-size)\n",
+        fprintf(stderr,
+                "Lost %llu event%s: the ring buffer was full (raise it with "
+                "--buffer-size)\n",
                 lost, lost == 1 ? "" : "s");
     if (!rc)
         rc = code;

@@ -11,11 +11,11 @@
 #include "lang/diag.h"
 
 struct rt_opts {
-    bool dry_run;      /* load, attach nothing, run nothing */
-    bool verbose;      /* -v: list what was loaded */
-    bool quiet;        /* no "Attached N probes" */
+    bool dry_run;       /* load, attach nothing, run nothing */
+    bool verbose;       /* -v: list what was loaded */
+    bool quiet;         /* no "Attached N probes" */
     bool dump_verifier; /* -d verifier: every program's verifier log */
-    FILE *out;         /* where events go */
+    FILE *out;          /* where events go */
 };
 
 struct rt {

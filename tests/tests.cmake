@@ -1,0 +1,41 @@
+# The test suite: ctest, as root, on the real kernel.
+set(TP_TEST_ENV TP=$<TARGET_FILE:tinyprobe> HELPER=$<TARGET_FILE:tp_helper>)
+
+# End to end: tinyprobe traces tp_helper; see tests/e2e.sh.
+foreach(case oneliner open_script exec_script exec_long_argv kprobe_dry_run kprobe_missing
+             signals exit_codes lost_events script_files values strings inspect list_scripts)
+  add_test(NAME e2e_${case} COMMAND ${CMAKE_SOURCE_DIR}/tests/e2e.sh ${case})
+  set_tests_properties(e2e_${case} PROPERTIES ENVIRONMENT "${TP_TEST_ENV}" SKIP_RETURN_CODE 77
+                       TIMEOUT 120 RUN_SERIAL TRUE)
+endforeach()
+
+# Script errors: each tests/errors/NAME.tp must fail with exactly NAME.err.
+file(GLOB TP_ERROR_CASES ${CMAKE_SOURCE_DIR}/tests/errors/*.tp)
+foreach(path ${TP_ERROR_CASES})
+  get_filename_component(name ${path} NAME_WE)
+  add_test(NAME error_${name}
+           COMMAND ${CMAKE_SOURCE_DIR}/tests/errors.sh ${name}
+           WORKING_DIRECTORY ${CMAKE_SOURCE_DIR}/tests/errors)
+  set_tests_properties(error_${name} PROPERTIES ENVIRONMENT "${TP_TEST_ENV}")
+endforeach()
+
+# Codegen: each tests/codegen/*.tp compiles and passes the kernel's verifier;
+# long_strings with strings larger than the BPF stack.
+file(GLOB TP_CODEGEN_CASES ${CMAKE_SOURCE_DIR}/tests/codegen/*.tp)
+foreach(path ${TP_CODEGEN_CASES})
+  get_filename_component(name ${path} NAME_WE)
+  set(extra "")
+  if(name STREQUAL "long_strings")
+    set(extra --str-size 1024)
+  endif()
+  add_test(NAME verifier_${name} COMMAND tinyprobe --dry-run ${extra} ${path})
+endforeach()
+
+# Front end: trees as the parser and checks make them.
+file(GLOB TP_AST_CASES ${CMAKE_SOURCE_DIR}/tests/ast/*.tp)
+foreach(path ${TP_AST_CASES})
+  get_filename_component(name ${path} NAME_WE)
+  add_test(NAME ast_${name} COMMAND ${CMAKE_SOURCE_DIR}/tests/ast.sh ${name}
+           WORKING_DIRECTORY ${CMAKE_SOURCE_DIR}/tests/ast)
+  set_tests_properties(ast_${name} PROPERTIES ENVIRONMENT "${TP_TEST_ENV}")
+endforeach()

@@ -1,0 +1,209 @@
+#!/usr/bin/env bash
+# End-to-end tests on the real kernel: tinyprobe traces tp_helper, and every
+# line it prints for the helper's pid is asserted. Usage: e2e.sh CASE
+. "$(dirname "$0")/lib.sh"
+
+# The design's kind of one-liner, on a tracepoint: pid, comm and the path.
+oneliner() {
+    mkdir -p "$WORK/dir"
+    start -e 'probe tracepoint:syscalls:sys_enter_openat / comm == "tp_helper" / <
+                  print pid, comm, str(args.filename) >'
+    "$HELPER" open "$WORK/dir/a" /etc/hostname "$WORK/dir/does-not-exist" &
+    local hp=$!
+    wait $hp
+    stop
+    printf '%s\n' "$hp tp_helper $WORK/dir/a" "$hp tp_helper /etc/hostname" \
+        "$hp tp_helper $WORK/dir/does-not-exist" >"$WORK/want"
+    cp "$WORK/out" "$WORK/got"
+    expect "$WORK/want"
+}
+
+# The canned open script: header, then PID COMM PATH for open and openat.
+open_script() {
+    start open
+    "$HELPER" open /etc/hostname "$WORK/x" &
+    local hp=$!
+    wait $hp
+    stop
+    head -1 "$WORK/out" >"$WORK/got"
+    printf '%-7s %-16s %s\n' PID COMM PATH >"$WORK/want"
+    expect "$WORK/want"
+    awk -v p="$hp" '$1 == p && $2 == "tp_helper"' "$WORK/out" >"$WORK/got"
+    printf '%-7d %-16s %s\n' "$hp" tp_helper /etc/hostname "$hp" tp_helper "$WORK/x" >"$WORK/want"
+    expect "$WORK/want"
+}
+
+# The canned exec script: TIME PCOMM PID UID GID ARGS, the whole argv.
+exec_script() {
+    start exec
+    "$HELPER" exec /bin/true one "two words" three &
+    local hp=$!
+    wait $hp
+    stop
+    head -1 "$WORK/out" >"$WORK/got"
+    printf '%-12s %-16s %-7s %-6s %-6s %s\n' TIME PCOMM PID UID GID ARGS >"$WORK/want"
+    expect "$WORK/want"
+    # the time is the wall clock, so only its shape is known
+    awk -v p="$hp" '$3 == p && $2 == "tp_helper"' "$WORK/out" | sed -E 's/^[0-2][0-9]:[0-5][0-9]:[0-6][0-9]\.[0-9]{3} /TIME /' >"$WORK/got"
+    printf 'TIME %-16s %-7d %-6d %-6d %s\n' tp_helper "$hp" "$(id -u)" "$(id -g)" \
+        "/bin/true one two words three" >"$WORK/want"
+    expect "$WORK/want"
+}
+
+# An argv longer than join() reads ends in "...".
+exec_long_argv() {
+    start exec
+    local args=() want="/bin/true"
+    for i in $(seq 1 40); do args+=("a$i"); done
+    for i in $(seq 1 31); do want="$want a$i"; done
+    "$HELPER" exec /bin/true "${args[@]}" &
+    local hp=$!
+    wait $hp
+    stop
+    awk -v p="$hp" '$3 == p && $2 == "tp_helper"' "$WORK/out" | cut -d' ' -f2- | sed -E 's/^ *tp_helper +[0-9]+ +[0-9]+ +[0-9]+ +//' >"$WORK/got"
+    printf '%s\n' "$want ..." >"$WORK/want"
+    expect "$WORK/want"
+}
+
+# The design's kprobe one-liner: through the real verifier, attached nowhere.
+kprobe_dry_run() {
+    "$TP" --dry-run -e 'probe kprobe:do_sys_openat2 < print pid, str(arg2) >' >"$WORK/out" 2>"$WORK/err" ||
+        fail "--dry-run of the kprobe one-liner exited $?"
+    [ ! -s "$WORK/out" ] || fail "--dry-run printed events"
+}
+
+# Without kprobes in the kernel, attaching says so and names the tracepoint.
+kprobe_missing() {
+    if [ -e /sys/bus/event_source/devices/kprobe ]; then
+        echo "this kernel has kprobes: nothing to test"
+        exit 77
+    fi
+    "$TP" -e 'probe kprobe:do_sys_openat2 < print pid, str(arg2) >' >"$WORK/out" 2>"$WORK/got"
+    [ $? -eq 1 ] || fail "expected exit code 1"
+    cat >"$WORK/want" <<'END'
+cmdline:1:7: error: cannot attach kprobe:do_sys_openat2: this kernel has no kprobes (it was built without CONFIG_KPROBES)
+    1 | probe kprobe:do_sys_openat2 < print pid, str(arg2) >
+      |       ^~~~~~~~~~~~~~~~~~~~~
+note: trace tracepoint:syscalls:sys_enter_openat instead
+END
+    expect "$WORK/want"
+}
+
+# Ctrl-C and SIGTERM detach, run END, and exit 0.
+signals() {
+    for sig in INT TERM; do
+        start -e 'probe tracepoint:syscalls:sys_enter_openat / comm == "tp_helper" / < print "open" >
+                  probe END < print "end" >'
+        "$HELPER" open /etc/hostname
+        stop $sig
+        printf '%s\n' open end >"$WORK/want"
+        cp "$WORK/out" "$WORK/got"
+        expect "$WORK/want"
+    done
+}
+
+# exit(code) in BEGIN stops before attaching; in a probe, after its event.
+exit_codes() {
+    "$TP" -e 'probe BEGIN < print "begin"; exit(3); print "not reached" > probe END < print "end" >' \
+        >"$WORK/got" 2>"$WORK/err"
+    [ $? -eq 3 ] || fail "exit(3) in BEGIN did not exit 3"
+    printf '%s\n' begin end >"$WORK/want"
+    expect "$WORK/want"
+    start -e 'probe tracepoint:syscalls:sys_enter_openat / comm == "tp_helper" / < print "first"; exit >'
+    "$HELPER" open /etc/hostname
+    for _ in $(seq 1 200); do kill -0 "$TP_PID" 2>/dev/null || break; sleep 0.01; done
+    wait "$TP_PID"
+    [ $? -eq 0 ] || fail "exit in a probe did not exit 0"
+    TP_PID=
+    head -1 "$WORK/out" >"$WORK/got"
+    echo first >"$WORK/want"
+    expect "$WORK/want"
+}
+
+# Under a burst into a tiny buffer, events are lost, and the count reported
+# is exactly the count missing.
+lost_events() {
+    local n=200000
+    # events of 1 KiB, three to the buffer: the reader cannot keep up
+    start --buffer-size 4096 --str-size 1024 -e 'probe tracepoint:syscalls:sys_enter_openat / comm == "tp_helper" / < print str(args.filename) >'
+    "$HELPER" burst $n /dev/null
+    stop
+    local printed lost
+    printed=$(wc -l <"$WORK/out")
+    lost=$(sed -nE 's/^Lost ([0-9]+) events?.*/\1/p' "$WORK/err")
+    [ -n "$lost" ] || fail "no events were reported lost ($printed of $n printed)"
+    [ $((printed + lost)) -eq $n ] || fail "printed $printed + lost $lost != $n"
+    echo "printed $printed, lost $lost, of $n"
+}
+
+# A script from a file with a #! line, from stdin, and run as an executable.
+script_files() {
+    printf '#!%s\n// a comment\nprobe BEGIN { print "file", 1; exit }\n' "$TP" >"$WORK/s.tp"
+    chmod +x "$WORK/s.tp"
+    "$TP" "$WORK/s.tp" >"$WORK/got" 2>"$WORK/err" || fail "running a script file"
+    echo "file 1" >"$WORK/want"
+    expect "$WORK/want"
+    "$WORK/s.tp" >"$WORK/got" 2>"$WORK/err" || fail "running an executable script"
+    expect "$WORK/want"
+    echo 'probe BEGIN < print "stdin"; exit >' | "$TP" - >"$WORK/got" 2>"$WORK/err" || fail "stdin"
+    echo stdin >"$WORK/want"
+    expect "$WORK/want"
+}
+
+# The language's values, computed by the kernel in BEGIN (which runs in
+# tinyprobe's own process) and printed by user space.
+values() {
+    "$TP" -e 'probe BEGIN <
+        print 1 + 2 * 3, (10 - 4) / 3, -7 / 2, -7 % 3, 7 % 0, 7 / 0, 1 << 4, -16 >> 2, 0xff & ~0xf, 6 ^ 3, 5 | 8;
+        print (2 > 1), (1 >= 2), 1 == 1, 1 != 1, !0, !7, 1 && 0, 0 || 3, (1 ? 10 : 20), (0 ? "a" : "b");
+        print comm == "tinyprobe", comm != "tinyprobe", "x" == "x", comm == comm, probe;
+        printf("%d|%5d|%-5d|%05d|%x|%X|%o|%c|%u|%%|%s|%8s|%-8s|%.2s|%p\n", -42, 42, 42, 42, 255, 255, 8, 65, 3, "str", "right", "left", "cut", 4096);
+        print (pid > 0), tid == pid, uid == '"$(id -u)"', gid == '"$(id -g)"', (nsecs > 0), cpu >= 0;
+        exit
+    >' >"$WORK/got" 2>"$WORK/err" || fail "values exited $?"
+    cat >"$WORK/want" <<'END'
+7 2 -3 -1 7 0 16 -4 240 5 13
+1 0 1 0 1 0 0 1 10 b
+1 0 1 1 BEGIN
+-42|   42|42   |00042|ff|FF|10|A|3|%|str|   right|left    |cu|0x1000
+1 1 1 1 1 1
+END
+    expect "$WORK/want"
+}
+
+# str() with a length, and strftime() with milliseconds.
+strings() {
+    start -e 'probe tracepoint:syscalls:sys_enter_openat / comm == "tp_helper" / <
+                  print str(args.filename, 4), str(args.filename, 0), str(args.filename, 1000);
+                  print strftime("%H:%M:%S.%L", nsecs) >'
+    "$HELPER" open /etc/hostname
+    stop
+    sed -E '2s/^[0-2][0-9]:[0-5][0-9]:[0-6][0-9]\.[0-9]{3}$/TIME/' "$WORK/out" >"$WORK/got"
+    printf '%s\n' "/etc  /etc/hostname" TIME >"$WORK/want"
+    expect "$WORK/want"
+}
+
+# -v lists what was loaded; -d shows each stage.
+inspect() {
+    "$TP" -v --dry-run -e 'probe tracepoint:syscalls:sys_enter_openat < print pid >' 2>"$WORK/err" >/dev/null ||
+        fail "-v --dry-run"
+    grep -Eq '^prog +[0-9]+ +tracepoint +sys_enter_openat +insns [0-9]+' "$WORK/err" || fail "-v lists no program"
+    grep -Eq '^map +[0-9]+ +ringbuf +events' "$WORK/err" || fail "-v lists no ring buffer"
+    local one='probe BEGIN < print 1 >'
+    "$TP" -d tokens -e "$one" | grep -q "^1:7-1:11 probe spec BEGIN$" || fail "-d tokens"
+    "$TP" -d ir -e "$one" | grep -q '^define dso_local i32 @BEGIN(ptr' || "$TP" -d ir -e "$one" | grep -q '@BEGIN(ptr' || fail "-d ir"
+    "$TP" -d asm -e "$one" | grep -q 'call 131' || fail "-d asm shows no ringbuf_reserve call"
+    "$TP" -d verifier --dry-run -e "$one" 2>&1 >/dev/null | grep -q '^processed [0-9]* insns' || fail "-d verifier"
+}
+
+# -L lists the built-in scripts with a line each.
+list_scripts() {
+    "$TP" -L >"$WORK/got"
+    cat >"$WORK/want" <<'END'
+exec     trace exec(): one line per execve/execveat, with the full argv
+open     trace open(): one line per open/openat/openat2, with the path
+END
+    expect "$WORK/want"
+}
+
+"$1"

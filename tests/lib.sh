@@ -1,0 +1,45 @@
+# Shared by the test scripts: run tinyprobe against the real kernel and
+# compare what it prints with what it must print.
+# Needs TP (tinyprobe) and HELPER (tp_helper) in the environment.
+set -u
+: "${TP:?}" "${HELPER:?}"
+WORK=$(mktemp -d /tmp/tinyprobe-test.XXXXXX)
+trap 'rm -rf "$WORK"; [ -n "${TP_PID:-}" ] && kill -9 "$TP_PID" 2>/dev/null' EXIT
+
+fail() {
+    echo "FAIL: $*" >&2
+    for f in "$WORK"/out "$WORK"/err; do
+        [ -f "$f" ] && { echo "--- $f:" >&2; head -50 "$f" >&2; }
+    done
+    exit 1
+}
+
+# Starts tinyprobe in the background with events to $WORK/out, messages to
+# $WORK/err, and waits until its probes are attached.
+start() {
+    : >"$WORK/out"
+    : >"$WORK/err"
+    "$TP" -o "$WORK/out" "$@" 2>"$WORK/err" &
+    TP_PID=$!
+    for _ in $(seq 1 500); do
+        grep -q '^Attached' "$WORK/err" && return 0
+        kill -0 "$TP_PID" 2>/dev/null || fail "tinyprobe exited before attaching: $*"
+        sleep 0.01
+    done
+    fail "tinyprobe did not attach within 5 s: $*"
+}
+
+# Stops it with a signal (INT unless told) and checks that it exits 0.
+stop() {
+    sleep 0.1 # two drain periods: what the helper did is in the ring buffer
+    kill -"${1:-INT}" "$TP_PID"
+    wait "$TP_PID"
+    local rc=$?
+    TP_PID=
+    [ "$rc" -eq 0 ] || fail "tinyprobe exited $rc after SIG${1:-INT}"
+}
+
+# expect FILE: the lines of FILE, exactly, are $WORK/got.
+expect() {
+    diff -u "$1" "$WORK/got" >&2 || fail "output differs from what was expected (above)"
+}
