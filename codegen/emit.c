@@ -39,7 +39,8 @@ LLVMTargetMachineRef emit_target(char *err, size_t errlen)
 int emit_optimize(LLVMModuleRef m, LLVMTargetMachineRef tm, char *err, size_t errlen)
 {
     LLVMPassBuilderOptionsRef opts = LLVMCreatePassBuilderOptions();
-    LLVMErrorRef e = LLVMRunPasses(m, "default<O2>", tm, opts);
+    const char *passes = getenv("TP_PASSES") ? getenv("TP_PASSES") : "default<O2>";
+    LLVMErrorRef e = LLVMRunPasses(m, passes, tm, opts);
     LLVMDisposePassBuilderOptions(opts);
     if (e) {
         char *msg = LLVMGetErrorMessage(e);
