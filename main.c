@@ -213,6 +213,10 @@ int main(int argc, char **argv)
         rc = 0;
         goto out;
     }
+    /* The tests' way to make the verifier refuse a program, to check how
+     * tinyprobe reports it; no script can, short of a bug. */
+    const char *fault = getenv("TINYPROBE_TEST_FAULT");
+    o.cg.inject_fault = fault && strcmp(fault, "verifier") == 0;
     o.cg.dump_ir = o.dump_ir ? stdout : NULL;
     o.cg.dump_asm = o.dump_asm ? stdout : NULL;
     char err[1024];

@@ -21,6 +21,10 @@ const char *tracefs_root(char *why, size_t n)
         snprintf(p, sizeof(p), "%s/events", roots[i]);
         if (access(p, F_OK) == 0)
             return found = roots[i];
+        if (errno == EACCES) {
+            snprintf(why, n, "only root may read tracefs at %s: run tinyprobe as root", roots[i]);
+            return NULL;
+        }
     }
     if (geteuid() != 0) {
         snprintf(why, n,

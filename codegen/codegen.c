@@ -2,6 +2,8 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include <linux/bpf.h>
 #include <llvm-c/Analysis.h>
@@ -557,6 +559,12 @@ static void gen_event(struct cg *c, const struct ast_node *s)
     if (!d->stmt)
         layout(c, d, s);
     set_loc(c, s->loc);
+    if (c->o->inject_fault) {
+        /* for tests of how verifier refusals are reported: a read far past
+         * the end of the context, which no kernel allows */
+        LLVMValueRef bad = LLVMBuildLoad2(c->b, c->i64, at(c, c->ctxv, 1 << 20), "");
+        LLVMSetVolatile(bad, 1);
+    }
     LLVMValueRef args[3] = {c->map_events, i64c(c, d->size), i64c(c, 0)};
     LLVMValueRef ev = helper(c, BPF_FUNC_ringbuf_reserve, c->ptr, args, 3);
     LLVMBasicBlockRef full = block(c, "lost"), fill = block(c, "fill"), next = block(c, "next");
@@ -686,13 +694,31 @@ static void gen_prog(struct cg *c, const struct ast_probe *pr, const struct ast_
     LLVMBuildBr(c->b, c->out_bb);
 }
 
+/* LLVM's BPF backend copies each source line into BTF's line info, which the
+ * verifier quotes in its log, and it reads those lines from the file that the
+ * debug info names. A script may have no file (-e, stdin, a built-in), so it
+ * gets one in memory. */
+static int script_file(const char *text, char *path, size_t n)
+{
+    int fd = memfd_create("tinyprobe-script", MFD_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    size_t len = strlen(text);
+    if (write(fd, text, len) != (ssize_t)len) {
+        close(fd);
+        return -1;
+    }
+    snprintf(path, n, "/proc/self/fd/%d", fd);
+    return fd;
+}
+
 int cg_compile(const struct ast_program *p, const struct cg_opts *o, struct cg_output *out,
                char *err, size_t errlen)
 {
     memset(out, 0, sizeof(*out));
     struct cg c = {.o = o, .out = out, .err = err, .errlen = errlen};
     struct emit_diags diags = {0};
-    int rc = -1;
+    int rc = -1, srcfd = -1;
     LLVMTargetMachineRef tm = emit_target(err, errlen);
     if (!tm)
         return -1;
@@ -709,7 +735,9 @@ int cg_compile(const struct ast_program *p, const struct cg_opts *o, struct cg_o
     c.i32 = LLVMInt32TypeInContext(c.ctx);
     c.i64 = LLVMInt64TypeInContext(c.ctx);
     c.ptr = LLVMPointerTypeInContext(c.ctx, 0);
-    di_init(&c.di, c.m, p->src->name);
+    char path[64];
+    srcfd = script_file(p->src->text, path, sizeof(path));
+    di_init(&c.di, c.m, srcfd >= 0 ? path : p->src->name);
 
     c.map_events = map_global(&c, CG_MAP_EVENTS, 2);
     c.map_lost = map_global(&c, CG_MAP_LOST, 4);
@@ -783,6 +811,8 @@ int cg_compile(const struct ast_program *p, const struct cg_opts *o, struct cg_o
     }
     rc = 0;
 out:
+    if (srcfd >= 0)
+        close(srcfd);
     LLVMDisposeBuilder(c.b);
     LLVMDisposeModule(c.m);
     LLVMContextDispose(c.ctx);

@@ -16,6 +16,7 @@ struct cg_opts {
     unsigned ringbuf_size; /* bytes, a power of two, at least a page */
     FILE *dump_ir;         /* -d ir: the optimized IR */
     FILE *dump_asm;        /* -d asm: the BPF assembly */
+    bool inject_fault;     /* tests only: emit a load the verifier refuses */
 };
 
 /* One BPF program per (probe, spec): specs of one probe differ in context. */

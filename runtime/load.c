@@ -38,10 +38,18 @@ static const char *type_name(enum bpf_prog_type t)
     return s ? s : "unknown";
 }
 
-/* The script line a verifier log line "; TEXT" came from: the BPF backend put
- * each line's text into BTF's line info, so search for it. */
+/* The script line a verifier log line "; TEXT" came from. Kernels since 6.2
+ * add " @ FILE:LINE"; before, the text is all there is, so search for it. */
 static int line_of(const struct diag_src *src, const char *text, size_t n)
 {
+    for (size_t i = n; i > 2; i--) {
+        if (text[i - 1] != '@' || text[i - 2] != ' ')
+            continue;
+        const char *colon = memchr(text + i, ':', n - i);
+        if (colon && colon[1] >= '1' && colon[1] <= '9')
+            return atoi(colon + 1);
+        break;
+    }
     while (n && (text[n - 1] == ' ' || text[n - 1] == '\t'))
         n--;
     int lines = 1;
@@ -108,8 +116,19 @@ static void report_verifier(struct rt *rt, const struct cg_prog *p, const char *
                why);
     int from = end - 8 > 0 ? end - 8 : 0;
     fprintf(rt->src->out, "note: the verifier's last steps:\n");
-    for (int i = from; i < end; i++)
-        fprintf(rt->src->out, "    %.*s\n", (int)strcspn(lines[i], "\n"), lines[i]);
+    for (int i = from; i < end; i++) {
+        int len = (int)strcspn(lines[i], "\n");
+        /* "; TEXT @ 3:2" names the script by the in-memory file it was read
+         * from (see codegen): name it as the user does */
+        const char *at = lines[i][0] == ';' ? strstr(lines[i], " @ ") : NULL;
+        const char *colon =
+            at && at - lines[i] < len ? memchr(at, ':', len - (at - lines[i])) : NULL;
+        if (colon)
+            fprintf(rt->src->out, "    %.*s @ %s%.*s\n", (int)(at - lines[i]), lines[i],
+                    rt->src->name, (int)(len - (colon - lines[i])), colon);
+        else
+            fprintf(rt->src->out, "    %.*s\n", len, lines[i]);
+    }
 }
 
 static void list_loaded(struct rt *rt)

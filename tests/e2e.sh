@@ -206,4 +206,32 @@ END
     expect "$WORK/want"
 }
 
+# A program the verifier refuses (made so on purpose, since no script can make
+# one) is reported at the script line it comes from, with the verifier's reason.
+verifier_reject() {
+    TINYPROBE_TEST_FAULT=verifier "$TP" --dry-run -e 'probe tracepoint:syscalls:sys_enter_openat <
+    print pid
+>' >"$WORK/out" 2>"$WORK/err"
+    [ $? -eq 1 ] || fail "expected exit code 1"
+    head -4 "$WORK/err" >"$WORK/got"
+    cat >"$WORK/want" <<'END'
+cmdline:2:5: error: the kernel's verifier refused probe tracepoint:syscalls:sys_enter_openat: dereference of modified ctx ptr R1 off=1048576 disallowed
+    2 |     print pid
+      |     ^~~~~~~~~
+note: the verifier's last steps:
+END
+    expect "$WORK/want"
+    grep -q '^    ; print pid' "$WORK/err" || fail "the verifier's steps do not quote the script"
+}
+
+# Without the privileges to load BPF, one line says what is missing.
+unprivileged() {
+    command -v setpriv >/dev/null || { echo "no setpriv"; exit 77; }
+    setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all \
+        "$TP" -e 'probe BEGIN < exit >' >"$WORK/out" 2>"$WORK/got"
+    [ $? -eq 1 ] || fail "expected exit code 1"
+    echo "tinyprobe: error: loading BPF programs needs root, or the CAP_BPF and CAP_PERFMON capabilities" >"$WORK/want"
+    expect "$WORK/want"
+}
+
 "$1"

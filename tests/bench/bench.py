@@ -1,0 +1,223 @@
+#!/usr/bin/env python3
+"""tinyprobe against bpftrace, on this machine, in one run, on the same work.
+
+Run by hand as root (not a test): tests/bench/bench.py [--quick]
+Needs bpftrace and bpftool (apt-get install bpftrace bpftool) and a build
+(build/tinyprobe, build/tp_helper). Prints each figure for both tracers and
+their ratio.
+"""
+import json
+import os
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+TP = os.path.join(ROOT, "build", "tinyprobe")
+HELPER = os.path.join(ROOT, "build", "tp_helper")
+QUICK = "--quick" in sys.argv
+
+BEGIN = {"tinyprobe": [TP, "-q", "-e", "probe BEGIN < exit >"],
+         "bpftrace": ["bpftrace", "-e", "BEGIN { exit(); }"]}
+ONELINER = {
+    "tinyprobe": [TP, "-q", "-e", 'probe tracepoint:syscalls:sys_enter_openat '
+                  '< printf("%d %s\\n", pid, str(args.filename)) >'],
+    "bpftrace": ["bpftrace", "-e", 'tracepoint:syscalls:sys_enter_openat '
+                 '{ printf("%d %s\\n", pid, str(args->filename)); }'],
+}
+
+
+def timed(cmd):
+    """Wall seconds and peak RSS (KiB) of one run of cmd."""
+    t0 = time.monotonic()
+    p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    _, _, ru = os.wait4(p.pid, 0)
+    p.returncode = 0
+    return time.monotonic() - t0, ru.ru_maxrss
+
+
+def start(cmd, out, extra=(), env=None):
+    """Starts a tracer with its events to the file `out`."""
+    opt = ["-o", out]
+    return subprocess.Popen(cmd[:1] + list(extra) + opt + cmd[1:], stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE, text=True, env=env)
+
+
+def stop(p):
+    p.send_signal(signal.SIGINT)
+    _, err = p.communicate(timeout=60)
+    return err
+
+
+def wait_for(path, needle, timeout=30):
+    """Seconds until `needle` shows up in the file at `path`."""
+    t0 = time.monotonic()
+    while time.monotonic() - t0 < timeout:
+        try:
+            with open(path, "rb") as f:
+                if needle in f.read():
+                    return time.monotonic() - t0
+        except FileNotFoundError:
+            pass
+        time.sleep(0.0005)
+    raise RuntimeError("no %r in %s after %d s" % (needle, path, timeout))
+
+
+def lost(err, out):
+    """The events a tracer says it lost: tinyprobe says so on stderr, bpftrace
+    in its output."""
+    with open(out, errors="replace") as f:
+        text = err + "\n" + f.read()
+    return sum(int(l.split()[1]) for l in text.splitlines()
+               if l.startswith("Lost ") and l.split()[1].isdigit())
+
+
+def helper(*args):
+    r = subprocess.run([HELPER] + [str(a) for a in args], capture_output=True, text=True,
+                       check=True)
+    return r.stderr.strip()
+
+
+def bpf_progs():
+    out = subprocess.run(["bpftool", "-j", "prog", "show"], capture_output=True, text=True,
+                         check=True).stdout
+    return {p["id"]: p for p in json.loads(out)}
+
+
+def report(name, tp, bt, unit, better="lower"):
+    ratio = bt / tp if tp else float("inf")
+    word = "x better" if (ratio > 1) == (better == "lower") else "x worse"
+    r = ratio if ratio >= 1 else 1 / ratio if ratio else 0
+    print("%-46s %12s %12s   %.1f%s" % (name, "%.3g %s" % (tp, unit), "%.3g %s" % (bt, unit),
+                                         r, word))
+
+
+def startup():
+    runs = 3 if QUICK else 10
+    res = {}
+    for who, cmd in BEGIN.items():
+        timed(cmd)  # warm the page cache
+        samples = [timed(cmd) for _ in range(runs)]
+        res[who] = (statistics.median(s[0] for s in samples) * 1000, max(s[1] for s in samples) / 1024)
+    report("BEGIN { exit } wall, median", res["tinyprobe"][0], res["bpftrace"][0], "ms")
+    report("BEGIN { exit } peak RSS", res["tinyprobe"][1], res["bpftrace"][1], "MB")
+
+
+def first_event(tmp):
+    """From the tracer's start to the first event of a process that opens a
+    marker file every millisecond, as the file the tracer writes shows it."""
+    marker = os.path.join(tmp, "marker-file")
+    res = {}
+    for who, cmd in ONELINER.items():
+        opener = subprocess.Popen([HELPER, "rate", "1000", "60", marker], stderr=subprocess.DEVNULL)
+        out = os.path.join(tmp, who + ".first")
+        p = start(cmd, out)
+        res[who] = wait_for(out, marker.encode()) * 1000
+        stop(p)
+        opener.kill()
+        opener.wait()
+    report("open one-liner: first event after start", res["tinyprobe"], res["bpftrace"], "ms")
+
+
+def per_event(tmp):
+    """Kernel time per event (bpf_stats), a traced open's cost, peak RSS."""
+    n = 50000 if QUICK else 200000
+    with open("/proc/sys/kernel/bpf_stats_enabled", "w") as f:
+        f.write("1")
+    base = float(helper("burst", n, "/dev/null").split()[0])
+    res = {}
+    try:
+        for who, cmd in ONELINER.items():
+            out = os.path.join(tmp, who + ".burst")
+            before = set(bpf_progs())
+            p = subprocess.Popen(["/usr/bin/time", "-f", "%M", "-o", out + ".rss"] + cmd[:1] +
+                                 ["-o", out] + cmd[1:], stdout=subprocess.DEVNULL,
+                                 stderr=subprocess.DEVNULL)
+            time.sleep(3 if who == "bpftrace" else 0.5)  # attached by then
+            ns = float(helper("burst", n, "/dev/null").split()[0])
+            progs = [v for k, v in bpf_progs().items() if k not in before and v.get("run_cnt")]
+            run_ns = sum(v["run_time_ns"] for v in progs)
+            cnt = sum(v["run_cnt"] for v in progs)
+            subprocess.run(["pkill", "-INT", "-P", str(p.pid)])  # the tracer, not time
+            p.wait(timeout=60)
+            with open(out + ".rss") as f:
+                rss = int(f.read().split()[-1]) / 1024
+            res[who] = (run_ns / max(cnt, 1), ns / base, rss)
+    finally:
+        with open("/proc/sys/kernel/bpf_stats_enabled", "w") as f:
+            f.write("0")
+    report("open one-liner: BPF run time per event", res["tinyprobe"][0] / 1000,
+           res["bpftrace"][0] / 1000, "us")
+    report("open one-liner: traced open() / untraced", res["tinyprobe"][1], res["bpftrace"][1], "x")
+    report("open one-liner: peak RSS under %d events" % n, res["tinyprobe"][2], res["bpftrace"][2],
+           "MB")
+
+
+def sustained(tmp):
+    """100,000 opens a second for 10 s, events to a file: how many arrive."""
+    rate, secs = 100000, (3 if QUICK else 10)
+    path = os.path.join(tmp, "sustained-path")
+    res = {}
+    for who, cmd in ONELINER.items():
+        out = os.path.join(tmp, who + ".sustained")
+        p = start(cmd, out)
+        time.sleep(3 if who == "bpftrace" else 0.5)
+        helper("rate", rate, secs, path)
+        time.sleep(0.5)
+        err = stop(p)
+        with open(out, "rb") as f:
+            got = f.read().count(path.encode())
+        res[who] = (rate * secs - got, lost(err, out))
+    print("%-46s %12s %12s" % ("%d opens/s for %d s: events missing" % (rate, secs),
+                               res["tinyprobe"][0], res["bpftrace"][0]))
+    print("%-46s %12s %12s" % ("  ... of which reported lost", res["tinyprobe"][1],
+                               res["bpftrace"][1]))
+
+
+def tiny_buffers(tmp):
+    """Under a burst into the smallest buffers: is the lost count the truth?
+    Only the helper's events are traced, so that every loss is one of them."""
+    n = 200000
+    path = os.path.join(tmp, "burst-path")
+    res = {}
+    filtered = {
+        "tinyprobe": [TP, "-q", "-e", 'probe tracepoint:syscalls:sys_enter_openat / comm == '
+                      '"tp_helper" / < printf("%d %s\\n", pid, str(args.filename)) >'],
+        "bpftrace": ["bpftrace", "-e", 'tracepoint:syscalls:sys_enter_openat / comm == '
+                     '"tp_helper" / { printf("%d %s\\n", pid, str(args->filename)); }'],
+    }
+    for who, cmd in filtered.items():
+        out = os.path.join(tmp, who + ".tiny")
+        env = dict(os.environ, BPFTRACE_PERF_RB_PAGES="1")
+        extra = ["--buffer-size", "4096"] if who == "tinyprobe" else []
+        p = start(cmd, out, extra, env)
+        time.sleep(3 if who == "bpftrace" else 0.5)
+        helper("burst", n, path)
+        time.sleep(0.5)
+        err = stop(p)
+        with open(out, "rb") as f:
+            got = f.read().count(path.encode())
+        res[who] = (n - got, lost(err, out))
+    print("%-46s %12s %12s" % ("burst into a 4 KiB buffer: events missing", res["tinyprobe"][0],
+                               res["bpftrace"][0]))
+    print("%-46s %12s %12s" % ("  ... of which reported lost", res["tinyprobe"][1],
+                               res["bpftrace"][1]))
+
+
+def main():
+    if os.geteuid() != 0:
+        sys.exit("bench.py: run as root")
+    print("%-46s %12s %12s   %s" % ("", "tinyprobe", "bpftrace", "ratio"))
+    with tempfile.TemporaryDirectory() as tmp:
+        startup()
+        first_event(tmp)
+        per_event(tmp)
+        sustained(tmp)
+        tiny_buffers(tmp)
+
+
+if __name__ == "__main__":
+    main()
