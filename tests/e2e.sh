@@ -89,6 +89,22 @@ END
     expect "$WORK/want"
 }
 
+# Events from different CPUs come out in the order they happened.
+cpu_order() {
+    [ "$(nproc)" -ge 2 ] || { echo "one CPU: nothing to test"; exit 77; }
+    start -e 'probe tracepoint:syscalls:sys_enter_openat / comm == "tp_helper" / < print cpu, str(args.filename) >'
+    local paths=() want=()
+    for i in $(seq 1 12); do paths+=("$WORK/p$i"); done
+    "$HELPER" cpus "${paths[@]}"
+    stop
+    grep -F " $WORK/p" "$WORK/out" >"$WORK/mine" # not another test's helper
+    cut -d' ' -f2 "$WORK/mine" >"$WORK/got"
+    printf '%s\n' "${paths[@]}" >"$WORK/want"
+    expect "$WORK/want"
+    # and they did come from more than one CPU
+    [ "$(cut -d' ' -f1 "$WORK/mine" | sort -u | wc -l)" -ge 2 ] || fail "all events came from one CPU"
+}
+
 # Ctrl-C and SIGTERM detach, run END, and exit 0.
 signals() {
     for sig in INT TERM; do
@@ -124,9 +140,12 @@ exit_codes() {
 # is exactly the count missing.
 lost_events() {
     local n=200000
+    # a name of its own, so that no other helper's events are counted
+    local name="tp_lost_$$"
+    cp "$HELPER" "$WORK/$name"
     # events of 1 KiB, three to the buffer: the reader cannot keep up
-    start --buffer-size 4096 --str-size 1024 -e 'probe tracepoint:syscalls:sys_enter_openat / comm == "tp_helper" / < print str(args.filename) >'
-    "$HELPER" burst $n /dev/null
+    start --buffer-size 4096 --str-size 1024 -e "probe tracepoint:syscalls:sys_enter_openat / comm == \"${name:0:15}\" / < print str(args.filename) >"
+    "$WORK/$name" burst $n /dev/null
     stop
     local printed lost
     printed=$(wc -l <"$WORK/out")

@@ -2,6 +2,7 @@
  * that a test can assert every line tinyprobe prints for its pid. Linked
  * statically, so no dynamic loader opens files before main. */
 #include <fcntl.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,7 +28,8 @@ static int usage(void)
     fputs("usage: tp_helper open PATH...      open each path\n"
           "       tp_helper exec PROG [ARG...] exec PROG with argv PROG ARG...\n"
           "       tp_helper burst N PATH       open PATH N times, as fast as it can\n"
-          "       tp_helper rate N SECS PATH   open PATH N times a second for SECS seconds\n",
+          "       tp_helper rate N SECS PATH   open PATH N times a second for SECS seconds\n"
+          "       tp_helper cpus PATH...       open each path on the next CPU, in turn\n",
           stderr);
     return 2;
 }
@@ -39,6 +41,20 @@ int main(int argc, char **argv)
     if (strcmp(argv[1], "open") == 0) {
         for (int i = 2; i < argc; i++)
             open_close(argv[i]);
+        return 0;
+    }
+    if (strcmp(argv[1], "cpus") == 0) {
+        /* one event per CPU in turn: a tracer that groups events by CPU
+         * prints them out of this order */
+        long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+        for (int i = 2; i < argc; i++) {
+            cpu_set_t set;
+            CPU_ZERO(&set);
+            CPU_SET((i - 2) % ncpu, &set);
+            if (sched_setaffinity(0, sizeof(set), &set))
+                perror("sched_setaffinity");
+            open_close(argv[i]);
+        }
         return 0;
     }
     if (strcmp(argv[1], "exec") == 0) {
