@@ -105,6 +105,48 @@ cpu_order() {
     [ "$(cut -d' ' -f1 "$WORK/mine" | sort -u | wc -l)" -ge 2 ] || fail "all events came from one CPU"
 }
 
+# The kprobe cases need a kernel with kprobes: tests/qemu runs them on one.
+need_kprobes() {
+    [ -e /sys/bus/event_source/devices/kprobe ] || { echo "this kernel has no kprobes"; exit 77; }
+}
+
+# The design's one-liner attached for real: arg2 is do_sys_openat2's filename.
+kprobe_attach() {
+    need_kprobes
+    start -e 'probe kprobe:do_sys_openat2 / comm == "tp_helper" / < print pid, comm, str(arg2) >'
+    "$HELPER" open "$WORK/a" /etc/hostname &
+    local hp=$!
+    wait $hp
+    stop
+    printf '%s\n' "$hp tp_helper $WORK/a" "$hp tp_helper /etc/hostname" >"$WORK/want"
+    cp "$WORK/out" "$WORK/got"
+    expect "$WORK/want"
+}
+
+# retval in a kretprobe: the fd of an open that works, -ENOENT of one that fails.
+kretprobe_retval() {
+    need_kprobes
+    start -e 'probe kretprobe:do_sys_openat2 / comm == "tp_helper" / < print retval >'
+    "$HELPER" open /etc/hostname "$WORK/missing"
+    stop
+    printf '%s\n' 3 -2 >"$WORK/want"
+    cp "$WORK/out" "$WORK/got"
+    expect "$WORK/want"
+}
+
+# Attaching to a function the kernel does not have says so.
+kprobe_no_function() {
+    need_kprobes
+    "$TP" -e 'probe kprobe:no_such_function_here < print 1 >' >"$WORK/out" 2>"$WORK/got"
+    [ $? -eq 1 ] || fail "expected exit code 1"
+    cat >"$WORK/want" <<'END'
+cmdline:1:7: error: cannot attach kprobe:no_such_function_here: this kernel has no function 'no_such_function_here' (it is not in /proc/kallsyms)
+    1 | probe kprobe:no_such_function_here < print 1 >
+      |       ^~~~~~~~~~~~~~~~~~~~~~~~~~~~
+END
+    expect "$WORK/want"
+}
+
 # Ctrl-C and SIGTERM detach, run END, and exit 0.
 signals() {
     for sig in INT TERM; do

@@ -21,12 +21,12 @@ start() {
     : >"$WORK/err"
     "$TP" -o "$WORK/out" "$@" 2>"$WORK/err" &
     TP_PID=$!
-    for _ in $(seq 1 500); do
+    for _ in $(seq 1 3000); do
         grep -q '^Attached' "$WORK/err" && return 0
         kill -0 "$TP_PID" 2>/dev/null || fail "tinyprobe exited before attaching: $*"
         sleep 0.01
     done
-    fail "tinyprobe did not attach within 5 s: $*"
+    fail "tinyprobe did not attach within 30 s: $*"
 }
 
 # Stops it with a signal (INT unless told) and checks that it exits 0.

@@ -40,3 +40,25 @@ foreach(path ${TP_AST_CASES})
            WORKING_DIRECTORY ${CMAKE_SOURCE_DIR}/tests/ast)
   set_tests_properties(ast_${name} PROPERTIES ENVIRONMENT "${TP_TEST_ENV}")
 endforeach()
+
+# kprobes on a second kernel: this machine's has none, so Debian's stock
+# kernel boots under qemu with this root file system mounted read-only, and
+# runs the kprobe cases of e2e.sh there. Skipped where qemu-system-x86 or
+# busybox-static is missing.
+set(TP_QEMU_DIR ${CMAKE_BINARY_DIR}/qemu)
+file(GENERATE OUTPUT ${CMAKE_BINARY_DIR}/qemu-guest.sh CONTENT "set -e
+export TP=$<TARGET_FILE:tinyprobe> HELPER=$<TARGET_FILE:tp_helper>
+export ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1
+for c in kprobe_attach kretprobe_retval kprobe_no_function; do
+    echo \"== $c\"
+    bash ${CMAKE_SOURCE_DIR}/tests/e2e.sh $c
+done
+")
+add_test(NAME qemu_prepare COMMAND sh -c
+  "command -v qemu-system-x86_64 >/dev/null && test -x /bin/busybox || exit 77; \
+   ${CMAKE_SOURCE_DIR}/tests/qemu/prepare.sh ${TP_QEMU_DIR}")
+set_tests_properties(qemu_prepare PROPERTIES FIXTURES_SETUP qemu SKIP_RETURN_CODE 77 TIMEOUT 600)
+add_test(NAME qemu_kprobes COMMAND ${CMAKE_SOURCE_DIR}/tests/qemu/run.sh ${TP_QEMU_DIR}
+                                   ${CMAKE_BINARY_DIR}/qemu-guest.sh)
+set_tests_properties(qemu_kprobes PROPERTIES FIXTURES_REQUIRED qemu SKIP_RETURN_CODE 77
+                     TIMEOUT 900 RUN_SERIAL TRUE)
