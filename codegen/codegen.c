@@ -68,6 +68,17 @@ static LLVMValueRef helper(struct cg *c, enum bpf_func_id id, LLVMTypeRef ret, L
     return LLVMBuildCall2(c->b, fty, callee, args, n, "");
 }
 
+/* The value that is `a` coming from block `ab`, and `b` from `bb`. */
+static LLVMValueRef phi2(struct cg *c, LLVMTypeRef t, LLVMValueRef a, LLVMBasicBlockRef ab,
+                         LLVMValueRef b, LLVMBasicBlockRef bb)
+{
+    LLVMValueRef phi = LLVMBuildPhi(c->b, t, "");
+    LLVMValueRef vals[2] = {a, b};
+    LLVMBasicBlockRef from[2] = {ab, bb};
+    LLVMAddIncoming(phi, vals, from, 2);
+    return phi;
+}
+
 static LLVMValueRef at(struct cg *c, LLVMValueRef base, uint64_t off)
 {
     if (!off)
@@ -159,11 +170,7 @@ static LLVMValueRef read_mem(struct cg *c, LLVMValueRef dst, LLVMValueRef len, L
         helper(c, str ? BPF_FUNC_probe_read_user_str : BPF_FUNC_probe_read_user, c->i64, args, 3);
     LLVMBuildBr(c->b, done);
     LLVMPositionBuilderAtEnd(c->b, done);
-    LLVMValueRef phi = LLVMBuildPhi(c->b, c->i64, "");
-    LLVMValueRef vals[2] = {rk, ru};
-    LLVMBasicBlockRef from[2] = {kb, ub};
-    LLVMAddIncoming(phi, vals, from, 2);
-    return phi;
+    return phi2(c, c->i64, rk, kb, ru, ub);
 }
 
 static void store_literal(struct cg *c, const char *s, size_t n, LLVMValueRef dst, unsigned size)
@@ -342,11 +349,8 @@ static LLVMValueRef gen_logic(struct cg *c, const struct ast_node *n)
     LLVMBasicBlockRef rend = LLVMGetInsertBlock(c->b);
     LLVMBuildBr(c->b, done);
     LLVMPositionBuilderAtEnd(c->b, done);
-    LLVMValueRef phi = LLVMBuildPhi(c->b, c->i1, "");
-    LLVMValueRef vals[2] = {LLVMConstInt(c->i1, !is_and, 0), r};
-    LLVMBasicBlockRef from[2] = {lb, rend};
-    LLVMAddIncoming(phi, vals, from, 2);
-    return LLVMBuildZExt(c->b, phi, c->i64, "");
+    LLVMValueRef v = phi2(c, c->i1, LLVMConstInt(c->i1, !is_and, 0), lb, r, rend);
+    return LLVMBuildZExt(c->b, v, c->i64, "");
 }
 
 /* Division as the BPF instruction set defines it for a zero divisor (x/0 is
@@ -444,11 +448,7 @@ static LLVMValueRef gen_int(struct cg *c, const struct ast_node *n)
         LLVMBasicBlockRef eend = LLVMGetInsertBlock(c->b);
         LLVMBuildBr(c->b, done);
         LLVMPositionBuilderAtEnd(c->b, done);
-        LLVMValueRef phi = LLVMBuildPhi(c->b, c->i64, "");
-        LLVMValueRef vals[2] = {tv, ev};
-        LLVMBasicBlockRef from[2] = {tend, eend};
-        LLVMAddIncoming(phi, vals, from, 2);
-        return phi;
+        return phi2(c, c->i64, tv, tend, ev, eend);
     }
     default: return i64c(c, 0);
     }

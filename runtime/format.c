@@ -1,4 +1,5 @@
 #include <inttypes.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -110,6 +111,40 @@ static void put_arg(struct sbuf *b, const struct ev_arg *a, const char *ev)
     }
 }
 
+/* %s's flags, width and precision, applied in place to the text from `start`
+ * to the end, without formatting it again. */
+static void pad(struct sbuf *b, size_t start, const char *spec)
+{
+    bool left = false;
+    while (*spec && strchr("-+ #0", *spec))
+        left |= *spec++ == '-';
+    char *end;
+    size_t width = strtoul(spec, &end, 10), len = b->len - start;
+    if (*end == '.') {
+        size_t prec = strtoul(end + 1, NULL, 10);
+        if (prec < len) {
+            b->len = start + prec;
+            b->rt->fmtbuf[b->len] = 0;
+            len = prec;
+        }
+    }
+    if (width <= len)
+        return;
+    size_t fill = width - len;
+    char spaces[64];
+    memset(spaces, ' ', sizeof(spaces));
+    for (size_t n = fill; n > 0;) {
+        size_t k = n < sizeof(spaces) ? n : sizeof(spaces);
+        put(b, spaces, k);
+        n -= k;
+    }
+    if (!left) { /* the text moves right, the spaces go before it */
+        char *p = b->rt->fmtbuf + start;
+        memmove(p + fill, p, len);
+        memset(p, ' ', fill);
+    }
+}
+
 static int64_t int_arg(const struct ev_arg *a, const char *ev)
 {
     return a->kind == EA_CONST_INT ? a->ival : *(const int64_t *)(ev + a->off);
@@ -125,25 +160,15 @@ static void put_printf(struct sbuf *b, const struct ev_desc *d, const char *ev)
             break;
         const struct ev_arg *a = &d->args[i];
         char spec[48], out[128];
-        if (c->conv == 's') {
-            struct sbuf tmp = *b;
-            put_arg(b, a, ev); /* formatted in place, then padded as the spec says */
-            if (!c->spec[0])
-                continue;
-            size_t len = b->len - tmp.len;
-            char *s = strndup(b->rt->fmtbuf + tmp.len, len);
-            if (!s)
-                abort();
-            b->len = tmp.len;
-            snprintf(spec, sizeof(spec), "%%%ss", c->spec);
-            int n = snprintf(NULL, 0, spec, s);
-            char *padded = malloc(n + 1);
-            if (!padded)
-                abort();
-            snprintf(padded, n + 1, spec, s);
-            put(b, padded, n);
-            free(padded);
-            free(s);
+        if (c->conv == 's' || c->conv == 'p') {
+            size_t start = b->len;
+            if (c->conv == 's') {
+                put_arg(b, a, ev);
+            } else {
+                int n = snprintf(out, sizeof(out), "0x%" PRIx64, (uint64_t)int_arg(a, ev));
+                put(b, out, n);
+            }
+            pad(b, start, c->spec);
             continue;
         }
         int64_t v = int_arg(a, ev);
@@ -151,11 +176,6 @@ static void put_printf(struct sbuf *b, const struct ev_desc *d, const char *ev)
         if (c->conv == 'c') {
             snprintf(spec, sizeof(spec), "%%%sc", c->spec);
             n = snprintf(out, sizeof(out), spec, (int)v);
-        } else if (c->conv == 'p') {
-            char hex[24];
-            snprintf(hex, sizeof(hex), "0x%" PRIx64, (uint64_t)v);
-            snprintf(spec, sizeof(spec), "%%%ss", c->spec);
-            n = snprintf(out, sizeof(out), spec, hex);
         } else {
             snprintf(spec, sizeof(spec), "%%%sll%c", c->spec, c->conv);
             n = snprintf(out, sizeof(out), spec, (long long)v);

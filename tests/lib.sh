@@ -3,7 +3,7 @@
 # Needs TP (tinyprobe) and HELPER (tp_helper) in the environment.
 set -u
 : "${TP:?}" "${HELPER:?}"
-WORK=$(mktemp -d /tmp/tinyprobe-test.XXXXXX)
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/tinyprobe-test.XXXXXX")
 trap 'rm -rf "$WORK"; [ -n "${TP_PID:-}" ] && kill -9 "$TP_PID" 2>/dev/null' EXIT
 
 fail() {

@@ -60,9 +60,13 @@ if mount -t 9p -o trans=virtio,version=9p2000.L,ro,msize=512000 hostroot /mnt; t
     mount -t proc proc /mnt/proc
     mount -t sysfs sys /mnt/sys
     mount -t devtmpfs dev /mnt/dev
-    mount -t tmpfs tmp /mnt/tmp
+    # somewhere to write that hides nothing of the host's: the script, and the
+    # tree it runs from, may be anywhere, /tmp included
+    mount -t tmpfs tmp /mnt/run
+    mkdir /mnt/run/tmp
     echo "TP-QEMU-START $(uname -r)"
-    chroot /mnt /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/tmp /bin/bash "$script"
+    chroot /mnt /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/run/tmp TMPDIR=/run/tmp \
+        /bin/bash "$script"
     echo "TP-QEMU-EXIT $?"
 else
     echo "TP-QEMU-EXIT 125 (the host's root could not be mounted)"
