@@ -1,6 +1,7 @@
 #include "bpf/tracefs.h"
 
 #include <ctype.h>
+#include <stdbool.h>
 #include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
@@ -40,6 +41,89 @@ const char *tracefs_root(char *why, size_t n)
     return found = roots[0];
 }
 
+/* Syscall tracepoints store every argument in 8 bytes and call them all
+ * unsigned ("field:int dfd; size:8; signed:0;"), so a field's declared type,
+ * where it is one we know, says its width and sign better than the file's
+ * numbers. The value is in the low bytes: tinyprobe's architectures are
+ * little-endian. */
+static const struct {
+    const char *name;
+    int size;
+    bool is_signed;
+} ctypes[] = {
+    {"char", 1, true},
+    {"signed char", 1, true},
+    {"unsigned char", 1, false},
+    {"short", 2, true},
+    {"unsigned short", 2, false},
+    {"int", 4, true},
+    {"unsigned int", 4, false},
+    {"unsigned", 4, false},
+    {"long", 8, true},
+    {"unsigned long", 8, false},
+    {"long long", 8, true},
+    {"unsigned long long", 8, false},
+    {"bool", 1, false},
+    {"_Bool", 1, false},
+    {"pid_t", 4, true},
+    {"uid_t", 4, false},
+    {"gid_t", 4, false},
+    {"umode_t", 2, false},
+    {"size_t", 8, false},
+    {"ssize_t", 8, true},
+    {"loff_t", 8, true},
+    {"off_t", 8, true},
+    {"key_serial_t", 4, true},
+    {"clockid_t", 4, true},
+    {"qid_t", 4, false},
+    {"rwf_t", 4, true},
+    {"key_t", 4, true},
+    {"mqd_t", 4, true},
+    {"u8", 1, false},
+    {"u16", 2, false},
+    {"u32", 4, false},
+    {"u64", 8, false},
+    {"s8", 1, true},
+    {"s16", 2, true},
+    {"s32", 4, true},
+    {"s64", 8, true},
+    {"__u8", 1, false},
+    {"__u16", 2, false},
+    {"__u32", 4, false},
+    {"__u64", 8, false},
+    {"__s8", 1, true},
+    {"__s16", 2, true},
+    {"__s32", 4, true},
+    {"__s64", 8, true},
+};
+
+static void declared_type(const char *type, size_t len, struct probe_field *f)
+{
+    while (len && isspace((unsigned char)type[len - 1]))
+        len--;
+    for (;;) { /* qualifiers say nothing of width or sign */
+        if (len > 6 && strncmp(type, "const ", 6) == 0)
+            type += 6, len -= 6;
+        else if (len > 9 && strncmp(type, "volatile ", 9) == 0)
+            type += 9, len -= 9;
+        else
+            break;
+    }
+    if (memchr(type, '*', len)) {
+        f->size = 8;
+        f->is_signed = false;
+        return;
+    }
+    for (size_t i = 0; i < sizeof(ctypes) / sizeof(ctypes[0]); i++) {
+        if (strlen(ctypes[i].name) == len && strncmp(ctypes[i].name, type, len) == 0 &&
+            ctypes[i].size <= f->size) {
+            f->size = ctypes[i].size;
+            f->is_signed = ctypes[i].is_signed;
+            return;
+        }
+    }
+}
+
 /* "const char * filename" -> name "filename"; "char comm[16]" -> "comm", array;
  * "__data_loc char[] name" -> "name", data_loc. */
 static int parse_field(char *decl, int offset, int size, int is_signed, struct probe_field *f)
@@ -70,6 +154,8 @@ static int parse_field(char *decl, int offset, int size, int is_signed, struct p
         f->kind = is_char ? FIELD_CHARS : FIELD_OTHER;
     else
         f->kind = (size == 1 || size == 2 || size == 4 || size == 8) ? FIELD_INT : FIELD_OTHER;
+    if (f->kind == FIELD_INT)
+        declared_type(decl, name - decl, f);
     return 0;
 }
 

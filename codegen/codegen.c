@@ -763,17 +763,16 @@ int cg_compile(const struct ast_program *p, const struct cg_opts *o, struct cg_o
     di_map(&c.di, c.map_events, CG_MAP_EVENTS, BPF_MAP_TYPE_RINGBUF, o->ringbuf_size, 0);
     di_map(&c.di, c.map_lost, CG_MAP_LOST, BPF_MAP_TYPE_PERCPU_ARRAY, 1, 8);
     di_map(&c.di, c.map_exit, CG_MAP_EXIT, BPF_MAP_TYPE_ARRAY, 1, 8);
-    if (c.map_scratch) {
-        if (c.scratch_max > SCRATCH_MAX) {
-            snprintf(err, errlen,
-                     "a probe compares more strings than fit in its %d bytes of "
-                     "scratch space; use shorter strings",
-                     SCRATCH_MAX);
-            goto out;
-        }
+    if (c.map_scratch && c.scratch_max <= SCRATCH_MAX)
         di_map(&c.di, c.map_scratch, CG_MAP_SCRATCH, BPF_MAP_TYPE_PERCPU_ARRAY, 1, c.scratch_max);
-    }
     di_finish(&c.di);
+    if (c.scratch_max > SCRATCH_MAX) {
+        snprintf(err, errlen,
+                 "a probe compares more strings than fit in its %d bytes of scratch "
+                 "space; use shorter strings",
+                 SCRATCH_MAX);
+        goto out;
+    }
 
     char *msg = NULL;
     if (LLVMVerifyModule(c.m, LLVMReturnStatusAction, &msg)) {

@@ -18,6 +18,18 @@ oneliner() {
     expect "$WORK/want"
 }
 
+# Fields are as wide and as signed as the format file says: open() passes
+# AT_FDCWD (-100) in a 32-bit int, and O_RDONLY (0) in flags.
+fields() {
+    start -e 'probe tracepoint:syscalls:sys_enter_openat / comm == "tp_helper" / <
+                  print args.dfd, args.flags, args->mode, (args.dfd < 0) >'
+    "$HELPER" open /etc/hostname
+    stop
+    echo "-100 0 0 1" >"$WORK/want"
+    grep -v '^$' "$WORK/out" >"$WORK/got"
+    expect "$WORK/want"
+}
+
 # The canned open script: header, then PID COMM PATH for open and openat.
 open_script() {
     start open

@@ -2,7 +2,7 @@
 set(TP_TEST_ENV TP=$<TARGET_FILE:tinyprobe> HELPER=$<TARGET_FILE:tp_helper>)
 
 # End to end: tinyprobe traces tp_helper; see tests/e2e.sh.
-foreach(case oneliner open_script exec_script exec_long_argv kprobe_dry_run kprobe_missing
+foreach(case oneliner fields open_script exec_script exec_long_argv kprobe_dry_run kprobe_missing
              signals exit_codes lost_events script_files values strings inspect list_scripts
              verifier_reject unprivileged cpu_order)
   add_test(NAME e2e_${case} COMMAND ${CMAKE_SOURCE_DIR}/tests/e2e.sh ${case})
