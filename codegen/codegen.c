@@ -777,8 +777,11 @@ int cg_compile(const struct ast_program *p, const struct cg_opts *o, struct cg_o
     char *msg = NULL;
     if (LLVMVerifyModule(c.m, LLVMReturnStatusAction, &msg)) {
         snprintf(err, errlen, "internal error: the generated IR is invalid: %s", msg);
-        if (getenv("TINYPROBE_DEBUG"))
-            LLVMDumpModule(c.m);
+        if (o->dump_ir) {
+            char *ir = LLVMPrintModuleToString(c.m);
+            fputs(ir, o->dump_ir);
+            LLVMDisposeMessage(ir);
+        }
         LLVMDisposeMessage(msg);
         goto out;
     }

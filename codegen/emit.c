@@ -39,8 +39,7 @@ LLVMTargetMachineRef emit_target(char *err, size_t errlen)
 int emit_optimize(LLVMModuleRef m, LLVMTargetMachineRef tm, char *err, size_t errlen)
 {
     LLVMPassBuilderOptionsRef opts = LLVMCreatePassBuilderOptions();
-    const char *passes = getenv("TP_PASSES") ? getenv("TP_PASSES") : "default<O2>";
-    LLVMErrorRef e = LLVMRunPasses(m, passes, tm, opts);
+    LLVMErrorRef e = LLVMRunPasses(m, "default<O2>", tm, opts);
     LLVMDisposePassBuilderOptions(opts);
     if (e) {
         char *msg = LLVMGetErrorMessage(e);

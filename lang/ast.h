@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "lang/arena.h"
 #include "lang/diag.h"
 
 enum ast_kind {
@@ -125,12 +126,6 @@ struct ast_program {
     struct diag_src *src;
     int nstmts; /* print/printf statements, numbered by checks */
 };
-
-/* Arena */
-struct arena *arena_new(void);
-void arena_free(struct arena *a);
-void *arena_alloc(struct arena *a, size_t n); /* zeroed */
-char *arena_strndup(struct arena *a, const char *s, size_t n);
 
 /* Construction, used by the parser */
 struct ast_node *ast_node(struct arena *a, enum ast_kind k, struct tp_loc loc);

@@ -54,6 +54,7 @@ program
     : probes                { ps->prog->probes = $1; }
     ;
 
+/* probes: probe+ */
 probes
     : probe
     | probes probe          { struct ast_probe *t = $1; while (t->next) t = t->next; t->next = $2; $$ = $1; }
@@ -70,11 +71,13 @@ probe
         }
     ;
 
+/* specs: spec (',' spec)* */
 specs
     : spec
     | specs ',' spec        { struct ast_spec *t = $1; while (t->next) t = t->next; t->next = $3; $$ = $1; }
     ;
 
+/* spec: SPEC, "kind" or "kind:target", split by the checks */
 spec
     : SPEC                  { $$ = arena_alloc(ps->arena, sizeof(*$$)); $$->loc = @1; $$->text = $1.s; }
     ;
@@ -98,6 +101,7 @@ stmts
     | stmt_list ';'
     ;
 
+/* stmt_list: stmt (';' stmt)* */
 stmt_list
     : stmt
     | stmt_list ';' stmt    { $$ = ast_append($1, $3); }
@@ -111,57 +115,67 @@ stmt
     | EXIT '(' expr ')'     { $$ = ast_node(ps->arena, S_EXIT, @$); $$->a = $3; }
     ;
 
+/* exprs: expr (',' expr)* */
 exprs
     : expr
     | exprs ',' expr        { $$ = ast_append($1, $3); }
     ;
 
+/* args: [exprs] */
 args
     : %empty                { $$ = NULL; }
     | exprs
     ;
 
-/* expr: cond, then C's precedence from || down to unary */
+/* expr: cond; below it, C's precedence from || down to unary */
 expr
     : cond
     ;
 
+/* cond: lor ['?' expr ':' cond] */
 cond
     : lor
     | lor '?' expr ':' cond { $$ = ast_node(ps->arena, N_COND, @$); $$->a = $1; $$->b = $3; $$->c = $5; }
     ;
 
+/* lor: land ('||' land)* */
 lor
     : land
     | lor OR land           { $$ = ast_binary(ps->arena, OP_LOR, $1, $3, @2); }
     ;
 
+/* land: bor ('&&' bor)* */
 land
     : bor
     | land AND bor          { $$ = ast_binary(ps->arena, OP_LAND, $1, $3, @2); }
     ;
 
+/* bor: bxor ('|' bxor)* */
 bor
     : bxor
     | bor '|' bxor          { $$ = ast_binary(ps->arena, OP_OR, $1, $3, @2); }
     ;
 
+/* bxor: band ('^' band)* */
 bxor
     : band
     | bxor '^' band         { $$ = ast_binary(ps->arena, OP_XOR, $1, $3, @2); }
     ;
 
+/* band: eq ('&' eq)* */
 band
     : eq
     | band '&' eq           { $$ = ast_binary(ps->arena, OP_AND, $1, $3, @2); }
     ;
 
+/* eq: rel (('==' | '!=') rel)* */
 eq
     : rel
     | eq EQ rel             { $$ = ast_binary(ps->arena, OP_EQ, $1, $3, @2); }
     | eq NE rel             { $$ = ast_binary(ps->arena, OP_NE, $1, $3, @2); }
     ;
 
+/* rel: shift (('<' | '>' | '<=' | '>=') shift)* */
 rel
     : shift
     | rel '<' shift         { $$ = ast_binary(ps->arena, OP_LT, $1, $3, @2); }
@@ -170,18 +184,21 @@ rel
     | rel GE shift          { $$ = ast_binary(ps->arena, OP_GE, $1, $3, @2); }
     ;
 
+/* shift: add (('<<' | '>>') add)* */
 shift
     : add
     | shift SHL add         { $$ = ast_binary(ps->arena, OP_SHL, $1, $3, @2); }
     | shift SHR add         { $$ = ast_binary(ps->arena, OP_SHR, $1, $3, @2); }
     ;
 
+/* add: mul (('+' | '-') mul)* */
 add
     : mul
     | add '+' mul           { $$ = ast_binary(ps->arena, OP_ADD, $1, $3, @2); }
     | add '-' mul           { $$ = ast_binary(ps->arena, OP_SUB, $1, $3, @2); }
     ;
 
+/* mul: unary (('*' | '/' | '%') unary)* */
 mul
     : unary
     | mul '*' unary         { $$ = ast_binary(ps->arena, OP_MUL, $1, $3, @2); }

@@ -1,0 +1,61 @@
+/* One arena per program: the tree is freed at once, and a syntax error half
+ * way through building it leaks nothing. */
+#include "lang/arena.h"
+
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct arena {
+    struct chunk *head;
+};
+struct chunk {
+    struct chunk *next;
+    size_t used, cap;
+    max_align_t data[];
+};
+
+struct arena *arena_new(void)
+{
+    struct arena *a = calloc(1, sizeof(*a));
+    if (!a)
+        abort();
+    return a;
+}
+
+void arena_free(struct arena *a)
+{
+    if (!a)
+        return;
+    for (struct chunk *c = a->head, *n; c; c = n) {
+        n = c->next;
+        free(c);
+    }
+    free(a);
+}
+
+void *arena_alloc(struct arena *a, size_t n)
+{
+    n = (n + sizeof(max_align_t) - 1) / sizeof(max_align_t) * sizeof(max_align_t);
+    struct chunk *c = a->head;
+    if (!c || c->cap - c->used < n) {
+        size_t cap = n > 16384 ? n : 16384;
+        c = malloc(sizeof(*c) + cap);
+        if (!c)
+            abort(); /* out of memory for a script's tree: nothing sane to do */
+        c->next = a->head;
+        c->used = 0;
+        c->cap = cap;
+        a->head = c;
+    }
+    void *p = (char *)c->data + c->used;
+    c->used += n;
+    return memset(p, 0, n);
+}
+
+char *arena_strndup(struct arena *a, const char *s, size_t n)
+{
+    char *d = arena_alloc(a, n + 1);
+    memcpy(d, s, n);
+    return d;
+}
