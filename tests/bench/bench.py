@@ -47,8 +47,19 @@ def start(cmd, out, extra=(), env=None):
 
 
 def stop(p):
+    """Ctrl-C, and what the tracer said. One that does not finish within 5
+    minutes (a backlog it cannot get through) is killed, and that is said."""
     p.send_signal(signal.SIGINT)
-    _, err = p.communicate(timeout=60)
+    t0 = time.monotonic()
+    try:
+        _, err = p.communicate(timeout=300)
+    except subprocess.TimeoutExpired:
+        p.kill()
+        _, err = p.communicate()
+        err += "\n(still running 5 minutes after Ctrl-C: killed)"
+    took = time.monotonic() - t0
+    if took > 1:
+        print("  (%s took %.1f s to stop after Ctrl-C)" % (p.args[0].split("/")[-1], took))
     return err
 
 
