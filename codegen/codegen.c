@@ -590,21 +590,14 @@ static void gen_event(struct cg *c, const struct ast_node *s)
         default: break;
         }
     }
-    /* Waking the reader costs more than the rest of the event, so most events
-     * leave it to its 10 ms timer. Two wake it: the first after the reader
-     * has caught up (so a quiet probe's events show at once; the reader then
-     * sleeps out its period, so this happens at most once a period), and any
-     * that finds the buffer a quarter full. The unconsumed data counts this
-     * event's own record, header and padding included. */
+    /* Waking the reader costs more than the rest of the event: leave it to
+     * its 10 ms timer unless the buffer is filling up. */
     set_loc(c, s->loc);
     LLVMValueRef q[2] = {c->map_events, i64c(c, BPF_RB_AVAIL_DATA)};
     LLVMValueRef avail = helper(c, BPF_FUNC_ringbuf_query, c->i64, q, 2);
-    uint64_t record = (d->size + 8 + 7) & ~7ull;
-    LLVMValueRef alone = LLVMBuildICmp(c->b, LLVMIntULE, avail, i64c(c, record), "");
     LLVMValueRef busy = LLVMBuildICmp(c->b, LLVMIntUGT, avail, i64c(c, c->o->ringbuf_size / 4), "");
     LLVMValueRef flags =
-        LLVMBuildSelect(c->b, LLVMBuildOr(c->b, alone, busy, ""), i64c(c, BPF_RB_FORCE_WAKEUP),
-                        i64c(c, BPF_RB_NO_WAKEUP), "");
+        LLVMBuildSelect(c->b, busy, i64c(c, BPF_RB_FORCE_WAKEUP), i64c(c, BPF_RB_NO_WAKEUP), "");
     LLVMValueRef sub[2] = {ev, flags};
     helper(c, BPF_FUNC_ringbuf_submit, LLVMVoidTypeInContext(c->ctx), sub, 2);
     LLVMBuildBr(c->b, next);

@@ -146,17 +146,8 @@ int run_probes(struct rt *rt)
         if (!rt->o->quiet)
             fprintf(stderr, "Attached %d probe%s\n", n, n == 1 ? "" : "s");
     }
-    int64_t period = 0;
     while (!exiting && !stop_signal) {
-        /* A probe wakes us early only for the first event after we caught up;
-         * sleeping out the rest of the period keeps that to once a period. */
-        int64_t left = period + DRAIN_MS * 1000000ll - clock_ns(CLOCK_MONOTONIC);
-        if (left > 0) {
-            struct timespec ts = {0, left};
-            nanosleep(&ts, NULL);
-        }
         int err = ring_buffer__poll(rb, DRAIN_MS);
-        period = clock_ns(CLOCK_MONOTONIC);
         if (err < 0 && err != -EINTR) {
             fprintf(stderr, "tinyprobe: error: reading events failed: %s\n", strerror(-err));
             rc = 1;
