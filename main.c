@@ -49,6 +49,12 @@ static char *slurp(FILE *f)
     if (!buf)
         abort();
     buf[len] = 0;
+    if (ferror(f)) {
+        int err = errno;
+        free(buf);
+        errno = err;
+        return NULL;
+    }
     if (memchr(buf, 0, len)) {
         free(buf);
         errno = EINVAL;
@@ -171,8 +177,9 @@ static char *read_script(const struct opts *o, const char **name)
     *name = strcmp(s, "-") == 0 ? "stdin" : s;
     FILE *f = strcmp(s, "-") == 0 ? stdin : fopen(s, "re");
     if (!f) {
-        fprintf(stderr, "%s: error: cannot open the script: %s\n", s, strerror(errno));
-        if (!strchr(s, '/') && errno == ENOENT)
+        int err = errno;
+        fprintf(stderr, "%s: error: cannot open the script: %s\n", s, strerror(err));
+        if (!strchr(s, '/') && err == ENOENT)
             fprintf(stderr, "note: it is not a built-in script either; tinyprobe -L lists them\n");
         return NULL;
     }
