@@ -641,6 +641,8 @@ static void gen_prog(struct cg *c, const struct ast_probe *pr, const struct ast_
              : *pt->target ? pt->target
                            : sp->kind->name);
     sanitize(p->name);
+    /* Two probes on one event: the later gets its index, cut to the 15
+     * characters the kernel keeps of a name. */
     for (int i = 0; i < c->prog; i++) {
         if (strcmp(c->out->progs[i].name, p->name) == 0) {
             char suffix[16];
@@ -649,7 +651,7 @@ static void gen_prog(struct cg *c, const struct ast_probe *pr, const struct ast_
             if (len > 15 - (size_t)n)
                 len = 15 - n;
             snprintf(p->name + len, sizeof(p->name) - len, "%s", suffix);
-            i = -1;
+            break;
         }
     }
     sp->kind->section(pt, p->section, sizeof(p->section));

@@ -178,7 +178,7 @@ int load_object(struct rt *rt)
     /* One log buffer serves all programs, since loading stops at the first
      * refusal; -d verifier wants every program's, so each gets its own. */
     size_t logsize = rt->o->dump_verifier ? (1u << 22) : (1u << 24);
-    char *shared = NULL;
+    char *shared = rt->o->dump_verifier ? NULL : malloc(logsize);
     for (int i = 0; i < n; i++) {
         struct bpf_program *p = bpf_object__find_program_by_name(rt->obj, rt->cg->progs[i].name);
         rt->progs[i] = p;
@@ -186,20 +186,15 @@ int load_object(struct rt *rt)
             fprintf(stderr, "tinyprobe: internal error: program %s is not in the object\n",
                     rt->cg->progs[i].name);
             free(logs);
+            free(shared);
             return -1;
         }
         bpf_program__set_type(p, rt->cg->progs[i].spec->kind->prog_type);
-        if (rt->o->dump_verifier || !shared)
-            logs[i] = malloc(logsize);
-        else
-            logs[i] = NULL;
-        if (!shared)
-            shared = logs[i];
-        char *buf = logs[i] ? logs[i] : shared;
-        if (!buf)
+        logs[i] = rt->o->dump_verifier ? malloc(logsize) : shared;
+        if (!logs[i])
             abort();
-        buf[0] = 0;
-        bpf_program__set_log_buf(p, buf, logsize);
+        logs[i][0] = 0;
+        bpf_program__set_log_buf(p, logs[i], logsize);
         if (rt->o->dump_verifier)
             bpf_program__set_log_level(p, 1 | 4);
     }
@@ -210,7 +205,7 @@ int load_object(struct rt *rt)
         while (failed < n - 1 && bpf_program__fd(rt->progs[failed]) >= 0)
             failed++;
         const struct cg_prog *p = &rt->cg->progs[failed];
-        const char *log = logs[failed] ? logs[failed] : shared;
+        const char *log = logs[failed];
         if (err == -EPERM && geteuid() != 0)
             fprintf(stderr, "tinyprobe: error: loading BPF programs needs root, or the CAP_BPF "
                             "and CAP_PERFMON capabilities\n");
@@ -236,8 +231,10 @@ int load_object(struct rt *rt)
     }
     for (int i = 0; i < n; i++) {
         bpf_program__set_log_buf(rt->progs[i], NULL, 0);
-        free(logs[i]);
+        if (rt->o->dump_verifier)
+            free(logs[i]);
     }
+    free(shared);
     free(logs);
     return rc;
 }
