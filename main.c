@@ -5,9 +5,13 @@
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "codegen/codegen.h"
+#include "codegen/emit.h"
+#include "lang/xalloc.h"
 #include "lang/check.h"
 #include "lang/parse.h"
 #include "runtime/runtime.h"
@@ -35,29 +39,37 @@ static void usage(FILE *f)
           f);
 }
 
-/* The whole of a file or of stdin, NUL-terminated. */
+/* The largest script tinyprobe reads: far beyond any real one, and small
+ * enough that /dev/zero or a wrong file is refused at once. */
+#define SCRIPT_MAX (1 << 20)
+
+/* The whole of a file or of stdin, NUL-terminated; NULL with errno EINVAL for
+ * a NUL byte, EFBIG past SCRIPT_MAX. */
 static char *slurp(FILE *f)
 {
     size_t cap = 4096, len = 0;
-    char *buf = malloc(cap);
+    char *buf = xmalloc(cap);
     size_t n;
-    while (buf && (n = fread(buf + len, 1, cap - len - 1, f)) > 0) {
+    int err = 0;
+    while ((n = fread(buf + len, 1, cap - len - 1, f)) > 0) {
+        if (memchr(buf + len, 0, n)) {
+            err = EINVAL;
+            break;
+        }
         len += n;
+        if (len > SCRIPT_MAX) {
+            err = EFBIG;
+            break;
+        }
         if (cap - len < 2)
-            buf = realloc(buf, cap *= 2);
+            buf = xrealloc(buf, cap *= 2);
     }
-    if (!buf)
-        abort();
     buf[len] = 0;
-    if (ferror(f)) {
-        int err = errno;
+    if (!err && ferror(f))
+        err = errno;
+    if (err) {
         free(buf);
         errno = err;
-        return NULL;
-    }
-    if (memchr(buf, 0, len)) {
-        free(buf);
-        errno = EINVAL;
         return NULL;
     }
     return buf;
@@ -164,7 +176,11 @@ static char *read_script(const struct opts *o, const char **name)
 {
     if (o->program) {
         *name = "cmdline";
-        return strdup(o->program);
+        if (strlen(o->program) > SCRIPT_MAX) {
+            fprintf(stderr, "cmdline: error: the program is larger than %d bytes\n", SCRIPT_MAX);
+            return NULL;
+        }
+        return xstrdup(o->program);
     }
     const char *s = o->script;
     const struct rt_script *builtin = strchr(s, '/') ? NULL : scripts_find(s);
@@ -172,7 +188,7 @@ static char *read_script(const struct opts *o, const char **name)
         static char path[64];
         snprintf(path, sizeof(path), "scripts/%s.tp", builtin->name);
         *name = path;
-        return strndup(builtin->text, builtin->len);
+        return xstrndup(builtin->text, builtin->len);
     }
     *name = strcmp(s, "-") == 0 ? "stdin" : s;
     FILE *f = strcmp(s, "-") == 0 ? stdin : fopen(s, "re");
@@ -187,18 +203,64 @@ static char *read_script(const struct opts *o, const char **name)
     int err = errno;
     if (f != stdin)
         fclose(f);
-    if (!text)
+    if (!text && err == EFBIG)
+        fprintf(stderr, "%s: error: cannot read the script: it is larger than %d bytes\n", *name,
+                SCRIPT_MAX);
+    else if (!text)
         fprintf(stderr, "%s: error: cannot read the script: %s\n", *name,
                 err == EINVAL ? "it contains a NUL byte" : strerror(err));
     return text;
 }
 
+/* fds 0, 1 and 2 are open before anything else is: a closed one would be
+ * taken by the next file or BPF object opened, and events meant for standard
+ * output would be written into it. Returns whether stdout was closed. */
+static bool claim_std_fds(void)
+{
+    bool stdout_closed = false;
+    for (int fd = 0; fd <= 2; fd++) {
+        if (fcntl(fd, F_GETFD) >= 0 || errno != EBADF)
+            continue;
+        stdout_closed |= fd == 1;
+        int n = open("/dev/null", fd == 0 ? O_RDONLY : O_WRONLY);
+        if (n >= 0 && n != fd) { /* only if a lower one was taken meanwhile */
+            dup2(n, fd);
+            close(n);
+        }
+    }
+    return stdout_closed;
+}
+
+/* Where events go, opened only now that the program is loaded: a script that
+ * does not compile leaves the output file as it was. */
+static int open_output(const struct opts *o, struct output *out, bool stdout_closed)
+{
+    if (!o->outpath) {
+        if (stdout_closed) {
+            fprintf(stderr, "tinyprobe: error: cannot write events: standard output is closed\n"
+                            "note: give a file with -o FILE\n");
+            return -1;
+        }
+        output_stdout(out);
+        return 0;
+    }
+    struct stat a, b;
+    if (o->script && stat(o->script, &a) == 0 && stat(o->outpath, &b) == 0 &&
+        a.st_dev == b.st_dev && a.st_ino == b.st_ino) {
+        fprintf(stderr, "tinyprobe: error: -o %s would overwrite the script\n", o->outpath);
+        return -1;
+    }
+    return output_open(out, o->outpath);
+}
+
 int main(int argc, char **argv)
 {
+    bool stdout_closed = claim_std_fds();
+    struct output out = {.fd = -1};
     struct opts o = {
         .check = {.str_size = CHECK_STR_SIZE_DEFAULT},
         .cg = {.str_size = CHECK_STR_SIZE_DEFAULT, .ringbuf_size = 1u << 20},
-        .rt = {.out = stdout},
+        .rt = {.out = &out},
     };
     if (parse_args(argc, argv, &o))
         return 2;
@@ -226,31 +288,33 @@ int main(int argc, char **argv)
     o.cg.inject_fault = fault && strcmp(fault, "verifier") == 0;
     o.cg.dump_ir = o.dump_ir ? stdout : NULL;
     o.cg.dump_asm = o.dump_asm ? stdout : NULL;
-    char err[1024];
-    if (cg_compile(prog, &o.cg, &cg, err, sizeof(err))) {
-        fprintf(stderr, "%s: error: %s\n", name, err);
+    if (cg_compile(prog, &o.cg, &cg))
         goto out;
-    }
     if (o.dump_ir || o.dump_asm) {
         rc = 0;
         goto out;
     }
-    if (o.outpath) {
-        o.rt.out = fopen(o.outpath, "we");
-        if (!o.rt.out) {
-            fprintf(stderr, "tinyprobe: error: cannot write %s: %s\n", o.outpath, strerror(errno));
-            goto out;
-        }
-    }
     if (load_object(&rt))
         goto out;
-    rc = o.rt.dry_run ? 0 : run_probes(&rt);
+    if (o.rt.dry_run) {
+        rc = 0;
+        goto out;
+    }
+    if (open_output(&o, &out, stdout_closed))
+        goto out;
+    rc = run_probes(&rt);
+    if (output_close(&out) && rc == 0)
+        rc = 1;
 out:
+    if (out.fd >= 0)
+        output_close(&out);
     load_free(&rt);
-    if (o.rt.out && o.rt.out != stdout)
-        fclose(o.rt.out);
     cg_output_free(&cg);
     ast_program_free(prog);
     free(text);
+    if (fflush(stdout) && !rc) { /* -d's output */
+        fprintf(stderr, "tinyprobe: error: cannot write to standard output: %s\n", strerror(errno));
+        rc = 1;
+    }
     return rc;
 }

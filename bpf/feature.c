@@ -1,8 +1,14 @@
 #include "bpf/feature.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <unistd.h>
+
+#include <bpf/bpf.h>
+#include <linux/bpf.h>
+#include <linux/capability.h>
 
 bool feature_kprobes(void)
 {
@@ -31,4 +37,53 @@ bool feature_ksym(const char *func)
     }
     fclose(f);
     return found;
+}
+
+bool feature_gotol(void)
+{
+    static int known = -1;
+    if (known >= 0)
+        return known;
+    /* gotol +0; r0 = 0; exit */
+    const struct bpf_insn insns[] = {
+        {.code = BPF_JMP32 | BPF_JA},
+        {.code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0},
+        {.code = BPF_JMP | BPF_EXIT},
+    };
+    int fd = bpf_prog_load(BPF_PROG_TYPE_SOCKET_FILTER, "tp_gotol", "GPL", insns, 3, NULL);
+    known = fd >= 0;
+    if (fd >= 0)
+        close(fd);
+    return known;
+}
+
+bool feature_missing_caps(char *buf, size_t n)
+{
+    struct __user_cap_header_struct hdr = {.version = _LINUX_CAPABILITY_VERSION_3};
+    struct __user_cap_data_struct data[2] = {0};
+    if (syscall(SYS_capget, &hdr, data))
+        return false;
+    uint64_t eff = data[0].effective | (uint64_t)data[1].effective << 32;
+    static const struct {
+        int cap;
+        const char *name;
+    } caps[] = {{39, "CAP_BPF"}, {38, "CAP_PERFMON"}, {CAP_SYS_ADMIN, "CAP_SYS_ADMIN"}};
+    if (eff & (1ull << CAP_SYS_ADMIN) || ((eff & (1ull << 39)) && (eff & (1ull << 38))))
+        return false;
+    size_t len = 0;
+    buf[0] = 0;
+    int missing = 0;
+    for (size_t i = 0; i < sizeof(caps) / sizeof(caps[0]); i++)
+        missing += !(eff & (1ull << caps[i].cap));
+    for (size_t i = 0, k = 0; i < sizeof(caps) / sizeof(caps[0]) && len < n; i++) {
+        if (eff & (1ull << caps[i].cap))
+            continue;
+        k++;
+        len += snprintf(buf + len, n - len, "%s%s",
+                        k == 1                 ? ""
+                        : k == (size_t)missing ? " and "
+                                               : ", ",
+                        caps[i].name);
+    }
+    return true;
 }

@@ -3,10 +3,19 @@
 #define TP_FEATURE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 /* CONFIG_KPROBES: the kprobe PMU or tracefs's kprobe_events exists. */
 bool feature_kprobes(void);
 /* Whether `func` is in /proc/kallsyms. */
 bool feature_ksym(const char *func);
+
+/* Whether the verifier knows `gotol`, the jump of more than 32767
+ * instructions (Linux 6.6). */
+bool feature_gotol(void);
+
+/* When this process lacks what loading BPF needs (CAP_BPF and CAP_PERFMON,
+ * or CAP_SYS_ADMIN): true, with the missing ones named in buf. */
+bool feature_missing_caps(char *buf, size_t n);
 
 #endif

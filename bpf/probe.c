@@ -10,14 +10,13 @@
 #include "bpf/arch.h"
 #include "bpf/feature.h"
 #include "bpf/tracefs.h"
+#include "lang/xalloc.h"
 
 static struct probe_point *point_new(const struct probe_kind *k, const char *target)
 {
-    struct probe_point *pt = calloc(1, sizeof(*pt));
-    if (!pt)
-        abort();
+    struct probe_point *pt = xcalloc(1, sizeof(*pt));
     pt->kind = k;
-    pt->target = strdup(target ? target : "");
+    pt->target = xstrdup(target ? target : "");
     return pt;
 }
 
@@ -113,8 +112,8 @@ static struct probe_point *tp_resolve(const struct probe_kind *k, const char *ta
         return NULL;
     }
     struct probe_point *pt = point_new(k, target);
-    pt->category = strndup(target, colon - target);
-    pt->name = strdup(colon + 1);
+    pt->category = xstrndup(target, colon - target);
+    pt->name = xstrdup(colon + 1);
     int err = tracefs_format(root, pt);
     if (err == -ENOENT) {
         char dir[512];

@@ -10,6 +10,8 @@
 #include <sys/mount.h>
 #include <unistd.h>
 
+#include "lang/xalloc.h"
+
 static const char *const roots[] = {"/sys/kernel/tracing", "/sys/kernel/debug/tracing"};
 
 const char *tracefs_root(char *why, size_t n)
@@ -143,7 +145,7 @@ static int parse_field(char *decl, int offset, int size, int is_signed, struct p
         name--;
     if (name == end)
         return -1;
-    f->name = strndup(name, end - name);
+    f->name = xstrndup(name, end - name);
     f->offset = offset;
     f->size = size;
     f->is_signed = is_signed;
@@ -180,9 +182,7 @@ int tracefs_format(const char *root, struct probe_point *pt)
         *semi = 0;
         if (pt->nfields == cap) {
             cap = cap ? cap * 2 : 16;
-            pt->fields = realloc(pt->fields, cap * sizeof(*pt->fields));
-            if (!pt->fields)
-                abort();
+            pt->fields = xrealloc(pt->fields, cap * sizeof(*pt->fields));
         }
         if (parse_field(p + 6, atoi(off + 7), atoi(sz + 5), atoi(sg + 7),
                         &pt->fields[pt->nfields]) == 0)
@@ -208,11 +208,9 @@ char **tracefs_names(const char *root, const char *cat, int *n)
             continue;
         if (*n == cap) {
             cap = cap ? cap * 2 : 64;
-            names = realloc(names, cap * sizeof(*names));
-            if (!names)
-                abort();
+            names = xrealloc(names, cap * sizeof(*names));
         }
-        names[(*n)++] = strdup(e->d_name);
+        names[(*n)++] = xstrdup(e->d_name);
     }
     closedir(d);
     return names;

@@ -13,9 +13,46 @@
 #include "bpf/probe.h"
 #include "codegen/debuginfo.h"
 #include "codegen/emit.h"
+#include "lang/xalloc.h"
 
 /* Per-CPU scratch is one map value; the kernel caps per-CPU values at 32 KiB. */
 #define SCRATCH_MAX 32768
+
+/* The set of base names given so far: a hash set, so that naming is linear
+ * in the number of programs. */
+struct names {
+    const char **slot;
+    size_t cap, n;
+};
+
+static uint64_t name_hash(const char *s)
+{
+    uint64_t h = 1469598103934665603ull;
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 1099511628211ull;
+    return h;
+}
+
+/* False when `name` was there already. `name` must outlive the set. */
+static bool names_add(struct names *set, const char *name)
+{
+    if (2 * (set->n + 1) > set->cap) {
+        struct names bigger = {.cap = set->cap ? 2 * set->cap : 64};
+        bigger.slot = xcalloc(bigger.cap, sizeof(*bigger.slot));
+        for (size_t i = 0; i < set->cap; i++)
+            if (set->slot[i])
+                names_add(&bigger, set->slot[i]);
+        free(set->slot);
+        *set = bigger;
+    }
+    size_t i = name_hash(name) & (set->cap - 1);
+    for (; set->slot[i]; i = (i + 1) & (set->cap - 1))
+        if (strcmp(set->slot[i], name) == 0)
+            return false;
+    set->slot[i] = name;
+    set->n++;
+    return true;
+}
 
 struct cg {
     LLVMContextRef ctx;
@@ -25,8 +62,7 @@ struct cg {
     struct di di;
     const struct cg_opts *o;
     struct cg_output *out;
-    char *err;
-    size_t errlen;
+    struct diag_src *src;
     LLVMValueRef map_events, map_lost, map_exit, map_scratch;
     unsigned scratch_max;
     /* the function being generated */
@@ -36,6 +72,7 @@ struct cg {
     const struct ast_spec *spec;
     int prog;
     unsigned scratch_used;
+    struct names names; /* programs' names before any suffix */
 };
 
 static LLVMValueRef gen_int(struct cg *c, const struct ast_node *n);
@@ -282,10 +319,8 @@ static LLVMValueRef gen_str_eq(struct cg *c, const struct ast_node *l, const str
     LLVMValueRef a = str_temp(c, l), b = str_temp(c, r);
     unsigned n = l->ty.size < r->ty.size ? l->ty.size : r->ty.size;
     LLVMBasicBlockRef done = block(c, "streq");
-    LLVMValueRef *vals = calloc(2 * n + 1, sizeof(*vals));
-    LLVMBasicBlockRef *from = calloc(2 * n + 1, sizeof(*from));
-    if (!vals || !from)
-        abort();
+    LLVMValueRef *vals = xcalloc(2 * n + 1, sizeof(*vals));
+    LLVMBasicBlockRef *from = xcalloc(2 * n + 1, sizeof(*from));
     int k = 0;
     for (unsigned i = 0; i < n; i++) {
         LLVMValueRef ca = load_byte(c, a, i), cb = load_byte(c, b, i);
@@ -513,9 +548,7 @@ static void layout(struct cg *c, struct ev_desc *d, const struct ast_node *s)
     d->stmt = s;
     for (const struct ast_node *x = a; x; x = x->next)
         d->nargs++;
-    d->args = calloc(d->nargs ? d->nargs : 1, sizeof(*d->args));
-    if (!d->args)
-        abort();
+    d->args = xcalloc(d->nargs ? d->nargs : 1, sizeof(*d->args));
     uint32_t off = sizeof(struct ev_header);
     for (int i = 0; i < d->nargs; i++, a = a->next) {
         struct ev_arg *e = &d->args[i];
@@ -556,8 +589,16 @@ static void layout(struct cg *c, struct ev_desc *d, const struct ast_node *s)
 static void gen_event(struct cg *c, const struct ast_node *s)
 {
     struct ev_desc *d = &c->out->descs[s->id];
-    if (!d->stmt)
+    if (!d->stmt) {
         layout(c, d, s);
+        /* the ring buffer keeps an 8-byte header with each record */
+        if (d->size + 8 > c->o->ringbuf_size) {
+            diag_error(c->src, s->loc,
+                       "this %s's event is %u bytes, more than the event buffer holds (%u bytes)",
+                       s->kind == S_PRINTF ? "printf" : "print", d->size, c->o->ringbuf_size - 8);
+            diag_note(c->src, "raise --buffer-size, or make strings shorter with --str-size");
+        }
+    }
     set_loc(c, s->loc);
     if (c->o->inject_fault) {
         /* for tests of how verifier refusals are reported: a read far past
@@ -641,18 +682,16 @@ static void gen_prog(struct cg *c, const struct ast_probe *pr, const struct ast_
              : *pt->target ? pt->target
                            : sp->kind->name);
     sanitize(p->name);
-    /* Two probes on one event: the later gets its index, cut to the 15
-     * characters the kernel keeps of a name. */
-    for (int i = 0; i < c->prog; i++) {
-        if (strcmp(c->out->progs[i].name, p->name) == 0) {
-            char suffix[16];
-            int n = snprintf(suffix, sizeof(suffix), "_%d", c->prog);
-            size_t len = strlen(p->name);
-            if (len > 15 - (size_t)n)
-                len = 15 - n;
-            snprintf(p->name + len, sizeof(p->name) - len, "%s", suffix);
-            break;
-        }
+    /* Two probes on one event: the later gets its index after a '.', which no
+     * sanitized name has (so kprobe:BEGIN_2 stays apart from a second BEGIN),
+     * cut to the 15 characters the kernel keeps of a name. */
+    if (!names_add(&c->names, p->name)) {
+        char suffix[16];
+        int n = snprintf(suffix, sizeof(suffix), ".%d", c->prog);
+        size_t len = strlen(p->name);
+        if (len > 15 - (size_t)n)
+            len = 15 - n;
+        snprintf(p->name + len, sizeof(p->name) - len, "%s", suffix);
     }
     sp->kind->section(pt, p->section, sizeof(p->section));
 
@@ -714,16 +753,20 @@ static int script_file(const char *text, char *path, size_t n)
     return fd;
 }
 
-int cg_compile(const struct ast_program *p, const struct cg_opts *o, struct cg_output *out,
-               char *err, size_t errlen)
+int cg_compile(const struct ast_program *p, const struct cg_opts *o, struct cg_output *out)
 {
     memset(out, 0, sizeof(*out));
-    struct cg c = {.o = o, .out = out, .err = err, .errlen = errlen};
+    struct cg c = {.o = o, .out = out, .src = p->src};
+    char err[1024] = "";
+    size_t errlen = sizeof(err);
+    int errors = p->src->errors;
     struct emit_diags diags = {0};
     int rc = -1, srcfd = -1;
     LLVMTargetMachineRef tm = emit_target(err, errlen);
-    if (!tm)
+    if (!tm) {
+        diag_file_error(p->src, "%s", err);
         return -1;
+    }
     c.ctx = LLVMContextCreate();
     LLVMContextSetDiagnosticHandler(c.ctx, emit_diag_handler, &diags);
     c.m = LLVMModuleCreateWithNameInContext("tinyprobe", c.ctx);
@@ -753,11 +796,9 @@ int cg_compile(const struct ast_program *p, const struct cg_opts *o, struct cg_o
     for (const struct ast_probe *pr = p->probes; pr; pr = pr->next)
         for (const struct ast_spec *s = pr->specs; s; s = s->next)
             nprogs++;
-    out->progs = calloc(nprogs, sizeof(*out->progs));
+    out->progs = xcalloc(nprogs, sizeof(*out->progs));
     out->ndescs = p->nstmts;
-    out->descs = calloc(p->nstmts ? p->nstmts : 1, sizeof(*out->descs));
-    if (!out->progs || !out->descs)
-        abort();
+    out->descs = xcalloc(p->nstmts, sizeof(*out->descs));
     for (const struct ast_probe *pr = p->probes; pr; pr = pr->next)
         for (const struct ast_spec *s = pr->specs; s; s = s->next)
             gen_prog(&c, pr, s);
@@ -768,6 +809,8 @@ int cg_compile(const struct ast_program *p, const struct cg_opts *o, struct cg_o
     if (c.map_scratch && c.scratch_max <= SCRATCH_MAX)
         di_map(&c.di, c.map_scratch, CG_MAP_SCRATCH, BPF_MAP_TYPE_PERCPU_ARRAY, 1, c.scratch_max);
     di_finish(&c.di);
+    if (p->src->errors > errors)
+        goto out;
     if (c.scratch_max > SCRATCH_MAX) {
         snprintf(err, errlen,
                  "a probe compares more strings than fit in its %d bytes of scratch "
@@ -815,6 +858,9 @@ int cg_compile(const struct ast_program *p, const struct cg_opts *o, struct cg_o
     }
     rc = 0;
 out:
+    if (rc && *err)
+        diag_file_error(p->src, "%s", err);
+    free(c.names.slot);
     if (srcfd >= 0)
         close(srcfd);
     LLVMDisposeBuilder(c.b);

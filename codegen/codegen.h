@@ -44,9 +44,8 @@ struct cg_output {
 /* exit_req's value: this bit, or'ed with the exit code. */
 #define CG_EXIT_SET (1ull << 32)
 
-/* 0, or -1 after writing why into err. */
-int cg_compile(const struct ast_program *p, const struct cg_opts *o, struct cg_output *out,
-               char *err, size_t errlen);
+/* 0, or -1 after reporting why (at the script's location where there is one). */
+int cg_compile(const struct ast_program *p, const struct cg_opts *o, struct cg_output *out);
 void cg_output_free(struct cg_output *out);
 
 #endif

@@ -86,7 +86,10 @@ LLVMMetadataRef di_function(struct di *d, LLVMValueRef fn, const char *name, int
 
 LLVMMetadataRef di_loc(struct di *d, LLVMMetadataRef scope, struct tp_loc loc)
 {
-    return LLVMDIBuilderCreateDebugLocation(d->ctx, loc.first_line, loc.first_column, scope, NULL);
+    /* BTF's line info keeps a column in 10 bits, and a larger one spills into
+     * the line number: past column 1023, say column 1023. */
+    unsigned col = loc.first_column > 1023 ? 1023 : (unsigned)loc.first_column;
+    return LLVMDIBuilderCreateDebugLocation(d->ctx, loc.first_line, col, scope, NULL);
 }
 
 void di_finish(struct di *d)

@@ -4,8 +4,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <unistd.h>
+
+#include <llvm-c/ErrorHandling.h>
+#include <llvm-c/Support.h>
 #include <llvm-c/Target.h>
 #include <llvm-c/Transforms/PassBuilder.h>
+
+#include "lang/xalloc.h"
 
 void emit_diag_handler(LLVMDiagnosticInfoRef info, void *opaque)
 {
@@ -18,8 +24,52 @@ void emit_diag_handler(LLVMDiagnosticInfoRef info, void *opaque)
     LLVMDisposeMessage(msg);
 }
 
+/* LLVM's fatal errors end the process; without a handler they abort with a
+ * core dump. Say what failed as tinyprobe's other errors do, and exit 1. */
+static void on_fatal(const char *reason)
+{
+    fprintf(stderr, "tinyprobe: error: LLVM failed: %s\n", reason);
+    _exit(1);
+}
+
+/* Out of memory inside LLVM: operator new and LLVM's own allocation paths.
+ * The C API offers no hook for either, so the two C++ functions that install
+ * them are declared here by their (Itanium ABI) names. */
+void _ZN4llvm31install_bad_alloc_error_handlerEPFvPvPKcbES0_(void (*)(void *, const char *, bool),
+                                                             void *);
+void *_ZSt15set_new_handlerPFvvE(void (*)(void));
+
+static void on_bad_alloc(void *data, const char *reason, bool crash_diag)
+{
+    xalloc_fail(0);
+}
+
+static void on_new_fail(void)
+{
+    xalloc_fail(0);
+}
+
+void emit_init(void)
+{
+    static bool done;
+    if (done)
+        return;
+    done = true;
+    LLVMInstallFatalErrorHandler(on_fatal);
+    _ZN4llvm31install_bad_alloc_error_handlerEPFvPvPKcbES0_(on_bad_alloc, NULL);
+    _ZSt15set_new_handlerPFvvE(on_new_fail);
+    /* CPU v4 for one thing only: a jump over more than 32767 instructions
+     * becomes a `gotol` rather than a fatal "Branch target out of insn range".
+     * The rest of v4 (Linux 6.6) stays off, so code runs on v3 kernels (5.1);
+     * load.c says which probe needs gotol on a kernel that lacks it. */
+    const char *argv[] = {"tinyprobe",      "-disable-ldsx",      "-disable-movsx",
+                          "-disable-bswap", "-disable-sdiv-smod", "-disable-storeimm"};
+    LLVMParseCommandLineOptions(sizeof(argv) / sizeof(argv[0]), argv, NULL);
+}
+
 LLVMTargetMachineRef emit_target(char *err, size_t errlen)
 {
+    emit_init();
     LLVMInitializeBPFTargetInfo();
     LLVMInitializeBPFTarget();
     LLVMInitializeBPFTargetMC();
@@ -31,8 +81,9 @@ LLVMTargetMachineRef emit_target(char *err, size_t errlen)
         LLVMDisposeMessage(msg);
         return NULL;
     }
-    /* v3: 32-bit jumps and ALU, supported since kernel 5.1, and denser code */
-    return LLVMCreateTargetMachine(t, "bpfel", "v3", "", LLVMCodeGenLevelDefault, LLVMRelocDefault,
+    /* v3 (32-bit jumps and ALU, since Linux 5.1, denser code) plus gotol: see
+     * emit_init */
+    return LLVMCreateTargetMachine(t, "bpfel", "v4", "", LLVMCodeGenLevelDefault, LLVMRelocDefault,
                                    LLVMCodeModelDefault);
 }
 
@@ -66,9 +117,7 @@ int emit_buffer(LLVMModuleRef m, LLVMTargetMachineRef tm, LLVMCodeGenFileType ty
         return -1;
     }
     *len = LLVMGetBufferSize(mb);
-    *buf = malloc(*len + 1);
-    if (!*buf)
-        abort();
+    *buf = xmalloc(*len + 1);
     memcpy(*buf, LLVMGetBufferStart(mb), *len);
     ((char *)*buf)[*len] = 0;
     LLVMDisposeMemoryBuffer(mb);

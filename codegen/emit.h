@@ -2,6 +2,7 @@
 #ifndef TP_EMIT_H
 #define TP_EMIT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include <llvm-c/Core.h>
@@ -16,6 +17,8 @@ struct emit_diags {
 };
 void emit_diag_handler(LLVMDiagnosticInfoRef info, void *opaque);
 
+/* Installs LLVM's error handlers and options; emit_target does it too. */
+void emit_init(void);
 LLVMTargetMachineRef emit_target(char *err, size_t errlen);
 int emit_optimize(LLVMModuleRef m, LLVMTargetMachineRef tm, char *err, size_t errlen);
 /* Emits `m` as an object or assembly into a malloc'ed buffer. */

@@ -1,6 +1,7 @@
 /* One arena per program: the tree is freed at once, and a syntax error half
  * way through building it leaks nothing. */
 #include "lang/arena.h"
+#include "lang/xalloc.h"
 
 #include <stddef.h>
 #include <stdlib.h>
@@ -17,10 +18,7 @@ struct chunk {
 
 struct arena *arena_new(void)
 {
-    struct arena *a = calloc(1, sizeof(*a));
-    if (!a)
-        abort();
-    return a;
+    return xcalloc(1, sizeof(struct arena));
 }
 
 void arena_free(struct arena *a)
@@ -40,9 +38,7 @@ void *arena_alloc(struct arena *a, size_t n)
     struct chunk *c = a->head;
     if (!c || c->cap - c->used < n) {
         size_t cap = n > 16384 ? n : 16384;
-        c = malloc(sizeof(*c) + cap);
-        if (!c)
-            abort(); /* out of memory for a script's tree: nothing sane to do */
+        c = xmalloc(sizeof(*c) + cap);
         c->next = a->head;
         c->used = 0;
         c->cap = cap;

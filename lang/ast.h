@@ -81,6 +81,13 @@ struct ty {
 
 struct fmt_spec; /* lang/printf.h */
 
+/* How deep an expression may nest. Checks, codegen and -d ast recurse on it,
+ * so this bounds their stack; no script a person writes comes near it. */
+#define AST_DEPTH_MAX 1000
+/* The longest string literal, in bytes: a string value is at most 4096
+ * bytes with its NUL (--str-size). */
+#define AST_STR_MAX 4095
+
 struct ast_node {
     enum ast_kind kind;
     struct tp_loc loc;
@@ -91,6 +98,7 @@ struct ast_node {
     struct ast_node *a, *b, *c;
     struct ast_node *args; /* N_CALL, S_PRINT, S_PRINTF: a list linked by next */
     struct ast_node *next;
+    int depth; /* of the tree below, itself included: at most AST_DEPTH_MAX */
     /* filled by checks */
     struct ty ty;
     enum ast_builtin builtin;

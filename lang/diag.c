@@ -27,20 +27,39 @@ const char *diag_line(const struct diag_src *src, int line, int *len)
     return p;
 }
 
+/* A quoted line longer than this shows only the part around the caret. */
+#define SHOW_WIDTH 100
+
 /* The quoted line is printed as gcc prints it, `  N | text`, and the range
  * under it is marked `^~~~`; a range that spans lines is marked to the end of
- * its first line. Tabs are kept under the caret so it lines up in a terminal. */
+ * its first line. Tabs are kept under the caret so it lines up in a terminal.
+ * A long line is cut to a window around the caret, with "..." where cut. */
 static void show_source(struct diag_src *src, struct tp_loc loc)
 {
     int len;
     const char *line = diag_line(src, loc.first_line, &len);
-    char gutter[16];
-    int gw = snprintf(gutter, sizeof(gutter), "%5d", loc.first_line);
-    fprintf(src->out, "%s | %.*s\n%*s | ", gutter, len, line, gw, "");
     int first = loc.first_column, last = loc.last_line == loc.first_line ? loc.last_column : len;
+    if (first < 1)
+        first = 1;
     if (last < first)
         last = first;
-    for (int c = 1; c < first; c++)
+    int from = 1, to = len; /* the columns shown */
+    if (len > SHOW_WIDTH) {
+        from = first > SHOW_WIDTH / 3 ? first - SHOW_WIDTH / 3 : 1;
+        to = from + SHOW_WIDTH - 1;
+        if (to > len) {
+            to = len;
+            from = len - SHOW_WIDTH + 1;
+        }
+    }
+    if (last > to)
+        last = to > first ? to : first;
+    const char *pre = from > 1 ? "..." : "", *post = to < len ? "..." : "";
+    char gutter[16];
+    int gw = snprintf(gutter, sizeof(gutter), "%5d", loc.first_line);
+    fprintf(src->out, "%s | %s%.*s%s\n%*s | %*s", gutter, pre, to - from + 1, line + from - 1, post,
+            gw, "", (int)strlen(pre), "");
+    for (int c = from; c < first; c++)
         fputc(c <= len && line[c - 1] == '\t' ? '\t' : ' ', src->out);
     fputc('^', src->out);
     for (int c = first + 1; c <= last; c++)

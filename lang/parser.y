@@ -14,6 +14,9 @@ struct parse_state;
 #include "lexer.h"
 
 int tplex_scan(YYSTYPE *lval, YYLTYPE *lloc, yyscan_t scanner);
+static bool depth_ok(struct parse_state *ps, struct ast_node *n);
+/* Every pass over a tree recurses on its depth: bound it where it is built. */
+#define DEEP(n) do { if (!depth_ok(ps, n)) YYABORT; } while (0)
 static int lex(YYSTYPE *lval, YYLTYPE *lloc, struct parse_state *ps);
 static void yyerror(YYLTYPE *loc, struct parse_state *ps, const char *msg);
 #define yylex lex
@@ -33,6 +36,10 @@ static void yyerror(YYLTYPE *loc, struct parse_state *ps, const char *msg);
     struct ast_node *node;
     struct ast_spec *spec;
     struct ast_probe *probe;
+    /* lists grow at their tail: appending is O(1), parsing is linear */
+    struct { struct ast_node *head, *tail; } nodes;
+    struct { struct ast_spec *head, *tail; } specs;
+    struct { struct ast_probe *head, *tail; } probes;
 }
 
 %token PROBE "'probe'" PRINT "'print'" PRINTF "'printf'" EXIT "'exit'"
@@ -42,22 +49,25 @@ static void yyerror(YYLTYPE *loc, struct parse_state *ps, const char *msg);
 %token LE "'<='" GE "'>='" EQ "'=='" NE "'!='" AND "'&&'" OR "'||'" SHL "'<<'" SHR "'>>'"
 %token ARROW "'->'"
 
-%type <probe> probes probe
-%type <spec> specs spec
-%type <node> filter block stmts stmt_list stmt exprs args expr cond lor land bor bxor band
+%type <probes> probes
+%type <probe> probe
+%type <specs> specs
+%type <spec> spec
+%type <nodes> stmt_list exprs
+%type <node> filter block stmts stmt args expr cond lor land bor bxor band
 %type <node> eq rel shift add mul unary postfix primary
 
 %%
 
 /* program: probe+ */
 program
-    : probes                { ps->prog->probes = $1; }
+    : probes                { ps->prog->probes = $1.head; }
     ;
 
 /* probes: probe+ */
 probes
-    : probe
-    | probes probe          { struct ast_probe *t = $1; while (t->next) t = t->next; t->next = $2; $$ = $1; }
+    : probe                 { $$.head = $$.tail = $1; }
+    | probes probe          { $$ = $1; $$.tail->next = $2; $$.tail = $2; }
     ;
 
 /* probe: 'probe' spec (',' spec)* ['/' expr '/'] block */
@@ -65,7 +75,7 @@ probe
     : PROBE specs filter block {
             $$ = arena_alloc(ps->arena, sizeof(*$$));
             $$->loc = @1;
-            $$->specs = $2;
+            $$->specs = $2.head;
             $$->filter = $3;
             $$->body = $4;
         }
@@ -73,8 +83,8 @@ probe
 
 /* specs: spec (',' spec)* */
 specs
-    : spec
-    | specs ',' spec        { struct ast_spec *t = $1; while (t->next) t = t->next; t->next = $3; $$ = $1; }
+    : spec                  { $$.head = $$.tail = $1; }
+    | specs ',' spec        { $$ = $1; $$.tail->next = $3; $$.tail = $3; }
     ;
 
 /* spec: SPEC, "kind" or "kind:target", split by the checks */
@@ -97,19 +107,19 @@ block
 /* stmts: [stmt (';' stmt)* [';']] */
 stmts
     : %empty                { $$ = NULL; }
-    | stmt_list
-    | stmt_list ';'
+    | stmt_list             { $$ = $1.head; }
+    | stmt_list ';'         { $$ = $1.head; }
     ;
 
 /* stmt_list: stmt (';' stmt)* */
 stmt_list
-    : stmt
-    | stmt_list ';' stmt    { $$ = ast_append($1, $3); }
+    : stmt                  { $$.head = $$.tail = $1; }
+    | stmt_list ';' stmt    { $$ = $1; $$.tail->next = $3; $$.tail = $3; }
     ;
 
 /* stmt: 'print' expr (',' expr)* | 'printf' '(' args ')' | 'exit' ['(' expr ')'] */
 stmt
-    : PRINT exprs           { $$ = ast_node(ps->arena, S_PRINT, @$); $$->args = $2; }
+    : PRINT exprs           { $$ = ast_node(ps->arena, S_PRINT, @$); $$->args = $2.head; }
     | PRINTF '(' args ')'   { $$ = ast_node(ps->arena, S_PRINTF, @$); $$->args = $3; }
     | EXIT                  { $$ = ast_node(ps->arena, S_EXIT, @$); }
     | EXIT '(' expr ')'     { $$ = ast_node(ps->arena, S_EXIT, @$); $$->a = $3; }
@@ -117,14 +127,14 @@ stmt
 
 /* exprs: expr (',' expr)* */
 exprs
-    : expr
-    | exprs ',' expr        { $$ = ast_append($1, $3); }
+    : expr                  { $$.head = $$.tail = $1; }
+    | exprs ',' expr        { $$ = $1; $$.tail->next = $3; $$.tail = $3; }
     ;
 
 /* args: [exprs] */
 args
     : %empty                { $$ = NULL; }
-    | exprs
+    | exprs                 { $$ = $1.head; }
     ;
 
 /* expr: cond; below it, C's precedence from || down to unary */
@@ -135,90 +145,90 @@ expr
 /* cond: lor ['?' expr ':' cond] */
 cond
     : lor
-    | lor '?' expr ':' cond { $$ = ast_node(ps->arena, N_COND, @$); $$->a = $1; $$->b = $3; $$->c = $5; }
+    | lor '?' expr ':' cond { $$ = ast_node(ps->arena, N_COND, @$); $$->a = $1; $$->b = $3; $$->c = $5; DEEP($$); }
     ;
 
 /* lor: land ('||' land)* */
 lor
     : land
-    | lor OR land           { $$ = ast_binary(ps->arena, OP_LOR, $1, $3, @2); }
+    | lor OR land           { $$ = ast_binary(ps->arena, OP_LOR, $1, $3, @2); DEEP($$); }
     ;
 
 /* land: bor ('&&' bor)* */
 land
     : bor
-    | land AND bor          { $$ = ast_binary(ps->arena, OP_LAND, $1, $3, @2); }
+    | land AND bor          { $$ = ast_binary(ps->arena, OP_LAND, $1, $3, @2); DEEP($$); }
     ;
 
 /* bor: bxor ('|' bxor)* */
 bor
     : bxor
-    | bor '|' bxor          { $$ = ast_binary(ps->arena, OP_OR, $1, $3, @2); }
+    | bor '|' bxor          { $$ = ast_binary(ps->arena, OP_OR, $1, $3, @2); DEEP($$); }
     ;
 
 /* bxor: band ('^' band)* */
 bxor
     : band
-    | bxor '^' band         { $$ = ast_binary(ps->arena, OP_XOR, $1, $3, @2); }
+    | bxor '^' band         { $$ = ast_binary(ps->arena, OP_XOR, $1, $3, @2); DEEP($$); }
     ;
 
 /* band: eq ('&' eq)* */
 band
     : eq
-    | band '&' eq           { $$ = ast_binary(ps->arena, OP_AND, $1, $3, @2); }
+    | band '&' eq           { $$ = ast_binary(ps->arena, OP_AND, $1, $3, @2); DEEP($$); }
     ;
 
 /* eq: rel (('==' | '!=') rel)* */
 eq
     : rel
-    | eq EQ rel             { $$ = ast_binary(ps->arena, OP_EQ, $1, $3, @2); }
-    | eq NE rel             { $$ = ast_binary(ps->arena, OP_NE, $1, $3, @2); }
+    | eq EQ rel             { $$ = ast_binary(ps->arena, OP_EQ, $1, $3, @2); DEEP($$); }
+    | eq NE rel             { $$ = ast_binary(ps->arena, OP_NE, $1, $3, @2); DEEP($$); }
     ;
 
 /* rel: shift (('<' | '>' | '<=' | '>=') shift)* */
 rel
     : shift
-    | rel '<' shift         { $$ = ast_binary(ps->arena, OP_LT, $1, $3, @2); }
-    | rel '>' shift         { $$ = ast_binary(ps->arena, OP_GT, $1, $3, @2); }
-    | rel LE shift          { $$ = ast_binary(ps->arena, OP_LE, $1, $3, @2); }
-    | rel GE shift          { $$ = ast_binary(ps->arena, OP_GE, $1, $3, @2); }
+    | rel '<' shift         { $$ = ast_binary(ps->arena, OP_LT, $1, $3, @2); DEEP($$); }
+    | rel '>' shift         { $$ = ast_binary(ps->arena, OP_GT, $1, $3, @2); DEEP($$); }
+    | rel LE shift          { $$ = ast_binary(ps->arena, OP_LE, $1, $3, @2); DEEP($$); }
+    | rel GE shift          { $$ = ast_binary(ps->arena, OP_GE, $1, $3, @2); DEEP($$); }
     ;
 
 /* shift: add (('<<' | '>>') add)* */
 shift
     : add
-    | shift SHL add         { $$ = ast_binary(ps->arena, OP_SHL, $1, $3, @2); }
-    | shift SHR add         { $$ = ast_binary(ps->arena, OP_SHR, $1, $3, @2); }
+    | shift SHL add         { $$ = ast_binary(ps->arena, OP_SHL, $1, $3, @2); DEEP($$); }
+    | shift SHR add         { $$ = ast_binary(ps->arena, OP_SHR, $1, $3, @2); DEEP($$); }
     ;
 
 /* add: mul (('+' | '-') mul)* */
 add
     : mul
-    | add '+' mul           { $$ = ast_binary(ps->arena, OP_ADD, $1, $3, @2); }
-    | add '-' mul           { $$ = ast_binary(ps->arena, OP_SUB, $1, $3, @2); }
+    | add '+' mul           { $$ = ast_binary(ps->arena, OP_ADD, $1, $3, @2); DEEP($$); }
+    | add '-' mul           { $$ = ast_binary(ps->arena, OP_SUB, $1, $3, @2); DEEP($$); }
     ;
 
 /* mul: unary (('*' | '/' | '%') unary)* */
 mul
     : unary
-    | mul '*' unary         { $$ = ast_binary(ps->arena, OP_MUL, $1, $3, @2); }
-    | mul '/' unary         { $$ = ast_binary(ps->arena, OP_DIV, $1, $3, @2); }
-    | mul '%' unary         { $$ = ast_binary(ps->arena, OP_MOD, $1, $3, @2); }
+    | mul '*' unary         { $$ = ast_binary(ps->arena, OP_MUL, $1, $3, @2); DEEP($$); }
+    | mul '/' unary         { $$ = ast_binary(ps->arena, OP_DIV, $1, $3, @2); DEEP($$); }
+    | mul '%' unary         { $$ = ast_binary(ps->arena, OP_MOD, $1, $3, @2); DEEP($$); }
     ;
 
 /* unary: ('-' | '!' | '~') unary | postfix */
 unary
     : postfix
-    | '-' unary             { $$ = ast_unary(ps->arena, OP_NEG, $2, @$); }
-    | '!' unary             { $$ = ast_unary(ps->arena, OP_NOT, $2, @$); }
-    | '~' unary             { $$ = ast_unary(ps->arena, OP_BNOT, $2, @$); }
+    | '-' unary             { $$ = ast_unary(ps->arena, OP_NEG, $2, @$); DEEP($$); }
+    | '!' unary             { $$ = ast_unary(ps->arena, OP_NOT, $2, @$); DEEP($$); }
+    | '~' unary             { $$ = ast_unary(ps->arena, OP_BNOT, $2, @$); DEEP($$); }
     ;
 
 /* postfix: primary ('.' IDENT | '->' IDENT)* */
 postfix
     : primary
-    | postfix '.' IDENT     { $$ = ast_node(ps->arena, N_MEMBER, @$); $$->a = $1; $$->sval = $3.s; }
-    | postfix ARROW IDENT   { $$ = ast_node(ps->arena, N_MEMBER, @$); $$->a = $1; $$->sval = $3.s; }
+    | postfix '.' IDENT     { $$ = ast_node(ps->arena, N_MEMBER, @$); $$->a = $1; $$->sval = $3.s; DEEP($$); }
+    | postfix ARROW IDENT   { $$ = ast_node(ps->arena, N_MEMBER, @$); $$->a = $1; $$->sval = $3.s; DEEP($$); }
     ;
 
 /* primary: INT | STRING | IDENT | IDENT '(' args ')' | '(' expr ')' */
@@ -226,7 +236,7 @@ primary
     : INT                   { $$ = ast_node(ps->arena, N_INT, @$); $$->ival = $1; }
     | STRING                { $$ = ast_node(ps->arena, N_STR, @$); $$->sval = $1.s; $$->slen = $1.n; }
     | IDENT                 { $$ = ast_node(ps->arena, N_IDENT, @$); $$->sval = $1.s; }
-    | IDENT '(' args ')'    { $$ = ast_node(ps->arena, N_CALL, @$); $$->sval = $1.s; $$->args = $3; }
+    | IDENT '(' args ')'    { $$ = ast_node(ps->arena, N_CALL, @$); $$->sval = $1.s; $$->args = $3; DEEP($$); }
     | '(' expr ')'          { $$ = $2; }
     ;
 
@@ -253,8 +263,39 @@ static int lex(YYSTYPE *lval, YYLTYPE *lloc, struct parse_state *ps)
     return t;
 }
 
+static int depth_of(const struct ast_node *n)
+{
+    return n ? n->depth : 0;
+}
+
+static bool depth_ok(struct parse_state *ps, struct ast_node *n)
+{
+    int d = depth_of(n->a);
+    if (depth_of(n->b) > d)
+        d = depth_of(n->b);
+    if (depth_of(n->c) > d)
+        d = depth_of(n->c);
+    for (const struct ast_node *a = n->args; a; a = a->next)
+        if (a->depth > d)
+            d = a->depth;
+    n->depth = d + 1;
+    if (n->depth <= AST_DEPTH_MAX)
+        return true;
+    diag_error(ps->src, n->loc, "expression nested too deeply: more than %d levels",
+               AST_DEPTH_MAX);
+    diag_note(ps->src, "each operator, call and field counts a level; a long sum such as "
+                       "a + b + c is one level a term");
+    return false;
+}
+
 static void yyerror(YYLTYPE *loc, struct parse_state *ps, const char *msg)
 {
+    /* bison's own stack: reached by a long run of prefix operators or '?:' */
+    if (strcmp(msg, "memory exhausted") == 0) {
+        diag_error(ps->src, *loc, "expression nested too deeply: the parser holds %d levels",
+                   YYMAXDEPTH);
+        return;
+    }
     diag_error(ps->src, *loc, "%s", msg);
 }
 
@@ -265,6 +306,11 @@ static int yyreport_syntax_error(const yypcontext_t *ctx, struct parse_state *ps
 {
     yysymbol_kind_t found = yypcontext_token(ctx);
     YYLTYPE loc = *yypcontext_location(ctx);
+    if (found == YYSYMBOL_YYEOF && !ps->last_token) {
+        diag_error(ps->src, (struct tp_loc){1, 1, 1, 1}, "the script has no probes");
+        diag_note(ps->src, "a probe is written: probe BEGIN { print \"hello\" }");
+        return 0;
+    }
     if (found == YYSYMBOL_YYEOF) {
         /* point just past the last token, not at a line that does not exist */
         loc = ps->last_loc;

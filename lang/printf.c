@@ -1,5 +1,6 @@
 #include "lang/printf.h"
 
+#include <stdbool.h>
 #include <string.h>
 
 #include "lang/ast.h"
@@ -37,6 +38,22 @@ struct tp_loc fmt_loc(const struct diag_src *src, struct tp_loc lit, size_t from
     return at;
 }
 
+/* A width or precision, digits [from, to) of fmt, over FMT_WIDTH_MAX: said
+ * at the digits, true. */
+static bool number_too_big(struct diag_src *src, struct tp_loc loc, const char *fmt, size_t from,
+                           size_t to, const char *what)
+{
+    size_t v = 0;
+    for (size_t i = from; i < to && v <= FMT_WIDTH_MAX; i++)
+        v = v * 10 + (size_t)(fmt[i] - '0');
+    if (v <= FMT_WIDTH_MAX)
+        return false;
+    int shown = to - from > 20 ? 20 : (int)(to - from);
+    diag_error(src, fmt_loc(src, loc, from, to), "printf %s %.*s%s is too large: the most is %d",
+               what, shown, fmt + from, shown < (int)(to - from) ? "..." : "", FMT_WIDTH_MAX);
+    return true;
+}
+
 struct fmt_spec *fmt_parse(struct arena *a, const char *fmt, size_t len, struct diag_src *src,
                            struct tp_loc loc)
 {
@@ -60,14 +77,19 @@ struct fmt_spec *fmt_parse(struct arena *a, const char *fmt, size_t len, struct 
         size_t start = ++i, speclen = 0;
         while (i < len && fmt[i] && strchr("-+ #0", fmt[i]))
             i++;
+        size_t width_at = i, prec_at = 0;
         while (i < len && fmt[i] >= '0' && fmt[i] <= '9')
             i++;
         if (i < len && fmt[i] == '.') {
-            i++;
+            prec_at = ++i;
             while (i < len && fmt[i] >= '0' && fmt[i] <= '9')
                 i++;
         }
         speclen = i - start;
+        size_t width_end = prec_at ? prec_at - 1 : i;
+        if (number_too_big(src, loc, fmt, width_at, width_end, "width") ||
+            (prec_at && number_too_big(src, loc, fmt, prec_at, i, "precision")))
+            return NULL;
         if (i < len && fmt[i] == '*') {
             diag_error(src, loc,
                        "'*' widths are not supported in printf formats; write the "
@@ -92,7 +114,10 @@ struct fmt_spec *fmt_parse(struct arena *a, const char *fmt, size_t len, struct 
             return NULL;
         }
         if (speclen >= sizeof(c->spec)) {
-            diag_error(src, loc, "printf conversion has too long a width or precision");
+            diag_error(src, fmt_loc(src, loc, start - 1, i + 1),
+                       "printf conversion has more than %zu characters of flags, width and "
+                       "precision",
+                       sizeof(c->spec) - 1);
             return NULL;
         }
         memcpy(c->spec, fmt + start, speclen);

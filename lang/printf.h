@@ -7,6 +7,10 @@
 
 #include "lang/diag.h"
 
+/* The largest width or precision a conversion may have: larger ones are
+ * refused at compile time, since each costs its size in output per event. */
+#define FMT_WIDTH_MAX 1024
+
 struct fmt_conv {
     const char *lit; /* the text before this conversion, %% already made % */
     size_t litlen;

@@ -4,6 +4,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "lang/xalloc.h"
 #include "runtime/runtime.h"
 
 /* A string that grows: events are formatted into it, then written at once. */
@@ -19,10 +20,7 @@ static void put(struct sbuf *b, const char *s, size_t n)
         size_t cap = rt->fmtcap ? rt->fmtcap : 4096;
         while (cap < b->len + n + 1)
             cap *= 2;
-        char *p = realloc(rt->fmtbuf, cap);
-        if (!p)
-            abort();
-        rt->fmtbuf = p;
+        rt->fmtbuf = xrealloc(rt->fmtbuf, cap);
         rt->fmtcap = cap;
     }
     memcpy(rt->fmtbuf + b->len, s, n);
@@ -120,6 +118,8 @@ static void pad(struct sbuf *b, size_t start, const char *spec)
         left |= *spec++ == '-';
     char *end;
     size_t width = strtoul(spec, &end, 10), len = b->len - start;
+    if (width > FMT_WIDTH_MAX) /* the checks refuse more; this is hostile input */
+        width = FMT_WIDTH_MAX;
     if (*end == '.') {
         size_t prec = strtoul(end + 1, NULL, 10);
         if (prec < len) {
@@ -159,7 +159,8 @@ static void put_printf(struct sbuf *b, const struct ev_desc *d, const char *ev)
         if (!c->conv)
             break;
         const struct ev_arg *a = &d->args[i];
-        char spec[48], out[128];
+        /* the checks bound width and precision, so this holds any conversion */
+        char spec[48], out[2 * FMT_WIDTH_MAX + 64];
         if (c->conv == 's' || c->conv == 'p') {
             size_t start = b->len;
             if (c->conv == 's') {
@@ -180,6 +181,8 @@ static void put_printf(struct sbuf *b, const struct ev_desc *d, const char *ev)
             snprintf(spec, sizeof(spec), "%%%sll%c", c->spec, c->conv);
             n = snprintf(out, sizeof(out), spec, (long long)v);
         }
+        if (n < 0)
+            continue;
         if (n >= (int)sizeof(out))
             n = sizeof(out) - 1;
         put(b, out, n);
@@ -206,5 +209,5 @@ void format_event(struct rt *rt, const void *data, size_t size)
         }
         put(&b, "\n", 1);
     }
-    fwrite(rt->fmtbuf, 1, b.len, rt->o->out);
+    output_put(rt->o->out, rt->fmtbuf, b.len);
 }

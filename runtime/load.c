@@ -8,7 +8,9 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "bpf/feature.h"
 #include "bpf/probe.h"
+#include "lang/xalloc.h"
 #include "runtime/runtime.h"
 
 /* libbpf's own messages: kept, and shown only when something fails or -v. */
@@ -52,53 +54,65 @@ static int line_of(const struct diag_src *src, const char *text, size_t n)
     }
     while (n && (text[n - 1] == ' ' || text[n - 1] == '\t'))
         n--;
-    int lines = 1;
-    for (const char *p = src->text; *p; p++)
-        lines += *p == '\n';
-    for (int line = 1; line <= lines; line++) {
-        int len;
-        const char *l = diag_line(src, line, &len);
-        while (len && (*l == ' ' || *l == '\t')) {
-            l++;
+    int line = 1;
+    for (const char *l = src->text; *l; line++) {
+        const char *e = strchr(l, '\n');
+        size_t len = e ? (size_t)(e - l) : strlen(l);
+        const char *t = l;
+        while (len && (*t == ' ' || *t == '\t')) {
+            t++;
             len--;
         }
-        while (len && (l[len - 1] == ' ' || l[len - 1] == '\t'))
+        while (len && (t[len - 1] == ' ' || t[len - 1] == '\t'))
             len--;
-        if ((size_t)len == n && memcmp(l, text, n) == 0)
+        if (len == n && memcmp(t, text, n) == 0)
             return line;
+        if (!e)
+            break;
+        l = e + 1;
     }
     return 0;
 }
 
 /* The verifier's verdict is its last lines: the instructions it walked last,
  * then the reason, then statistics. Show the reason with its script line, and
- * the few lines before it. */
+ * the few lines before it. The log can be megabytes: only its tail is read. */
+#define TAIL_LINES 64
 static void report_verifier(struct rt *rt, const struct cg_prog *p, const char *log)
 {
-    const char *lines[4096];
+    const char *lines[TAIL_LINES];
     int n = 0;
-    for (const char *s = log; *s && n < 4096;) {
-        lines[n++] = s;
-        const char *e = strchr(s, '\n');
-        if (!e)
-            break;
-        s = e + 1;
+    const char *end = log + strlen(log);
+    /* line starts, last first, then put in order */
+    for (const char *s = end; s > log && n < TAIL_LINES;) {
+        const char *e = s - 1; /* the newline that ends this line, or its last character */
+        const char *b = e;
+        while (b > log && b[-1] != '\n')
+            b--;
+        if (b < e || *e != '\n')
+            lines[n++] = b;
+        s = b;
     }
-    int end = n;
-    while (end > 0 && (strncmp(lines[end - 1], "processed ", 10) == 0 ||
-                       strncmp(lines[end - 1], "verification time", 17) == 0 ||
-                       strncmp(lines[end - 1], "stack depth", 11) == 0 ||
-                       lines[end - 1][0] == '\n' || lines[end - 1][0] == 0))
-        end--;
-    if (end == 0) {
+    for (int i = 0; i < n / 2; i++) {
+        const char *t = lines[i];
+        lines[i] = lines[n - 1 - i];
+        lines[n - 1 - i] = t;
+    }
+    int last = n;
+    while (last > 0 && (strncmp(lines[last - 1], "processed ", 10) == 0 ||
+                        strncmp(lines[last - 1], "verification time", 17) == 0 ||
+                        strncmp(lines[last - 1], "stack depth", 11) == 0 ||
+                        lines[last - 1][0] == '\n' || lines[last - 1][0] == 0))
+        last--;
+    if (last == 0) {
         diag_error(rt->src, p->spec->loc, "the kernel refused probe %s, and gave no reason",
                    p->spec->text);
         return;
     }
-    const char *why = lines[end - 1];
+    const char *why = lines[last - 1];
     int whylen = (int)strcspn(why, "\n");
     struct tp_loc loc = p->spec->loc;
-    for (int i = end - 1; i >= 0; i--) {
+    for (int i = last - 1; i >= 0; i--) {
         if (strncmp(lines[i], "; ", 2) != 0)
             continue;
         int line = line_of(rt->src, lines[i] + 2, strcspn(lines[i] + 2, "\n"));
@@ -114,9 +128,9 @@ static void report_verifier(struct rt *rt, const struct cg_prog *p, const char *
     }
     diag_error(rt->src, loc, "the kernel's verifier refused probe %s: %.*s", p->spec->text, whylen,
                why);
-    int from = end - 8 > 0 ? end - 8 : 0;
+    int from = last - 8 > 0 ? last - 8 : 0;
     fprintf(rt->src->out, "note: the verifier's last steps:\n");
-    for (int i = from; i < end; i++) {
+    for (int i = from; i < last; i++) {
         int len = (int)strcspn(lines[i], "\n");
         /* "; TEXT @ 3:2" names the script by the in-memory file it was read
          * from (see codegen): name it as the user does */
@@ -153,12 +167,113 @@ static void list_loaded(struct rt *rt)
     }
 }
 
+/* A verifier log buffer: as large as asked, or smaller when memory is short
+ * (the kernel keeps the tail of a log that does not fit, and the reason is
+ * there); NULL only when not even a small one can be had. */
+static char *log_alloc(size_t *size)
+{
+    for (; *size >= 65536; *size /= 16) {
+        char *p = malloc(*size);
+        if (p) {
+            p[0] = 0;
+            return p;
+        }
+    }
+    return NULL;
+}
+
+/* Says why the kernel refused the object: which probe, which limit. */
+static void report_load_error(struct rt *rt, int err, char **logs)
+{
+    int n = rt->cg->nprogs;
+    /* libbpf creates the maps, then loads programs in order and stops at the
+     * first refusal; a program failed if libbpf named it */
+    int failed = 0;
+    while (failed < n - 1 && bpf_program__fd(rt->progs[failed]) >= 0)
+        failed++;
+    char named[96];
+    snprintf(named, sizeof(named), "prog '%s': ", rt->cg->progs[failed].name);
+    bool prog_failed = bpf_program__fd(rt->progs[failed]) < 0 && strstr(libbpf_msgs, named);
+    const struct cg_prog *p = &rt->cg->progs[failed];
+    const char *log = logs[failed];
+    char caps[128];
+    if (err == -EMFILE || err == -ENFILE) {
+        struct rlimit r = {0};
+        getrlimit(RLIMIT_NOFILE, &r);
+        fprintf(stderr,
+                "tinyprobe: error: out of file descriptors while loading %d program%s: %s\n", n,
+                n == 1 ? "" : "s", strerror(-err));
+        if (err == -EMFILE)
+            fprintf(stderr,
+                    "note: the limit of open files (ulimit -n) is %llu; every probe needs "
+                    "two, and the maps a few more\n",
+                    (unsigned long long)r.rlim_cur);
+    } else if (err == -ENOMEM || err == -E2BIG) {
+        fprintf(stderr, "tinyprobe: error: the kernel is out of memory for BPF %s: %s\n",
+                prog_failed ? "programs" : "maps", strerror(-err));
+        fprintf(stderr, "note: check the memory cgroup, or RLIMIT_MEMLOCK on kernels before "
+                        "5.11; --buffer-size makes the event buffer smaller\n");
+    } else if (err == -EPERM && geteuid() != 0) {
+        fprintf(stderr, "tinyprobe: error: loading BPF programs needs root, or the CAP_BPF "
+                        "and CAP_PERFMON capabilities\n");
+    } else if (err == -EPERM && feature_missing_caps(caps, sizeof(caps))) {
+        fprintf(stderr,
+                "tinyprobe: error: loading BPF programs needs CAP_BPF and CAP_PERFMON, "
+                "or CAP_SYS_ADMIN: this process lacks %s\n",
+                caps);
+    } else if (prog_failed && log && *log) {
+        report_verifier(rt, p, log);
+    } else if (prog_failed && err == -EPERM) {
+        diag_error(rt->src, p->spec->loc, "the kernel does not allow %s programs here (EPERM): %s",
+                   p->spec->kind->name, "it may lack the feature, or lockdown may forbid it");
+    } else if (prog_failed) {
+        diag_error(rt->src, p->spec->loc, "the kernel refused probe %s: %s", p->spec->text,
+                   strerror(-err));
+    } else {
+        fprintf(stderr, "tinyprobe: error: the kernel refused the program's maps: %s\n",
+                strerror(-err));
+        if (!rt->o->verbose && libbpf_len)
+            fprintf(stderr, "note: libbpf said:\n%s", libbpf_msgs);
+    }
+    if (rt->o->verbose && libbpf_len)
+        fputs(libbpf_msgs, stderr);
+}
+
+/* A program that needs `gotol` on a kernel without it: said at its probe. */
+static bool needs_gotol(struct rt *rt)
+{
+    bool bad = false;
+    for (int i = 0; i < rt->cg->nprogs; i++) {
+        const struct bpf_insn *insn = bpf_program__insns(rt->progs[i]);
+        size_t cnt = bpf_program__insn_cnt(rt->progs[i]);
+        size_t k = 0;
+        while (k < cnt && insn[k].code != (BPF_JMP32 | BPF_JA))
+            k++;
+        if (k == cnt || feature_gotol())
+            continue;
+        const struct cg_prog *p = &rt->cg->progs[i];
+        diag_error(rt->src, p->spec->loc,
+                   "probe %s is too large for this kernel: its program jumps over more than "
+                   "32767 instructions, and this kernel's BPF has no long jumps (Linux 6.6 has)",
+                   p->spec->text);
+        diag_note(rt->src, "split the probe's statements between two probes on the same event");
+        bad = true;
+    }
+    return bad;
+}
+
 int load_object(struct rt *rt)
 {
     /* Kernels since 5.11 account BPF memory to the cgroup; older ones want
      * RLIMIT_MEMLOCK raised. Where that is not allowed it does not matter. */
     struct rlimit r = {RLIM_INFINITY, RLIM_INFINITY};
     (void)setrlimit(RLIMIT_MEMLOCK, &r);
+    /* Every probe holds descriptors (its program, its perf event or link):
+     * take all the open files the hard limit allows. */
+    if (getrlimit(RLIMIT_NOFILE, &r) == 0 && r.rlim_cur < r.rlim_max) {
+        r.rlim_cur = r.rlim_max;
+        (void)setrlimit(RLIMIT_NOFILE, &r);
+    }
     libbpf_verbose = rt->o->verbose;
     libbpf_set_print(libbpf_print);
 
@@ -170,56 +285,48 @@ int load_object(struct rt *rt)
         return -1;
     }
     int n = rt->cg->nprogs;
-    rt->progs = calloc(n, sizeof(*rt->progs));
-    rt->links = calloc(n, sizeof(*rt->links));
-    char **logs = calloc(n, sizeof(*logs));
-    if (!rt->progs || !rt->links || !logs)
-        abort();
-    /* One log buffer serves all programs, since loading stops at the first
-     * refusal; -d verifier wants every program's, so each gets its own. */
-    size_t logsize = rt->o->dump_verifier ? (1u << 22) : (1u << 24);
-    char *shared = rt->o->dump_verifier ? NULL : malloc(logsize);
+    rt->progs = xcalloc(n, sizeof(*rt->progs));
+    rt->links = xcalloc(n, sizeof(*rt->links));
     for (int i = 0; i < n; i++) {
-        struct bpf_program *p = bpf_object__find_program_by_name(rt->obj, rt->cg->progs[i].name);
-        rt->progs[i] = p;
-        if (!p) {
+        rt->progs[i] = bpf_object__find_program_by_name(rt->obj, rt->cg->progs[i].name);
+        if (!rt->progs[i]) {
             fprintf(stderr, "tinyprobe: internal error: program %s is not in the object\n",
                     rt->cg->progs[i].name);
-            free(logs);
-            free(shared);
             return -1;
         }
+    }
+    if (needs_gotol(rt))
+        return -1;
+    /* One log buffer serves all programs, since loading stops at the first
+     * refusal, and the kernel writes it only then. -d verifier wants every
+     * program's log, so each gets its own, smaller as programs are many. */
+    char **logs = xcalloc(n, sizeof(*logs));
+    size_t logsize = 1u << 24;
+    if (rt->o->dump_verifier) {
+        logsize = (256u << 20) / n;
+        if (logsize > (4u << 20))
+            logsize = 4u << 20;
+    }
+    char *shared = rt->o->dump_verifier ? NULL : log_alloc(&logsize);
+    for (int i = 0; i < n; i++) {
+        struct bpf_program *p = rt->progs[i];
         bpf_program__set_type(p, rt->cg->progs[i].spec->kind->prog_type);
-        logs[i] = rt->o->dump_verifier ? malloc(logsize) : shared;
-        if (!logs[i])
-            abort();
-        logs[i][0] = 0;
-        bpf_program__set_log_buf(p, logs[i], logsize);
-        if (rt->o->dump_verifier)
+        if (rt->o->dump_verifier) {
+            size_t size = logsize;
+            logs[i] = log_alloc(&size);
+            if (!logs[i])
+                xalloc_fail(size);
+            bpf_program__set_log_buf(p, logs[i], size);
             bpf_program__set_log_level(p, 1 | 4);
+        } else if (shared) {
+            logs[i] = shared;
+            bpf_program__set_log_buf(p, shared, logsize);
+        }
     }
     int err = bpf_object__load(rt->obj);
     int rc = 0;
     if (err) {
-        int failed = 0;
-        while (failed < n - 1 && bpf_program__fd(rt->progs[failed]) >= 0)
-            failed++;
-        const struct cg_prog *p = &rt->cg->progs[failed];
-        const char *log = logs[failed];
-        if (err == -EPERM && geteuid() != 0)
-            fprintf(stderr, "tinyprobe: error: loading BPF programs needs root, or the CAP_BPF "
-                            "and CAP_PERFMON capabilities\n");
-        else if (log && *log)
-            report_verifier(rt, p, log);
-        else if (err == -EPERM)
-            diag_error(rt->src, p->spec->loc,
-                       "the kernel does not allow %s programs here (EPERM): %s",
-                       p->spec->kind->name, "it may lack the feature, or lockdown may forbid it");
-        else
-            diag_error(rt->src, p->spec->loc, "the kernel refused probe %s: %s", p->spec->text,
-                       strerror(-err));
-        if (rt->o->verbose && libbpf_len)
-            fputs(libbpf_msgs, stderr);
+        report_load_error(rt, err, logs);
         rc = -1;
     } else {
         if (rt->o->dump_verifier)

@@ -9,6 +9,7 @@
 #include <bpf/libbpf.h>
 
 #include "bpf/probe.h"
+#include "lang/xalloc.h"
 #include "runtime/runtime.h"
 
 /* Events are drained on this timer: the programs do not wake us per event. */
@@ -105,18 +106,24 @@ static unsigned long long lost_events(struct rt *rt)
     int fd = map_fd(rt, CG_MAP_LOST);
     if (ncpu <= 0 || fd < 0)
         return 0;
-    __u64 *v = calloc(ncpu, sizeof(*v));
+    __u64 *v = xcalloc(ncpu, sizeof(*v));
     __u32 key = 0;
     unsigned long long sum = 0;
-    if (v && bpf_map_lookup_elem(fd, &key, v) == 0)
+    if (bpf_map_lookup_elem(fd, &key, v) == 0)
         for (int i = 0; i < ncpu; i++)
             sum += v[i];
     free(v);
     return sum;
 }
 
+/* The reader of our pipe went away (| head -1): end at once and quietly,
+ * with the status a shell shows for a tool that SIGPIPE ended. */
+#define RC_READER_GONE (128 + SIGPIPE)
+
 int run_probes(struct rt *rt)
 {
+    struct output *out = rt->o->out;
+    out->stop = &stop_signal;
     rt->realtime_offset = clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_MONOTONIC);
     struct ring_buffer *rb = ring_buffer__new(map_fd(rt, CG_MAP_EVENTS), on_event, rt, NULL);
     if (!rb) {
@@ -128,6 +135,7 @@ int run_probes(struct rt *rt)
     struct sigaction sa = {.sa_handler = on_signal}; /* no SA_RESTART: wake the poll */
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL); /* a closed terminal or ssh session: stop as on SIGTERM */
 
     if (run_once(rt, WHEN_BEGIN)) {
         rc = 1;
@@ -139,7 +147,7 @@ int run_probes(struct rt *rt)
         if (n < 0) {
             detach(rt);
             ring_buffer__consume(rb);
-            fflush(rt->o->out);
+            output_flush(out);
             rc = 1;
             goto out;
         }
@@ -153,23 +161,37 @@ int run_probes(struct rt *rt)
             rc = 1;
             break;
         }
-        int got = ring_buffer__consume(rb);
-        if (got > 0 || err > 0)
-            fflush(rt->o->out);
+        ring_buffer__consume(rb);
+        if (output_flush(out) || output_reader_gone(out))
+            break;
         exiting = exit_requested(rt, exit_fd, &code);
     }
     detach(rt);
+    if (out->gone) {
+        rc = RC_READER_GONE;
+        goto out;
+    }
+    if (out->err) /* say it now: END and the lost count come after */
+        output_report(out);
     ring_buffer__consume(rb);
     if (run_once(rt, WHEN_END))
         rc = 1;
     ring_buffer__consume(rb);
-    fflush(rt->o->out);
+    output_flush(out);
+    if (out->gone) {
+        rc = RC_READER_GONE;
+        goto out;
+    }
     unsigned long long lost = lost_events(rt);
     if (lost)
         fprintf(stderr,
                 "Lost %llu event%s: the ring buffer was full (raise it with "
                 "--buffer-size)\n",
                 lost, lost == 1 ? "" : "s");
+    if (out->err) {
+        output_report(out);
+        rc = 1;
+    }
     if (!rc)
         rc = code;
 out:

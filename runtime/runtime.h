@@ -9,13 +9,14 @@
 
 #include "codegen/codegen.h"
 #include "lang/diag.h"
+#include "runtime/output.h"
 
 struct rt_opts {
     bool dry_run;       /* load, attach nothing, run nothing */
     bool verbose;       /* -v: list what was loaded */
     bool quiet;         /* no "Attached N probes" */
     bool dump_verifier; /* -d verifier: every program's verifier log */
-    FILE *out;          /* where events go */
+    struct output *out; /* where events go */
 };
 
 struct rt {
