@@ -41,7 +41,7 @@ static void usage(FILE *f)
 
 /* The largest script tinyprobe reads: far beyond any real one, and small
  * enough that /dev/zero or a wrong file is refused at once. */
-#define SCRIPT_MAX (1 << 20)
+#define SCRIPT_MAX (16 << 20)
 
 /* The whole of a file or of stdin, NUL-terminated; NULL with errno EINVAL for
  * a NUL byte, EFBIG past SCRIPT_MAX. */
@@ -285,7 +285,10 @@ int main(int argc, char **argv)
     /* The tests' way to make the verifier refuse a program, to check how
      * tinyprobe reports it; no script can, short of a bug. */
     const char *fault = getenv("TINYPROBE_TEST_FAULT");
-    o.cg.inject_fault = fault && strcmp(fault, "verifier") == 0;
+    o.cg.inject_fault = !fault                                ? CG_FAULT_NONE
+                        : strcmp(fault, "verifier") == 0      ? CG_FAULT_EVERY
+                        : strcmp(fault, "verifier-last") == 0 ? CG_FAULT_LAST
+                                                              : CG_FAULT_NONE;
     o.cg.dump_ir = o.dump_ir ? stdout : NULL;
     o.cg.dump_asm = o.dump_asm ? stdout : NULL;
     if (cg_compile(prog, &o.cg, &cg))

@@ -178,13 +178,22 @@ static LLVMValueRef bounded(struct cg *c, LLVMValueRef v, uint64_t max)
     return LLVMBuildSelect(c->b, big, i64c(c, max), v, "");
 }
 
+/* A load from the context. The verifier takes a context load only at a
+ * constant offset from the context pointer itself, while LLVM may compute
+ * ctx+off once into a register and load through that (the verifier then says
+ * "dereference of modified ctx ptr"). An inline asm load keeps the form the
+ * verifier wants; it has no side effects, so identical loads are still merged. */
 static LLVMValueRef ctx_load(struct cg *c, int off, int size, bool is_signed)
 {
+    char text[64];
+    int n = snprintf(text, sizeof(text), "$0 = *(u%d *)($1 + %d)", size * 8, off);
+    LLVMTypeRef fty = LLVMFunctionType(c->i64, &c->ptr, 1, 0);
+    LLVMValueRef load = LLVMGetInlineAsm(fty, text, n, "=r,r", 4, 0, 0, LLVMInlineAsmDialectATT, 0);
+    LLVMValueRef v = LLVMBuildCall2(c->b, fty, load, &c->ctxv, 1, "");
+    if (size == 8 || !is_signed)
+        return v; /* narrower loads zero-extend */
     LLVMTypeRef t = LLVMIntTypeInContext(c->ctx, size * 8);
-    LLVMValueRef v = LLVMBuildLoad2(c->b, t, at(c, c->ctxv, off), "");
-    if (size == 8)
-        return v;
-    return is_signed ? LLVMBuildSExt(c->b, v, c->i64, "") : LLVMBuildZExt(c->b, v, c->i64, "");
+    return LLVMBuildSExt(c->b, LLVMBuildTrunc(c->b, v, t, ""), c->i64, "");
 }
 
 /* Reads `len` bytes (or a string of at most len) at `addr`, from user or
@@ -600,7 +609,7 @@ static void gen_event(struct cg *c, const struct ast_node *s)
         }
     }
     set_loc(c, s->loc);
-    if (c->o->inject_fault) {
+    if (c->o->inject_fault == CG_FAULT_EVERY || (c->o->inject_fault == CG_FAULT_LAST && !s->next)) {
         /* for tests of how verifier refusals are reported: a read far past
          * the end of the context, which no kernel allows */
         LLVMValueRef bad = LLVMBuildLoad2(c->b, c->i64, at(c, c->ctxv, 1 << 20), "");

@@ -16,7 +16,9 @@ struct cg_opts {
     unsigned ringbuf_size; /* bytes, a power of two, at least a page */
     FILE *dump_ir;         /* -d ir: the optimized IR */
     FILE *dump_asm;        /* -d asm: the BPF assembly */
-    bool inject_fault;     /* tests only: emit a load the verifier refuses */
+    /* tests only: emit a load the verifier refuses, in every print (the
+     * first refuses), or only in a probe's last statement (a long log) */
+    enum { CG_FAULT_NONE, CG_FAULT_EVERY, CG_FAULT_LAST } inject_fault;
 };
 
 /* One BPF program per (probe, spec): specs of one probe differ in context. */

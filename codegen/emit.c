@@ -74,6 +74,7 @@ LLVMTargetMachineRef emit_target(char *err, size_t errlen)
     LLVMInitializeBPFTarget();
     LLVMInitializeBPFTargetMC();
     LLVMInitializeBPFAsmPrinter();
+    LLVMInitializeBPFAsmParser(); /* ctx loads are inline asm (codegen.c) */
     LLVMTargetRef t;
     char *msg = NULL;
     if (LLVMGetTargetFromTriple("bpfel", &t, &msg)) {

@@ -281,6 +281,11 @@ static bool check_call(struct checker *c, struct ast_node *n)
             diag_error(c->src, a0->loc, "strftime()'s format must be a string literal");
             return false;
         }
+        if (a0->slen > STRFTIME_FMT_MAX) {
+            diag_error(c->src, a0->loc, "strftime()'s format is %zu bytes long: the most is %d",
+                       a0->slen, STRFTIME_FMT_MAX);
+            return false;
+        }
         if (!want(c, a1, TY_INT, "strftime()'s time"))
             return false;
         n->ty = (struct ty){.kind = TY_TIME};

@@ -9,6 +9,8 @@
 
 #define CHECK_STR_SIZE_DEFAULT 64
 #define CHECK_STR_SIZE_MAX     4096
+/* The longest strftime() format, in bytes. */
+#define STRFTIME_FMT_MAX 255
 
 struct check_opts {
     int str_size; /* bytes, NUL included, of str() and of __data_loc strings */

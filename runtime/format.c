@@ -1,9 +1,11 @@
 #include <inttypes.h>
+#include <stdint.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "lang/check.h"
 #include "lang/xalloc.h"
 #include "runtime/runtime.h"
 
@@ -37,12 +39,28 @@ static void puts_(struct sbuf *b, const char *s)
  * %f microseconds. */
 static void put_time(struct sbuf *b, const char *fmt, size_t fmtlen, uint64_t mono_ns)
 {
-    int64_t ns = (int64_t)mono_ns + b->rt->realtime_offset;
+    /* the value comes from the event, so any 64 bits: no overflow, no
+     * negative remainder, and a year localtime_r cannot represent is said */
+    int64_t ns;
+    struct tm tm;
+    if (mono_ns > INT64_MAX ||
+        __builtin_add_overflow((int64_t)mono_ns, b->rt->realtime_offset, &ns)) {
+        puts_(b, "(time out of range)");
+        return;
+    }
     time_t secs = ns / 1000000000;
     long frac = ns % 1000000000;
-    struct tm tm;
-    localtime_r(&secs, &tm);
-    char f[256], out[512];
+    if (frac < 0) {
+        frac += 1000000000;
+        secs--;
+    }
+    if (!localtime_r(&secs, &tm)) {
+        puts_(b, "(time out of range)");
+        return;
+    }
+    /* the checks bound the format to STRFTIME_FMT_MAX bytes; out holds what
+     * any such format expands to */
+    char f[2 * STRFTIME_FMT_MAX + 8], out[8192];
     size_t n = 0;
     for (size_t i = 0; i < fmtlen && n < sizeof(f) - 8; i++) {
         if (fmt[i] == '%' && i + 1 < fmtlen && (fmt[i + 1] == 'L' || fmt[i + 1] == 'f')) {

@@ -112,10 +112,16 @@ static void report_verifier(struct rt *rt, const struct cg_prog *p, const char *
     const char *why = lines[last - 1];
     int whylen = (int)strcspn(why, "\n");
     struct tp_loc loc = p->spec->loc;
-    for (int i = last - 1; i >= 0; i--) {
-        if (strncmp(lines[i], "; ", 2) != 0)
+    /* the script line is the last "; TEXT" line before the reason, which may
+     * be far back in a long log */
+    for (const char *l = why; l > log;) {
+        const char *b = l - 1;
+        while (b > log && b[-1] != '\n')
+            b--;
+        l = b;
+        if (strncmp(l, "; ", 2) != 0)
             continue;
-        int line = line_of(rt->src, lines[i] + 2, strcspn(lines[i] + 2, "\n"));
+        int line = line_of(rt->src, l + 2, strcspn(l + 2, "\n"));
         if (line) {
             int len;
             const char *l = diag_line(rt->src, line, &len);

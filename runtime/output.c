@@ -154,10 +154,13 @@ void output_report(struct output *o)
 
 int output_close(struct output *o)
 {
+    if (o->fd < 0)
+        return o->err ? -1 : 0;
     output_flush(o);
     if (o->owned && close(o->fd) && !o->err && errno != EINTR)
         o->err = errno;
     o->owned = false;
+    o->fd = -1;
     free(o->buf);
     o->buf = NULL;
     o->cap = o->len = 0;

@@ -127,8 +127,10 @@ int run_probes(struct rt *rt)
     rt->realtime_offset = clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_MONOTONIC);
     struct ring_buffer *rb = ring_buffer__new(map_fd(rt, CG_MAP_EVENTS), on_event, rt, NULL);
     if (!rb) {
-        fprintf(stderr, "tinyprobe: error: cannot map the event ring buffer: %s\n",
-                strerror(errno));
+        int err = errno;
+        fprintf(stderr, "tinyprobe: error: cannot map the event ring buffer: %s\n", strerror(err));
+        if (err == ENOMEM)
+            fprintf(stderr, "note: check ulimit -v; a smaller --buffer-size needs less\n");
         return 1;
     }
     int exit_fd = map_fd(rt, CG_MAP_EXIT), code = 0, rc = 0;

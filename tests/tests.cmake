@@ -1,5 +1,8 @@
 # The test suite: ctest, as root, on the real kernel.
 set(TP_TEST_ENV TP=$<TARGET_FILE:tinyprobe> HELPER=$<TARGET_FILE:tp_helper>)
+if(TP_SANITIZE)
+  list(APPEND TP_TEST_ENV TP_ASAN=1) # some limits cannot be tested under ASan
+endif()
 
 # End to end: tinyprobe traces tp_helper; see tests/e2e.sh.
 foreach(case oneliner fields open_script exec_script exec_long_argv kprobe_dry_run kprobe_missing
@@ -10,6 +13,14 @@ foreach(case oneliner fields open_script exec_script exec_long_argv kprobe_dry_r
                        TIMEOUT 120 RUN_SERIAL TRUE)
 endforeach()
 
+# Hardening: output faults, signals, limits; see tests/hardening.sh.
+foreach(case output_full output_fs_full stdout_closed blocked_reader reader_gone sighup output_late
+             fd_limit no_caps verifier_long_log memory_limit verifier_many linear_parse long_jumps)
+  add_test(NAME hardening_${case} COMMAND ${CMAKE_SOURCE_DIR}/tests/hardening.sh ${case})
+  set_tests_properties(hardening_${case} PROPERTIES ENVIRONMENT "${TP_TEST_ENV}"
+                       SKIP_RETURN_CODE 77 TIMEOUT 120 RUN_SERIAL TRUE)
+endforeach()
+
 # Script errors: each tests/errors/NAME.tp must fail with exactly NAME.err.
 file(GLOB TP_ERROR_CASES ${CMAKE_SOURCE_DIR}/tests/errors/*.tp)
 foreach(path ${TP_ERROR_CASES})
@@ -18,6 +29,15 @@ foreach(path ${TP_ERROR_CASES})
            COMMAND ${CMAKE_SOURCE_DIR}/tests/errors.sh ${name}
            WORKING_DIRECTORY ${CMAKE_SOURCE_DIR}/tests/errors)
   set_tests_properties(error_${name} PROPERTIES ENVIRONMENT "${TP_TEST_ENV}")
+endforeach()
+
+# Golden output: each tests/run/NAME.tp must print exactly NAME.out.
+file(GLOB TP_RUN_CASES ${CMAKE_SOURCE_DIR}/tests/run/*.tp)
+foreach(path ${TP_RUN_CASES})
+  get_filename_component(name ${path} NAME_WE)
+  add_test(NAME run_${name} COMMAND ${CMAKE_SOURCE_DIR}/tests/run.sh ${name}
+           WORKING_DIRECTORY ${CMAKE_SOURCE_DIR}/tests/run)
+  set_tests_properties(run_${name} PROPERTIES ENVIRONMENT "${TP_TEST_ENV}" TIMEOUT 120)
 endforeach()
 
 # Codegen: each tests/codegen/*.tp compiles and passes the kernel's verifier;

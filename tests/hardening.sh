@@ -1,0 +1,250 @@
+#!/usr/bin/env bash
+# Hardening on the real kernel: output faults, signals, resource limits and
+# large scripts end in a message and the right exit status, never a crash, a
+# hang or output lost in silence. Usage: hardening.sh CASE
+. "$(dirname "$0")/lib.sh"
+
+# Seconds since the epoch, with nanoseconds, for timing a case.
+now() { date +%s.%N; }
+# elapsed START MAX: fails if more than MAX seconds passed since START.
+within() {
+    awk -v s="$1" -v e="$(now)" -v m="$2" 'BEGIN { exit !(e - s <= m) }' ||
+        fail "took more than $2 s"
+}
+
+# A write error is said once, the probes are detached, the status is 1.
+output_full() {
+    "$TP" -e 'probe BEGIN < print "x"; exit >' >/dev/full 2>"$WORK/got"
+    [ $? -eq 1 ] || fail "exit code $?, not 1, writing to /dev/full"
+    cat >"$WORK/want" <<'END'
+tinyprobe: error: cannot write events to standard output: No space left on device
+tinyprobe: 2 bytes of events were not written
+END
+    expect "$WORK/want"
+    "$TP" -o /dev/full -e 'probe BEGIN < print "x"; exit >' 2>"$WORK/got"
+    [ $? -eq 1 ] || fail "exit code $?, not 1, with -o /dev/full"
+    sed -i 's|standard output|/dev/full|' "$WORK/want"
+    expect "$WORK/want"
+}
+
+# -o on a file system that fills up: said, and status 1.
+output_fs_full() {
+    command -v unshare >/dev/null || { echo "no unshare"; exit 77; }
+    mkdir "$WORK/mnt"
+    {
+        echo 'probe BEGIN <'
+        for _ in $(seq 1 2000); do echo '    print "0123456789012345678901234567890123456789012345678901234567890123";'; done
+        echo '    exit >'
+    } >"$WORK/big.tp"
+    unshare -m sh -c "mount -t tmpfs -o size=64k none '$WORK/mnt' &&
+        '$TP' -q -o '$WORK/mnt/out' '$WORK/big.tp'; echo \$? >'$WORK/rc'" 2>"$WORK/err"
+    [ "$(cat "$WORK/rc")" = 1 ] || fail "exit code $(cat "$WORK/rc"), not 1, on a full file system"
+    head -1 "$WORK/err" >"$WORK/got"
+    echo "tinyprobe: error: cannot write events to $WORK/mnt/out: No space left on device" >"$WORK/want"
+    expect "$WORK/want"
+    grep -Eq '^tinyprobe: [0-9]+ bytes of events were not written$' "$WORK/err" || fail "no count of what was lost"
+}
+
+# With stdout closed, events go nowhere else: tinyprobe says so; -o works.
+stdout_closed() {
+    "$TP" -e 'probe BEGIN < print "x"; exit >' >&- 2>"$WORK/got"
+    [ $? -eq 1 ] || fail "exit code $?, not 1, with stdout closed"
+    cat >"$WORK/want" <<'END'
+tinyprobe: error: cannot write events: standard output is closed
+note: give a file with -o FILE
+END
+    expect "$WORK/want"
+    "$TP" -o "$WORK/got" -e 'probe BEGIN < print "x"; exit >' >&- 2>"$WORK/err" || fail "-o with stdout closed"
+    echo x >"$WORK/want"
+    expect "$WORK/want"
+}
+
+# A reader that stops reading cannot keep tinyprobe from a stop signal.
+blocked_reader() {
+    mkfifo "$WORK/fifo"
+    exec 3<>"$WORK/fifo" # a reader that never reads
+    : >"$WORK/err"
+    "$TP" -e 'probe tracepoint:syscalls:sys_enter_openat / comm == "tp_helper" / < print str(args.filename) >' \
+        >"$WORK/fifo" 2>"$WORK/err" &
+    TP_PID=$!
+    for _ in $(seq 1 3000); do grep -q '^Attached' "$WORK/err" && break; sleep 0.01; done
+    # far more than the pipe's 64 KiB
+    "$HELPER" burst 20000 "/tmp/$(printf 'x%.0s' $(seq 1 100))"
+    sleep 0.3
+    local t0
+    t0=$(now)
+    kill -TERM "$TP_PID"
+    wait "$TP_PID"
+    local rc=$?
+    TP_PID=
+    within "$t0" 1.5
+    exec 3<&-
+    [ $rc -eq 1 ] || fail "exit code $rc, not 1, after giving up on the reader"
+    grep -qx 'tinyprobe: error: cannot write events to standard output: it is not being read; gave up on a stop signal' \
+        "$WORK/err" || fail "no message about the reader"
+}
+
+# | head -1: tinyprobe ends at once and quietly when its reader goes away,
+# even with no more events to write.
+reader_gone() {
+    local t0
+    t0=$(now)
+    timeout 10 bash -c "'$TP' -q -e 'probe BEGIN < print \"first\" > probe tracepoint:syscalls:sys_enter_openat / comm == \"no-such-comm\" / < print 1 >' 2>'$WORK/err' | head -1 >'$WORK/got'; echo \${PIPESTATUS[0]} >'$WORK/rc'"
+    [ $? -ne 124 ] || fail "tinyprobe went on after head -1 had exited"
+    within "$t0" 2
+    [ "$(cat "$WORK/rc")" = 141 ] || fail "exit code $(cat "$WORK/rc"), not 141"
+    [ ! -s "$WORK/err" ] || fail "it was not quiet"
+    echo first >"$WORK/want"
+    expect "$WORK/want"
+}
+
+# SIGHUP (a closed terminal) stops as SIGTERM does: END runs, status 0.
+sighup() {
+    start -e 'probe tracepoint:syscalls:sys_enter_openat / comm == "tp_helper" / < print "open" >
+              probe END < print "end" >'
+    "$HELPER" open /etc/hostname
+    stop HUP
+    printf '%s\n' open end >"$WORK/want"
+    cp "$WORK/out" "$WORK/got"
+    expect "$WORK/want"
+}
+
+# -o FILE is opened only once the program is loaded: a script that does not
+# compile leaves it as it was, and the script itself is never the output.
+output_late() {
+    echo keep >"$WORK/o"
+    "$TP" -o "$WORK/o" -e 'probe BEGIN < print nosuch >' 2>/dev/null
+    [ $? -eq 1 ] || fail "a bad script did not exit 1"
+    echo keep >"$WORK/want"
+    cp "$WORK/o" "$WORK/got"
+    expect "$WORK/want"
+    echo 'probe BEGIN < print 1; exit >' >"$WORK/x.tp"
+    cp "$WORK/x.tp" "$WORK/want"
+    "$TP" -o "$WORK/x.tp" "$WORK/x.tp" 2>"$WORK/err"
+    [ $? -eq 1 ] || fail "-o SCRIPT SCRIPT did not exit 1"
+    cp "$WORK/x.tp" "$WORK/got"
+    expect "$WORK/want"
+    echo "tinyprobe: error: -o $WORK/x.tp would overwrite the script" >"$WORK/want"
+    cp "$WORK/err" "$WORK/got"
+    expect "$WORK/want"
+}
+
+# Out of file descriptors: the limit is named, not a probe that is not at fault.
+fd_limit() {
+    local s=""
+    for i in $(seq 1 60); do s="$s probe tracepoint:syscalls:sys_enter_openat < print $i >"; done
+    (ulimit -n 40 && "$TP" -q -e "$s") >"$WORK/out" 2>"$WORK/got"
+    [ $? -eq 1 ] || fail "exit code $?, not 1"
+    cat >"$WORK/want" <<'END'
+tinyprobe: error: out of file descriptors while loading 60 programs: Too many open files
+note: the limit of open files (ulimit -n) is 40; every probe needs two, and the maps a few more
+END
+    expect "$WORK/want"
+}
+
+# Root without the capabilities BPF needs is told which are missing.
+no_caps() {
+    command -v setpriv >/dev/null || { echo "no setpriv"; exit 77; }
+    setpriv --bounding-set=-bpf,-perfmon,-sys_admin --inh-caps=-bpf,-perfmon,-sys_admin \
+        "$TP" -e 'probe BEGIN < exit >' >"$WORK/out" 2>"$WORK/got"
+    [ $? -eq 1 ] || fail "exit code $?, not 1"
+    echo "tinyprobe: error: loading BPF programs needs CAP_BPF and CAP_PERFMON, or CAP_SYS_ADMIN: this process lacks CAP_BPF, CAP_PERFMON and CAP_SYS_ADMIN" >"$WORK/want"
+    expect "$WORK/want"
+}
+
+# A refusal at the end of a long one-line program: the log is far longer
+# than 4096 lines and the statement is past column 1023, and the reason and
+# the line are still right.
+verifier_long_log() {
+    {
+        printf 'probe tracepoint:syscalls:sys_enter_openat < print pid'
+        for _ in $(seq 1 3000); do printf '; print pid'; done
+        printf ' >\n'
+    } >"$WORK/long.tp"
+    TINYPROBE_TEST_FAULT=verifier-last "$TP" --dry-run "$WORK/long.tp" >"$WORK/out" 2>"$WORK/err"
+    [ $? -eq 1 ] || fail "exit code $?, not 1"
+    head -1 "$WORK/err" | sed -E 's/ptr R[0-9]+ /ptr RN /' >"$WORK/got"
+    echo "$WORK/long.tp:1:1: error: the kernel's verifier refused probe tracepoint:syscalls:sys_enter_openat: dereference of modified ctx ptr RN off=1048576 disallowed" >"$WORK/want"
+    expect "$WORK/want"
+}
+
+# Under a tight address-space limit tinyprobe works, or says it is out of
+# memory; ASan cannot run at all there.
+memory_limit() {
+    [ -z "${TP_ASAN:-}" ] || { echo "ASan needs more address space"; exit 77; }
+    (ulimit -v 60000 && "$TP" -e 'probe BEGIN < print 1; exit >') >"$WORK/got" 2>"$WORK/err"
+    [ $? -eq 0 ] || fail "exit code $?, not 0, under ulimit -v 60000"
+    echo 1 >"$WORK/want"
+    expect "$WORK/want"
+    # tighter: each allocation that fails is a message and status 1 (below
+    # about 40000 the dynamic loader, or exec itself, fails first)
+    for v in 44000 46000 48000 52000 56000; do
+        (ulimit -v $v && "$TP" -e 'probe BEGIN < print 1; exit >') >"$WORK/got" 2>"$WORK/err"
+        local rc=$?
+        case $rc in
+        0) expect "$WORK/want" ;;
+        1) grep -q '^tinyprobe: error: ' "$WORK/err" || fail "status 1 without a message under ulimit -v $v" ;;
+        *) fail "exit code $rc under ulimit -v $v" ;;
+        esac
+        echo "ulimit -v $v: status $rc $(head -1 "$WORK/err")"
+    done
+}
+
+# -d verifier with a thousand probes: every log, and no abort.
+verifier_many() {
+    local s=""
+    for i in $(seq 1 1000); do s="$s probe BEGIN < print $i >"; done
+    "$TP" -d verifier --dry-run -e "$s" >"$WORK/out" 2>"$WORK/err" || fail "exit code $?"
+    [ "$(grep -c '^verifier log of' "$WORK/err")" -eq 1000 ] || fail "not 1000 logs"
+}
+
+# Parsing is linear: 100,000 statements, then an error at the end.
+linear_parse() {
+    {
+        echo 'probe BEGIN {'
+        for _ in $(seq 1 100000); do echo '    print 1;'; done
+        echo '    print nosuch }'
+    } >"$WORK/many.tp"
+    local t0 limit=1
+    [ -z "${TP_ASAN:-}" ] || limit=10
+    t0=$(now)
+    (cd "$WORK" && "$TP" many.tp) >"$WORK/out" 2>"$WORK/got"
+    [ $? -eq 1 ] || fail "exit code $?, not 1"
+    within "$t0" "$limit"
+    cat >"$WORK/want" <<'END'
+many.tp:100002:11: error: unknown name 'nosuch'
+100002 |     print nosuch }
+       |           ^~~~~~
+END
+    expect "$WORK/want"
+}
+
+# A probe too large for 16-bit jumps: long jumps (gotol) where the kernel has
+# them (6.6), else an error at the probe.
+long_jumps() {
+    {
+        echo 'probe BEGIN / pid > 0 / <'
+        for _ in $(seq 1 1500); do echo '    print comm;'; done
+        echo '    exit >'
+    } >"$WORK/jumps.tp"
+    (cd "$WORK" && "$TP" -q jumps.tp) >"$WORK/out" 2>"$WORK/err"
+    local rc=$?
+    local major minor
+    IFS=. read -r major minor _ <<<"$(uname -r)"
+    if [ "$major" -gt 6 ] || { [ "$major" -eq 6 ] && [ "$minor" -ge 6 ]; }; then
+        [ $rc -eq 0 ] || fail "exit code $rc, not 0"
+        [ "$(grep -cx tinyprobe "$WORK/out")" -eq 1500 ] || fail "not 1500 lines"
+    else
+        [ $rc -eq 1 ] || fail "exit code $rc, not 1"
+        cp "$WORK/err" "$WORK/got"
+        cat >"$WORK/want" <<'END'
+jumps.tp:1:7: error: probe BEGIN is too large for this kernel: its program jumps over more than 32767 instructions, and this kernel's BPF has no long jumps (Linux 6.6 has)
+    1 | probe BEGIN / pid > 0 / <
+      |       ^~~~~
+note: split the probe's statements between two probes on the same event
+END
+        expect "$WORK/want"
+    fi
+}
+
+"$1"
