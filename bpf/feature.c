@@ -44,16 +44,26 @@ bool feature_gotol(void)
     static int known = -1;
     if (known >= 0)
         return known;
-    /* gotol +0; r0 = 0; exit */
+    /* Returns 0 where gotol jumps, 1 where it falls through. Loading is not
+     * proof enough: a kernel may take the instruction as a jump to the next
+     * one. The random compare only makes every instruction reachable. */
     const struct bpf_insn insns[] = {
-        {.code = BPF_JMP32 | BPF_JA},
-        {.code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0},
+        {.code = BPF_JMP | BPF_CALL, .imm = BPF_FUNC_get_prandom_u32},
+        {.code = BPF_ALU64 | BPF_MOV | BPF_X, .dst_reg = BPF_REG_1, .src_reg = BPF_REG_0},
+        {.code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = 0},
+        {.code = BPF_JMP | BPF_JEQ | BPF_K, .dst_reg = BPF_REG_1, .off = 1, .imm = 0x7fffffff},
+        {.code = BPF_JMP32 | BPF_JA, .imm = 1}, /* gotol +1 */
+        {.code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = 1},
         {.code = BPF_JMP | BPF_EXIT},
     };
-    int fd = bpf_prog_load(BPF_PROG_TYPE_SOCKET_FILTER, "tp_gotol", "GPL", insns, 3, NULL);
-    known = fd >= 0;
-    if (fd >= 0)
+    int fd = bpf_prog_load(BPF_PROG_TYPE_RAW_TRACEPOINT, "tp_gotol", "GPL", insns,
+                           sizeof(insns) / sizeof(insns[0]), NULL);
+    known = 0;
+    if (fd >= 0) {
+        LIBBPF_OPTS(bpf_test_run_opts, run);
+        known = bpf_prog_test_run_opts(fd, &run) == 0 && run.retval == 0;
         close(fd);
+    }
     return known;
 }
 

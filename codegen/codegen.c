@@ -546,62 +546,13 @@ static void map_bump(struct cg *c, LLVMValueRef map)
     LLVMPositionBuilderAtEnd(c->b, done);
 }
 
-/* Lays a print/printf out once; every program that runs it writes the same. */
-static void layout(struct cg *c, struct ev_desc *d, const struct ast_node *s)
-{
-    const struct ast_node *a = s->args;
-    if (s->kind == S_PRINTF) {
-        d->fmt = s->fmt;
-        a = a->next;
-    }
-    d->stmt = s;
-    for (const struct ast_node *x = a; x; x = x->next)
-        d->nargs++;
-    d->args = xcalloc(d->nargs ? d->nargs : 1, sizeof(*d->args));
-    uint32_t off = sizeof(struct ev_header);
-    for (int i = 0; i < d->nargs; i++, a = a->next) {
-        struct ev_arg *e = &d->args[i];
-        e->off = off;
-        if (a->kind == N_STR) {
-            e->kind = EA_CONST_STR;
-            e->text = a->sval;
-            e->textlen = a->slen;
-        } else if (a->kind == N_INT) {
-            e->kind = EA_CONST_INT;
-            e->ival = a->ival;
-        } else if (a->kind == N_IDENT && a->builtin == B_PROBE) {
-            e->kind = EA_PROBE;
-        } else if (a->ty.kind == TY_INT) {
-            e->kind = a->ty.is_signed ? EA_INT : EA_UINT;
-            e->size = 8;
-        } else if (a->ty.kind == TY_STR) {
-            e->kind = EA_STR;
-            e->size = a->ty.size;
-        } else if (a->ty.kind == TY_JOIN) {
-            e->kind = EA_JOIN;
-            e->size = a->ty.size;
-            const struct ast_node *sep = a->args->next;
-            e->text = sep ? sep->sval : " ";
-            e->textlen = sep ? sep->slen : 1;
-        } else {
-            e->kind = EA_TIME;
-            e->size = 8;
-            e->text = a->args->sval;
-            e->textlen = a->args->slen;
-        }
-        uint32_t bytes = e->kind == EA_JOIN ? 8 + EV_JOIN_MAX * e->size : e->size;
-        off += (bytes + 7) & ~7u;
-    }
-    d->size = off;
-}
-
 static void gen_event(struct cg *c, const struct ast_node *s)
 {
     struct ev_desc *d = &c->out->descs[s->id];
     if (!d->stmt) {
-        layout(c, d, s);
+        ev_layout(d, s);
         /* the ring buffer keeps an 8-byte header with each record */
-        if (d->size + 8 > c->o->ringbuf_size) {
+        if ((uint64_t)d->size + 8 > c->o->ringbuf_size) {
             diag_error(c->src, s->loc,
                        "this %s's event is %u bytes, more than the event buffer holds (%u bytes)",
                        s->kind == S_PRINTF ? "printf" : "print", d->size, c->o->ringbuf_size - 8);

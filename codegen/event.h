@@ -48,4 +48,8 @@ struct ev_desc {
     uint32_t size;
 };
 
+/* Lays the print or printf statement `s` out into `d`: one slot per
+ * argument, 8-byte aligned, after the header. */
+void ev_layout(struct ev_desc *d, const struct ast_node *s);
+
 #endif

@@ -73,6 +73,9 @@ for c in kprobe_attach kretprobe_retval kprobe_no_function; do
     echo \"== $c\"
     bash ${CMAKE_SOURCE_DIR}/tests/e2e.sh $c
 done
+# 6.1 has no long jumps (gotol): a probe too large for 16-bit ones is an error
+echo \"== long_jumps\"
+bash ${CMAKE_SOURCE_DIR}/tests/hardening.sh long_jumps
 ")
 add_test(NAME qemu_prepare COMMAND sh -c
   "command -v qemu-system-x86_64 >/dev/null && test -x /bin/busybox || exit 77; \
@@ -82,3 +85,11 @@ add_test(NAME qemu_kprobes COMMAND ${CMAKE_SOURCE_DIR}/tests/qemu/run.sh ${TP_QE
                                    ${CMAKE_BINARY_DIR}/qemu-guest.sh)
 set_tests_properties(qemu_kprobes PROPERTIES FIXTURES_REQUIRED qemu SKIP_RETURN_CODE 77
                      TIMEOUT 900 RUN_SERIAL TRUE)
+
+# The fuzz targets replay their seeds and past crashes (fuzz builds only).
+if(TP_FUZZ)
+  foreach(t fuzz_front fuzz_codegen fuzz_format)
+    add_test(NAME ${t}_replay COMMAND ${CMAKE_SOURCE_DIR}/tests/fuzz/replay.sh $<TARGET_FILE:${t}>)
+    set_tests_properties(${t}_replay PROPERTIES TIMEOUT 600)
+  endforeach()
+endif()

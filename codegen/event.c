@@ -1,0 +1,55 @@
+/* The layout of each print/printf's event: decided once, before any program
+ * writes one, and read back by the runtime to print it. No LLVM here, so the
+ * formatter's fuzz target can lay events out too. */
+#include "codegen/event.h"
+
+#include "lang/xalloc.h"
+
+void ev_layout(struct ev_desc *d, const struct ast_node *s)
+{
+    const struct ast_node *a = s->args;
+    if (s->kind == S_PRINTF) {
+        d->fmt = s->fmt;
+        a = a->next;
+    }
+    d->stmt = s;
+    for (const struct ast_node *x = a; x; x = x->next)
+        d->nargs++;
+    d->args = xcalloc(d->nargs ? d->nargs : 1, sizeof(*d->args));
+    uint64_t off = sizeof(struct ev_header);
+    for (int i = 0; i < d->nargs; i++, a = a->next) {
+        struct ev_arg *e = &d->args[i];
+        e->off = off > UINT32_MAX ? UINT32_MAX : (uint32_t)off;
+        if (a->kind == N_STR) {
+            e->kind = EA_CONST_STR;
+            e->text = a->sval;
+            e->textlen = a->slen;
+        } else if (a->kind == N_INT) {
+            e->kind = EA_CONST_INT;
+            e->ival = a->ival;
+        } else if (a->kind == N_IDENT && a->builtin == B_PROBE) {
+            e->kind = EA_PROBE;
+        } else if (a->ty.kind == TY_INT) {
+            e->kind = a->ty.is_signed ? EA_INT : EA_UINT;
+            e->size = 8;
+        } else if (a->ty.kind == TY_STR) {
+            e->kind = EA_STR;
+            e->size = a->ty.size;
+        } else if (a->ty.kind == TY_JOIN) {
+            e->kind = EA_JOIN;
+            e->size = a->ty.size;
+            const struct ast_node *sep = a->args->next;
+            e->text = sep ? sep->sval : " ";
+            e->textlen = sep ? sep->slen : 1;
+        } else {
+            e->kind = EA_TIME;
+            e->size = 8;
+            e->text = a->args->sval;
+            e->textlen = a->args->slen;
+        }
+        uint64_t bytes = e->kind == EA_JOIN ? 8 + EV_JOIN_MAX * (uint64_t)e->size : e->size;
+        off += (bytes + 7) & ~7ull;
+    }
+    /* a size no ring buffer holds: codegen refuses it */
+    d->size = off > UINT32_MAX ? UINT32_MAX : (uint32_t)off;
+}

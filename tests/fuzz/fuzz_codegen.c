@@ -1,0 +1,53 @@
+/* libFuzzer through codegen: any script that passes the checks must become a
+ * BPF object (or a located error), never a crash, an LLVM fatal error, a leak
+ * or undefined behaviour. No kernel: nothing is loaded. */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <llvm-c/ErrorHandling.h>
+
+#include "codegen/codegen.h"
+#include "codegen/emit.h"
+#include "lang/check.h"
+#include "lang/parse.h"
+
+/* tinyprobe turns LLVM's fatal errors into a message and exit 1; here they
+ * are findings, so they abort and libFuzzer keeps the input. */
+static void on_fatal(const char *reason)
+{
+    fprintf(stderr, "LLVM fatal error: %s\n", reason);
+    abort();
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    static FILE *devnull;
+    if (!devnull) {
+        devnull = fopen("/dev/null", "w");
+        emit_init();
+        LLVMInstallFatalErrorHandler(on_fatal);
+    }
+    if (memchr(data, 0, size))
+        return 0; /* tinyprobe refuses scripts with NUL bytes before parsing */
+    char *text = malloc(size + 1);
+    if (!text)
+        return 0;
+    memcpy(text, data, size);
+    text[size] = 0;
+    struct diag_src src;
+    diag_init(&src, "fuzz", text);
+    src.out = devnull;
+    struct ast_program *prog = parse_script(&src, NULL);
+    struct check_opts co = {.str_size = CHECK_STR_SIZE_DEFAULT};
+    if (prog && check_program(prog, &co)) {
+        struct cg_opts o = {.str_size = CHECK_STR_SIZE_DEFAULT, .ringbuf_size = 1u << 20};
+        struct cg_output out;
+        cg_compile(prog, &o, &out);
+        cg_output_free(&out);
+    }
+    ast_program_free(prog);
+    free(text);
+    return 0;
+}

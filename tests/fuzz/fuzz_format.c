@@ -1,0 +1,110 @@
+/* libFuzzer over the event formatter: a script (checked, its events laid out
+ * as codegen lays them out), then event bytes as hostile as the kernel's
+ * could be. Input: SCRIPT [NUL (u16 size, bytes)...]. Without a NUL, each
+ * event is formatted once filled with zeros and once with 0xff. Any bytes
+ * must print or be dropped, never crash, overflow or loop. */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lang/check.h"
+#include "lang/parse.h"
+#include "runtime/runtime.h"
+
+static void format_copy(struct rt *rt, const uint8_t *p, size_t n)
+{
+    /* a record of its own, exactly as long, so ASan sees any overread; the
+     * ring buffer's records are 8-byte aligned, and so is malloc's */
+    void *ev = malloc(n ? n : 1);
+    if (!ev)
+        return;
+    memcpy(ev, p, n);
+    format_event(rt, ev, n);
+    free(ev);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    static FILE *devnull;
+    static int devnull_fd;
+    if (!devnull) {
+        devnull = fopen("/dev/null", "w");
+        devnull_fd = fileno(devnull);
+    }
+    const uint8_t *nul = memchr(data, 0, size);
+    size_t textlen = nul ? (size_t)(nul - data) : size;
+    char *text = malloc(textlen + 1);
+    if (!text)
+        return 0;
+    memcpy(text, data, textlen);
+    text[textlen] = 0;
+    struct diag_src src;
+    diag_init(&src, "fuzz", text);
+    src.out = devnull;
+    struct ast_program *prog = parse_script(&src, NULL);
+    struct check_opts co = {.str_size = CHECK_STR_SIZE_DEFAULT};
+    if (!prog || !check_program(prog, &co)) {
+        ast_program_free(prog);
+        free(text);
+        return 0;
+    }
+    /* what cg_compile makes for the runtime, without LLVM */
+    struct cg_output cg = {0};
+    for (struct ast_probe *pr = prog->probes; pr; pr = pr->next)
+        for (struct ast_spec *s = pr->specs; s; s = s->next)
+            cg.nprogs++;
+    cg.progs = calloc(cg.nprogs, sizeof(*cg.progs));
+    cg.ndescs = prog->nstmts;
+    cg.descs = calloc(prog->nstmts ? prog->nstmts : 1, sizeof(*cg.descs));
+    int k = 0;
+    for (struct ast_probe *pr = prog->probes; pr; pr = pr->next) {
+        for (struct ast_spec *s = pr->specs; s; s = s->next, k++) {
+            cg.progs[k].probe = pr;
+            cg.progs[k].spec = s;
+        }
+        for (struct ast_node *s = pr->body; s; s = s->next)
+            if ((s->kind == S_PRINT || s->kind == S_PRINTF) && !cg.descs[s->id].stmt)
+                ev_layout(&cg.descs[s->id], s);
+    }
+    struct output out;
+    output_stdout(&out);
+    out.fd = devnull_fd;
+    struct rt_opts ro = {.out = &out};
+    struct rt rt = {.cg = &cg, .src = &src, .o = &ro};
+    if (nul) {
+        const uint8_t *p = nul + 1, *end = data + size;
+        while (end - p >= 2) {
+            size_t n = p[0] | (size_t)p[1] << 8;
+            p += 2;
+            if (n > (size_t)(end - p))
+                n = end - p;
+            format_copy(&rt, p, n);
+            p += n;
+        }
+    } else {
+        for (int i = 0; i < cg.ndescs; i++) {
+            size_t n = cg.descs[i].size;
+            if (!cg.descs[i].stmt || n > (1u << 20))
+                continue;
+            uint8_t *ev = malloc(n);
+            if (!ev)
+                break;
+            for (int fill = 0; fill <= 0xff; fill += 0xff) {
+                memset(ev, fill, n);
+                memcpy(ev, &(struct ev_header){.id = i, .prog = 0}, sizeof(struct ev_header));
+                format_copy(&rt, ev, n);
+            }
+            free(ev);
+        }
+    }
+    output_close(&out);
+    free(rt.fmtbuf);
+    for (int i = 0; i < cg.ndescs; i++)
+        free(cg.descs[i].args);
+    free(cg.descs);
+    free(cg.progs);
+    ast_program_free(prog);
+    free(text);
+    return 0;
+}
