@@ -217,6 +217,21 @@ many.tp:100002:11: error: unknown name 'nosuch'
        |           ^~~~~~
 END
     expect "$WORK/want"
+    # and 100,000 probes
+    {
+        for _ in $(seq 1 100000); do echo 'probe BEGIN < print 1 >'; done
+        echo 'probe BEGIN < print nosuch >'
+    } >"$WORK/many.tp"
+    t0=$(now)
+    (cd "$WORK" && "$TP" many.tp) >"$WORK/out" 2>"$WORK/got"
+    [ $? -eq 1 ] || fail "exit code $?, not 1"
+    within "$t0" "$limit"
+    cat >"$WORK/want" <<'END'
+many.tp:100001:21: error: unknown name 'nosuch'
+100001 | probe BEGIN < print nosuch >
+       |                     ^~~~~~
+END
+    expect "$WORK/want"
 }
 
 # A probe too large for 16-bit jumps: long jumps (gotol) where the kernel has
