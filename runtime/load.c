@@ -188,6 +188,16 @@ static char *log_alloc(size_t *size)
     return NULL;
 }
 
+void load_note_fd_limit(struct rt *rt)
+{
+    struct rlimit r = {0};
+    getrlimit(RLIMIT_NOFILE, &r);
+    diag_note(rt->src,
+              "the limit of open files (ulimit -n) is %llu; every probe needs up to three, "
+              "and the maps a few more",
+              (unsigned long long)r.rlim_cur);
+}
+
 /* Says why the kernel refused the object: which probe, which limit. */
 static void report_load_error(struct rt *rt, int err, char **logs)
 {
@@ -204,16 +214,11 @@ static void report_load_error(struct rt *rt, int err, char **logs)
     const char *log = logs[failed];
     char caps[128];
     if (err == -EMFILE || err == -ENFILE) {
-        struct rlimit r = {0};
-        getrlimit(RLIMIT_NOFILE, &r);
         fprintf(stderr,
                 "tinyprobe: error: out of file descriptors while loading %d program%s: %s\n", n,
                 n == 1 ? "" : "s", strerror(-err));
         if (err == -EMFILE)
-            fprintf(stderr,
-                    "note: the limit of open files (ulimit -n) is %llu; every probe needs "
-                    "two, and the maps a few more\n",
-                    (unsigned long long)r.rlim_cur);
+            load_note_fd_limit(rt);
     } else if (err == -ENOMEM || err == -E2BIG) {
         fprintf(stderr, "tinyprobe: error: the kernel is out of memory for BPF %s: %s\n",
                 prog_failed ? "programs" : "maps", strerror(-err));

@@ -91,9 +91,12 @@ static int attach(struct rt *rt)
         rt->links[i] = p->spec->kind->attach(p->spec->point, rt->progs[i], why, sizeof(why), hint,
                                              sizeof(hint));
         if (!rt->links[i]) {
+            int err = errno;
             diag_error(rt->src, p->spec->loc, "cannot attach %s: %s", p->spec->text, why);
             if (*hint)
                 diag_note(rt->src, "%s", hint);
+            else if (err == EMFILE)
+                load_note_fd_limit(rt);
             return -1;
         }
     }

@@ -36,6 +36,8 @@ int load_object(struct rt *rt);
 /* Runs until exit, Ctrl-C or SIGTERM; the exit code. */
 int run_probes(struct rt *rt);
 void load_free(struct rt *rt);
+/* A note with the limit of open files in force, after running out of them. */
+void load_note_fd_limit(struct rt *rt);
 
 /* Prints one event as its print/printf said. */
 void format_event(struct rt *rt, const void *data, size_t size);

@@ -10,8 +10,7 @@
 
 #include "codegen/codegen.h"
 #include "codegen/emit.h"
-#include "lang/check.h"
-#include "lang/parse.h"
+#include "tests/fuzz/fuzz_script.h"
 
 /* tinyprobe turns LLVM's fatal errors into a message and exit 1; here they
  * are findings, so they abort and libFuzzer keeps the input. */
@@ -23,31 +22,21 @@ static void on_fatal(const char *reason)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    static FILE *devnull;
-    if (!devnull) {
-        devnull = fopen("/dev/null", "w");
+    static bool ready;
+    if (!ready) {
+        ready = true;
         emit_init();
         LLVMInstallFatalErrorHandler(on_fatal);
     }
     if (memchr(data, 0, size))
         return 0; /* tinyprobe refuses scripts with NUL bytes before parsing */
-    char *text = malloc(size + 1);
-    if (!text)
-        return 0;
-    memcpy(text, data, size);
-    text[size] = 0;
-    struct diag_src src;
-    diag_init(&src, "fuzz", text);
-    src.out = devnull;
-    struct ast_program *prog = parse_script(&src, NULL);
-    struct check_opts co = {.str_size = CHECK_STR_SIZE_DEFAULT};
-    if (prog && check_program(prog, &co)) {
+    struct fuzz_script fs;
+    if (fuzz_script_open(&fs, data, size)) {
         struct cg_opts o = {.str_size = CHECK_STR_SIZE_DEFAULT, .ringbuf_size = 1u << 20};
         struct cg_output out;
-        cg_compile(prog, &o, &out);
+        cg_compile(fs.prog, &o, &out);
         cg_output_free(&out);
     }
-    ast_program_free(prog);
-    free(text);
+    fuzz_script_close(&fs);
     return 0;
 }

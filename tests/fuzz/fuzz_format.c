@@ -8,9 +8,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "lang/check.h"
-#include "lang/parse.h"
+#include <fcntl.h>
+
 #include "runtime/runtime.h"
+#include "tests/fuzz/fuzz_script.h"
 
 static void format_copy(struct rt *rt, const uint8_t *p, size_t n)
 {
@@ -26,29 +27,16 @@ static void format_copy(struct rt *rt, const uint8_t *p, size_t n)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    static FILE *devnull;
-    static int devnull_fd;
-    if (!devnull) {
-        devnull = fopen("/dev/null", "w");
-        devnull_fd = fileno(devnull);
-    }
+    static int devnull_fd = -1;
+    if (devnull_fd < 0)
+        devnull_fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
     const uint8_t *nul = memchr(data, 0, size);
-    size_t textlen = nul ? (size_t)(nul - data) : size;
-    char *text = malloc(textlen + 1);
-    if (!text)
-        return 0;
-    memcpy(text, data, textlen);
-    text[textlen] = 0;
-    struct diag_src src;
-    diag_init(&src, "fuzz", text);
-    src.out = devnull;
-    struct ast_program *prog = parse_script(&src, NULL);
-    struct check_opts co = {.str_size = CHECK_STR_SIZE_DEFAULT};
-    if (!prog || !check_program(prog, &co)) {
-        ast_program_free(prog);
-        free(text);
+    struct fuzz_script fs;
+    if (!fuzz_script_open(&fs, data, nul ? (size_t)(nul - data) : size)) {
+        fuzz_script_close(&fs);
         return 0;
     }
+    struct ast_program *prog = fs.prog;
     /* what cg_compile makes for the runtime, without LLVM */
     struct cg_output cg = {0};
     for (struct ast_probe *pr = prog->probes; pr; pr = pr->next)
@@ -71,7 +59,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     output_stdout(&out);
     out.fd = devnull_fd;
     struct rt_opts ro = {.out = &out};
-    struct rt rt = {.cg = &cg, .src = &src, .o = &ro};
+    struct rt rt = {.cg = &cg, .src = &fs.src, .o = &ro};
     if (nul) {
         const uint8_t *p = nul + 1, *end = data + size;
         while (end - p >= 2) {
@@ -104,7 +92,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         free(cg.descs[i].args);
     free(cg.descs);
     free(cg.progs);
-    ast_program_free(prog);
-    free(text);
+    fuzz_script_close(&fs);
     return 0;
 }
