@@ -172,9 +172,9 @@ static void kp_section(const struct probe_point *pt, char *buf, size_t n)
     snprintf(buf, n, "%s/%s", pt->kind->name, pt->target);
 }
 
-static int kp_ctx_offset(enum ast_builtin b, int n)
+static int kp_ctx_offset(int n)
 {
-    return b == B_RETVAL ? arch_retval_offset() : arch_arg_offset(n);
+    return n == 0 ? arch_retval_offset() : arch_arg_offset(n);
 }
 
 /* The syscall tracepoint that sees what a well-known kernel function sees,
@@ -202,7 +202,7 @@ static const char *tracepoint_for(const char *func, bool ret)
 static struct bpf_link *kp_attach(const struct probe_point *pt, struct bpf_program *prog, char *why,
                                   size_t whylen, char *hint, size_t hintlen)
 {
-    bool ret = pt->kind->builtins & (1u << B_RETVAL);
+    bool ret = pt->kind->caps & PROBE_RETVAL;
     if (!feature_kprobes()) {
         snprintf(why, whylen, "this kernel has no kprobes (it was built without CONFIG_KPROBES)");
         const char *tp = tracepoint_for(pt->target, ret);
@@ -259,14 +259,14 @@ static const struct probe_kind kinds[] = {
     {.name = "tracepoint",
      .alias = "t",
      .prog_type = BPF_PROG_TYPE_TRACEPOINT,
-     .has_fields = true,
+     .caps = PROBE_FIELDS,
      .resolve = tp_resolve,
      .section = tp_section,
      .attach = tp_attach},
     {.name = "kprobe",
      .alias = "k",
      .prog_type = BPF_PROG_TYPE_KPROBE,
-     .builtins = 1u << B_ARG,
+     .caps = PROBE_ARGS,
      .resolve = kp_resolve,
      .section = kp_section,
      .ctx_offset = kp_ctx_offset,
@@ -274,7 +274,7 @@ static const struct probe_kind kinds[] = {
     {.name = "kretprobe",
      .alias = "kr",
      .prog_type = BPF_PROG_TYPE_KPROBE,
-     .builtins = 1u << B_RETVAL,
+     .caps = PROBE_RETVAL,
      .resolve = kp_resolve,
      .section = kp_section,
      .ctx_offset = kp_ctx_offset,
@@ -291,6 +291,23 @@ static const struct probe_kind kinds[] = {
      .section = once_section},
 };
 #define NKINDS (int)(sizeof(kinds) / sizeof(kinds[0]))
+
+void probe_kinds_with(unsigned cap, char *buf, size_t n)
+{
+    const struct probe_kind *with[NKINDS];
+    int k = 0;
+    for (int i = 0; i < NKINDS; i++)
+        if ((kinds[i].caps & cap) == cap)
+            with[k++] = &kinds[i];
+    size_t len = 0;
+    buf[0] = 0;
+    for (int i = 0; i < k && len < n; i++)
+        len += snprintf(buf + len, n - len, "%s%s",
+                        i == 0       ? ""
+                        : i == k - 1 ? " or "
+                                     : ", ",
+                        with[i]->name);
+}
 
 bool probe_resolve(struct ast_spec *spec, struct diag_src *src)
 {

@@ -34,21 +34,29 @@ struct probe_point {
 
 enum probe_when { WHEN_EVENT, WHEN_BEGIN, WHEN_END };
 
+/* What a kind's programs can read beyond what every program can: the checks
+ * allow a builtin only in probes whose kinds have what it needs. */
+enum probe_cap {
+    PROBE_ARGS = 1 << 0,   /* arg1..argN */
+    PROBE_RETVAL = 1 << 1, /* retval */
+    PROBE_FIELDS = 1 << 2, /* args.FIELD */
+};
+
 struct probe_kind {
     const char *name;
     const char *alias;
     enum bpf_prog_type prog_type;
     enum probe_when when;
-    unsigned builtins; /* bits (1 << B_x) beyond those every kind has */
-    bool has_fields;   /* args.FIELD */
+    unsigned caps; /* enum probe_cap */
     /* Checks `target` (NULL when the spec had no ':'); on error reports at
      * `loc` and returns NULL. */
     struct probe_point *(*resolve)(const struct probe_kind *k, const char *target,
                                    struct diag_src *src, struct tp_loc loc);
     /* The ELF section name libbpf reads the program type from. */
     void (*section)(const struct probe_point *pt, char *buf, size_t n);
-    /* Where in the context argument n (1-based) or the return value is. */
-    int (*ctx_offset)(enum ast_builtin b, int n);
+    /* Where in the context argument n (1-based) is, or the return value
+     * when n is 0. */
+    int (*ctx_offset)(int n);
     /* Attaches; on failure returns NULL and writes why, and a hint, for the user. */
     struct bpf_link *(*attach)(const struct probe_point *pt, struct bpf_program *prog, char *why,
                                size_t whylen, char *hint, size_t hintlen);
@@ -59,6 +67,8 @@ struct probe_kind {
 bool probe_resolve(struct ast_spec *spec, struct diag_src *src);
 const struct probe_field *probe_field(const struct probe_point *pt, const char *name);
 void probe_point_free(struct probe_point *pt);
+/* The names of the kinds that have `cap`, as "kprobe or kretprobe". */
+void probe_kinds_with(unsigned cap, char *buf, size_t n);
 /* The closest of `n` names to `s`, or NULL when none is close: for "did you mean". */
 const char *probe_closest(const char *s, const char *const *names, int n);
 

@@ -3,6 +3,7 @@
  * formatter's fuzz target can lay events out too. */
 #include "codegen/event.h"
 
+#include "lang/builtin.h"
 #include "lang/xalloc.h"
 
 void ev_layout(struct ev_desc *d, const struct ast_node *s)
@@ -27,7 +28,7 @@ void ev_layout(struct ev_desc *d, const struct ast_node *s)
         } else if (a->kind == N_INT) {
             e->kind = EA_CONST_INT;
             e->ival = a->ival;
-        } else if (a->kind == N_IDENT && a->builtin == B_PROBE) {
+        } else if (a->kind == N_IDENT && a->bi == BI_PROBE) {
             e->kind = EA_PROBE;
         } else if (a->ty.kind == TY_INT) {
             e->kind = a->ty.is_signed ? EA_INT : EA_UINT;

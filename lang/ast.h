@@ -16,9 +16,9 @@ enum ast_kind {
     /* expressions */
     N_INT,    /* ival */
     N_STR,    /* sval, slen: a literal, escapes decoded */
-    N_IDENT,  /* sval: a builtin, resolved by checks into `builtin` */
+    N_IDENT,  /* sval: a builtin, resolved by checks into `bi` */
     N_MEMBER, /* a.sval (args.FIELD, args->FIELD) */
-    N_CALL,   /* sval(args...) */
+    N_CALL,   /* sval(args...): a function, resolved by checks into `bi` */
     N_UNARY,  /* op a */
     N_BINARY, /* a op b */
     N_COND,   /* a ? b : c */
@@ -53,22 +53,6 @@ enum ast_op {
     OP_BNOT,
 };
 
-enum ast_builtin {
-    B_NONE,
-    B_PID,
-    B_TID,
-    B_UID,
-    B_GID,
-    B_COMM,
-    B_NSECS,
-    B_CPU,
-    B_PROBE,
-    B_ARG,
-    B_RETVAL,
-};
-
-enum ast_func { F_NONE, F_STR, F_JOIN, F_STRFTIME };
-
 /* Types: 64-bit integers (signed or not, as their source says), bounded
  * strings, and two values that only user space can produce and so can only be
  * printed: a joined argv and a formatted time. */
@@ -101,8 +85,7 @@ struct ast_node {
     int depth; /* of the tree below, itself included: at most AST_DEPTH_MAX */
     /* filled by checks */
     struct ty ty;
-    enum ast_builtin builtin;
-    enum ast_func func;
+    int bi;               /* N_IDENT, N_CALL: enum bi_id (lang/builtin.h) */
     int id;               /* statements: the event id of print/printf */
     struct fmt_spec *fmt; /* S_PRINTF: the parsed format */
 };

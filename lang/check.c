@@ -1,35 +1,19 @@
 #include "lang/check.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "bpf/arch.h"
 #include "bpf/probe.h"
+#include "lang/builtin.h"
 #include "lang/printf.h"
 
-struct checker {
+struct check {
     struct ast_program *prog;
     struct diag_src *src;
     const struct check_opts *o;
     struct ast_probe *probe; /* the one being checked */
-};
-
-static const struct {
-    const char *name;
-    enum ast_builtin b;
-} builtins[] = {
-    {"pid", B_PID},     {"tid", B_TID}, {"uid", B_UID},     {"gid", B_GID},       {"comm", B_COMM},
-    {"nsecs", B_NSECS}, {"cpu", B_CPU}, {"probe", B_PROBE}, {"retval", B_RETVAL},
-};
-
-static const struct {
-    const char *name;
-    enum ast_func f;
-    int min, max;
-} funcs[] = {
-    {"str", F_STR, 1, 2},
-    {"join", F_JOIN, 1, 2},
-    {"strftime", F_STRFTIME, 2, 2},
 };
 
 static struct ty ty_int(bool is_signed)
@@ -42,18 +26,56 @@ static struct ty ty_str(int size)
     return (struct ty){.kind = TY_STR, .size = size};
 }
 
-static bool check_expr(struct checker *c, struct ast_node *n);
+static bool check_expr(struct check *c, struct ast_node *n);
 
-/* The first spec of the probe whose kind lacks `b`, or NULL if all have it. */
-static const struct ast_spec *spec_without(struct checker *c, enum ast_builtin b)
+struct diag_src *check_src(struct check *c)
 {
-    for (const struct ast_spec *s = c->probe->specs; s; s = s->next)
-        if (!(s->kind->builtins & (1u << b)))
-            return s;
-    return NULL;
+    return c->src;
 }
 
-static bool check_arg(struct checker *c, struct ast_node *n, const char *digits)
+int check_str_size(struct check *c)
+{
+    return c->o->str_size;
+}
+
+int check_longest_spec(struct check *c)
+{
+    int len = 0;
+    for (const struct ast_spec *s = c->probe->specs; s; s = s->next)
+        if ((int)strlen(s->text) > len)
+            len = strlen(s->text);
+    return len;
+}
+
+/* A builtin that needs what some of the probe's kinds lack: said at `n`. */
+static bool check_needs(struct check *c, struct ast_node *n, const struct builtin *b)
+{
+    if (!b->needs)
+        return true;
+    for (const struct ast_spec *s = c->probe->specs; s; s = s->next) {
+        if ((s->kind->caps & b->needs) == b->needs)
+            continue;
+        char kinds[128];
+        probe_kinds_with(b->needs, kinds, sizeof(kinds));
+        diag_error(c->src, n->loc, "%s is only available in %s probes, not in %s", n->sval, kinds,
+                   s->kind->name);
+        if ((s->kind->caps & PROBE_FIELDS) && (b->needs & PROBE_ARGS))
+            diag_note(c->src, "a tracepoint's arguments are its fields: args.FIELD");
+        return false;
+    }
+    return true;
+}
+
+/* A type from a row: --str-size where the row says so. */
+static struct ty row_type(struct check *c, const struct builtin *b)
+{
+    struct ty t = b->ty;
+    if (t.size == BI_STR_SIZE)
+        t.size = c->o->str_size;
+    return t;
+}
+
+static bool check_arg(struct check *c, struct ast_node *n, const char *digits)
 {
     long v = strtol(digits, NULL, 10);
     if (v == 0) {
@@ -69,21 +91,16 @@ static bool check_arg(struct checker *c, struct ast_node *n, const char *digits)
                    ARCH_MAX_ARGS);
         return false;
     }
-    const struct ast_spec *s = spec_without(c, B_ARG);
-    if (s) {
-        diag_error(c->src, n->loc, "%s is only available in kprobe probes, not in %s", n->sval,
-                   s->kind->name);
-        if (s->kind->has_fields)
-            diag_note(c->src, "a tracepoint's arguments are its fields: args.FIELD");
+    const struct builtin *b = builtin_get(BI_ARG);
+    if (!check_needs(c, n, b))
         return false;
-    }
-    n->builtin = B_ARG;
+    n->bi = BI_ARG;
     n->ival = v;
-    n->ty = ty_int(false);
+    n->ty = b->ty;
     return true;
 }
 
-static bool check_ident(struct checker *c, struct ast_node *n)
+static bool check_ident(struct check *c, struct ast_node *n)
 {
     const char *name = n->sval;
     if (strncmp(name, "arg", 3) == 0 && name[3] &&
@@ -95,40 +112,18 @@ static bool check_ident(struct checker *c, struct ast_node *n)
                    "args.filename");
         return false;
     }
-    for (size_t i = 0; i < sizeof(builtins) / sizeof(builtins[0]); i++) {
-        if (strcmp(name, builtins[i].name) != 0)
-            continue;
-        n->builtin = builtins[i].b;
-        switch (n->builtin) {
-        case B_RETVAL: {
-            const struct ast_spec *s = spec_without(c, B_RETVAL);
-            if (s) {
-                diag_error(c->src, n->loc,
-                           "retval is only available in kretprobe probes, not in %s",
-                           s->kind->name);
-                return false;
-            }
-            n->ty = ty_int(true);
-            return true;
-        }
-        case B_COMM: n->ty = ty_str(16); return true;
-        case B_PROBE: {
-            int len = 0;
-            for (const struct ast_spec *s = c->probe->specs; s; s = s->next)
-                if ((int)strlen(s->text) > len)
-                    len = strlen(s->text);
-            n->ty = ty_str(len + 1);
-            return true;
-        }
-        default: n->ty = ty_int(false); return true;
-        }
+    enum bi_id id = builtin_find(name, BK_VAR);
+    if (id != BI_NONE) {
+        const struct builtin *b = builtin_get(id);
+        if (!check_needs(c, n, b))
+            return false;
+        n->bi = id;
+        n->ty = row_type(c, b);
+        return !b->check || b->check(c, n);
     }
-    const char *names[sizeof(builtins) / sizeof(builtins[0]) + 2];
-    int nn = 0;
-    for (size_t i = 0; i < sizeof(builtins) / sizeof(builtins[0]); i++)
-        names[nn++] = builtins[i].name;
+    const char *names[BI__COUNT + 1];
+    int nn = builtin_names(BK_VAR, names, BI__COUNT);
     names[nn++] = "args";
-    names[nn++] = "arg1";
     diag_error(c->src, n->loc, "unknown name '%s'", name);
     const char *best = probe_closest(name, names, nn);
     if (best)
@@ -136,17 +131,17 @@ static bool check_ident(struct checker *c, struct ast_node *n)
     return false;
 }
 
-static struct ty field_type(struct checker *c, const struct probe_field *f)
+static struct ty field_type(struct check *c, const struct probe_field *f)
 {
     switch (f->kind) {
     case FIELD_INT: return ty_int(f->is_signed);
-    case FIELD_CHARS: return ty_str(f->size);
-    case FIELD_DATA_LOC: return ty_str(c->o->str_size);
+    case FIELD_CHARS: return (struct ty){.kind = TY_STR, .size = f->size};
+    case FIELD_DATA_LOC: return (struct ty){.kind = TY_STR, .size = c->o->str_size};
     default: return (struct ty){0};
     }
 }
 
-static bool check_member(struct checker *c, struct ast_node *n)
+static bool check_member(struct check *c, struct ast_node *n)
 {
     if (n->a->kind != N_IDENT || strcmp(n->a->sval, "args") != 0) {
         diag_error(c->src, n->loc, "only a tracepoint's args have fields: write args.%s", n->sval);
@@ -154,10 +149,12 @@ static bool check_member(struct checker *c, struct ast_node *n)
     }
     struct ty ty = {0};
     for (const struct ast_spec *s = c->probe->specs; s; s = s->next) {
-        if (!s->kind->has_fields) {
-            diag_error(c->src, n->a->loc, "args is only available in tracepoint probes, not in %s",
+        if (!(s->kind->caps & PROBE_FIELDS)) {
+            char kinds[128];
+            probe_kinds_with(PROBE_FIELDS, kinds, sizeof(kinds));
+            diag_error(c->src, n->a->loc, "args is only available in %s probes, not in %s", kinds,
                        s->kind->name);
-            if (s->kind->builtins & (1u << B_ARG))
+            if (s->kind->caps & PROBE_ARGS)
                 diag_note(c->src, "a kprobe reads its function's parameters as arg1 to arg%d",
                           ARCH_MAX_ARGS);
             return false;
@@ -217,7 +214,7 @@ static const char *ty_desc(struct ty t)
     }
 }
 
-static bool want(struct checker *c, struct ast_node *n, enum ty_kind k, const char *what)
+bool check_want(struct check *c, struct ast_node *n, enum ty_kind k, const char *what)
 {
     if (n->ty.kind == k)
         return true;
@@ -226,75 +223,51 @@ static bool want(struct checker *c, struct ast_node *n, enum ty_kind k, const ch
     return false;
 }
 
-static bool check_call(struct checker *c, struct ast_node *n)
+static bool check_call(struct check *c, struct ast_node *n)
 {
-    size_t i = 0;
-    while (i < sizeof(funcs) / sizeof(funcs[0]) && strcmp(funcs[i].name, n->sval) != 0)
-        i++;
-    if (i == sizeof(funcs) / sizeof(funcs[0])) {
+    enum bi_id id = builtin_find(n->sval, BK_FUNC);
+    if (id == BI_NONE) {
         diag_error(c->src, n->loc, "unknown function '%s'", n->sval);
-        const char *names[] = {"str", "join", "strftime", "printf", "print", "exit"};
-        const char *best = probe_closest(n->sval, names, 6);
+        const char *names[BI__COUNT + 3] = {"printf", "print", "exit"};
+        int nn = 3 + builtin_names(BK_FUNC, names + 3, BI__COUNT);
+        const char *best = probe_closest(n->sval, names, nn);
         if (best)
             diag_note(c->src, "did you mean '%s'?", best);
         return false;
     }
+    const struct builtin *b = builtin_get(id);
     int nargs = 0;
     bool ok = true;
     for (struct ast_node *a = n->args; a; a = a->next, nargs++)
         ok = check_expr(c, a) && ok;
-    if (nargs < funcs[i].min || nargs > funcs[i].max) {
-        if (funcs[i].min == funcs[i].max)
-            diag_error(c->src, n->loc, "%s() takes %d arguments, not %d", n->sval, funcs[i].min,
+    if (nargs < b->min_args || nargs > b->max_args) {
+        if (b->min_args == b->max_args)
+            diag_error(c->src, n->loc, "%s() takes %d arguments, not %d", n->sval, b->min_args,
                        nargs);
         else
             diag_error(c->src, n->loc, "%s() takes %d or %d arguments, not %d", n->sval,
-                       funcs[i].min, funcs[i].max, nargs);
+                       b->min_args, b->max_args, nargs);
         return false;
     }
-    if (!ok)
+    if (!ok || !check_needs(c, n, b))
         return false;
-    n->func = funcs[i].f;
-    struct ast_node *a0 = n->args, *a1 = a0->next;
-    switch (n->func) {
-    case F_STR:
-        if (a0->ty.kind == TY_STR && !a1) { /* already a string: str() changes nothing */
-            n->ty = a0->ty;
-            return true;
-        }
-        if (!want(c, a0, TY_INT, "str()'s address") ||
-            (a1 && !want(c, a1, TY_INT, "str()'s length")))
+    int i = 0;
+    for (struct ast_node *a = n->args; a; a = a->next, i++) {
+        char what[64];
+        snprintf(what, sizeof(what), "%s()'s %s", b->name, b->argn[i]);
+        if (b->args[i] == BA_INT && !check_want(c, a, TY_INT, what))
             return false;
-        n->ty = ty_str(c->o->str_size);
-        return true;
-    case F_JOIN:
-        if (!want(c, a0, TY_INT, "join()'s address"))
-            return false;
-        if (a1 && a1->kind != N_STR) {
-            diag_error(c->src, a1->loc, "join()'s separator must be a string literal");
+        if (b->args[i] == BA_LITERAL && a->kind != N_STR) {
+            diag_error(c->src, a->loc, "%s must be a string literal", what);
             return false;
         }
-        n->ty = (struct ty){.kind = TY_JOIN, .size = c->o->str_size};
-        return true;
-    case F_STRFTIME:
-        if (a0->kind != N_STR) {
-            diag_error(c->src, a0->loc, "strftime()'s format must be a string literal");
-            return false;
-        }
-        if (a0->slen > STRFTIME_FMT_MAX) {
-            diag_error(c->src, a0->loc, "strftime()'s format is %zu bytes long: the most is %d",
-                       a0->slen, STRFTIME_FMT_MAX);
-            return false;
-        }
-        if (!want(c, a1, TY_INT, "strftime()'s time"))
-            return false;
-        n->ty = (struct ty){.kind = TY_TIME};
-        return true;
-    default: return false;
     }
+    n->bi = id;
+    n->ty = row_type(c, b);
+    return !b->check || b->check(c, n);
 }
 
-static bool check_binary(struct checker *c, struct ast_node *n)
+static bool check_binary(struct check *c, struct ast_node *n)
 {
     struct ast_node *l = n->a, *r = n->b;
     bool eq = n->op == OP_EQ || n->op == OP_NE;
@@ -327,7 +300,7 @@ static bool check_binary(struct checker *c, struct ast_node *n)
     return true;
 }
 
-static bool check_expr(struct checker *c, struct ast_node *n)
+static bool check_expr(struct check *c, struct ast_node *n)
 {
     switch (n->kind) {
     case N_INT: n->ty = ty_int(true); return true;
@@ -338,8 +311,8 @@ static bool check_expr(struct checker *c, struct ast_node *n)
     case N_UNARY:
         if (!check_expr(c, n->a))
             return false;
-        if (!want(c, n->a, TY_INT,
-                  n->op == OP_NOT ? "the operand of '!'" : "the operand of '-' and '~'"))
+        if (!check_want(c, n->a, TY_INT,
+                        n->op == OP_NOT ? "the operand of '!'" : "the operand of '-' and '~'"))
             return false;
         n->ty = n->op == OP_NOT ? ty_int(true) : n->a->ty;
         return true;
@@ -352,7 +325,7 @@ static bool check_expr(struct checker *c, struct ast_node *n)
         bool ok = check_expr(c, n->a);
         ok = check_expr(c, n->b) && ok;
         ok = check_expr(c, n->c) && ok;
-        if (!ok || !want(c, n->a, TY_INT, "the condition of '?:'"))
+        if (!ok || !check_want(c, n->a, TY_INT, "the condition of '?:'"))
             return false;
         struct ty b = n->b->ty, e = n->c->ty;
         if (b.kind != e.kind || (b.kind != TY_INT && b.kind != TY_STR)) {
@@ -370,7 +343,7 @@ static bool check_expr(struct checker *c, struct ast_node *n)
     }
 }
 
-static bool check_printf(struct checker *c, struct ast_node *n)
+static bool check_printf(struct check *c, struct ast_node *n)
 {
     struct ast_node *f = n->args;
     if (!f || f->kind != N_STR) {
@@ -417,7 +390,7 @@ static bool check_printf(struct checker *c, struct ast_node *n)
     return true;
 }
 
-static bool check_stmt(struct checker *c, struct ast_node *n)
+static bool check_stmt(struct check *c, struct ast_node *n)
 {
     switch (n->kind) {
     case S_PRINT: {
@@ -428,14 +401,15 @@ static bool check_stmt(struct checker *c, struct ast_node *n)
         return ok;
     }
     case S_PRINTF: n->id = c->prog->nstmts++; return check_printf(c, n);
-    case S_EXIT: return !n->a || (check_expr(c, n->a) && want(c, n->a, TY_INT, "exit's code"));
+    case S_EXIT:
+        return !n->a || (check_expr(c, n->a) && check_want(c, n->a, TY_INT, "exit's code"));
     default: return false;
     }
 }
 
 bool check_program(struct ast_program *p, const struct check_opts *o)
 {
-    struct checker c = {.prog = p, .src = p->src, .o = o};
+    struct check c = {.prog = p, .src = p->src, .o = o};
     for (struct ast_probe *pr = p->probes; pr; pr = pr->next) {
         bool specs_ok = true;
         for (struct ast_spec *s = pr->specs; s; s = s->next)
@@ -444,7 +418,7 @@ bool check_program(struct ast_program *p, const struct check_opts *o)
             continue; /* names in the body depend on the specs */
         c.probe = pr;
         if (pr->filter && check_expr(&c, pr->filter))
-            want(&c, pr->filter, TY_INT, "a filter");
+            check_want(&c, pr->filter, TY_INT, "a filter");
         for (struct ast_node *s = pr->body; s; s = s->next)
             check_stmt(&c, s);
     }

@@ -19,4 +19,13 @@ struct check_opts {
 /* False after reporting every error found. */
 bool check_program(struct ast_program *p, const struct check_opts *o);
 
+/* For the check hooks of builtins (lang/builtin.c). */
+struct check;
+struct diag_src *check_src(struct check *c);
+int check_str_size(struct check *c);
+/* The length of the longest spec of the probe being checked. */
+int check_longest_spec(struct check *c);
+/* Whether n (checked) is of kind k; else says "WHAT must be ..." at n. */
+bool check_want(struct check *c, struct ast_node *n, enum ty_kind k, const char *what);
+
 #endif

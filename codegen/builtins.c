@@ -1,0 +1,124 @@
+/* Codegen of builtins and functions: one hook per row of lang/builtin.c's
+ * table, by the same id. A builtin's value is an integer (int_hook) or a
+ * string written into a slot (str_hook); join() and strftime() are laid out
+ * in the event itself (stmt.c), since only user space can finish them. */
+#include <string.h>
+
+#include "bpf/probe.h"
+#include "codegen/cg.h"
+#include "lang/builtin.h"
+
+static LLVMValueRef gen_pid_tgid(struct cg *c, bool high)
+{
+    LLVMValueRef v = ir_helper(c, BPF_FUNC_get_current_pid_tgid, c->i64, NULL, 0);
+    return high ? LLVMBuildLShr(c->b, v, ir_i64(c, 32), "")
+                : LLVMBuildAnd(c->b, v, ir_i64(c, 0xffffffff), "");
+}
+
+static LLVMValueRef gen_uid_gid(struct cg *c, bool high)
+{
+    LLVMValueRef v = ir_helper(c, BPF_FUNC_get_current_uid_gid, c->i64, NULL, 0);
+    return high ? LLVMBuildLShr(c->b, v, ir_i64(c, 32), "")
+                : LLVMBuildAnd(c->b, v, ir_i64(c, 0xffffffff), "");
+}
+
+static LLVMValueRef gen_pid(struct cg *c, const struct ast_node *n)
+{
+    return gen_pid_tgid(c, true);
+}
+
+static LLVMValueRef gen_tid(struct cg *c, const struct ast_node *n)
+{
+    return gen_pid_tgid(c, false);
+}
+
+static LLVMValueRef gen_uid(struct cg *c, const struct ast_node *n)
+{
+    return gen_uid_gid(c, false);
+}
+
+static LLVMValueRef gen_gid(struct cg *c, const struct ast_node *n)
+{
+    return gen_uid_gid(c, true);
+}
+
+static LLVMValueRef gen_nsecs(struct cg *c, const struct ast_node *n)
+{
+    return ir_helper(c, BPF_FUNC_ktime_get_ns, c->i64, NULL, 0);
+}
+
+static LLVMValueRef gen_cpu(struct cg *c, const struct ast_node *n)
+{
+    return ir_helper(c, BPF_FUNC_get_smp_processor_id, c->i64, NULL, 0);
+}
+
+/* argN and retval: where the probe's kind says they are in its context */
+static LLVMValueRef gen_arg(struct cg *c, const struct ast_node *n)
+{
+    return ir_ctx_load(c, c->spec->kind->ctx_offset((int)n->ival), 8, false);
+}
+
+static LLVMValueRef gen_retval(struct cg *c, const struct ast_node *n)
+{
+    return ir_ctx_load(c, c->spec->kind->ctx_offset(0), 8, false);
+}
+
+static void gen_comm(struct cg *c, const struct ast_node *n, LLVMValueRef dst, unsigned size)
+{
+    LLVMValueRef args[2] = {dst, ir_i64(c, size < 16 ? size : 16)};
+    ir_helper(c, BPF_FUNC_get_current_comm, c->i64, args, 2);
+}
+
+/* probe: the spec of the program, known when it is generated */
+static void gen_probe(struct cg *c, const struct ast_node *n, LLVMValueRef dst, unsigned size)
+{
+    str_literal(c, c->spec->text, strlen(c->spec->text), dst, size);
+}
+
+/* str(p [, n]): from user or kernel memory, as the address says */
+static void gen_str(struct cg *c, const struct ast_node *n, LLVMValueRef dst, unsigned size)
+{
+    const struct ast_node *a = n->args;
+    if (a->ty.kind == TY_STR) {
+        str_into(c, a, dst, size);
+        return;
+    }
+    LLVMValueRef addr = expr_int(c, a), len = ir_i64(c, size);
+    if (a->next) {
+        /* at most n characters; the verifier must see the bound */
+        LLVMValueRef want = expr_int(c, a->next);
+        len = ir_bounded(c, LLVMBuildAdd(c->b, want, ir_i64(c, 1), ""), size);
+    }
+    ir_loc(c, n->loc);
+    ir_read_mem(c, dst, len, addr, true);
+}
+
+typedef LLVMValueRef (*int_hook)(struct cg *c, const struct ast_node *n);
+typedef void (*str_hook)(struct cg *c, const struct ast_node *n, LLVMValueRef dst, unsigned size);
+
+static const struct {
+    int_hook int_value;
+    str_hook str_value;
+} hooks[BI__COUNT] = {
+    [BI_PID] = {gen_pid},
+    [BI_TID] = {gen_tid},
+    [BI_UID] = {gen_uid},
+    [BI_GID] = {gen_gid},
+    [BI_NSECS] = {gen_nsecs},
+    [BI_CPU] = {gen_cpu},
+    [BI_ARG] = {gen_arg},
+    [BI_RETVAL] = {gen_retval},
+    [BI_COMM] = {.str_value = gen_comm},
+    [BI_PROBE] = {.str_value = gen_probe},
+    [BI_STR] = {.str_value = gen_str},
+};
+
+LLVMValueRef builtins_int(struct cg *c, const struct ast_node *n)
+{
+    return hooks[n->bi].int_value(c, n);
+}
+
+void builtins_str(struct cg *c, const struct ast_node *n, LLVMValueRef dst, unsigned size)
+{
+    hooks[n->bi].str_value(c, n, dst, size);
+}

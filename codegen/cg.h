@@ -1,0 +1,103 @@
+/* Codegen's own: the state shared by its files, and the IR helper layer
+ * (ir.c) they build on. Nothing outside codegen/ includes this. */
+#ifndef TP_CG_H
+#define TP_CG_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <linux/bpf.h>
+#include <llvm-c/Core.h>
+
+#include "codegen/codegen.h"
+#include "codegen/debuginfo.h"
+
+/* Per-CPU scratch is one map value; the kernel caps per-CPU values at 32 KiB. */
+#define SCRATCH_MAX 32768
+
+/* The set of base names given so far: a hash set, so that naming is linear
+ * in the number of programs. */
+struct names {
+    const char **slot;
+    size_t cap, n;
+};
+
+struct cg {
+    LLVMContextRef ctx;
+    LLVMModuleRef m;
+    LLVMBuilderRef b;
+    LLVMTypeRef i1, i8, i32, i64, ptr;
+    struct di di;
+    const struct cg_opts *o;
+    struct cg_output *out;
+    struct diag_src *src;
+    LLVMValueRef map_events, map_lost, map_exit, map_scratch;
+    unsigned scratch_max;
+    /* the function being generated */
+    LLVMValueRef fn, ctxv, key0, tmp64, scratch;
+    LLVMMetadataRef sp;
+    LLVMBasicBlockRef entry, out_bb;
+    const struct ast_spec *spec;
+    int prog;
+    unsigned scratch_used;
+    struct names names; /* programs' names before any suffix */
+};
+
+/* ir.c */
+LLVMValueRef ir_i64(struct cg *c, uint64_t v);
+LLVMBasicBlockRef ir_block(struct cg *c, const char *name);
+void ir_loc(struct cg *c, struct tp_loc loc);
+/* A call of BPF helper `id`. */
+LLVMValueRef ir_helper(struct cg *c, enum bpf_func_id id, LLVMTypeRef ret, LLVMValueRef *args,
+                       int n);
+LLVMValueRef ir_phi2(struct cg *c, LLVMTypeRef t, LLVMValueRef a, LLVMBasicBlockRef ab,
+                     LLVMValueRef b, LLVMBasicBlockRef bb);
+/* base + off bytes */
+LLVMValueRef ir_at(struct cg *c, LLVMValueRef base, uint64_t off);
+LLVMValueRef ir_ptr(struct cg *c, LLVMValueRef v);
+/* A map's BTF-defined global, of nfields pointer members. */
+LLVMValueRef ir_map_global(struct cg *c, const char *name, int nfields);
+/* `size` bytes of per-CPU scratch for this program run. */
+LLVMValueRef ir_scratch(struct cg *c, unsigned size);
+LLVMValueRef ir_bounded(struct cg *c, LLVMValueRef v, uint64_t max);
+LLVMValueRef ir_ctx_load(struct cg *c, int off, int size, bool is_signed);
+LLVMValueRef ir_read_mem(struct cg *c, LLVMValueRef dst, LLVMValueRef len, LLVMValueRef addr,
+                         bool str);
+LLVMValueRef ir_load_byte(struct cg *c, LLVMValueRef p, unsigned i);
+/* The value of `key` in `map`; where there is none, a branch to `miss`. */
+LLVMValueRef ir_lookup(struct cg *c, LLVMValueRef map, LLVMValueRef key, LLVMBasicBlockRef miss);
+/* Adds 1 to the u64 at key 0 of `map`, atomically. */
+void ir_map_bump(struct cg *c, LLVMValueRef map);
+/* if (cond) { ... } else { ... }, for statements and for values:
+ *   ir_if_begin(c, cond, &f); then...; ir_if_else(c, &f); else...;
+ *   v = ir_if_end(c, &f, then_value, else_value);   (NULLs: no value) */
+struct ir_if {
+    LLVMBasicBlockRef then_bb, else_bb, done, then_end;
+};
+void ir_if_begin(struct cg *c, LLVMValueRef cond, struct ir_if *f);
+void ir_if_else(struct cg *c, struct ir_if *f);
+LLVMValueRef ir_if_end(struct cg *c, struct ir_if *f, LLVMValueRef then_v, LLVMValueRef else_v);
+
+/* expr.c: an integer expression's value, as i64 */
+LLVMValueRef expr_int(struct cg *c, const struct ast_node *n);
+/* and as a truth value (i1) */
+LLVMValueRef expr_cond(struct cg *c, const struct ast_node *n);
+
+/* str.c: the n bytes at s, cut to fit `size` bytes at dst with a NUL */
+void str_literal(struct cg *c, const char *s, size_t n, LLVMValueRef dst, unsigned size);
+/* a string expression into `size` bytes at dst, NUL-terminated */
+void str_into(struct cg *c, const struct ast_node *n, LLVMValueRef dst, unsigned size);
+/* string equality, as i1 */
+LLVMValueRef str_eq(struct cg *c, const struct ast_node *l, const struct ast_node *r);
+/* join(): the count, then each string in its own slot of `size` bytes */
+void str_join(struct cg *c, const struct ast_node *n, LLVMValueRef slot, unsigned size);
+
+/* builtins.c: an integer builtin or function call's value */
+LLVMValueRef builtins_int(struct cg *c, const struct ast_node *n);
+/* a string builtin or function call, into `size` bytes at dst */
+void builtins_str(struct cg *c, const struct ast_node *n, LLVMValueRef dst, unsigned size);
+
+/* stmt.c */
+void stmt_gen(struct cg *c, const struct ast_node *s);
+
+#endif

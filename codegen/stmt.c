@@ -1,0 +1,84 @@
+/* Statements: print and printf as events in the ring buffer, exit. */
+#include "codegen/cg.h"
+
+static void gen_event(struct cg *c, const struct ast_node *s)
+{
+    struct ev_desc *d = &c->out->descs[s->id];
+    if (!d->stmt) {
+        ev_layout(d, s);
+        /* the ring buffer keeps an 8-byte header with each record */
+        if ((uint64_t)d->size + 8 > c->o->ringbuf_size) {
+            diag_error(c->src, s->loc,
+                       "this %s's event is %u bytes, more than the event buffer holds (%u bytes)",
+                       s->kind == S_PRINTF ? "printf" : "print", d->size, c->o->ringbuf_size - 8);
+            diag_note(c->src, "raise --buffer-size, or make strings shorter with --str-size");
+        }
+    }
+    ir_loc(c, s->loc);
+    if (c->o->inject_fault == CG_FAULT_EVERY || (c->o->inject_fault == CG_FAULT_LAST && !s->next)) {
+        /* for tests of how verifier refusals are reported: a read far past
+         * the end of the context, which no kernel allows */
+        LLVMValueRef bad = LLVMBuildLoad2(c->b, c->i64, ir_at(c, c->ctxv, 1 << 20), "");
+        LLVMSetVolatile(bad, 1);
+    }
+    LLVMValueRef args[3] = {c->map_events, ir_i64(c, d->size), ir_i64(c, 0)};
+    LLVMValueRef ev = ir_helper(c, BPF_FUNC_ringbuf_reserve, c->ptr, args, 3);
+    LLVMBasicBlockRef full = ir_block(c, "lost"), fill = ir_block(c, "fill"),
+                      next = ir_block(c, "next");
+    LLVMBuildCondBr(c->b, LLVMBuildICmp(c->b, LLVMIntEQ, ev, LLVMConstNull(c->ptr), ""), full,
+                    fill);
+    LLVMPositionBuilderAtEnd(c->b, full);
+    ir_map_bump(c, c->map_lost);
+    LLVMBuildBr(c->b, next);
+
+    LLVMPositionBuilderAtEnd(c->b, fill);
+    uint64_t hdr = (uint64_t)s->id | (uint64_t)c->prog << 32; /* struct ev_header, little-endian */
+    LLVMBuildStore(c->b, ir_i64(c, hdr), ev);
+    const struct ast_node *a = s->kind == S_PRINTF ? s->args->next : s->args;
+    for (int i = 0; i < d->nargs; i++, a = a->next) {
+        const struct ev_arg *e = &d->args[i];
+        LLVMValueRef slot = ir_at(c, ev, e->off);
+        switch (e->kind) {
+        case EA_INT:
+        case EA_UINT: LLVMBuildStore(c->b, expr_int(c, a), slot); break;
+        case EA_TIME: LLVMBuildStore(c->b, expr_int(c, a->args->next), slot); break;
+        case EA_STR: str_into(c, a, slot, e->size); break;
+        case EA_JOIN: str_join(c, a, slot, e->size); break;
+        default: break;
+        }
+    }
+    /* Waking the reader costs more than the rest of the event: leave it to
+     * its 10 ms timer unless the buffer is filling up. */
+    ir_loc(c, s->loc);
+    LLVMValueRef q[2] = {c->map_events, ir_i64(c, BPF_RB_AVAIL_DATA)};
+    LLVMValueRef avail = ir_helper(c, BPF_FUNC_ringbuf_query, c->i64, q, 2);
+    LLVMValueRef busy =
+        LLVMBuildICmp(c->b, LLVMIntUGT, avail, ir_i64(c, c->o->ringbuf_size / 4), "");
+    LLVMValueRef flags = LLVMBuildSelect(c->b, busy, ir_i64(c, BPF_RB_FORCE_WAKEUP),
+                                         ir_i64(c, BPF_RB_NO_WAKEUP), "");
+    LLVMValueRef sub[2] = {ev, flags};
+    ir_helper(c, BPF_FUNC_ringbuf_submit, LLVMVoidTypeInContext(c->ctx), sub, 2);
+    LLVMBuildBr(c->b, next);
+    LLVMPositionBuilderAtEnd(c->b, next);
+}
+
+static void gen_exit(struct cg *c, const struct ast_node *s)
+{
+    LLVMValueRef code = s->a ? expr_int(c, s->a) : ir_i64(c, 0);
+    ir_loc(c, s->loc);
+    code = LLVMBuildOr(c->b, LLVMBuildAnd(c->b, code, ir_i64(c, 0xff), ""), ir_i64(c, CG_EXIT_SET),
+                       "");
+    LLVMValueRef p = ir_lookup(c, c->map_exit, c->key0, c->out_bb);
+    LLVMBuildStore(c->b, code, p);
+    LLVMBuildBr(c->b, c->out_bb);
+    /* statements after exit are dead; give them a block nothing jumps to */
+    LLVMPositionBuilderAtEnd(c->b, ir_block(c, "dead"));
+}
+
+void stmt_gen(struct cg *c, const struct ast_node *s)
+{
+    if (s->kind == S_EXIT)
+        gen_exit(c, s);
+    else
+        gen_event(c, s);
+}

@@ -1,0 +1,149 @@
+/* Strings: into a slot of a given size, compared, and argv joined. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "bpf/probe.h"
+#include "codegen/cg.h"
+#include "lang/builtin.h"
+#include "lang/xalloc.h"
+
+void str_literal(struct cg *c, const char *s, size_t n, LLVMValueRef dst, unsigned size)
+{
+    if (n + 1 > size)
+        n = size - 1;
+    for (size_t i = 0; i <= n; i++)
+        LLVMBuildStore(c->b, LLVMConstInt(c->i8, i < n ? (unsigned char)s[i] : 0, 0),
+                       ir_at(c, dst, i));
+}
+
+void str_into(struct cg *c, const struct ast_node *n, LLVMValueRef dst, unsigned size)
+{
+    ir_loc(c, n->loc);
+    switch (n->kind) {
+    case N_STR: str_literal(c, n->sval, n->slen, dst, size); return;
+    case N_IDENT:
+    case N_CALL: builtins_str(c, n, dst, size); return;
+    case N_MEMBER: {
+        const struct probe_field *f = probe_field(c->spec->point, n->sval);
+        LLVMValueRef src;
+        unsigned len = size;
+        if (f->kind == FIELD_CHARS) {
+            src = ir_at(c, c->ctxv, f->offset);
+            if ((unsigned)f->size < len)
+                len = f->size;
+        } else { /* __data_loc: the low 16 bits are the string's offset in the record */
+            LLVMValueRef loc = ir_ctx_load(c, f->offset, f->size, false);
+            LLVMValueRef off = LLVMBuildAnd(c->b, loc, ir_i64(c, 0xffff), "");
+            src = LLVMBuildGEP2(c->b, c->i8, c->ctxv, &off, 1, "");
+        }
+        LLVMValueRef args[3] = {dst, ir_i64(c, len), src};
+        ir_helper(c, BPF_FUNC_probe_read_kernel_str, c->i64, args, 3);
+        return;
+    }
+    case N_COND: {
+        struct ir_if f;
+        ir_if_begin(c, expr_cond(c, n->a), &f);
+        str_into(c, n->b, dst, size);
+        ir_if_else(c, &f);
+        str_into(c, n->c, dst, size);
+        ir_if_end(c, &f, NULL, NULL);
+        return;
+    }
+    default: return;
+    }
+}
+
+/* A string that is compared: made in scratch, or left as a literal. */
+static LLVMValueRef str_temp(struct cg *c, const struct ast_node *n)
+{
+    LLVMValueRef t = ir_scratch(c, n->ty.size);
+    str_into(c, n, t, n->ty.size);
+    return t;
+}
+
+/* String equality as i1. Against a literal it is branch-free: the xor of every
+ * byte up to and including the literal's NUL. */
+LLVMValueRef str_eq(struct cg *c, const struct ast_node *l, const struct ast_node *r)
+{
+    if (l->kind == N_STR && r->kind == N_STR)
+        return LLVMConstInt(c->i1, l->slen == r->slen && !memcmp(l->sval, r->sval, l->slen), 0);
+    if (l->kind == N_STR) {
+        const struct ast_node *t = l;
+        l = r;
+        r = t;
+    }
+    if (r->kind == N_STR) {
+        if (r->slen + 1 > (size_t)l->ty.size)
+            return LLVMConstInt(c->i1, 0, 0); /* longer than the other can hold */
+        LLVMValueRef p = str_temp(c, l), acc = LLVMConstInt(c->i8, 0, 0);
+        for (size_t i = 0; i <= r->slen; i++) {
+            LLVMValueRef ch = LLVMConstInt(c->i8, i < r->slen ? (unsigned char)r->sval[i] : 0, 0);
+            acc = LLVMBuildOr(c->b, acc, LLVMBuildXor(c->b, ir_load_byte(c, p, i), ch, ""), "");
+        }
+        return LLVMBuildICmp(c->b, LLVMIntEQ, acc, LLVMConstInt(c->i8, 0, 0), "");
+    }
+    LLVMValueRef a = str_temp(c, l), b = str_temp(c, r);
+    unsigned n = l->ty.size < r->ty.size ? l->ty.size : r->ty.size;
+    LLVMBasicBlockRef done = ir_block(c, "streq");
+    LLVMValueRef *vals = xcalloc(2 * n + 1, sizeof(*vals));
+    LLVMBasicBlockRef *from = xcalloc(2 * n + 1, sizeof(*from));
+    int k = 0;
+    for (unsigned i = 0; i < n; i++) {
+        LLVMValueRef ca = ir_load_byte(c, a, i), cb = ir_load_byte(c, b, i);
+        LLVMBasicBlockRef same = ir_block(c, "same"), more = ir_block(c, "more");
+        vals[k] = LLVMConstInt(c->i1, 0, 0);
+        from[k++] = LLVMGetInsertBlock(c->b);
+        LLVMBuildCondBr(c->b, LLVMBuildICmp(c->b, LLVMIntNE, ca, cb, ""), done, same);
+        LLVMPositionBuilderAtEnd(c->b, same);
+        vals[k] = LLVMConstInt(c->i1, 1, 0);
+        from[k++] = same;
+        LLVMBuildCondBr(c->b, LLVMBuildICmp(c->b, LLVMIntEQ, ca, LLVMConstInt(c->i8, 0, 0), ""),
+                        done, more);
+        LLVMPositionBuilderAtEnd(c->b, more);
+    }
+    vals[k] = LLVMConstInt(c->i1, 1, 0);
+    from[k++] = LLVMGetInsertBlock(c->b);
+    LLVMBuildBr(c->b, done);
+    LLVMPositionBuilderAtEnd(c->b, done);
+    LLVMValueRef phi = LLVMBuildPhi(c->b, c->i1, "");
+    LLVMAddIncoming(phi, vals, from, k);
+    free(vals);
+    free(from);
+    return phi;
+}
+
+/* join(): the count, then each argv string in its own slot. Unrolled, so the
+ * verifier sees constant offsets and no loop. */
+void str_join(struct cg *c, const struct ast_node *n, LLVMValueRef slot, unsigned size)
+{
+    LLVMValueRef base = expr_int(c, n->args);
+    LLVMBasicBlockRef done = ir_block(c, "joined");
+    LLVMValueRef vals[EV_JOIN_MAX + 2];
+    LLVMBasicBlockRef from[EV_JOIN_MAX + 2];
+    int k = 0;
+    for (unsigned i = 0; i <= EV_JOIN_MAX; i++) {
+        LLVMValueRef rd = ir_read_mem(c, c->tmp64, ir_i64(c, 8),
+                                      LLVMBuildAdd(c->b, base, ir_i64(c, 8 * i), ""), false);
+        LLVMValueRef p = LLVMBuildLoad2(c->b, c->i64, c->tmp64, "");
+        LLVMValueRef end = LLVMBuildOr(c->b, LLVMBuildICmp(c->b, LLVMIntNE, rd, ir_i64(c, 0), ""),
+                                       LLVMBuildICmp(c->b, LLVMIntEQ, p, ir_i64(c, 0), ""), "");
+        if (i == EV_JOIN_MAX) {
+            /* one entry more than fits: the list was cut off unless it ends here */
+            LLVMValueRef cut = LLVMBuildSelect(c->b, end, ir_i64(c, 0), ir_i64(c, EV_JOIN_CUT), "");
+            vals[k] = LLVMBuildOr(c->b, cut, ir_i64(c, EV_JOIN_MAX), "");
+            from[k++] = LLVMGetInsertBlock(c->b);
+            LLVMBuildBr(c->b, done);
+            break;
+        }
+        LLVMBasicBlockRef more = ir_block(c, "arg");
+        vals[k] = ir_i64(c, i);
+        from[k++] = LLVMGetInsertBlock(c->b);
+        LLVMBuildCondBr(c->b, end, done, more);
+        LLVMPositionBuilderAtEnd(c->b, more);
+        ir_read_mem(c, ir_at(c, slot, 8 + i * size), ir_i64(c, size), p, true);
+    }
+    LLVMPositionBuilderAtEnd(c->b, done);
+    LLVMValueRef count = LLVMBuildPhi(c->b, c->i64, "");
+    LLVMAddIncoming(count, vals, from, k);
+    LLVMBuildStore(c->b, count, slot);
+}

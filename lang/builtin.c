@@ -1,0 +1,103 @@
+/* The table of builtins and functions, with the check hooks of the rows that
+ * need more than a fixed result type. */
+#include "lang/builtin.h"
+
+#include <string.h>
+
+#include "bpf/probe.h"
+#include "lang/check.h"
+
+#define INT(sgn)                                                                                   \
+    {                                                                                              \
+        .kind = TY_INT, .is_signed = (sgn)                                                         \
+    }
+#define STR(bytes)                                                                                 \
+    {                                                                                              \
+        .kind = TY_STR, .size = (bytes)                                                            \
+    }
+
+/* probe: the spec that fired, as long as the probe's longest spec */
+static bool check_probe(struct check *c, struct ast_node *n)
+{
+    n->ty = (struct ty){.kind = TY_STR, .size = check_longest_spec(c) + 1};
+    return true;
+}
+
+/* str(s) of what is already a string is that string; else an address and an
+ * optional length */
+static bool check_str(struct check *c, struct ast_node *n)
+{
+    struct ast_node *a0 = n->args, *a1 = a0->next;
+    if (a0->ty.kind == TY_STR && !a1) {
+        n->ty = a0->ty;
+        return true;
+    }
+    if (!check_want(c, a0, TY_INT, "str()'s address"))
+        return false;
+    n->ty = (struct ty){.kind = TY_STR, .size = check_str_size(c)};
+    return true;
+}
+
+static bool check_strftime(struct check *c, struct ast_node *n)
+{
+    const struct ast_node *f = n->args;
+    if (f->slen > STRFTIME_FMT_MAX) {
+        diag_error(check_src(c), f->loc, "strftime()'s format is %zu bytes long: the most is %d",
+                   f->slen, STRFTIME_FMT_MAX);
+        return false;
+    }
+    return true;
+}
+
+static const struct builtin table[BI__COUNT] = {
+    [BI_PID] = {"pid", BK_VAR, .ty = INT(false)},
+    [BI_TID] = {"tid", BK_VAR, .ty = INT(false)},
+    [BI_UID] = {"uid", BK_VAR, .ty = INT(false)},
+    [BI_GID] = {"gid", BK_VAR, .ty = INT(false)},
+    [BI_COMM] = {"comm", BK_VAR, .ty = STR(16)},
+    [BI_NSECS] = {"nsecs", BK_VAR, .ty = INT(false)},
+    [BI_CPU] = {"cpu", BK_VAR, .ty = INT(false)},
+    [BI_PROBE] = {"probe", BK_VAR, .check = check_probe},
+    [BI_ARG] = {"arg1", BK_VAR, .ty = INT(false), .needs = PROBE_ARGS,
+                .what = "a function's parameters"},
+    [BI_RETVAL] = {"retval", BK_VAR, .ty = INT(true), .needs = PROBE_RETVAL,
+                   .what = "a function's return value"},
+    [BI_STR] = {"str", BK_FUNC, 1, 2, {BA_ANY, BA_INT}, {"address", "length"}, .check = check_str},
+    [BI_JOIN] = {"join",
+                 BK_FUNC,
+                 1,
+                 2,
+                 {BA_INT, BA_LITERAL},
+                 {"address", "separator"},
+                 .ty = {.kind = TY_JOIN, .size = BI_STR_SIZE}},
+    [BI_STRFTIME] = {"strftime",
+                     BK_FUNC,
+                     2,
+                     2,
+                     {BA_LITERAL, BA_INT},
+                     {"format", "time"},
+                     .ty = {.kind = TY_TIME},
+                     .check = check_strftime},
+};
+
+const struct builtin *builtin_get(enum bi_id id)
+{
+    return &table[id];
+}
+
+enum bi_id builtin_find(const char *name, enum bi_kind kind)
+{
+    for (int i = 1; i < BI__COUNT; i++)
+        if (table[i].kind == kind && strcmp(table[i].name, name) == 0)
+            return (enum bi_id)i;
+    return BI_NONE;
+}
+
+int builtin_names(enum bi_kind kind, const char **names, int max)
+{
+    int n = 0;
+    for (int i = 1; i < BI__COUNT && n < max; i++)
+        if (table[i].kind == kind)
+            names[n++] = table[i].name;
+    return n;
+}

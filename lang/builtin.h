@@ -1,0 +1,67 @@
+/* Builtins and functions: one table (builtin.c), one row each, by id. The
+ * checks find names and type calls by their row; codegen emits each by the
+ * same id (codegen/builtins.c); the runtime prints by the value's type. Adding
+ * an integer builtin is a row here and a hook there. */
+#ifndef TP_BUILTIN_H
+#define TP_BUILTIN_H
+
+#include <stdbool.h>
+
+#include "lang/ast.h"
+
+enum bi_id {
+    BI_NONE,
+    /* variables */
+    BI_PID,
+    BI_TID,
+    BI_UID,
+    BI_GID,
+    BI_COMM,
+    BI_NSECS,
+    BI_CPU,
+    BI_PROBE,
+    BI_ARG, /* arg1..arg6: the number is the node's ival */
+    BI_RETVAL,
+    /* functions */
+    BI_STR,
+    BI_JOIN,
+    BI_STRFTIME,
+    BI__COUNT
+};
+
+enum bi_kind { BK_VAR, BK_FUNC };
+
+/* What a function's argument must be. */
+enum bi_arg {
+    BA_INT,     /* an integer */
+    BA_LITERAL, /* a string literal */
+    BA_ANY,     /* the check hook decides */
+};
+
+/* A size for strings that --str-size decides. */
+#define BI_STR_SIZE (-1)
+
+struct check;
+
+struct builtin {
+    const char *name;
+    enum bi_kind kind;
+    int min_args, max_args; /* functions */
+    enum bi_arg args[3];    /* functions: what each argument must be */
+    const char *argn[3];    /* and what it is, for messages: "address" */
+    struct ty ty;           /* the result, unless `check` says otherwise; size may be BI_STR_SIZE */
+    unsigned needs;         /* enum probe_cap: what the kind of every probe using it must have */
+    const char *what;       /* for "only available in" messages: "a function's parameters" */
+    /* Called once the arguments are checked and fit `args`: types the node
+     * (n->ty) where `ty` cannot; false after reporting an error. */
+    bool (*check)(struct check *c, struct ast_node *n);
+};
+
+/* The row of `id`. */
+const struct builtin *builtin_get(enum bi_id id);
+/* The id of a builtin variable or function called `name`, or BI_NONE. */
+enum bi_id builtin_find(const char *name, enum bi_kind kind);
+/* The names of one kind, for "did you mean"; at most `max`, their count. */
+int builtin_names(enum bi_kind kind, const char **names, int max);
+
+#endif
