@@ -34,6 +34,7 @@ static void usage(FILE *f)
           "  --dry-run          compile and load into the kernel, attach nothing\n"
           "  --str-size N       bytes of a string, NUL included (default 64, at most 4096)\n"
           "  --buffer-size N    bytes of the event ring buffer (default 1048576)\n"
+          "  --map-size N       entries of each map (default 4096)\n"
           "  -h, --help         this help\n"
           "  -V, --version      the version\n",
           f);
@@ -121,11 +122,12 @@ static int parse_size(const char *s, const char *opt, long min, long max, long *
 
 static int parse_args(int argc, char **argv, struct opts *o)
 {
-    enum { OPT_DRY = 256, OPT_STR, OPT_BUF };
+    enum { OPT_DRY = 256, OPT_STR, OPT_BUF, OPT_MAP };
     static const struct option longopts[] = {
         {"dry-run", no_argument, 0, OPT_DRY},
         {"str-size", required_argument, 0, OPT_STR},
         {"buffer-size", required_argument, 0, OPT_BUF},
+        {"map-size", required_argument, 0, OPT_MAP},
         {"help", no_argument, 0, 'h'},
         {"version", no_argument, 0, 'V'},
         {0, 0, 0, 0},
@@ -156,6 +158,11 @@ static int parse_args(int argc, char **argv, struct opts *o)
             o->cg.ringbuf_size = 4096;
             while (o->cg.ringbuf_size < (unsigned long)v)
                 o->cg.ringbuf_size *= 2;
+            break;
+        case OPT_MAP:
+            if (parse_size(optarg, "--map-size", 1, 1 << 24, &v))
+                return -1;
+            o->cg.map_size = (unsigned)v;
             break;
         case 'h': usage(stdout); exit(0);
         case 'V': printf("tinyprobe %s\n", VERSION); exit(0);
@@ -259,7 +266,7 @@ int main(int argc, char **argv)
     struct output out = {.fd = -1};
     struct opts o = {
         .check = {.str_size = CHECK_STR_SIZE_DEFAULT},
-        .cg = {.str_size = CHECK_STR_SIZE_DEFAULT, .ringbuf_size = 1u << 20},
+        .cg = {.str_size = CHECK_STR_SIZE_DEFAULT, .ringbuf_size = 1u << 20, .map_size = 4096},
         .rt = {.out = &out},
     };
     if (parse_args(argc, argv, &o))

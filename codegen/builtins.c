@@ -100,16 +100,11 @@ static const struct {
     int_hook int_value;
     str_hook str_value;
 } hooks[BI__COUNT] = {
-    [BI_PID] = {gen_pid},
-    [BI_TID] = {gen_tid},
-    [BI_UID] = {gen_uid},
-    [BI_GID] = {gen_gid},
-    [BI_NSECS] = {gen_nsecs},
-    [BI_CPU] = {gen_cpu},
-    [BI_ARG] = {gen_arg},
-    [BI_RETVAL] = {gen_retval},
-    [BI_COMM] = {.str_value = gen_comm},
-    [BI_PROBE] = {.str_value = gen_probe},
+    [BI_PID] = {.int_value = gen_pid},     [BI_TID] = {.int_value = gen_tid},
+    [BI_UID] = {.int_value = gen_uid},     [BI_GID] = {.int_value = gen_gid},
+    [BI_NSECS] = {.int_value = gen_nsecs}, [BI_CPU] = {.int_value = gen_cpu},
+    [BI_ARG] = {.int_value = gen_arg},     [BI_RETVAL] = {.int_value = gen_retval},
+    [BI_COMM] = {.str_value = gen_comm},   [BI_PROBE] = {.str_value = gen_probe},
     [BI_STR] = {.str_value = gen_str},
 };
 

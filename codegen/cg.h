@@ -11,6 +11,7 @@
 
 #include "codegen/codegen.h"
 #include "codegen/debuginfo.h"
+#include "lang/plan.h"
 
 /* Per-CPU scratch is one map value; the kernel caps per-CPU values at 32 KiB. */
 #define SCRATCH_MAX 32768
@@ -32,12 +33,17 @@ struct cg {
     struct cg_output *out;
     struct diag_src *src;
     LLVMValueRef map_events, map_lost, map_exit, map_scratch;
+    const struct plan *plan;
+    LLVMValueRef *map_globals; /* by plan map */
+    LLVMValueRef map_full, map_reqs;
     unsigned scratch_max;
     /* the function being generated */
     LLVMValueRef fn, ctxv, key0, tmp64, scratch;
     LLVMMetadataRef sp;
     LLVMBasicBlockRef entry, out_bb;
     const struct ast_spec *spec;
+    const struct ast_probe *probe;
+    LLVMValueRef *var_slots; /* by the probe's variable */
     int prog;
     unsigned scratch_used;
     struct names names; /* programs' names before any suffix */
@@ -64,6 +70,9 @@ LLVMValueRef ir_ctx_load(struct cg *c, int off, int size, bool is_signed);
 LLVMValueRef ir_read_mem(struct cg *c, LLVMValueRef dst, LLVMValueRef len, LLVMValueRef addr,
                          bool str);
 LLVMValueRef ir_load_byte(struct cg *c, LLVMValueRef p, unsigned i);
+/* Room for one `t` on the stack, made in the entry block (BPF has no dynamic
+ * stack allocation). */
+LLVMValueRef ir_alloca(struct cg *c, LLVMTypeRef t);
 /* The value of `key` in `map`; where there is none, a branch to `miss`. */
 LLVMValueRef ir_lookup(struct cg *c, LLVMValueRef map, LLVMValueRef key, LLVMBasicBlockRef miss);
 /* Adds 1 to the u64 at key 0 of `map`, atomically. */
@@ -78,7 +87,9 @@ void ir_if_begin(struct cg *c, LLVMValueRef cond, struct ir_if *f);
 void ir_if_else(struct cg *c, struct ir_if *f);
 LLVMValueRef ir_if_end(struct cg *c, struct ir_if *f, LLVMValueRef then_v, LLVMValueRef else_v);
 
-/* expr.c: an integer expression's value, as i64 */
+/* expr.c: x / y and x % y as BPF defines them for y = 0 (x / 0 is 0, x % 0 is x) */
+LLVMValueRef expr_divmod(struct cg *c, bool rem, bool sgn, LLVMValueRef l, LLVMValueRef r);
+/* an integer expression's value, as i64 */
 LLVMValueRef expr_int(struct cg *c, const struct ast_node *n);
 /* and as a truth value (i1) */
 LLVMValueRef expr_cond(struct cg *c, const struct ast_node *n);
@@ -96,6 +107,19 @@ void str_join(struct cg *c, const struct ast_node *n, LLVMValueRef slot, unsigne
 LLVMValueRef builtins_int(struct cg *c, const struct ast_node *n);
 /* a string builtin or function call, into `size` bytes at dst */
 void builtins_str(struct cg *c, const struct ast_node *n, LLVMValueRef dst, unsigned size);
+
+/* maps.c: the plan's maps (init before, finish after the programs) */
+void maps_init(struct cg *c);
+void maps_finish(struct cg *c);
+LLVMValueRef maps_read_int(struct cg *c, const struct ast_node *n);
+void maps_read_str(struct cg *c, const struct ast_node *n, LLVMValueRef dst, unsigned size);
+LLVMValueRef maps_var_int(struct cg *c, const struct ast_node *n);
+void maps_var_str(struct cg *c, const struct ast_node *n, LLVMValueRef dst, unsigned size);
+/* S_ASSIGN, to a variable or a map */
+void maps_assign(struct cg *c, const struct ast_node *s);
+void maps_delete(struct cg *c, const struct ast_node *m);
+/* request `req` of the plan: one more */
+void maps_request(struct cg *c, int req);
 
 /* stmt.c */
 void stmt_gen(struct cg *c, const struct ast_node *s);

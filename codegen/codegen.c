@@ -54,6 +54,8 @@ static void gen_prog(struct cg *c, const struct ast_probe *pr, const struct ast_
     struct cg_prog *p = &c->out->progs[c->out->nprogs];
     c->prog = c->out->nprogs++;
     c->spec = sp;
+    c->probe = pr;
+    c->var_slots = xcalloc(pr->nvars, sizeof(*c->var_slots));
     p->probe = pr;
     p->spec = sp;
     const struct probe_point *pt = sp->point;
@@ -108,6 +110,8 @@ static void gen_prog(struct cg *c, const struct ast_probe *pr, const struct ast_
     }
     for (const struct ast_node *s = pr->body; s; s = s->next)
         stmt_gen(c, s);
+    free(c->var_slots);
+    c->var_slots = NULL;
     LLVMBuildBr(c->b, c->out_bb);
 }
 
@@ -163,6 +167,10 @@ int cg_compile(const struct ast_program *p, const struct cg_opts *o, struct cg_o
     c.map_events = ir_map_global(&c, CG_MAP_EVENTS, 2);
     c.map_lost = ir_map_global(&c, CG_MAP_LOST, 4);
     c.map_exit = ir_map_global(&c, CG_MAP_EXIT, 4);
+    c.plan = &p->plan;
+    out->plan = &p->plan;
+    out->map_size = o->map_size;
+    maps_init(&c);
     LLVMTypeRef lic_t = LLVMArrayType(c.i8, 4);
     LLVMValueRef lic = LLVMAddGlobal(c.m, lic_t, "_license");
     LLVMSetInitializer(lic, LLVMConstStringInContext(c.ctx, "GPL", 3, 0));
@@ -179,11 +187,13 @@ int cg_compile(const struct ast_program *p, const struct cg_opts *o, struct cg_o
         for (const struct ast_spec *s = pr->specs; s; s = s->next)
             gen_prog(&c, pr, s);
 
-    di_map(&c.di, c.map_events, CG_MAP_EVENTS, BPF_MAP_TYPE_RINGBUF, o->ringbuf_size, 0);
-    di_map(&c.di, c.map_lost, CG_MAP_LOST, BPF_MAP_TYPE_PERCPU_ARRAY, 1, 8);
-    di_map(&c.di, c.map_exit, CG_MAP_EXIT, BPF_MAP_TYPE_ARRAY, 1, 8);
+    di_map(&c.di, c.map_events, CG_MAP_EVENTS, BPF_MAP_TYPE_RINGBUF, o->ringbuf_size, 0, 0);
+    di_map(&c.di, c.map_lost, CG_MAP_LOST, BPF_MAP_TYPE_PERCPU_ARRAY, 1, 4, 8);
+    di_map(&c.di, c.map_exit, CG_MAP_EXIT, BPF_MAP_TYPE_ARRAY, 1, 4, 8);
+    maps_finish(&c);
     if (c.map_scratch && c.scratch_max <= SCRATCH_MAX)
-        di_map(&c.di, c.map_scratch, CG_MAP_SCRATCH, BPF_MAP_TYPE_PERCPU_ARRAY, 1, c.scratch_max);
+        di_map(&c.di, c.map_scratch, CG_MAP_SCRATCH, BPF_MAP_TYPE_PERCPU_ARRAY, 1, 4,
+               c.scratch_max);
     di_finish(&c.di);
     if (p->src->errors > errors)
         goto out;

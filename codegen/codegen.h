@@ -14,6 +14,7 @@
 struct cg_opts {
     int str_size;          /* as for checks */
     unsigned ringbuf_size; /* bytes, a power of two, at least a page */
+    unsigned map_size;     /* entries of each map */
     FILE *dump_ir;         /* -d ir: the optimized IR */
     FILE *dump_asm;        /* -d asm: the BPF assembly */
     /* tests only: emit a load the verifier refuses, in every print (the
@@ -36,13 +37,18 @@ struct cg_output {
     int nprogs;
     struct ev_desc *descs; /* by statement id */
     int ndescs;
+    const struct plan *plan; /* the program's maps and requests */
+    unsigned map_size;       /* entries of each map */
 };
 
 /* Names of the maps in the object, for runtime. */
-#define CG_MAP_EVENTS  "events"
-#define CG_MAP_LOST    "lost"
-#define CG_MAP_EXIT    "exit_req"
-#define CG_MAP_SCRATCH "scratch"
+#define CG_MAP_EVENTS   "events"
+#define CG_MAP_LOST     "lost"
+#define CG_MAP_EXIT     "exit_req"
+#define CG_MAP_SCRATCH  "scratch"
+#define CG_MAP_FULL     "map_full" /* by plan map: updates refused, the map being full */
+#define CG_MAP_REQUESTS "requests" /* by plan request: how many times it was asked */
+#define CG_MAP_PREFIX   "m"        /* m0, m1...: the plan's maps */
 /* exit_req's value: this bit, or'ed with the exit code. */
 #define CG_EXIT_SET (1ull << 32)
 

@@ -47,17 +47,21 @@ void di_init(struct di *d, LLVMModuleRef m, const char *filename)
                       LLVMValueAsMetadata(LLVMConstInt(i32, 4, 0)));
 }
 
+static LLVMMetadataRef sized(struct di *d, unsigned size)
+{
+    return size == 4 ? d->u32_t : size == 8 ? d->u64_t : array_of(d, d->u8_t, 8, size);
+}
+
 void di_map(struct di *d, LLVMValueRef gv, const char *name, unsigned type, unsigned max_entries,
-            unsigned value_size)
+            unsigned key_size, unsigned value_size)
 {
     LLVMMetadataRef members[4];
     int n = 0;
     members[n++] = member(d, "type", 0, ptr_to(d, array_of(d, d->int_t, 32, type)));
     members[n++] = member(d, "max_entries", 64, ptr_to(d, array_of(d, d->int_t, 32, max_entries)));
-    if (value_size) {
-        LLVMMetadataRef v = value_size == 8 ? d->u64_t : array_of(d, d->u8_t, 8, value_size);
-        members[n++] = member(d, "key", 128, ptr_to(d, d->u32_t));
-        members[n++] = member(d, "value", 192, ptr_to(d, v));
+    if (key_size) {
+        members[n++] = member(d, "key", 128, ptr_to(d, sized(d, key_size)));
+        members[n++] = member(d, "value", 192, ptr_to(d, sized(d, value_size)));
     }
     LLVMMetadataRef st =
         LLVMDIBuilderCreateStructType(d->b, d->cu, "", 0, d->file, 0, n * 64, 64, LLVMDIFlagZero,

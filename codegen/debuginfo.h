@@ -17,10 +17,11 @@ struct di {
 
 void di_init(struct di *d, LLVMModuleRef m, const char *filename);
 /* Describes `gv` as a BTF-defined map: struct { int (*type)[T]; int
- * (*max_entries)[N]; u32 *key; VALUE *value; }, the shape libbpf's __uint and
- * __type macros make. value_size 8 is a u64; other sizes a byte array. */
+ * (*max_entries)[N]; KEY *key; VALUE *value; }, the shape libbpf's __uint and
+ * __type macros make. key_size 0: no key or value (a ring buffer); 4 is a
+ * u32, 8 a u64, other sizes a byte array; value_size likewise. */
 void di_map(struct di *d, LLVMValueRef gv, const char *name, unsigned type, unsigned max_entries,
-            unsigned value_size);
+            unsigned key_size, unsigned value_size);
 /* A subprogram for `int name(void *ctx)`, attached to fn. */
 LLVMMetadataRef di_function(struct di *d, LLVMValueRef fn, const char *name, int line);
 LLVMMetadataRef di_loc(struct di *d, LLVMMetadataRef scope, struct tp_loc loc);

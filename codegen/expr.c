@@ -25,9 +25,8 @@ static LLVMValueRef gen_logic(struct cg *c, const struct ast_node *n)
 /* Division as the BPF instruction set defines it for a zero divisor (x/0 is
  * 0, x%0 is x), rather than as LLVM's undefined behaviour; signed operands
  * divide their magnitudes, since BPF before v4 has no signed division. */
-static LLVMValueRef gen_div(struct cg *c, const struct ast_node *n, LLVMValueRef l, LLVMValueRef r)
+LLVMValueRef expr_divmod(struct cg *c, bool rem, bool sgn, LLVMValueRef l, LLVMValueRef r)
 {
-    bool rem = n->op == OP_MOD, sgn = n->ty.is_signed;
     LLVMValueRef zero = ir_i64(c, 0);
     LLVMValueRef isz = LLVMBuildICmp(c->b, LLVMIntEQ, r, zero, "");
     LLVMValueRef ln = LLVMBuildICmp(c->b, LLVMIntSLT, l, zero, "");
@@ -65,7 +64,7 @@ static LLVMValueRef gen_binary(struct cg *c, const struct ast_node *n)
     case OP_SUB: return LLVMBuildSub(c->b, l, r, "");
     case OP_MUL: return LLVMBuildMul(c->b, l, r, "");
     case OP_DIV:
-    case OP_MOD: return gen_div(c, n, l, r);
+    case OP_MOD: return expr_divmod(c, n->op == OP_MOD, n->ty.is_signed, l, r);
     case OP_AND: return LLVMBuildAnd(c->b, l, r, "");
     case OP_OR: return LLVMBuildOr(c->b, l, r, "");
     case OP_XOR: return LLVMBuildXor(c->b, l, r, "");
@@ -90,6 +89,8 @@ LLVMValueRef expr_int(struct cg *c, const struct ast_node *n)
     case N_INT: return ir_i64(c, (uint64_t)n->ival);
     case N_IDENT:
     case N_CALL: return builtins_int(c, n);
+    case N_VAR: return maps_var_int(c, n);
+    case N_MAP: return maps_read_int(c, n);
     case N_MEMBER: {
         const struct probe_field *f = probe_field(c->spec->point, n->sval);
         return ir_ctx_load(c, f->offset, f->size, f->is_signed);

@@ -197,3 +197,12 @@ LLVMValueRef ir_lookup(struct cg *c, LLVMValueRef map, LLVMValueRef key, LLVMBas
     LLVMPositionBuilderAtEnd(c->b, hit);
     return p;
 }
+
+LLVMValueRef ir_alloca(struct cg *c, LLVMTypeRef t)
+{
+    LLVMBasicBlockRef cur = LLVMGetInsertBlock(c->b);
+    LLVMPositionBuilderBefore(c->b, LLVMGetBasicBlockTerminator(c->entry));
+    LLVMValueRef p = LLVMBuildAlloca(c->b, t, "");
+    LLVMPositionBuilderAtEnd(c->b, cur);
+    return p;
+}

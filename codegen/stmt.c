@@ -1,5 +1,6 @@
 /* Statements: print and printf as events in the ring buffer, exit. */
 #include "codegen/cg.h"
+#include "lang/builtin.h"
 
 static void gen_event(struct cg *c, const struct ast_node *s)
 {
@@ -75,10 +76,45 @@ static void gen_exit(struct cg *c, const struct ast_node *s)
     LLVMPositionBuilderAtEnd(c->b, ir_block(c, "dead"));
 }
 
+static void gen_list(struct cg *c, const struct ast_node *s)
+{
+    for (; s; s = s->next)
+        stmt_gen(c, s);
+}
+
 void stmt_gen(struct cg *c, const struct ast_node *s)
 {
-    if (s->kind == S_EXIT)
-        gen_exit(c, s);
-    else
+    switch (s->kind) {
+    case S_EXIT: gen_exit(c, s); return;
+    case S_ASSIGN:
+        ir_loc(c, s->loc);
+        maps_assign(c, s);
+        return;
+    case S_IF: {
+        struct ir_if f;
+        ir_loc(c, s->loc);
+        ir_if_begin(c, expr_cond(c, s->a), &f);
+        gen_list(c, s->b);
+        ir_if_else(c, &f);
+        gen_list(c, s->c);
+        ir_if_end(c, &f, NULL, NULL);
+        return;
+    }
+    case S_CALL:
+        ir_loc(c, s->loc);
+        if (s->a->bi == BI_DELETE)
+            maps_delete(c, s->a->args);
+        else
+            maps_request(c, s->id); /* clear, zero */
+        return;
+    case S_PRINT:
+        if (ast_print_is_map(s)) {
+            ir_loc(c, s->loc);
+            maps_request(c, s->id);
+            return;
+        }
         gen_event(c, s);
+        return;
+    default: gen_event(c, s); return;
+    }
 }

@@ -23,6 +23,8 @@ void str_into(struct cg *c, const struct ast_node *n, LLVMValueRef dst, unsigned
     case N_STR: str_literal(c, n->sval, n->slen, dst, size); return;
     case N_IDENT:
     case N_CALL: builtins_str(c, n, dst, size); return;
+    case N_VAR: maps_var_str(c, n, dst, size); return;
+    case N_MAP: maps_read_str(c, n, dst, size); return;
     case N_MEMBER: {
         const struct probe_field *f = probe_field(c->spec->point, n->sval);
         LLVMValueRef src;

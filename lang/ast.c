@@ -30,15 +30,22 @@ struct ast_node *ast_unary(struct arena *a, enum ast_op op, struct ast_node *e, 
     return n;
 }
 
-struct ast_node *ast_append(struct ast_node *list, struct ast_node *n)
+struct ast_node *ast_step(struct arena *a, struct ast_node *lv, enum ast_op op, struct tp_loc loc,
+                          struct tp_loc oploc)
 {
-    if (!list)
-        return n;
-    struct ast_node *t = list;
-    while (t->next)
-        t = t->next;
-    t->next = n;
-    return list;
+    struct ast_node *n = ast_node(a, S_ASSIGN, loc);
+    n->a = lv;
+    n->op = op;
+    n->compound = true;
+    n->b = ast_node(a, N_INT, oploc);
+    n->b->ival = 1;
+    return n;
+}
+
+bool ast_print_is_map(const struct ast_node *s)
+{
+    const struct ast_node *a = s->args;
+    return s->kind == S_PRINT && a->kind == N_MAP && !a->args && (!a->next || s->compound);
 }
 
 const char *ast_op_name(enum ast_op op)
@@ -102,6 +109,13 @@ static void dump_node(const struct ast_node *n, int depth, FILE *out)
         case S_PRINT: fputs("print", out); break;
         case S_PRINTF: fputs("printf", out); break;
         case S_EXIT: fputs("exit", out); break;
+        case N_VAR: fprintf(out, "variable %s", n->sval); break;
+        case N_MAP: fprintf(out, "map %s", n->sval); break;
+        case S_ASSIGN:
+            fprintf(out, "assign %s%s", n->compound ? ast_op_name(n->op) : "", "=");
+            break;
+        case S_IF: fputs("if", out); break;
+        case S_CALL: fputs("call statement", out); break;
         }
         if (n->ty.kind == TY_STR)
             fprintf(out, " : string[%d]", n->ty.size);

@@ -11,6 +11,7 @@
 
 #include "lang/arena.h"
 #include "lang/diag.h"
+#include "lang/plan.h"
 
 enum ast_kind {
     /* expressions */
@@ -22,10 +23,15 @@ enum ast_kind {
     N_UNARY,  /* op a */
     N_BINARY, /* a op b */
     N_COND,   /* a ? b : c */
+    N_VAR,    /* sval: a $name, scratch for one run of a probe */
+    N_MAP,    /* sval: an @name; args: its key, a list, or none */
     /* statements */
     S_PRINT,  /* print args... */
     S_PRINTF, /* printf(args...) */
     S_EXIT,   /* exit [a] */
+    S_ASSIGN, /* a = b, or a op= b (op, with compound set) */
+    S_IF,     /* if (a) { b... } else { c... }: b and c are statement lists */
+    S_CALL,   /* a: a call whose value is not used (delete, clear, ...) */
 };
 
 /* Operators; the parser's tokens stay in the parser. */
@@ -82,11 +88,13 @@ struct ast_node {
     struct ast_node *a, *b, *c;
     struct ast_node *args; /* N_CALL, S_PRINT, S_PRINTF: a list linked by next */
     struct ast_node *next;
-    int depth; /* of the tree below, itself included: at most AST_DEPTH_MAX */
+    int depth;     /* of the tree below, itself included: at most AST_DEPTH_MAX */
+    bool compound; /* S_ASSIGN: a op= b */
     /* filled by checks */
     struct ty ty;
     int bi;               /* N_IDENT, N_CALL: enum bi_id (lang/builtin.h) */
-    int id;               /* statements: the event id of print/printf */
+    int id;               /* print/printf: the event; N_VAR: the variable; N_MAP: the map;
+                             S_PRINT of a map, S_CALL clear/zero: the request */
     struct fmt_spec *fmt; /* S_PRINTF: the parsed format */
 };
 
@@ -103,8 +111,17 @@ struct ast_spec {
     struct probe_point *point;
 };
 
+/* A $variable of a probe: its type is set by its first assignment. */
+struct ast_var {
+    const char *name;
+    struct ty ty;
+    struct tp_loc at; /* that assignment */
+};
+
 struct ast_probe {
     struct tp_loc loc;
+    struct ast_var *vars; /* filled by checks; N_VAR nodes' id indexes it */
+    int nvars, capvars;
     struct ast_spec *specs;
     struct ast_node *filter; /* or NULL */
     struct ast_node *body;   /* statements, linked by next */
@@ -116,6 +133,7 @@ struct ast_program {
     struct arena *arena;
     struct diag_src *src;
     int nstmts; /* print/printf statements, numbered by checks */
+    struct plan plan;
 };
 
 /* Construction, used by the parser */
@@ -123,8 +141,13 @@ struct ast_node *ast_node(struct arena *a, enum ast_kind k, struct tp_loc loc);
 struct ast_node *ast_binary(struct arena *a, enum ast_op op, struct ast_node *l, struct ast_node *r,
                             struct tp_loc loc);
 struct ast_node *ast_unary(struct arena *a, enum ast_op op, struct ast_node *e, struct tp_loc loc);
-struct ast_node *ast_append(struct ast_node *list, struct ast_node *n);
+/* lv += 1 (OP_ADD) or lv -= 1 (OP_SUB): lv++ and lv-- */
+struct ast_node *ast_step(struct arena *a, struct ast_node *lv, enum ast_op op, struct tp_loc loc,
+                          struct tp_loc oploc);
 
+/* Whether print statement s prints a whole map (print @m, print(@m, N)),
+ * which user space does on request, rather than sending an event. */
+bool ast_print_is_map(const struct ast_node *s);
 const char *ast_op_name(enum ast_op op);
 const char *ast_ty_name(struct ty t);
 /* -d ast: one node a line, indented by depth. */

@@ -6,6 +6,8 @@
 
 #include "bpf/probe.h"
 #include "lang/check.h"
+#include "lang/plan.h"
+#include "lang/plan.h"
 
 #define INT(sgn)                                                                                   \
     {                                                                                              \
@@ -49,36 +51,36 @@ static bool check_strftime(struct check *c, struct ast_node *n)
     return true;
 }
 
+/* a table reads best a row a line */
+// clang-format off
 static const struct builtin table[BI__COUNT] = {
-    [BI_PID] = {"pid", BK_VAR, .ty = INT(false)},
-    [BI_TID] = {"tid", BK_VAR, .ty = INT(false)},
-    [BI_UID] = {"uid", BK_VAR, .ty = INT(false)},
-    [BI_GID] = {"gid", BK_VAR, .ty = INT(false)},
-    [BI_COMM] = {"comm", BK_VAR, .ty = STR(16)},
-    [BI_NSECS] = {"nsecs", BK_VAR, .ty = INT(false)},
-    [BI_CPU] = {"cpu", BK_VAR, .ty = INT(false)},
-    [BI_PROBE] = {"probe", BK_VAR, .check = check_probe},
-    [BI_ARG] = {"arg1", BK_VAR, .ty = INT(false), .needs = PROBE_ARGS,
-                .what = "a function's parameters"},
-    [BI_RETVAL] = {"retval", BK_VAR, .ty = INT(true), .needs = PROBE_RETVAL,
-                   .what = "a function's return value"},
-    [BI_STR] = {"str", BK_FUNC, 1, 2, {BA_ANY, BA_INT}, {"address", "length"}, .check = check_str},
-    [BI_JOIN] = {"join",
-                 BK_FUNC,
-                 1,
-                 2,
-                 {BA_INT, BA_LITERAL},
-                 {"address", "separator"},
-                 .ty = {.kind = TY_JOIN, .size = BI_STR_SIZE}},
-    [BI_STRFTIME] = {"strftime",
-                     BK_FUNC,
-                     2,
-                     2,
-                     {BA_LITERAL, BA_INT},
-                     {"format", "time"},
-                     .ty = {.kind = TY_TIME},
-                     .check = check_strftime},
+    [BI_PID]      = {"pid",      BK_VAR, .ty = INT(false)},
+    [BI_TID]      = {"tid",      BK_VAR, .ty = INT(false)},
+    [BI_UID]      = {"uid",      BK_VAR, .ty = INT(false)},
+    [BI_GID]      = {"gid",      BK_VAR, .ty = INT(false)},
+    [BI_COMM]     = {"comm",     BK_VAR, .ty = STR(16)},
+    [BI_NSECS]    = {"nsecs",    BK_VAR, .ty = INT(false)},
+    [BI_CPU]      = {"cpu",      BK_VAR, .ty = INT(false)},
+    [BI_PROBE]    = {"probe",    BK_VAR, .check = check_probe},
+    [BI_ARG]      = {"arg1",     BK_VAR, .ty = INT(false), .needs = PROBE_ARGS},
+    [BI_RETVAL]   = {"retval",   BK_VAR, .ty = INT(true), .needs = PROBE_RETVAL},
+    [BI_STR]      = {"str",      BK_FUNC, 1, 2, {BA_ANY, BA_INT}, {"address", "length"},
+                     .check = check_str},
+    [BI_JOIN]     = {"join",     BK_FUNC, 1, 2, {BA_INT, BA_LITERAL}, {"address", "separator"},
+                     .ty = {.kind = TY_JOIN, .size = BI_STR_SIZE}},
+    [BI_STRFTIME] = {"strftime", BK_FUNC, 2, 2, {BA_LITERAL, BA_INT}, {"format", "time"},
+                     .ty = {.kind = TY_TIME}, .check = check_strftime},
+    [BI_COUNT]    = {"count",    BK_AGG, 0, 0, .agg = AGG_COUNT},
+    [BI_SUM]      = {"sum",      BK_AGG, 1, 1, {BA_INT}, {"value"}, .agg = AGG_SUM},
+    [BI_AVG]      = {"avg",      BK_AGG, 1, 1, {BA_INT}, {"value"}, .agg = AGG_AVG},
+    [BI_MIN]      = {"min",      BK_AGG, 1, 1, {BA_INT}, {"value"}, .agg = AGG_MIN},
+    [BI_MAX]      = {"max",      BK_AGG, 1, 1, {BA_INT}, {"value"}, .agg = AGG_MAX},
+    [BI_STATS]    = {"stats",    BK_AGG, 1, 1, {BA_INT}, {"value"}, .agg = AGG_STATS},
+    [BI_DELETE]   = {"delete",   BK_STMT, 1, 1, {BA_MAP}, {"map"}, .agg = AGG_NONE},
+    [BI_CLEAR]    = {"clear",    BK_STMT, 1, 1, {BA_MAP}, {"map"}, .agg = AGG_NONE},
+    [BI_ZERO]     = {"zero",     BK_STMT, 1, 1, {BA_MAP}, {"map"}, .agg = AGG_NONE},
 };
+// clang-format on
 
 const struct builtin *builtin_get(enum bi_id id)
 {

@@ -26,16 +26,33 @@ enum bi_id {
     BI_STR,
     BI_JOIN,
     BI_STRFTIME,
+    /* aggregations: the value of a map, @m[k] = count() */
+    BI_COUNT,
+    BI_SUM,
+    BI_AVG,
+    BI_MIN,
+    BI_MAX,
+    BI_STATS,
+    /* functions of maps, as statements */
+    BI_DELETE,
+    BI_CLEAR,
+    BI_ZERO,
     BI__COUNT
 };
 
-enum bi_kind { BK_VAR, BK_FUNC };
+enum bi_kind {
+    BK_VAR,  /* a value: pid */
+    BK_FUNC, /* a function with a value: str(p) */
+    BK_AGG,  /* an aggregation, only as the whole value of a map: count() */
+    BK_STMT, /* a function of a map, only as a statement: delete(@m[k]) */
+};
 
 /* What a function's argument must be. */
 enum bi_arg {
     BA_INT,     /* an integer */
     BA_LITERAL, /* a string literal */
     BA_ANY,     /* the check hook decides */
+    BA_MAP,     /* a map, @m or @m[k] */
 };
 
 /* A size for strings that --str-size decides. */
@@ -51,7 +68,7 @@ struct builtin {
     const char *argn[3];    /* and what it is, for messages: "address" */
     struct ty ty;           /* the result, unless `check` says otherwise; size may be BI_STR_SIZE */
     unsigned needs;         /* enum probe_cap: what the kind of every probe using it must have */
-    const char *what;       /* for "only available in" messages: "a function's parameters" */
+    int agg;                /* BK_AGG: enum plan_agg */
     /* Called once the arguments are checked and fit `args`: types the node
      * (n->ty) where `ty` cannot; false after reporting an error. */
     bool (*check)(struct check *c, struct ast_node *n);

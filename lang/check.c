@@ -14,6 +14,7 @@ struct check {
     struct diag_src *src;
     const struct check_opts *o;
     struct ast_probe *probe; /* the one being checked */
+    bool last_pass;          /* maps are all declared: a map never assigned is an error */
 };
 
 static struct ty ty_int(bool is_signed)
@@ -27,6 +28,9 @@ static struct ty ty_str(int size)
 }
 
 static bool check_expr(struct check *c, struct ast_node *n);
+static bool check_stmt(struct check *c, struct ast_node *n);
+static bool check_var_read(struct check *c, struct ast_node *n);
+static bool check_map_read(struct check *c, struct ast_node *n);
 
 struct diag_src *check_src(struct check *c)
 {
@@ -229,7 +233,9 @@ static bool check_call(struct check *c, struct ast_node *n)
     if (id == BI_NONE) {
         diag_error(c->src, n->loc, "unknown function '%s'", n->sval);
         const char *names[BI__COUNT + 3] = {"printf", "print", "exit"};
-        int nn = 3 + builtin_names(BK_FUNC, names + 3, BI__COUNT);
+        int nn = 3;
+        for (enum bi_kind k = BK_FUNC; k <= BK_STMT; k++)
+            nn += builtin_names(k, names + nn, BI__COUNT);
         const char *best = probe_closest(n->sval, names, nn);
         if (best)
             diag_note(c->src, "did you mean '%s'?", best);
@@ -306,6 +312,8 @@ static bool check_expr(struct check *c, struct ast_node *n)
     case N_INT: n->ty = ty_int(true); return true;
     case N_STR: n->ty = ty_str((int)n->slen + 1); return true;
     case N_IDENT: return check_ident(c, n);
+    case N_VAR: return check_var_read(c, n);
+    case N_MAP: return check_map_read(c, n);
     case N_MEMBER: return check_member(c, n);
     case N_CALL: return check_call(c, n);
     case N_UNARY:
@@ -390,10 +398,401 @@ static bool check_printf(struct check *c, struct ast_node *n)
     return true;
 }
 
+/* Variables: $name, per probe; the first assignment sets the type. */
+
+static struct ast_var *var_find(struct check *c, const char *name, int *id)
+{
+    for (int i = 0; i < c->probe->nvars; i++)
+        if (strcmp(c->probe->vars[i].name, name) == 0) {
+            *id = i;
+            return &c->probe->vars[i];
+        }
+    return NULL;
+}
+
+static bool check_var_read(struct check *c, struct ast_node *n)
+{
+    int id;
+    const struct ast_var *v = var_find(c, n->sval, &id);
+    if (!v) {
+        diag_error(c->src, n->loc, "variable %s is read before it is assigned", n->sval);
+        diag_note(c->src,
+                  "a variable lives for one run of its probe: assign it first, as in "
+                  "%s = ...",
+                  n->sval);
+        return false;
+    }
+    n->id = id;
+    n->ty = v->ty;
+    return true;
+}
+
+/* "an integer" or "a string", for messages about a value's kind */
+static const char *kind_desc(bool is_str)
+{
+    return is_str ? "a string" : "an integer";
+}
+
+static bool check_var_write(struct check *c, struct ast_node *lv, struct ast_node *rhs,
+                            bool compound)
+{
+    int id;
+    struct ast_var *v = var_find(c, lv->sval, &id);
+    bool is_str = rhs->ty.kind == TY_STR;
+    if (rhs->ty.kind != TY_INT && !is_str) {
+        diag_error(c->src, rhs->loc, "a variable holds an integer or a string, not %s",
+                   ty_desc(rhs->ty));
+        return false;
+    }
+    if (compound) {
+        if (!v) {
+            diag_error(c->src, lv->loc, "variable %s is read before it is assigned", lv->sval);
+            return false;
+        }
+        if (v->ty.kind != TY_INT || is_str) {
+            diag_error(c->src, lv->loc, "compound assignment needs integers");
+            return false;
+        }
+    } else if (!v) {
+        if (c->probe->nvars == c->probe->capvars) {
+            c->probe->capvars = c->probe->capvars ? 2 * c->probe->capvars : 8;
+            struct ast_var *vars = arena_alloc(c->prog->arena, c->probe->capvars * sizeof(*vars));
+            if (c->probe->nvars)
+                memcpy(vars, c->probe->vars, c->probe->nvars * sizeof(*vars));
+            c->probe->vars = vars;
+        }
+        id = c->probe->nvars++;
+        v = &c->probe->vars[id];
+        v->name = lv->sval;
+        v->ty = rhs->ty;
+        v->at = lv->loc;
+    } else if ((v->ty.kind == TY_STR) != is_str) {
+        diag_error(c->src, rhs->loc, "%s is %s, and this is %s", lv->sval,
+                   kind_desc(v->ty.kind == TY_STR), kind_desc(is_str));
+        diag_note_at(c->src, v->at, "%s became %s here", lv->sval, kind_desc(v->ty.kind == TY_STR));
+        return false;
+    } else if (is_str && rhs->ty.size > v->ty.size) {
+        v->ty.size = rhs->ty.size;
+    }
+    lv->id = id;
+    lv->ty = v->ty;
+    return true;
+}
+
+/* Maps: @name[key], one key and one value type across the program. */
+
+static struct plan_map *map_find(struct check *c, const char *name, int *id)
+{
+    struct plan *p = &c->prog->plan;
+    for (int i = 0; i < p->nmaps; i++)
+        if (strcmp(p->maps[i].name, name) == 0) {
+            *id = i;
+            return &p->maps[i];
+        }
+    return NULL;
+}
+
+static struct plan_map *map_new(struct check *c, const char *name, int *id)
+{
+    struct plan *p = &c->prog->plan;
+    if (p->nmaps == p->capmaps) {
+        p->capmaps = p->capmaps ? 2 * p->capmaps : 8;
+        struct plan_map *maps = arena_alloc(c->prog->arena, p->capmaps * sizeof(*maps));
+        if (p->nmaps)
+            memcpy(maps, p->maps, p->nmaps * sizeof(*maps));
+        p->maps = maps;
+    }
+    *id = p->nmaps++;
+    struct plan_map *m = &p->maps[*id];
+    memset(m, 0, sizeof(*m));
+    m->name = name;
+    m->nkeys = -1; /* not known yet */
+    return m;
+}
+
+/* The key of map node n: its expressions checked, and its layout made or
+ * compared with the map's. */
+static bool check_key(struct check *c, struct ast_node *n, struct plan_map *m)
+{
+    struct plan_key keys[PLAN_KEYS_MAX];
+    int nkeys = 0;
+    bool ok = true;
+    for (struct ast_node *k = n->args; k; k = k->next) {
+        if (!check_expr(c, k)) {
+            ok = false;
+            continue;
+        }
+        if (nkeys == PLAN_KEYS_MAX) {
+            diag_error(c->src, k->loc, "a map's key has at most %d parts", PLAN_KEYS_MAX);
+            return false;
+        }
+        if (k->ty.kind != TY_INT && k->ty.kind != TY_STR) {
+            diag_error(c->src, k->loc, "a map's key is made of integers and strings, not %s",
+                       ty_desc(k->ty));
+            ok = false;
+            continue;
+        }
+        keys[nkeys++] = (struct plan_key){.is_str = k->ty.kind == TY_STR,
+                                          .is_signed = k->ty.is_signed,
+                                          .size = k->ty.kind == TY_STR ? (unsigned)k->ty.size : 8};
+    }
+    if (!ok)
+        return false;
+    if (m->nkeys < 0) {
+        m->nkeys = nkeys;
+        memcpy(m->keys, keys, sizeof(keys));
+        m->key_at = n->loc;
+        return true;
+    }
+    if (m->nkeys != nkeys) {
+        diag_error(c->src, n->loc, "map %s has a key of %d part%s here, and of %d elsewhere",
+                   m->name, nkeys, nkeys == 1 ? "" : "s", m->nkeys);
+        diag_note_at(c->src, m->key_at, "its key has %d part%s here", m->nkeys,
+                     m->nkeys == 1 ? "" : "s");
+        return false;
+    }
+    struct ast_node *k = n->args;
+    for (int i = 0; i < nkeys; i++, k = k->next) {
+        if (m->keys[i].is_str != keys[i].is_str) {
+            diag_error(c->src, k->loc, "part %d of map %s's key is %s here, and %s elsewhere",
+                       i + 1, m->name, kind_desc(keys[i].is_str), kind_desc(m->keys[i].is_str));
+            diag_note_at(c->src, m->key_at, "it is %s here", kind_desc(m->keys[i].is_str));
+            return false;
+        }
+        if (keys[i].size > m->keys[i].size)
+            m->keys[i].size = keys[i].size;
+    }
+    return true;
+}
+
+static const char *value_desc(const struct plan_map *m)
+{
+    static char buf[32];
+    if (m->agg == AGG_NONE)
+        return kind_desc(m->value_is_str);
+    snprintf(buf, sizeof(buf), "%s()", plan_agg_name(m->agg));
+    return buf;
+}
+
+/* A map's value, set by an assignment of `rhs` (or of an aggregation). */
+static bool check_value(struct check *c, struct plan_map *m, struct ast_node *at, enum plan_agg agg,
+                        const struct ast_node *rhs)
+{
+    bool is_str = !agg && rhs->ty.kind == TY_STR;
+    if (!agg && rhs->ty.kind != TY_INT && !is_str) {
+        diag_error(c->src, rhs->loc, "a map holds integers, strings or aggregations, not %s",
+                   ty_desc(rhs->ty));
+        return false;
+    }
+    if (!m->value_size) { /* the first assignment */
+        m->agg = agg;
+        m->value_is_str = is_str;
+        m->value_is_signed = !agg && rhs->ty.is_signed;
+        m->value_size = agg ? plan_agg_size(agg) : is_str ? (unsigned)rhs->ty.size : 8;
+        m->value_at = at->loc;
+        return true;
+    }
+    if (m->agg != agg || m->value_is_str != is_str) {
+        char was[32];
+        snprintf(was, sizeof(was), "%s", value_desc(m));
+        struct plan_map now = {.agg = agg, .value_is_str = is_str};
+        diag_error(c->src, at->loc, "map %s holds %s, and this assigns %s", m->name, was,
+                   value_desc(&now));
+        diag_note_at(c->src, m->value_at, "it became %s here", was);
+        return false;
+    }
+    if (is_str && (unsigned)rhs->ty.size > m->value_size)
+        m->value_size = rhs->ty.size;
+    m->value_is_signed &= agg || rhs->ty.is_signed;
+    return true;
+}
+
+static bool check_map_read(struct check *c, struct ast_node *n)
+{
+    int id;
+    struct plan_map *m = map_find(c, n->sval, &id);
+    if (!m || !m->value_size) {
+        if (c->last_pass) {
+            diag_error(c->src, n->loc, "map %s is read, but never assigned", n->sval);
+            return false;
+        }
+        n->ty = ty_int(true); /* for now: the next pass knows */
+        return true;
+    }
+    if (!check_key(c, n, m))
+        return false;
+    if (m->agg) {
+        diag_error(c->src, n->loc,
+                   "%s is an aggregation (%s()): it can be printed, not used in "
+                   "an expression",
+                   n->sval, plan_agg_name(m->agg));
+        return false;
+    }
+    n->id = id;
+    n->ty = m->value_is_str ? ty_str(m->value_size) : ty_int(m->value_is_signed);
+    return true;
+}
+
+static bool check_map_write(struct check *c, struct ast_node *n, struct ast_node *lv,
+                            struct ast_node *rhs)
+{
+    int id;
+    struct plan_map *m = map_find(c, lv->sval, &id);
+    if (!m)
+        m = map_new(c, lv->sval, &id);
+    lv->id = id;
+    enum plan_agg agg = AGG_NONE;
+    bool ok = check_key(c, lv, m);
+    if (rhs->kind == N_CALL && builtin_find(rhs->sval, BK_AGG) != BI_NONE) {
+        if (n->compound) {
+            diag_error(c->src, n->loc, "an aggregation is assigned with '=', as in %s = %s()",
+                       lv->sval, rhs->sval);
+            return false;
+        }
+        const struct builtin *b = builtin_get(builtin_find(rhs->sval, BK_AGG));
+        int nargs = 0;
+        for (struct ast_node *a = rhs->args; a; a = a->next, nargs++)
+            ok = check_expr(c, a) && ok;
+        if (nargs != b->min_args) {
+            diag_error(c->src, rhs->loc, "%s() takes %d argument%s, not %d", b->name, b->min_args,
+                       b->min_args == 1 ? "" : "s", nargs);
+            return false;
+        }
+        if (!ok || (rhs->args && !check_want(c, rhs->args, TY_INT, "an aggregation's value")))
+            return false;
+        rhs->bi = builtin_find(rhs->sval, BK_AGG);
+        agg = b->agg;
+    } else if (!check_expr(c, rhs) || !ok) {
+        return false;
+    }
+    if (n->compound && (rhs->ty.kind != TY_INT || (m->value_size && (m->agg || m->value_is_str)))) {
+        diag_error(c->src, n->loc, "'%s=' needs an integer map and an integer value",
+                   ast_op_name(n->op));
+        return false;
+    }
+    return check_value(c, m, lv, agg, rhs);
+}
+
+static bool check_assign(struct check *c, struct ast_node *n)
+{
+    struct ast_node *lv = n->a, *rhs = n->b;
+    if (lv->kind == N_IDENT) {
+        diag_error(c->src, lv->loc, "cannot assign to the builtin '%s'", lv->sval);
+        diag_note(c->src, "variables are $name, for one run of a probe, or @name, maps kept "
+                          "for the whole run");
+        return false;
+    }
+    if (lv->kind == N_MAP)
+        return check_map_write(c, n, lv, rhs);
+    if (rhs->kind == N_CALL && builtin_find(rhs->sval, BK_AGG) != BI_NONE) {
+        diag_error(c->src, rhs->loc, "an aggregation is kept in a map: @name = %s()", rhs->sval);
+        return false;
+    }
+    return check_expr(c, rhs) && check_var_write(c, lv, rhs, n->compound);
+}
+
+static int request(struct check *c, enum plan_req_kind kind, int map, int64_t top)
+{
+    struct plan *p = &c->prog->plan;
+    if (p->nreqs == p->capreqs) {
+        p->capreqs = p->capreqs ? 2 * p->capreqs : 8;
+        struct plan_req *reqs = arena_alloc(c->prog->arena, p->capreqs * sizeof(*reqs));
+        if (p->nreqs)
+            memcpy(reqs, p->reqs, p->nreqs * sizeof(*reqs));
+        p->reqs = reqs;
+    }
+    p->reqs[p->nreqs] = (struct plan_req){kind, map, top};
+    return p->nreqs++;
+}
+
+/* A whole map named in a statement: it must exist (in the last pass). */
+static struct plan_map *whole_map(struct check *c, struct ast_node *n, int *id)
+{
+    struct plan_map *m = map_find(c, n->sval, id);
+    if ((!m || !m->value_size) && c->last_pass) {
+        diag_error(c->src, n->loc, "map %s is never assigned", n->sval);
+        return NULL;
+    }
+    return m;
+}
+
+static bool check_print_map(struct check *c, struct ast_node *n)
+{
+    int64_t top = 0;
+    struct ast_node *m = n->args;
+    if (m->next) {
+        if (m->next->kind != N_INT || m->next->ival < 0) {
+            diag_error(c->src, m->next->loc,
+                       "print(%s, N): N must be a number, the entries to "
+                       "print",
+                       m->sval);
+            return false;
+        }
+        top = m->next->ival;
+    }
+    int id;
+    if (!whole_map(c, m, &id))
+        return c->last_pass ? false : true;
+    n->id = request(c, REQ_PRINT, id, top);
+    return true;
+}
+
+static bool check_call_stmt(struct check *c, struct ast_node *n)
+{
+    struct ast_node *call = n->a;
+    enum bi_id id = builtin_find(call->sval, BK_STMT);
+    if (id == BI_NONE) {
+        if (builtin_find(call->sval, BK_FUNC) != BI_NONE) {
+            diag_error(c->src, call->loc, "the value of %s() is not used", call->sval);
+            return false;
+        }
+        return check_call(c, call); /* says it is unknown */
+    }
+    const struct builtin *b = builtin_get(id);
+    int nargs = 0;
+    for (struct ast_node *a = call->args; a; a = a->next)
+        nargs++;
+    struct ast_node *m = call->args;
+    if (nargs != 1 || m->kind != N_MAP) {
+        diag_error(c->src, call->loc, "%s() takes one map, as in %s(@name%s)", b->name, b->name,
+                   id == BI_DELETE ? "[key]" : "");
+        return false;
+    }
+    call->bi = id;
+    int mid;
+    struct plan_map *pm = whole_map(c, m, &mid);
+    if (!pm)
+        return !c->last_pass;
+    m->id = mid;
+    if (id == BI_DELETE) {
+        if (!m->args && pm->nkeys > 0) {
+            diag_error(c->src, m->loc,
+                       "delete() takes one entry: %s[key]; clear(%s) empties "
+                       "the map",
+                       m->sval, m->sval);
+            return false;
+        }
+        return check_key(c, m, pm);
+    }
+    if (m->args) {
+        diag_error(c->src, m->loc, "%s() takes a whole map: %s(%s)", b->name, b->name, m->sval);
+        return false;
+    }
+    n->id = request(c, id == BI_CLEAR ? REQ_CLEAR : REQ_ZERO, mid, 0);
+    return true;
+}
+
 static bool check_stmt(struct check *c, struct ast_node *n)
 {
     switch (n->kind) {
     case S_PRINT: {
+        if (ast_print_is_map(n))
+            return check_print_map(c, n);
+        if (n->compound) {
+            diag_error(c->src, n->loc,
+                       "print(X, N) prints the top N entries of a map: X must be a map");
+            return false;
+        }
         bool ok = true;
         for (struct ast_node *a = n->args; a; a = a->next)
             ok = check_expr(c, a) && ok;
@@ -403,24 +802,66 @@ static bool check_stmt(struct check *c, struct ast_node *n)
     case S_PRINTF: n->id = c->prog->nstmts++; return check_printf(c, n);
     case S_EXIT:
         return !n->a || (check_expr(c, n->a) && check_want(c, n->a, TY_INT, "exit's code"));
+    case S_ASSIGN: return check_assign(c, n);
+    case S_CALL: return check_call_stmt(c, n);
+    case S_IF: {
+        bool ok = check_expr(c, n->a) && check_want(c, n->a, TY_INT, "the condition of 'if'");
+        for (struct ast_node *s = n->b; s; s = s->next)
+            ok = check_stmt(c, s) && ok;
+        for (struct ast_node *s = n->c; s; s = s->next)
+            ok = check_stmt(c, s) && ok;
+        return ok;
+    }
     default: return false;
+    }
+}
+
+/* One pass over every probe's filter and statements. */
+static void check_pass(struct check *c)
+{
+    struct ast_program *p = c->prog;
+    p->nstmts = 0;
+    p->plan.nreqs = 0;
+    for (struct ast_probe *pr = p->probes; pr; pr = pr->next) {
+        bool resolved = true;
+        for (struct ast_spec *s = pr->specs; s; s = s->next)
+            resolved &= s->point != NULL;
+        if (!resolved)
+            continue; /* names in the body depend on the specs */
+        c->probe = pr;
+        pr->nvars = 0;
+        if (pr->filter && check_expr(c, pr->filter))
+            check_want(c, pr->filter, TY_INT, "a filter");
+        for (struct ast_node *s = pr->body; s; s = s->next)
+            check_stmt(c, s);
     }
 }
 
 bool check_program(struct ast_program *p, const struct check_opts *o)
 {
     struct check c = {.prog = p, .src = p->src, .o = o};
-    for (struct ast_probe *pr = p->probes; pr; pr = pr->next) {
-        bool specs_ok = true;
+    for (struct ast_probe *pr = p->probes; pr; pr = pr->next)
         for (struct ast_spec *s = pr->specs; s; s = s->next)
-            specs_ok = probe_resolve(s, c.src) && specs_ok;
-        if (!specs_ok)
-            continue; /* names in the body depend on the specs */
-        c.probe = pr;
-        if (pr->filter && check_expr(&c, pr->filter))
-            check_want(&c, pr->filter, TY_INT, "a filter");
-        for (struct ast_node *s = pr->body; s; s = s->next)
-            check_stmt(&c, s);
+            probe_resolve(s, c.src);
+    /* A map's type is set by its assignments, wherever they are; a first,
+     * quiet pass finds them all, so the second knows every map it reads. */
+    int errors = c.src->errors;
+    c.src->quiet = true;
+    check_pass(&c);
+    c.src->quiet = false;
+    c.src->errors = errors;
+    c.last_pass = true;
+    check_pass(&c);
+    for (int i = 0; i < p->plan.nmaps; i++) {
+        struct plan_map *m = &p->plan.maps[i];
+        if (m->nkeys < 0)
+            m->nkeys = 0;
+        unsigned off = 0;
+        for (int k = 0; k < m->nkeys; k++) {
+            m->keys[k].off = off;
+            off += (m->keys[k].size + 7) & ~7u;
+        }
+        m->key_size = off ? off : 8;
     }
     return c.src->errors == 0;
 }

@@ -8,6 +8,7 @@ void diag_init(struct diag_src *src, const char *name, const char *text)
     src->text = text;
     src->errors = 0;
     src->out = stderr;
+    src->quiet = false;
 }
 
 const char *diag_line(const struct diag_src *src, int line, int *len)
@@ -70,6 +71,8 @@ static void show_source(struct diag_src *src, struct tp_loc loc)
 void diag_verror(struct diag_src *src, struct tp_loc loc, const char *fmt, va_list ap)
 {
     src->errors++;
+    if (src->quiet)
+        return;
     fprintf(src->out, "%s:%d:%d: error: ", src->name, loc.first_line, loc.first_column);
     vfprintf(src->out, fmt, ap);
     fputc('\n', src->out);
@@ -84,8 +87,23 @@ void diag_error(struct diag_src *src, struct tp_loc loc, const char *fmt, ...)
     va_end(ap);
 }
 
+void diag_note_at(struct diag_src *src, struct tp_loc loc, const char *fmt, ...)
+{
+    if (src->quiet)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    fprintf(src->out, "%s:%d:%d: note: ", src->name, loc.first_line, loc.first_column);
+    vfprintf(src->out, fmt, ap);
+    fputc('\n', src->out);
+    va_end(ap);
+    show_source(src, loc);
+}
+
 void diag_note(struct diag_src *src, const char *fmt, ...)
 {
+    if (src->quiet)
+        return;
     va_list ap;
     va_start(ap, fmt);
     fputs("note: ", src->out);
@@ -99,6 +117,10 @@ void diag_file_error(struct diag_src *src, const char *fmt, ...)
     va_list ap;
     va_start(ap, fmt);
     src->errors++;
+    if (src->quiet) {
+        va_end(ap);
+        return;
+    }
     fprintf(src->out, "%s: error: ", src->name);
     vfprintf(src->out, fmt, ap);
     fputc('\n', src->out);

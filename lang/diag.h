@@ -4,6 +4,7 @@
 #define TP_DIAG_H
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 
 /* A source range; lines and columns count from 1, `last_column` is inclusive. */
@@ -17,6 +18,7 @@ struct diag_src {
     const char *text; /* the whole script, NUL-terminated */
     int errors;
     FILE *out;
+    bool quiet; /* count errors, print nothing (a first pass of the checks) */
 };
 
 void diag_init(struct diag_src *src, const char *name, const char *text);
@@ -25,6 +27,9 @@ void diag_error(struct diag_src *src, struct tp_loc loc, const char *fmt, ...)
 void diag_verror(struct diag_src *src, struct tp_loc loc, const char *fmt, va_list ap);
 /* A note carries no location of its own: it explains the error before it. */
 void diag_note(struct diag_src *src, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* A note about another place in the script, with its line and caret. */
+void diag_note_at(struct diag_src *src, struct tp_loc loc, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 /* An error about the script as a whole (it cannot be read, say). */
 void diag_file_error(struct diag_src *src, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));

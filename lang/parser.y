@@ -36,14 +36,17 @@ static void yyerror(YYLTYPE *loc, struct parse_state *ps, const char *msg);
     struct ast_node *node;
     struct ast_spec *spec;
     struct ast_probe *probe;
+    enum ast_op op;
     /* lists grow at their tail: appending is O(1), parsing is linear */
     struct { struct ast_node *head, *tail; } nodes;
     struct { struct ast_spec *head, *tail; } specs;
     struct { struct ast_probe *head, *tail; } probes;
 }
 
-%token PROBE "'probe'" PRINT "'print'" PRINTF "'printf'" EXIT "'exit'"
-%token <str> IDENT "identifier" STRING "string" SPEC "probe spec"
+%token PROBE "'probe'" PRINT "'print'" PRINTF "'printf'" EXIT "'exit'" IF "'if'" ELSE "'else'"
+%token <str> IDENT "identifier" STRING "string" SPEC "probe spec" VAR "variable" MAP "map"
+%token <op> OPASSIGN "compound assignment"
+%token INC "'++'" DEC "'--'"
 %token <num> INT "integer"
 %token ABEGIN "'<' (block start)" AEND "'>' (block end)" FSLASH "'/' (filter)"
 %token LE "'<='" GE "'>='" EQ "'=='" NE "'!='" AND "'&&'" OR "'||'" SHL "'<<'" SHR "'>>'"
@@ -53,8 +56,9 @@ static void yyerror(YYLTYPE *loc, struct parse_state *ps, const char *msg);
 %type <probe> probe
 %type <specs> specs
 %type <spec> spec
-%type <nodes> stmt_list exprs
+%type <nodes> stmt_list if_list exprs
 %type <node> filter block stmts stmt args expr cond lor land bor bxor band
+%type <node> lvalue map if_stmt else_part braced
 %type <node> eq rel shift add mul unary postfix primary
 
 %%
@@ -104,25 +108,109 @@ block
     | ABEGIN stmts AEND     { $$ = $2; }
     ;
 
-/* stmts: [stmt (';' stmt)* [';']] */
+/* stmts: [(stmt | if_stmt) ((';' | after an if_stmt, nothing) (stmt | if_stmt))* [';']] */
 stmts
     : %empty                { $$ = NULL; }
     | stmt_list             { $$ = $1.head; }
     | stmt_list ';'         { $$ = $1.head; }
+    | if_list               { $$ = $1.head; }
+    | if_list ';'           { $$ = $1.head; }
     ;
 
-/* stmt_list: stmt (';' stmt)* */
+/* stmt_list: statements that end in a stmt: stmt, then ';' stmt, or after an if_list, stmt */
 stmt_list
     : stmt                  { $$.head = $$.tail = $1; }
     | stmt_list ';' stmt    { $$ = $1; $$.tail->next = $3; $$.tail = $3; }
+    | if_list stmt          { $$ = $1; $$.tail->next = $2; $$.tail = $2; }
+    | if_list ';' stmt      { $$ = $1; $$.tail->next = $3; $$.tail = $3; }
     ;
 
-/* stmt: 'print' expr (',' expr)* | 'printf' '(' args ')' | 'exit' ['(' expr ')'] */
+/* if_list: statements that end in an if_stmt, which needs no ';' after it */
+if_list
+    : if_stmt               { $$.head = $$.tail = $1; }
+    | stmt_list ';' if_stmt { $$ = $1; $$.tail->next = $3; $$.tail = $3; }
+    | if_list if_stmt       { $$ = $1; $$.tail->next = $2; $$.tail = $2; }
+    | if_list ';' if_stmt   { $$ = $1; $$.tail->next = $3; $$.tail = $3; }
+    ;
+
+/* stmt: 'print' expr (',' expr)* | 'print' '(' expr ',' expr ')'
+ *     | 'printf' '(' args ')' | 'exit' ['(' [expr] ')']
+ *     | lvalue ('=' | OPASSIGN) expr | lvalue ('++' | '--')
+ *     | IDENT '(' args ')' */
 stmt
     : PRINT exprs           { $$ = ast_node(ps->arena, S_PRINT, @$); $$->args = $2.head; }
+    | PRINT '(' expr ',' expr ')' {
+            $$ = ast_node(ps->arena, S_PRINT, @$);
+            $$->args = $3;
+            $3->next = $5;
+            $$->compound = true; /* print(@map, N): the top N */
+        }
     | PRINTF '(' args ')'   { $$ = ast_node(ps->arena, S_PRINTF, @$); $$->args = $3; }
     | EXIT                  { $$ = ast_node(ps->arena, S_EXIT, @$); }
+    | EXIT '(' ')'          { $$ = ast_node(ps->arena, S_EXIT, @$); }
     | EXIT '(' expr ')'     { $$ = ast_node(ps->arena, S_EXIT, @$); $$->a = $3; }
+    | lvalue '=' expr       { $$ = ast_node(ps->arena, S_ASSIGN, @$); $$->a = $1; $$->b = $3; }
+    | IDENT '=' expr        {
+            /* not a variable: the checks say so */
+            $$ = ast_node(ps->arena, S_ASSIGN, @$);
+            $$->a = ast_node(ps->arena, N_IDENT, @1);
+            $$->a->sval = $1.s;
+            $$->b = $3;
+        }
+    | lvalue OPASSIGN expr  {
+            $$ = ast_node(ps->arena, S_ASSIGN, @$);
+            $$->a = $1;
+            $$->b = $3;
+            $$->op = $2;
+            $$->compound = true;
+        }
+    | lvalue INC            { $$ = ast_step(ps->arena, $1, OP_ADD, @$, @2); }
+    | lvalue DEC            { $$ = ast_step(ps->arena, $1, OP_SUB, @$, @2); }
+    | IDENT '(' args ')'    {
+            struct ast_node *call = ast_node(ps->arena, N_CALL, @$);
+            call->sval = $1.s;
+            call->args = $3;
+            DEEP(call);
+            $$ = ast_node(ps->arena, S_CALL, @$);
+            $$->a = call;
+        }
+    ;
+
+/* lvalue: VAR | map */
+lvalue
+    : VAR                   { $$ = ast_node(ps->arena, N_VAR, @$); $$->sval = $1.s; }
+    | map
+    ;
+
+/* map: MAP ['[' exprs ']'] */
+map
+    : MAP                   { $$ = ast_node(ps->arena, N_MAP, @$); $$->sval = $1.s; }
+    | MAP '[' exprs ']'     { $$ = ast_node(ps->arena, N_MAP, @$); $$->sval = $1.s; $$->args = $3.head; DEEP($$); }
+    ;
+
+/* if_stmt: 'if' '(' expr ')' braced [else_part] */
+if_stmt
+    : IF '(' expr ')' braced else_part {
+            $$ = ast_node(ps->arena, S_IF, @1);
+            $$->a = $3;
+            $$->b = $5;
+            $$->c = $6;
+        }
+    ;
+
+/* else_part: ['else' (if_stmt | braced)] */
+else_part
+    : %empty                { $$ = NULL; }
+    | ELSE if_stmt          { $$ = $2; }
+    | ELSE braced           {
+            /* an empty else is no else; a non-empty one is one list */
+            $$ = $2;
+        }
+    ;
+
+/* braced: '{' stmts '}' */
+braced
+    : '{' stmts '}'         { $$ = $2; }
     ;
 
 /* exprs: expr (',' expr)* */
@@ -231,12 +319,14 @@ postfix
     | postfix ARROW IDENT   { $$ = ast_node(ps->arena, N_MEMBER, @$); $$->a = $1; $$->sval = $3.s; DEEP($$); }
     ;
 
-/* primary: INT | STRING | IDENT | IDENT '(' args ')' | '(' expr ')' */
+/* primary: INT | STRING | IDENT | IDENT '(' args ')' | VAR | map | '(' expr ')' */
 primary
     : INT                   { $$ = ast_node(ps->arena, N_INT, @$); $$->ival = $1; }
     | STRING                { $$ = ast_node(ps->arena, N_STR, @$); $$->sval = $1.s; $$->slen = $1.n; }
     | IDENT                 { $$ = ast_node(ps->arena, N_IDENT, @$); $$->sval = $1.s; }
     | IDENT '(' args ')'    { $$ = ast_node(ps->arena, N_CALL, @$); $$->sval = $1.s; $$->args = $3; DEEP($$); }
+    | VAR                   { $$ = ast_node(ps->arena, N_VAR, @$); $$->sval = $1.s; }
+    | map
     | '(' expr ')'          { $$ = $2; }
     ;
 

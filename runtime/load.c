@@ -365,4 +365,5 @@ void load_free(struct rt *rt)
     free(rt->progs);
     free(rt->links);
     free(rt->fmtbuf);
+    free(rt->reqs_seen);
 }

@@ -10,6 +10,7 @@
 
 #include "bpf/probe.h"
 #include "lang/xalloc.h"
+#include "runtime/printmap.h"
 #include "runtime/runtime.h"
 
 /* Events are drained on this timer: the programs do not wake us per event. */
@@ -167,6 +168,7 @@ int run_probes(struct rt *rt)
             break;
         }
         ring_buffer__consume(rb);
+        printmap_requests(rt);
         if (output_flush(out) || output_reader_gone(out))
             break;
         exiting = exit_requested(rt, exit_fd, &code);
@@ -179,9 +181,12 @@ int run_probes(struct rt *rt)
     if (out->err) /* say it now: END and the lost count come after */
         output_report(out);
     ring_buffer__consume(rb);
+    printmap_requests(rt);
     if (run_once(rt, WHEN_END))
         rc = 1;
     ring_buffer__consume(rb);
+    printmap_requests(rt);
+    printmap_all(rt);
     output_flush(out);
     if (out->gone) {
         rc = RC_READER_GONE;

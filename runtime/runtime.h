@@ -28,6 +28,7 @@ struct rt {
     struct bpf_link **links;
     int64_t realtime_offset; /* CLOCK_REALTIME - CLOCK_MONOTONIC, for strftime() */
     char *fmtbuf;            /* scratch for formatting */
+    uint64_t *reqs_seen;     /* by plan request: the count last carried out */
     size_t fmtcap;
 };
 

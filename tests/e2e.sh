@@ -307,4 +307,16 @@ unprivileged() {
     expect "$WORK/want"
 }
 
+# Counting in a map: exactly the helper's opens, per pid, printed at exit.
+count_opens() {
+    start -e 'probe tracepoint:syscalls:sys_enter_openat / comm == "tp_helper" / < @opens[pid, comm] = count() >'
+    "$HELPER" open /etc/hostname "$WORK/a" "$WORK/b" /etc/hostname "$WORK/c" &
+    local hp=$!
+    wait $hp
+    stop
+    printf '\n@opens[%d, tp_helper]: 5\n\n' "$hp" >"$WORK/want"
+    cp "$WORK/out" "$WORK/got"
+    expect "$WORK/want"
+}
+
 "$1"

@@ -25,6 +25,20 @@ static void format_copy(struct rt *rt, const uint8_t *p, size_t n)
     free(ev);
 }
 
+/* The events of a statement list, as codegen lays them out. */
+static void lay_out(struct cg_output *cg, const struct ast_node *s)
+{
+    for (; s; s = s->next) {
+        if (s->kind == S_IF) {
+            lay_out(cg, s->b);
+            lay_out(cg, s->c);
+        } else if ((s->kind == S_PRINT || s->kind == S_PRINTF) && !ast_print_is_map(s) &&
+                   !cg->descs[s->id].stmt) {
+            ev_layout(&cg->descs[s->id], s);
+        }
+    }
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static int devnull_fd = -1;
@@ -51,9 +65,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             cg.progs[k].probe = pr;
             cg.progs[k].spec = s;
         }
-        for (struct ast_node *s = pr->body; s; s = s->next)
-            if ((s->kind == S_PRINT || s->kind == S_PRINTF) && !cg.descs[s->id].stmt)
-                ev_layout(&cg.descs[s->id], s);
+        lay_out(&cg, pr->body);
     }
     struct output out;
     output_stdout(&out);

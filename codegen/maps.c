@@ -1,0 +1,296 @@
+/* Maps, variables and aggregations: the BPF maps the plan asks for, keys
+ * built in scratch, plain values written and read, aggregations kept per CPU,
+ * and the requests (print, clear, zero) that probes make of user space. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "codegen/cg.h"
+#include "lang/builtin.h"
+#include "lang/xalloc.h"
+
+void maps_init(struct cg *c)
+{
+    const struct plan *p = c->plan;
+    c->map_globals = xcalloc(p->nmaps ? p->nmaps : 1, sizeof(*c->map_globals));
+    for (int i = 0; i < p->nmaps; i++) {
+        char name[32];
+        snprintf(name, sizeof(name), CG_MAP_PREFIX "%d", i);
+        c->map_globals[i] = ir_map_global(c, name, 4);
+    }
+    c->map_full = ir_map_global(c, CG_MAP_FULL, 4);
+    if (p->nreqs)
+        c->map_reqs = ir_map_global(c, CG_MAP_REQUESTS, 4);
+}
+
+void maps_finish(struct cg *c)
+{
+    const struct plan *p = c->plan;
+    for (int i = 0; i < p->nmaps; i++) {
+        const struct plan_map *m = &p->maps[i];
+        char name[32];
+        snprintf(name, sizeof(name), CG_MAP_PREFIX "%d", i);
+        di_map(&c->di, c->map_globals[i], name,
+               m->agg ? BPF_MAP_TYPE_PERCPU_HASH : BPF_MAP_TYPE_HASH, c->o->map_size, m->key_size,
+               m->value_size);
+    }
+    di_map(&c->di, c->map_full, CG_MAP_FULL, BPF_MAP_TYPE_ARRAY, p->nmaps ? p->nmaps : 1, 4, 8);
+    if (p->nreqs)
+        di_map(&c->di, c->map_reqs, CG_MAP_REQUESTS, BPF_MAP_TYPE_ARRAY, p->nreqs, 4, 8);
+    free(c->map_globals);
+    c->map_globals = NULL;
+}
+
+/* Zeroes `size` bytes (a multiple of 8) at p: keys are compared byte for
+ * byte, and scratch keeps what the last run left there. */
+static void zero(struct cg *c, LLVMValueRef p, unsigned size)
+{
+    for (unsigned off = 0; off < size; off += 8)
+        LLVMBuildStore(c->b, ir_i64(c, 0), ir_at(c, p, off));
+}
+
+/* The key of map node n, in scratch. */
+static LLVMValueRef key_of(struct cg *c, const struct ast_node *n)
+{
+    const struct plan_map *m = &c->plan->maps[n->id];
+    LLVMValueRef key = ir_scratch(c, m->key_size);
+    zero(c, key, m->key_size);
+    const struct ast_node *k = n->args;
+    for (int i = 0; i < m->nkeys; i++, k = k->next) {
+        LLVMValueRef at = ir_at(c, key, m->keys[i].off);
+        if (m->keys[i].is_str)
+            str_into(c, k, at, m->keys[i].size);
+        else
+            LLVMBuildStore(c->b, expr_int(c, k), at);
+    }
+    return key;
+}
+
+/* One more update that the kernel refused (the map is full): counted, for
+ * the report at exit. */
+static void count_full(struct cg *c, LLVMValueRef rc, int map)
+{
+    struct ir_if f;
+    ir_if_begin(c, LLVMBuildICmp(c->b, LLVMIntSLT, rc, ir_i64(c, 0), ""), &f);
+    LLVMValueRef idx = ir_alloca(c, c->i32);
+    LLVMBuildStore(c->b, LLVMConstInt(c->i32, map, 0), idx);
+    LLVMBasicBlockRef done = ir_block(c, "counted");
+    LLVMValueRef p = ir_lookup(c, c->map_full, idx, done);
+    LLVMBuildAtomicRMW(c->b, LLVMAtomicRMWBinOpAdd, p, ir_i64(c, 1), LLVMAtomicOrderingMonotonic,
+                       0);
+    LLVMBuildBr(c->b, done);
+    LLVMPositionBuilderAtEnd(c->b, done);
+    ir_if_else(c, &f);
+    ir_if_end(c, &f, NULL, NULL);
+}
+
+static LLVMValueRef update(struct cg *c, int map, LLVMValueRef key, LLVMValueRef val,
+                           uint64_t flags)
+{
+    LLVMValueRef args[4] = {c->map_globals[map], key, val, ir_i64(c, flags)};
+    LLVMValueRef rc = ir_helper(c, BPF_FUNC_map_update_elem, c->i64, args, 4);
+    count_full(c, rc, map);
+    return rc;
+}
+
+static LLVMValueRef lookup_raw(struct cg *c, int map, LLVMValueRef key)
+{
+    LLVMValueRef args[2] = {c->map_globals[map], key};
+    return ir_helper(c, BPF_FUNC_map_lookup_elem, c->ptr, args, 2);
+}
+
+static LLVMValueRef is_null(struct cg *c, LLVMValueRef p)
+{
+    return LLVMBuildICmp(c->b, LLVMIntEQ, p, LLVMConstNull(c->ptr), "");
+}
+
+LLVMValueRef maps_read_int(struct cg *c, const struct ast_node *n)
+{
+    LLVMValueRef p = lookup_raw(c, n->id, key_of(c, n));
+    struct ir_if f;
+    ir_if_begin(c, is_null(c, p), &f);
+    LLVMValueRef none = ir_i64(c, 0);
+    ir_if_else(c, &f);
+    LLVMValueRef v = LLVMBuildLoad2(c->b, c->i64, p, "");
+    return ir_if_end(c, &f, none, v);
+}
+
+void maps_read_str(struct cg *c, const struct ast_node *n, LLVMValueRef dst, unsigned size)
+{
+    const struct plan_map *m = &c->plan->maps[n->id];
+    LLVMValueRef p = lookup_raw(c, n->id, key_of(c, n));
+    struct ir_if f;
+    ir_if_begin(c, is_null(c, p), &f);
+    LLVMBuildStore(c->b, LLVMConstInt(c->i8, 0, 0), dst);
+    ir_if_else(c, &f);
+    unsigned len = size < m->value_size ? size : m->value_size;
+    LLVMValueRef args[3] = {dst, ir_i64(c, len), p};
+    ir_helper(c, BPF_FUNC_probe_read_kernel_str, c->i64, args, 3);
+    ir_if_end(c, &f, NULL, NULL);
+}
+
+/* @m[k] = count(), sum(v), ...: the per-CPU value updated in place, or made. */
+static void aggregate(struct cg *c, const struct ast_node *lv, const struct ast_node *call)
+{
+    const struct plan_map *m = &c->plan->maps[lv->id];
+    LLVMValueRef v = call->args ? expr_int(c, call->args) : ir_i64(c, 1);
+    LLVMValueRef key = key_of(c, lv);
+    LLVMValueRef p = lookup_raw(c, lv->id, key);
+    struct ir_if f;
+    ir_if_begin(c, is_null(c, p), &f);
+    /* the first time on this CPU: the value as one update makes it */
+    LLVMValueRef init = ir_scratch(c, m->value_size);
+    switch (m->agg) {
+    case AGG_COUNT:
+    case AGG_SUM: LLVMBuildStore(c->b, v, init); break;
+    case AGG_MIN:
+    case AGG_MAX:
+        LLVMBuildStore(c->b, v, init);
+        LLVMBuildStore(c->b, ir_i64(c, 1), ir_at(c, init, 8));
+        break;
+    default: /* avg, stats: count, total */
+        LLVMBuildStore(c->b, ir_i64(c, 1), init);
+        LLVMBuildStore(c->b, v, ir_at(c, init, 8));
+        break;
+    }
+    update(c, lv->id, key, init, BPF_ANY);
+    ir_if_else(c, &f);
+    /* per CPU: no other CPU writes this value, so no atomics */
+    switch (m->agg) {
+    case AGG_COUNT:
+    case AGG_SUM:
+        LLVMBuildStore(c->b, LLVMBuildAdd(c->b, LLVMBuildLoad2(c->b, c->i64, p, ""), v, ""), p);
+        break;
+    case AGG_MIN:
+    case AGG_MAX: {
+        LLVMValueRef cur = LLVMBuildLoad2(c->b, c->i64, p, "");
+        LLVMValueRef better =
+            LLVMBuildICmp(c->b, m->agg == AGG_MIN ? LLVMIntSLT : LLVMIntSGT, v, cur, "");
+        LLVMBuildStore(c->b, LLVMBuildSelect(c->b, better, v, cur, ""), p);
+        LLVMBuildStore(c->b, ir_i64(c, 1), ir_at(c, p, 8));
+        break;
+    }
+    default: {
+        LLVMValueRef sum = ir_at(c, p, 8);
+        LLVMBuildStore(
+            c->b, LLVMBuildAdd(c->b, LLVMBuildLoad2(c->b, c->i64, p, ""), ir_i64(c, 1), ""), p);
+        LLVMBuildStore(c->b, LLVMBuildAdd(c->b, LLVMBuildLoad2(c->b, c->i64, sum, ""), v, ""), sum);
+        break;
+    }
+    }
+    ir_if_end(c, &f, NULL, NULL);
+}
+
+/* A $variable's storage in this program: an i64 on the stack, or a string
+ * in scratch. */
+static LLVMValueRef var_slot(struct cg *c, const struct ast_node *n)
+{
+    if (!c->var_slots[n->id]) {
+        const struct ast_var *v = &c->probe->vars[n->id];
+        if (v->ty.kind == TY_STR) {
+            c->var_slots[n->id] = ir_scratch(c, v->ty.size);
+        } else {
+            c->var_slots[n->id] = ir_alloca(c, c->i64);
+        }
+    }
+    return c->var_slots[n->id];
+}
+
+LLVMValueRef maps_var_int(struct cg *c, const struct ast_node *n)
+{
+    return LLVMBuildLoad2(c->b, c->i64, var_slot(c, n), "");
+}
+
+void maps_var_str(struct cg *c, const struct ast_node *n, LLVMValueRef dst, unsigned size)
+{
+    const struct ast_var *v = &c->probe->vars[n->id];
+    unsigned len = size < (unsigned)v->ty.size ? size : (unsigned)v->ty.size;
+    LLVMValueRef args[3] = {dst, ir_i64(c, len), var_slot(c, n)};
+    ir_helper(c, BPF_FUNC_probe_read_kernel_str, c->i64, args, 3);
+}
+
+static LLVMValueRef apply(struct cg *c, enum ast_op op, bool sgn, LLVMValueRef l, LLVMValueRef r)
+{
+    switch (op) {
+    case OP_ADD: return LLVMBuildAdd(c->b, l, r, "");
+    case OP_SUB: return LLVMBuildSub(c->b, l, r, "");
+    case OP_MUL: return LLVMBuildMul(c->b, l, r, "");
+    case OP_AND: return LLVMBuildAnd(c->b, l, r, "");
+    case OP_OR: return LLVMBuildOr(c->b, l, r, "");
+    case OP_XOR: return LLVMBuildXor(c->b, l, r, "");
+    case OP_SHL: return LLVMBuildShl(c->b, l, LLVMBuildAnd(c->b, r, ir_i64(c, 63), ""), "");
+    case OP_SHR: {
+        LLVMValueRef n = LLVMBuildAnd(c->b, r, ir_i64(c, 63), "");
+        return sgn ? LLVMBuildAShr(c->b, l, n, "") : LLVMBuildLShr(c->b, l, n, "");
+    }
+    default: return expr_divmod(c, op == OP_MOD, sgn, l, r);
+    }
+}
+
+void maps_assign(struct cg *c, const struct ast_node *s)
+{
+    const struct ast_node *lv = s->a, *rhs = s->b;
+    if (lv->kind == N_VAR) {
+        LLVMValueRef slot = var_slot(c, lv);
+        if (lv->ty.kind == TY_STR) {
+            str_into(c, rhs, slot, lv->ty.size);
+            return;
+        }
+        LLVMValueRef v = expr_int(c, rhs);
+        if (s->compound)
+            v = apply(c, s->op, lv->ty.is_signed, LLVMBuildLoad2(c->b, c->i64, slot, ""), v);
+        LLVMBuildStore(c->b, v, slot);
+        return;
+    }
+    const struct plan_map *m = &c->plan->maps[lv->id];
+    if (m->agg) {
+        aggregate(c, lv, rhs);
+        return;
+    }
+    if (m->value_is_str) {
+        LLVMValueRef val = ir_scratch(c, m->value_size);
+        str_into(c, rhs, val, m->value_size);
+        update(c, lv->id, key_of(c, lv), val, BPF_ANY);
+        return;
+    }
+    LLVMValueRef v = expr_int(c, rhs);
+    LLVMValueRef key = key_of(c, lv);
+    if (!s->compound) {
+        LLVMValueRef val = ir_scratch(c, 8);
+        LLVMBuildStore(c->b, v, val);
+        update(c, lv->id, key, val, BPF_ANY);
+        return;
+    }
+    LLVMValueRef p = lookup_raw(c, lv->id, key);
+    struct ir_if f;
+    ir_if_begin(c, is_null(c, p), &f);
+    LLVMValueRef val = ir_scratch(c, 8);
+    LLVMBuildStore(c->b, apply(c, s->op, m->value_is_signed, ir_i64(c, 0), v), val);
+    update(c, lv->id, key, val, BPF_ANY);
+    ir_if_else(c, &f);
+    if (s->op == OP_ADD || s->op == OP_SUB) /* the common case, atomic: @n++ from every CPU */
+        LLVMBuildAtomicRMW(c->b, s->op == OP_ADD ? LLVMAtomicRMWBinOpAdd : LLVMAtomicRMWBinOpSub, p,
+                           v, LLVMAtomicOrderingMonotonic, 0);
+    else
+        LLVMBuildStore(
+            c->b, apply(c, s->op, m->value_is_signed, LLVMBuildLoad2(c->b, c->i64, p, ""), v), p);
+    ir_if_end(c, &f, NULL, NULL);
+}
+
+void maps_delete(struct cg *c, const struct ast_node *m)
+{
+    LLVMValueRef args[2] = {c->map_globals[m->id], key_of(c, m)};
+    ir_helper(c, BPF_FUNC_map_delete_elem, c->i64, args, 2);
+}
+
+void maps_request(struct cg *c, int req)
+{
+    LLVMValueRef idx = ir_alloca(c, c->i32);
+    LLVMBuildStore(c->b, LLVMConstInt(c->i32, req, 0), idx);
+    LLVMBasicBlockRef done = ir_block(c, "asked");
+    LLVMValueRef p = ir_lookup(c, c->map_reqs, idx, done);
+    LLVMBuildAtomicRMW(c->b, LLVMAtomicRMWBinOpAdd, p, ir_i64(c, 1), LLVMAtomicOrderingMonotonic,
+                       0);
+    LLVMBuildBr(c->b, done);
+    LLVMPositionBuilderAtEnd(c->b, done);
+}

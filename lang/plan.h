@@ -1,0 +1,59 @@
+/* The plan: what the checks decide that codegen and the runtime both need,
+ * as plain data with no pointers into the tree: the maps, with their key and
+ * value layouts, and the requests probes make of user space (print, clear
+ * and zero a map). Codegen makes the BPF maps from it; the runtime reads and
+ * prints them by it. */
+#ifndef TP_PLAN_H
+#define TP_PLAN_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "lang/diag.h"
+
+/* A map's value: a plain value, or an aggregation kept per CPU. */
+enum plan_agg { AGG_NONE, AGG_COUNT, AGG_SUM, AGG_MIN, AGG_MAX, AGG_AVG, AGG_STATS };
+
+/* One part of a map's key: an integer (8 bytes) or a string (size bytes). */
+struct plan_key {
+    bool is_str;
+    bool is_signed;
+    unsigned size, off;
+};
+
+#define PLAN_KEYS_MAX 8
+
+struct plan_map {
+    const char *name; /* "@x", or "@" */
+    int nkeys;        /* 0: a map without a key, @x */
+    struct plan_key keys[PLAN_KEYS_MAX];
+    unsigned key_size;
+    enum plan_agg agg;
+    bool value_is_str;              /* AGG_NONE: a string, else an integer */
+    bool value_is_signed;           /* AGG_NONE, integers */
+    unsigned value_size;            /* of one value; per CPU for aggregations */
+    struct tp_loc key_at, value_at; /* where the key's and the value's types were set */
+};
+
+/* What a probe asks of user space through the requests map: never lost,
+ * since it is a counter, not an event. */
+enum plan_req_kind { REQ_PRINT, REQ_CLEAR, REQ_ZERO };
+struct plan_req {
+    enum plan_req_kind kind;
+    int map;
+    int64_t top; /* REQ_PRINT: the top N entries, 0 for all */
+};
+
+struct plan {
+    struct plan_map *maps;
+    int nmaps, capmaps;
+    struct plan_req *reqs;
+    int nreqs, capreqs;
+};
+
+/* An aggregation's bytes per CPU. */
+unsigned plan_agg_size(enum plan_agg agg);
+/* The name of an aggregation, as called: "count". */
+const char *plan_agg_name(enum plan_agg agg);
+
+#endif

@@ -1,0 +1,278 @@
+#include "runtime/printmap.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "lang/plan.h"
+#include "lang/xalloc.h"
+#include "runtime/runtime.h"
+
+/* One entry, its value merged over the CPUs. */
+struct entry {
+    const unsigned char *key;
+    const unsigned char *value; /* AGG_NONE: the value as the map holds it */
+    int64_t n, total;           /* aggregations: count (or min/max) and total */
+};
+
+static int map_fd_of(struct rt *rt, int id)
+{
+    char name[32];
+    snprintf(name, sizeof(name), CG_MAP_PREFIX "%d", id);
+    struct bpf_map *m = bpf_object__find_map_by_name(rt->obj, name);
+    return m ? bpf_map__fd(m) : -1;
+}
+
+static void put(struct rt *rt, const char *s, size_t n)
+{
+    output_put(rt->o->out, s, n);
+}
+
+static void puts_(struct rt *rt, const char *s)
+{
+    put(rt, s, strlen(s));
+}
+
+static void put_int(struct rt *rt, int64_t v, bool is_signed)
+{
+    char num[32];
+    int n = is_signed ? snprintf(num, sizeof(num), "%" PRId64, v)
+                      : snprintf(num, sizeof(num), "%" PRIu64, (uint64_t)v);
+    put(rt, num, n);
+}
+
+/* An aggregation's value, merged: what sorting and printing use. */
+static int64_t merged(const struct plan_map *m, const struct entry *e)
+{
+    switch (m->agg) {
+    case AGG_AVG:
+    case AGG_STATS: return e->n ? e->total / e->n : 0;
+    default: return e->n;
+    }
+}
+
+static const struct plan_map *sort_map;
+
+static int cmp_entries(const void *pa, const void *pb)
+{
+    const struct entry *a = pa, *b = pb;
+    const struct plan_map *m = sort_map;
+    int c = 0;
+    if (m->agg == AGG_NONE && m->value_is_str) {
+        c = strncmp((const char *)a->value, (const char *)b->value, m->value_size);
+    } else {
+        int64_t x = m->agg ? merged(m, a) : *(const int64_t *)a->value;
+        int64_t y = m->agg ? merged(m, b) : *(const int64_t *)b->value;
+        bool sgn = m->agg || m->value_is_signed;
+        c = sgn ? (x > y) - (x < y) : ((uint64_t)x > (uint64_t)y) - ((uint64_t)x < (uint64_t)y);
+    }
+    return c ? c : memcmp(a->key, b->key, m->key_size);
+}
+
+static void put_entry(struct rt *rt, const struct plan_map *m, const struct entry *e)
+{
+    puts_(rt, m->name);
+    if (m->nkeys) {
+        put(rt, "[", 1);
+        for (int i = 0; i < m->nkeys; i++) {
+            const struct plan_key *k = &m->keys[i];
+            if (i)
+                put(rt, ", ", 2);
+            if (k->is_str)
+                put(rt, (const char *)e->key + k->off,
+                    strnlen((const char *)e->key + k->off, k->size));
+            else
+                put_int(rt, *(const int64_t *)(e->key + k->off), k->is_signed);
+        }
+        put(rt, "]", 1);
+    }
+    put(rt, ": ", 2);
+    if (m->agg == AGG_STATS) {
+        char buf[96];
+        int n = snprintf(buf, sizeof(buf), "count %" PRId64 ", average %" PRId64 ", total %" PRId64,
+                         e->n, merged(m, e), e->total);
+        put(rt, buf, n);
+    } else if (m->agg) {
+        put_int(rt, merged(m, e), true);
+    } else if (m->value_is_str) {
+        put(rt, (const char *)e->value, strnlen((const char *)e->value, m->value_size));
+    } else {
+        put_int(rt, *(const int64_t *)e->value, m->value_is_signed);
+    }
+    put(rt, "\n", 1);
+}
+
+/* Merges one key's per-CPU values into e. */
+static void merge(const struct plan_map *m, struct entry *e, const unsigned char *v, int ncpu,
+                  size_t stride)
+{
+    bool any = false;
+    for (int cpu = 0; cpu < ncpu; cpu++) {
+        const int64_t *x = (const int64_t *)(v + cpu * stride);
+        switch (m->agg) {
+        case AGG_COUNT:
+        case AGG_SUM: e->n += x[0]; break;
+        case AGG_MIN:
+        case AGG_MAX:
+            if (!x[1])
+                break;
+            if (!any || (m->agg == AGG_MIN ? x[0] < e->n : x[0] > e->n))
+                e->n = x[0];
+            any = true;
+            break;
+        default:
+            e->n += x[0];
+            e->total += x[1];
+            break;
+        }
+    }
+}
+
+/* Prints map `id`: every entry, or the top `top`, sorted by value. */
+static int print_map(struct rt *rt, int id, int64_t top)
+{
+    const struct plan_map *m = &rt->cg->plan->maps[id];
+    int fd = map_fd_of(rt, id);
+    if (fd < 0)
+        return -1;
+    int ncpu = m->agg ? libbpf_num_possible_cpus() : 1;
+    if (ncpu < 1)
+        ncpu = 1;
+    size_t stride = (m->value_size + 7) & ~7u, vsize = stride * ncpu;
+    size_t cap = 64, n = 0;
+    struct entry *es = xcalloc(cap, sizeof(*es));
+    unsigned char *cur = xmalloc(m->key_size), *next = xmalloc(m->key_size);
+    unsigned char *val = xmalloc(vsize);
+    /* at most the map's size: a map that changes while it is read cannot
+     * make this loop forever */
+    for (unsigned guard = 0; guard <= rt->cg->map_size; guard++) {
+        if (bpf_map_get_next_key(fd, guard ? cur : NULL, next))
+            break;
+        if (bpf_map_lookup_elem(fd, next, val) == 0) {
+            if (n == cap)
+                es = xrealloc(es, (cap *= 2) * sizeof(*es));
+            struct entry *e = &es[n++];
+            memset(e, 0, sizeof(*e));
+            e->key = memcpy(xmalloc(m->key_size), next, m->key_size);
+            if (m->agg)
+                merge(m, e, val, ncpu, stride);
+            else
+                e->value = memcpy(xmalloc(m->value_size), val, m->value_size);
+        }
+        unsigned char *t = cur;
+        cur = next;
+        next = t;
+    }
+    sort_map = m;
+    qsort(es, n, sizeof(*es), cmp_entries);
+    size_t from = top > 0 && (uint64_t)top < n ? n - (size_t)top : 0;
+    for (size_t i = from; i < n; i++)
+        put_entry(rt, m, &es[i]);
+    if (n && m->nkeys)
+        put(rt, "\n", 1);
+    for (size_t i = 0; i < n; i++) {
+        free((void *)es[i].key);
+        free((void *)es[i].value);
+    }
+    free(es);
+    free(cur);
+    free(next);
+    free(val);
+    return (int)n;
+}
+
+/* Empties map `id` (clear), or sets every value to 0 (zero). */
+static void empty_map(struct rt *rt, int id, bool zero)
+{
+    const struct plan_map *m = &rt->cg->plan->maps[id];
+    int fd = map_fd_of(rt, id);
+    if (fd < 0)
+        return;
+    int ncpu = m->agg ? libbpf_num_possible_cpus() : 1;
+    size_t vsize = ((m->value_size + 7) & ~7u) * (ncpu < 1 ? 1 : ncpu);
+    unsigned char *key = xmalloc(m->key_size), *next = xmalloc(m->key_size);
+    unsigned char *zeros = xcalloc(1, vsize);
+    bool first = true;
+    for (unsigned guard = 0; guard <= rt->cg->map_size; guard++) {
+        if (bpf_map_get_next_key(fd, first ? NULL : key, next))
+            break;
+        if (zero) {
+            bpf_map_update_elem(fd, next, zeros, BPF_EXIST);
+            memcpy(key, next, m->key_size);
+            first = false;
+        } else {
+            bpf_map_delete_elem(fd, next); /* the first key again, till none */
+        }
+    }
+    free(key);
+    free(next);
+    free(zeros);
+}
+
+int printmap_requests(struct rt *rt)
+{
+    const struct plan *p = rt->cg->plan;
+    if (!p || !p->nreqs)
+        return 0;
+    struct bpf_map *rm = bpf_object__find_map_by_name(rt->obj, CG_MAP_REQUESTS);
+    if (!rm)
+        return -1;
+    int fd = bpf_map__fd(rm);
+    if (!rt->reqs_seen)
+        rt->reqs_seen = xcalloc(p->nreqs, sizeof(*rt->reqs_seen));
+    for (int i = 0; i < p->nreqs; i++) {
+        __u32 k = i;
+        __u64 v = 0;
+        if (bpf_map_lookup_elem(fd, &k, &v) || v == rt->reqs_seen[i])
+            continue;
+        /* asked n times since the last look: print n times, as asked; clear
+         * and zero once do what n times would */
+        uint64_t times = v - rt->reqs_seen[i];
+        rt->reqs_seen[i] = v;
+        const struct plan_req *r = &p->reqs[i];
+        if (r->kind == REQ_PRINT)
+            for (uint64_t t = 0; t < times && t < 1000; t++)
+                print_map(rt, r->map, r->top);
+        else
+            empty_map(rt, r->map, r->kind == REQ_ZERO);
+    }
+    return 0;
+}
+
+static int cmp_names(const void *a, const void *b)
+{
+    const struct plan_map *x = *(const struct plan_map *const *)a,
+                          *y = *(const struct plan_map *const *)b;
+    return strcmp(x->name, y->name);
+}
+
+void printmap_all(struct rt *rt)
+{
+    const struct plan *p = rt->cg->plan;
+    if (!p || !p->nmaps)
+        return;
+    const struct plan_map **byname = xcalloc(p->nmaps, sizeof(*byname));
+    for (int i = 0; i < p->nmaps; i++)
+        byname[i] = &p->maps[i];
+    qsort(byname, p->nmaps, sizeof(*byname), cmp_names);
+    put(rt, "\n", 1);
+    for (int i = 0; i < p->nmaps; i++)
+        print_map(rt, (int)(byname[i] - p->maps), 0);
+    free(byname);
+    struct bpf_map *fm = bpf_object__find_map_by_name(rt->obj, CG_MAP_FULL);
+    for (int i = 0; fm && i < p->nmaps; i++) {
+        __u32 k = i;
+        __u64 v = 0;
+        if (bpf_map_lookup_elem(bpf_map__fd(fm), &k, &v) == 0 && v)
+            fprintf(stderr,
+                    "tinyprobe: %llu update%s of map %s %s refused: it was full (%u entries; "
+                    "raise --map-size)\n",
+                    (unsigned long long)v, v == 1 ? "" : "s", p->maps[i].name,
+                    v == 1 ? "was" : "were", rt->cg->map_size);
+    }
+}

@@ -1,0 +1,14 @@
+/* The maps of the plan, read and printed as bpftrace prints them: at exit,
+ * and when a probe asks (print, clear, zero through the requests map). */
+#ifndef TP_PRINTMAP_H
+#define TP_PRINTMAP_H
+
+struct rt;
+
+/* Carries out what probes asked since the last call; 0, or -1 on an error
+ * (said). */
+int printmap_requests(struct rt *rt);
+/* Every map with entries, in name order; then the maps that were full. */
+void printmap_all(struct rt *rt);
+
+#endif
