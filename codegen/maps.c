@@ -129,12 +129,49 @@ void maps_read_str(struct cg *c, const struct ast_node *n, LLVMValueRef dst, uns
     ir_if_end(c, &f, NULL, NULL);
 }
 
+/* hist(): 0 for v < 0, 1 for 0, then 2 + floor(log2(v)), found in six
+ * branch-free halvings. */
+static LLVMValueRef hist_bucket(struct cg *c, LLVMValueRef v)
+{
+    LLVMValueRef n = v, r = ir_i64(c, 0);
+    for (unsigned s = 32; s; s /= 2) {
+        LLVMValueRef hi = LLVMBuildLShr(c->b, n, ir_i64(c, s), "");
+        LLVMValueRef has = LLVMBuildICmp(c->b, LLVMIntNE, hi, ir_i64(c, 0), "");
+        n = LLVMBuildSelect(c->b, has, hi, n, "");
+        r = LLVMBuildSelect(c->b, has, LLVMBuildAdd(c->b, r, ir_i64(c, s), ""), r, "");
+    }
+    LLVMValueRef b = LLVMBuildAdd(c->b, r, ir_i64(c, 2), "");
+    b = LLVMBuildSelect(c->b, LLVMBuildICmp(c->b, LLVMIntEQ, v, ir_i64(c, 0), ""), ir_i64(c, 1), b,
+                        "");
+    return LLVMBuildSelect(c->b, LLVMBuildICmp(c->b, LLVMIntSLT, v, ir_i64(c, 0), ""), ir_i64(c, 0),
+                           b, "");
+}
+
+/* lhist(): 0 below min, 1 + (v - min) / step up to max, the last bucket from max. */
+static LLVMValueRef lhist_bucket(struct cg *c, const struct plan_map *m, LLVMValueRef v)
+{
+    int64_t last = (m->lhist_max - m->lhist_min) / m->lhist_step + 1;
+    LLVMValueRef in = LLVMBuildUDiv(c->b, LLVMBuildSub(c->b, v, ir_i64(c, m->lhist_min), ""),
+                                    ir_i64(c, m->lhist_step), "");
+    in = LLVMBuildAdd(c->b, in, ir_i64(c, 1), "");
+    LLVMValueRef b =
+        LLVMBuildSelect(c->b, LLVMBuildICmp(c->b, LLVMIntSGE, v, ir_i64(c, m->lhist_max), ""),
+                        ir_i64(c, last), in, "");
+    return LLVMBuildSelect(c->b, LLVMBuildICmp(c->b, LLVMIntSLT, v, ir_i64(c, m->lhist_min), ""),
+                           ir_i64(c, 0), b, "");
+}
+
 /* @m[k] = count(), sum(v), ...: the per-CPU value updated in place, or made. */
 static void aggregate(struct cg *c, const struct ast_node *lv, const struct ast_node *call)
 {
     const struct plan_map *m = &c->plan->maps[lv->id];
     LLVMValueRef v = call->args ? expr_int(c, call->args) : ir_i64(c, 1);
     LLVMValueRef key = key_of(c, lv);
+    if (m->agg == AGG_HIST || m->agg == AGG_LHIST) {
+        LLVMValueRef b = m->agg == AGG_HIST ? hist_bucket(c, v) : lhist_bucket(c, m, v);
+        LLVMBuildStore(c->b, b, ir_at(c, key, m->user_key_size));
+        v = ir_i64(c, 1); /* one more in the bucket */
+    }
     LLVMValueRef p = lookup_raw(c, lv->id, key);
     struct ir_if f;
     ir_if_begin(c, is_null(c, p), &f);
@@ -142,7 +179,9 @@ static void aggregate(struct cg *c, const struct ast_node *lv, const struct ast_
     LLVMValueRef init = ir_scratch(c, m->value_size);
     switch (m->agg) {
     case AGG_COUNT:
-    case AGG_SUM: LLVMBuildStore(c->b, v, init); break;
+    case AGG_SUM:
+    case AGG_HIST:
+    case AGG_LHIST: LLVMBuildStore(c->b, v, init); break;
     case AGG_MIN:
     case AGG_MAX:
         LLVMBuildStore(c->b, v, init);
@@ -159,6 +198,8 @@ static void aggregate(struct cg *c, const struct ast_node *lv, const struct ast_
     switch (m->agg) {
     case AGG_COUNT:
     case AGG_SUM:
+    case AGG_HIST:
+    case AGG_LHIST:
         LLVMBuildStore(c->b, LLVMBuildAdd(c->b, LLVMBuildLoad2(c->b, c->i64, p, ""), v, ""), p);
         break;
     case AGG_MIN:

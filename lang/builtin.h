@@ -33,6 +33,8 @@ enum bi_id {
     BI_MIN,
     BI_MAX,
     BI_STATS,
+    BI_HIST,
+    BI_LHIST,
     /* functions of maps, as statements */
     BI_DELETE,
     BI_CLEAR,
@@ -64,8 +66,8 @@ struct builtin {
     const char *name;
     enum bi_kind kind;
     int min_args, max_args; /* functions */
-    enum bi_arg args[3];    /* functions: what each argument must be */
-    const char *argn[3];    /* and what it is, for messages: "address" */
+    enum bi_arg args[4];    /* functions: what each argument must be */
+    const char *argn[4];    /* and what it is, for messages: "address" */
     struct ty ty;           /* the result, unless `check` says otherwise; size may be BI_STR_SIZE */
     unsigned needs;         /* enum probe_cap: what the kind of every probe using it must have */
     int agg;                /* BK_AGG: enum plan_agg */

@@ -607,6 +607,57 @@ static bool check_value(struct check *c, struct plan_map *m, struct ast_node *at
     return true;
 }
 
+/* An integer known when the script is compiled: a literal, maybe negated. */
+static bool constant(const struct ast_node *n, int64_t *v)
+{
+    if (n->kind == N_INT) {
+        *v = n->ival;
+        return true;
+    }
+    if (n->kind == N_UNARY && n->op == OP_NEG && n->a->kind == N_INT) {
+        *v = -n->a->ival;
+        return true;
+    }
+    return false;
+}
+
+/* lhist(v, min, max, step): constants, step dividing max - min, and no more
+ * buckets than PLAN_LHIST_MAX; the same in every use of the map. */
+static bool check_lhist(struct check *c, struct plan_map *m, struct ast_node *call)
+{
+    int64_t p[3];
+    struct ast_node *a = call->args->next;
+    static const char *const what[] = {"min", "max", "step"};
+    for (int i = 0; i < 3; i++, a = a->next) {
+        if (!constant(a, &p[i])) {
+            diag_error(c->src, a->loc, "lhist()'s %s must be a number", what[i]);
+            return false;
+        }
+    }
+    if (p[2] <= 0 || p[1] <= p[0] || (p[1] - p[0]) % p[2] != 0) {
+        diag_error(c->src, call->loc,
+                   "lhist(v, %lld, %lld, %lld): the step must be positive and divide max - min",
+                   (long long)p[0], (long long)p[1], (long long)p[2]);
+        return false;
+    }
+    if ((p[1] - p[0]) / p[2] > PLAN_LHIST_MAX - 2) {
+        diag_error(c->src, call->loc, "lhist() has at most %d buckets; this one would have %lld",
+                   PLAN_LHIST_MAX, (long long)((p[1] - p[0]) / p[2] + 2));
+        return false;
+    }
+    if (m->value_size && m->agg == AGG_LHIST &&
+        (m->lhist_min != p[0] || m->lhist_max != p[1] || m->lhist_step != p[2])) {
+        diag_error(c->src, call->loc, "map %s's lhist() has other bounds elsewhere", m->name);
+        diag_note_at(c->src, m->value_at, "they are (%lld, %lld, %lld) here",
+                     (long long)m->lhist_min, (long long)m->lhist_max, (long long)m->lhist_step);
+        return false;
+    }
+    m->lhist_min = p[0];
+    m->lhist_max = p[1];
+    m->lhist_step = p[2];
+    return true;
+}
+
 static bool check_map_read(struct check *c, struct ast_node *n)
 {
     int id;
@@ -662,6 +713,8 @@ static bool check_map_write(struct check *c, struct ast_node *n, struct ast_node
             return false;
         rhs->bi = builtin_find(rhs->sval, BK_AGG);
         agg = b->agg;
+        if (agg == AGG_LHIST && !check_lhist(c, m, rhs))
+            return false;
     } else if (!check_expr(c, rhs) || !ok) {
         return false;
     }
@@ -861,6 +914,9 @@ bool check_program(struct ast_program *p, const struct check_opts *o)
             m->keys[k].off = off;
             off += (m->keys[k].size + 7) & ~7u;
         }
+        m->user_key_size = off;
+        if (m->agg == AGG_HIST || m->agg == AGG_LHIST)
+            off += 8; /* the bucket */
         m->key_size = off ? off : 8;
     }
     return c.src->errors == 0;

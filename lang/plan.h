@@ -12,7 +12,19 @@
 #include "lang/diag.h"
 
 /* A map's value: a plain value, or an aggregation kept per CPU. */
-enum plan_agg { AGG_NONE, AGG_COUNT, AGG_SUM, AGG_MIN, AGG_MAX, AGG_AVG, AGG_STATS };
+enum plan_agg {
+    AGG_NONE,
+    AGG_COUNT,
+    AGG_SUM,
+    AGG_MIN,
+    AGG_MAX,
+    AGG_AVG,
+    AGG_STATS,
+    AGG_HIST,  /* power-of-2 buckets: the bucket is the key's last part */
+    AGG_LHIST, /* linear buckets, lhist_min to lhist_max by lhist_step */
+};
+/* The most buckets an lhist may have. */
+#define PLAN_LHIST_MAX 1024
 
 /* One part of a map's key: an integer (8 bytes) or a string (size bytes). */
 struct plan_key {
@@ -33,6 +45,8 @@ struct plan_map {
     bool value_is_signed;           /* AGG_NONE, integers */
     unsigned value_size;            /* of one value; per CPU for aggregations */
     struct tp_loc key_at, value_at; /* where the key's and the value's types were set */
+    int64_t lhist_min, lhist_max, lhist_step; /* AGG_LHIST */
+    unsigned user_key_size;                   /* hist, lhist: the key before the bucket */
 };
 
 /* What a probe asks of user space through the requests map: never lost,

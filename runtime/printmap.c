@@ -116,7 +116,9 @@ static void merge(const struct plan_map *m, struct entry *e, const unsigned char
         const int64_t *x = (const int64_t *)(v + cpu * stride);
         switch (m->agg) {
         case AGG_COUNT:
-        case AGG_SUM: e->n += x[0]; break;
+        case AGG_SUM:
+        case AGG_HIST:
+        case AGG_LHIST: e->n += x[0]; break;
         case AGG_MIN:
         case AGG_MAX:
             if (!x[1])
@@ -131,6 +133,138 @@ static void merge(const struct plan_map *m, struct entry *e, const unsigned char
             break;
         }
     }
+}
+
+/* 2^k as a histogram's label says it: 512, 1K, 2M, 16E */
+static int pow2_label(char *buf, size_t n, unsigned k)
+{
+    static const char units[] = " KMGTPE";
+    unsigned u = k / 10 > 6 ? 6 : k / 10;
+    unsigned long long v = 1ull << (k - 10 * u);
+    return u ? snprintf(buf, n, "%llu%c", v, units[u]) : snprintf(buf, n, "%llu", v);
+}
+
+static void bucket_label(const struct plan_map *m, uint64_t b, char *buf, size_t n)
+{
+    if (m->agg == AGG_HIST) {
+        char lo[24], hi[24];
+        if (b == 0)
+            snprintf(buf, n, "(..., 0)");
+        else if (b == 1)
+            snprintf(buf, n, "[0]");
+        else if (b == 2)
+            snprintf(buf, n, "[1]");
+        else {
+            pow2_label(lo, sizeof(lo), (unsigned)(b - 2));
+            pow2_label(hi, sizeof(hi), (unsigned)(b - 1));
+            snprintf(buf, n, "[%s, %s)", lo, hi);
+        }
+        return;
+    }
+    uint64_t last = (uint64_t)((m->lhist_max - m->lhist_min) / m->lhist_step + 1);
+    long long lo = m->lhist_min + (long long)(b - 1) * m->lhist_step;
+    if (b == 0)
+        snprintf(buf, n, "(..., %lld)", (long long)m->lhist_min);
+    else if (b >= last)
+        snprintf(buf, n, "[%lld, ...)", (long long)m->lhist_max);
+    else
+        snprintf(buf, n, "[%lld, %lld)", lo, lo + m->lhist_step);
+}
+
+static uint64_t bucket_of(const struct plan_map *m, const struct entry *e)
+{
+    return *(const uint64_t *)(e->key + m->user_key_size);
+}
+
+static int cmp_buckets(const void *pa, const void *pb)
+{
+    const struct entry *a = pa, *b = pb;
+    const struct plan_map *m = sort_map;
+    int c = memcmp(a->key, b->key, m->user_key_size);
+    if (c)
+        return c;
+    uint64_t x = bucket_of(m, a), y = bucket_of(m, b);
+    return (x > y) - (x < y);
+}
+
+/* One key's histogram: its entries, sorted by bucket, and their total. */
+struct group {
+    size_t from, to;
+    int64_t total;
+    const unsigned char *key;
+};
+
+static int cmp_groups(const void *pa, const void *pb)
+{
+    const struct group *a = pa, *b = pb;
+    if (a->total != b->total)
+        return (a->total > b->total) - (a->total < b->total);
+    return memcmp(a->key, b->key, sort_map->user_key_size);
+}
+
+#define BAR_WIDTH 52
+
+/* A histogram, as bpftrace draws it: from the first bucket with a count to
+ * the last, each with its count and a bar scaled to the largest. */
+static void put_hist(struct rt *rt, const struct plan_map *m, const struct entry *es,
+                     const struct group *g)
+{
+    puts_(rt, m->name);
+    struct entry head = {.key = g->key};
+    if (m->nkeys) {
+        /* the key as put_entry prints it, without the value */
+        put(rt, "[", 1);
+        for (int i = 0; i < m->nkeys; i++) {
+            const struct plan_key *k = &m->keys[i];
+            if (i)
+                put(rt, ", ", 2);
+            if (k->is_str)
+                put(rt, (const char *)head.key + k->off,
+                    strnlen((const char *)head.key + k->off, k->size));
+            else
+                put_int(rt, *(const int64_t *)(head.key + k->off), k->is_signed);
+        }
+        put(rt, "]", 1);
+    }
+    put(rt, ":\n", 2);
+    int64_t max = 0;
+    for (size_t i = g->from; i < g->to; i++)
+        if (es[i].n > max)
+            max = es[i].n;
+    size_t i = g->from;
+    for (uint64_t b = bucket_of(m, &es[g->from]); i < g->to; b++) {
+        int64_t n = 0;
+        if (bucket_of(m, &es[i]) == b)
+            n = es[i++].n;
+        char label[64], line[160];
+        bucket_label(m, b, label, sizeof(label));
+        int bar = max > 0 && n > 0 ? (int)((double)n * BAR_WIDTH / (double)max) : 0;
+        int len =
+            snprintf(line, sizeof(line), "%-16s %7lld |%.*s%*s|\n", label, (long long)n, bar,
+                     "@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@", BAR_WIDTH - bar, "");
+        put(rt, line, (size_t)len < sizeof(line) ? (size_t)len : sizeof(line) - 1);
+    }
+    put(rt, "\n", 1);
+}
+
+/* A hist or lhist map: a histogram a key, the smallest total first. */
+static void put_hists(struct rt *rt, const struct plan_map *m, struct entry *es, size_t n)
+{
+    sort_map = m;
+    qsort(es, n, sizeof(*es), cmp_buckets);
+    struct group *gs = xcalloc(n ? n : 1, sizeof(*gs));
+    size_t ng = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!ng || memcmp(es[i].key, gs[ng - 1].key, m->user_key_size) != 0)
+            gs[ng++] = (struct group){.from = i, .to = i, .key = es[i].key};
+        if (es[i].n) /* zero() leaves buckets at 0: they are not drawn */
+            gs[ng - 1].total += es[i].n;
+        gs[ng - 1].to = i + 1;
+    }
+    qsort(gs, ng, sizeof(*gs), cmp_groups);
+    for (size_t g = 0; g < ng; g++)
+        put_hist(rt, m, es, &gs[g]);
+    free(gs);
 }
 
 /* Prints map `id`: every entry, or the top `top`, sorted by value. */
@@ -168,13 +302,17 @@ static int print_map(struct rt *rt, int id, int64_t top)
         cur = next;
         next = t;
     }
-    sort_map = m;
-    qsort(es, n, sizeof(*es), cmp_entries);
-    size_t from = top > 0 && (uint64_t)top < n ? n - (size_t)top : 0;
-    for (size_t i = from; i < n; i++)
-        put_entry(rt, m, &es[i]);
-    if (n && m->nkeys)
-        put(rt, "\n", 1);
+    if (m->agg == AGG_HIST || m->agg == AGG_LHIST) {
+        put_hists(rt, m, es, n);
+    } else {
+        sort_map = m;
+        qsort(es, n, sizeof(*es), cmp_entries);
+        size_t from = top > 0 && (uint64_t)top < n ? n - (size_t)top : 0;
+        for (size_t i = from; i < n; i++)
+            put_entry(rt, m, &es[i]);
+        if (n && m->nkeys)
+            put(rt, "\n", 1);
+    }
     for (size_t i = 0; i < n; i++) {
         free((void *)es[i].key);
         free((void *)es[i].value);
