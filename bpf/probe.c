@@ -9,6 +9,7 @@
 
 #include "bpf/arch.h"
 #include "bpf/feature.h"
+#include "bpf/timer.h"
 #include "bpf/tracefs.h"
 #include "lang/xalloc.h"
 
@@ -18,6 +19,23 @@ static struct probe_point *point_new(const struct probe_kind *k, const char *tar
     pt->kind = k;
     pt->target = xstrdup(target ? target : "");
     return pt;
+}
+
+void probe_links_add(struct probe_links *l, struct bpf_link *link)
+{
+    if (l->n == l->cap) {
+        l->cap = l->cap ? 2 * l->cap : 1;
+        l->v = xrealloc(l->v, l->cap * sizeof(*l->v));
+    }
+    l->v[l->n++] = link;
+}
+
+void probe_links_free(struct probe_links *l)
+{
+    for (int i = 0; i < l->n; i++)
+        bpf_link__destroy(l->v[i]);
+    free(l->v);
+    memset(l, 0, sizeof(*l));
 }
 
 void probe_point_free(struct probe_point *pt)
@@ -146,13 +164,17 @@ static void tp_section(const struct probe_point *pt, char *buf, size_t n)
     snprintf(buf, n, "tracepoint/%s/%s", pt->category, pt->name);
 }
 
-static struct bpf_link *tp_attach(const struct probe_point *pt, struct bpf_program *prog, char *why,
-                                  size_t whylen, char *hint, size_t hintlen)
+static int tp_attach(const struct probe_point *pt, struct bpf_program *prog,
+                     struct probe_links *links, char *why, size_t whylen, char *hint,
+                     size_t hintlen)
 {
     struct bpf_link *l = bpf_program__attach_tracepoint(prog, pt->category, pt->name);
-    if (!l)
+    if (!l) {
         snprintf(why, whylen, "%s", strerror(errno));
-    return l;
+        return -1;
+    }
+    probe_links_add(links, l);
+    return 0;
 }
 
 /* kprobe:FUNC, kretprobe:FUNC */
@@ -199,8 +221,9 @@ static const char *tracepoint_for(const char *func, bool ret)
     return NULL;
 }
 
-static struct bpf_link *kp_attach(const struct probe_point *pt, struct bpf_program *prog, char *why,
-                                  size_t whylen, char *hint, size_t hintlen)
+static int kp_attach(const struct probe_point *pt, struct bpf_program *prog,
+                     struct probe_links *links, char *why, size_t whylen, char *hint,
+                     size_t hintlen)
 {
     bool ret = pt->kind->caps & PROBE_RETVAL;
     if (!feature_kprobes()) {
@@ -223,7 +246,7 @@ static struct bpf_link *kp_attach(const struct probe_point *pt, struct bpf_progr
             snprintf(hint, hintlen, "use a tracepoint instead; %s lists them",
                      "/sys/kernel/tracing/available_events");
         errno = EOPNOTSUPP;
-        return NULL;
+        return -1;
     }
     struct bpf_link *l = bpf_program__attach_kprobe(prog, ret, pt->target);
     if (!l) {
@@ -234,8 +257,10 @@ static struct bpf_link *kp_attach(const struct probe_point *pt, struct bpf_progr
         else
             snprintf(why, whylen, "%s", strerror(err));
         errno = err;
+        return -1;
     }
-    return l;
+    probe_links_add(links, l);
+    return 0;
 }
 
 /* BEGIN, END: run once by tinyprobe itself, through BPF_PROG_TEST_RUN. */
@@ -279,6 +304,18 @@ static const struct probe_kind kinds[] = {
      .section = kp_section,
      .ctx_offset = kp_ctx_offset,
      .attach = kp_attach},
+    {.name = "interval",
+     .alias = "i",
+     .prog_type = BPF_PROG_TYPE_PERF_EVENT,
+     .resolve = timer_resolve,
+     .section = timer_section,
+     .attach = timer_attach},
+    {.name = "profile",
+     .alias = "p",
+     .prog_type = BPF_PROG_TYPE_PERF_EVENT,
+     .resolve = timer_resolve,
+     .section = timer_section,
+     .attach = timer_attach},
     {.name = "BEGIN",
      .prog_type = BPF_PROG_TYPE_RAW_TRACEPOINT,
      .when = WHEN_BEGIN,
@@ -335,6 +372,7 @@ bool probe_resolve(struct ast_spec *spec, struct diag_src *src)
     if (best)
         diag_note(src, "did you mean '%s'?", best);
     else
-        diag_note(src, "the probe kinds are tracepoint, kprobe, kretprobe, BEGIN and END");
+        diag_note(src, "the probe kinds are tracepoint, kprobe, kretprobe, interval, profile, "
+                       "BEGIN and END");
     return false;
 }

@@ -6,6 +6,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <linux/bpf.h>
 
 #include "lang/ast.h"
@@ -28,11 +29,21 @@ struct probe_point {
     const struct probe_kind *kind;
     char *target;          /* after "kind:": "syscalls:sys_enter_openat", a function */
     char *category, *name; /* tracepoints */
+    uint64_t period;       /* interval: ns between runs; profile: runs a second on each CPU */
     struct probe_field *fields;
     int nfields;
 };
 
 enum probe_when { WHEN_EVENT, WHEN_BEGIN, WHEN_END };
+
+/* The links of one program: one for most kinds, one a CPU for profile. */
+struct probe_links {
+    struct bpf_link **v;
+    int n, cap;
+};
+void probe_links_add(struct probe_links *l, struct bpf_link *link);
+/* Destroys every link (detaching the program) and frees the vector. */
+void probe_links_free(struct probe_links *l);
 
 /* What a kind's programs can read beyond what every program can: the checks
  * allow a builtin only in probes whose kinds have what it needs. */
@@ -57,9 +68,10 @@ struct probe_kind {
     /* Where in the context argument n (1-based) is, or the return value
      * when n is 0. */
     int (*ctx_offset)(int n);
-    /* Attaches; on failure returns NULL and writes why, and a hint, for the user. */
-    struct bpf_link *(*attach)(const struct probe_point *pt, struct bpf_program *prog, char *why,
-                               size_t whylen, char *hint, size_t hintlen);
+    /* Attaches, adding one link or many (one a CPU) to `links`; on failure
+     * returns -1 and writes why, and a hint, for the user. */
+    int (*attach)(const struct probe_point *pt, struct bpf_program *prog, struct probe_links *links,
+                  char *why, size_t whylen, char *hint, size_t hintlen);
 };
 
 /* Finds the kind of `spec` ("kind:target"), resolves it and stores both in it;

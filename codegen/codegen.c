@@ -102,10 +102,20 @@ static void gen_prog(struct cg *c, const struct ast_probe *pr, const struct ast_
     LLVMBuildRet(c->b, LLVMConstInt(c->i32, 0, 0));
 
     LLVMPositionBuilderAtEnd(c->b, body);
+    if (sp->kind->when == WHEN_EVENT) {
+        /* once a probe has called exit, the others do nothing: no event is
+         * printed after the exit (an array lookup the verifier inlines) */
+        LLVMValueRef p = ir_lookup(c, c->map_exit, c->key0, c->out_bb);
+        LLVMValueRef set =
+            LLVMBuildAnd(c->b, LLVMBuildLoad2(c->b, c->i64, p, ""), ir_i64(c, CG_EXIT_SET), "");
+        LLVMBasicBlockRef run = ir_block(c, "run");
+        LLVMBuildCondBr(c->b, LLVMBuildICmp(c->b, LLVMIntNE, set, ir_i64(c, 0), ""), c->out_bb,
+                        run);
+        LLVMPositionBuilderAtEnd(c->b, run);
+    }
     if (pr->filter) {
-        LLVMValueRef v = expr_int(c, pr->filter);
         LLVMBasicBlockRef pass = ir_block(c, "pass");
-        LLVMBuildCondBr(c->b, LLVMBuildICmp(c->b, LLVMIntNE, v, ir_i64(c, 0), ""), pass, c->out_bb);
+        LLVMBuildCondBr(c->b, expr_cond(c, pr->filter), pass, c->out_bb);
         LLVMPositionBuilderAtEnd(c->b, pass);
     }
     for (const struct ast_node *s = pr->body; s; s = s->next)

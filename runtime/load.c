@@ -360,7 +360,7 @@ int load_object(struct rt *rt)
 void load_free(struct rt *rt)
 {
     for (int i = 0; rt->links && i < rt->cg->nprogs; i++)
-        bpf_link__destroy(rt->links[i]);
+        probe_links_free(&rt->links[i]);
     bpf_object__close(rt->obj);
     free(rt->progs);
     free(rt->links);

@@ -302,6 +302,10 @@ static int print_map(struct rt *rt, int id, int64_t top)
         cur = next;
         next = t;
     }
+    if (n && !rt->maps_header) { /* at exit, a blank line before the first map */
+        put(rt, "\n", 1);
+        rt->maps_header = true;
+    }
     if (m->agg == AGG_HIST || m->agg == AGG_LHIST) {
         put_hists(rt, m, es, n);
     } else {
@@ -398,7 +402,7 @@ void printmap_all(struct rt *rt)
     for (int i = 0; i < p->nmaps; i++)
         byname[i] = &p->maps[i];
     qsort(byname, p->nmaps, sizeof(*byname), cmp_names);
-    put(rt, "\n", 1);
+    rt->maps_header = false;
     for (int i = 0; i < p->nmaps; i++)
         print_map(rt, (int)(byname[i] - p->maps), 0);
     free(byname);

@@ -73,10 +73,8 @@ static int run_once(struct rt *rt, enum probe_when when)
 
 static void detach(struct rt *rt)
 {
-    for (int i = 0; i < rt->cg->nprogs; i++) {
-        bpf_link__destroy(rt->links[i]);
-        rt->links[i] = NULL;
-    }
+    for (int i = 0; i < rt->cg->nprogs; i++)
+        probe_links_free(&rt->links[i]);
 }
 
 /* The count of probes now in place, BEGIN and END included, as bpftrace counts. */
@@ -89,9 +87,8 @@ static int attach(struct rt *rt)
         if (p->spec->kind->when != WHEN_EVENT)
             continue;
         char why[256] = "", hint[256] = "";
-        rt->links[i] = p->spec->kind->attach(p->spec->point, rt->progs[i], why, sizeof(why), hint,
-                                             sizeof(hint));
-        if (!rt->links[i]) {
+        if (p->spec->kind->attach(p->spec->point, rt->progs[i], &rt->links[i], why, sizeof(why),
+                                  hint, sizeof(hint))) {
             int err = errno;
             diag_error(rt->src, p->spec->loc, "cannot attach %s: %s", p->spec->text, why);
             if (*hint)
@@ -128,6 +125,7 @@ int run_probes(struct rt *rt)
 {
     struct output *out = rt->o->out;
     out->stop = &stop_signal;
+    rt->maps_header = true; /* maps a probe prints need no blank line before them */
     rt->realtime_offset = clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_MONOTONIC);
     struct ring_buffer *rb = ring_buffer__new(map_fd(rt, CG_MAP_EVENTS), on_event, rt, NULL);
     if (!rb) {

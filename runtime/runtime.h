@@ -25,10 +25,11 @@ struct rt {
     const struct rt_opts *o;
     struct bpf_object *obj;
     struct bpf_program **progs; /* by cg program index */
-    struct bpf_link **links;
-    int64_t realtime_offset; /* CLOCK_REALTIME - CLOCK_MONOTONIC, for strftime() */
-    char *fmtbuf;            /* scratch for formatting */
-    uint64_t *reqs_seen;     /* by plan request: the count last carried out */
+    struct probe_links *links;  /* by cg program index */
+    int64_t realtime_offset;    /* CLOCK_REALTIME - CLOCK_MONOTONIC, for strftime() */
+    char *fmtbuf;               /* scratch for formatting */
+    uint64_t *reqs_seen;        /* by plan request: the count last carried out */
+    bool maps_header;           /* whether the blank line before maps is out (true but at exit) */
     size_t fmtcap;
 };
 
