@@ -7,8 +7,10 @@
 #include <string.h>
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
+#include "bpf/kbtf.h"
 #include "codegen/codegen.h"
 #include "codegen/emit.h"
 #include "lang/xalloc.h"
@@ -262,6 +264,8 @@ static int open_output(const struct opts *o, struct output *out, bool stdout_clo
 
 int main(int argc, char **argv)
 {
+    struct timespec start;
+    clock_gettime(CLOCK_MONOTONIC, &start);
     bool stdout_closed = claim_std_fds();
     struct output out = {.fd = -1};
     struct opts o = {
@@ -271,6 +275,7 @@ int main(int argc, char **argv)
     };
     if (parse_args(argc, argv, &o))
         return 2;
+    o.cg.start_ns = (uint64_t)start.tv_sec * 1000000000 + (uint64_t)start.tv_nsec;
     const char *name;
     char *text = read_script(&o, &name);
     if (!text)
@@ -320,6 +325,7 @@ out:
         output_close(&out);
     load_free(&rt);
     cg_output_free(&cg);
+    kbtf_free();
     ast_program_free(prog);
     free(text);
     if (fflush(stdout) && !rc) { /* -d's output */

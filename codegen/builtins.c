@@ -4,6 +4,9 @@
  * in the event itself (stmt.c), since only user space can finish them. */
 #include <string.h>
 
+#include <stdio.h>
+
+#include "bpf/kbtf.h"
 #include "bpf/probe.h"
 #include "codegen/cg.h"
 #include "lang/builtin.h"
@@ -63,6 +66,43 @@ static LLVMValueRef gen_retval(struct cg *c, const struct ast_node *n)
     return ir_ctx_load(c, c->spec->kind->ctx_offset(0), 8, false);
 }
 
+/* elapsed: ns since tinyprobe started, on the clock nsecs reads */
+static LLVMValueRef gen_elapsed(struct cg *c, const struct ast_node *n)
+{
+    return LLVMBuildSub(c->b, gen_nsecs(c, n), ir_i64(c, c->o->start_ns), "");
+}
+
+static LLVMValueRef gen_cgroup(struct cg *c, const struct ast_node *n)
+{
+    return ir_helper(c, BPF_FUNC_get_current_cgroup_id, c->i64, NULL, 0);
+}
+
+/* ppid: current->real_parent->tgid, at offsets from the kernel's BTF */
+static LLVMValueRef gen_ppid(struct cg *c, const struct ast_node *n)
+{
+    char why[160];
+    int psize, tsize;
+    int parent = kbtf_member("task_struct", "real_parent", &psize, why, sizeof(why));
+    int tgid = parent < 0 ? -1 : kbtf_member("task_struct", "tgid", &tsize, why, sizeof(why));
+    if (parent < 0 || tgid < 0 || psize != 8 || tsize != 4) {
+        if (parent >= 0 && tgid >= 0)
+            snprintf(why, sizeof(why), "task_struct's real_parent or tgid is not as expected");
+        diag_error(c->src, n->loc, "ppid cannot be read on this kernel: %s", why);
+        return ir_i64(c, 0);
+    }
+    LLVMValueRef task = ir_helper(c, BPF_FUNC_get_current_task, c->i64, NULL, 0);
+    LLVMBuildStore(c->b, ir_i64(c, 0), c->tmp64);
+    LLVMValueRef args[3] = {c->tmp64, ir_i64(c, 8),
+                            ir_ptr(c, LLVMBuildAdd(c->b, task, ir_i64(c, parent), ""))};
+    ir_helper(c, BPF_FUNC_probe_read_kernel, c->i64, args, 3);
+    LLVMValueRef p = LLVMBuildLoad2(c->b, c->i64, c->tmp64, "");
+    LLVMBuildStore(c->b, ir_i64(c, 0), c->tmp64);
+    args[1] = ir_i64(c, 4);
+    args[2] = ir_ptr(c, LLVMBuildAdd(c->b, p, ir_i64(c, tgid), ""));
+    ir_helper(c, BPF_FUNC_probe_read_kernel, c->i64, args, 3);
+    return LLVMBuildLoad2(c->b, c->i64, c->tmp64, "");
+}
+
 static void gen_comm(struct cg *c, const struct ast_node *n, LLVMValueRef dst, unsigned size)
 {
     LLVMValueRef args[2] = {dst, ir_i64(c, size < 16 ? size : 16)};
@@ -100,12 +140,13 @@ static const struct {
     int_hook int_value;
     str_hook str_value;
 } hooks[BI__COUNT] = {
-    [BI_PID] = {.int_value = gen_pid},     [BI_TID] = {.int_value = gen_tid},
-    [BI_UID] = {.int_value = gen_uid},     [BI_GID] = {.int_value = gen_gid},
-    [BI_NSECS] = {.int_value = gen_nsecs}, [BI_CPU] = {.int_value = gen_cpu},
-    [BI_ARG] = {.int_value = gen_arg},     [BI_RETVAL] = {.int_value = gen_retval},
-    [BI_COMM] = {.str_value = gen_comm},   [BI_PROBE] = {.str_value = gen_probe},
-    [BI_STR] = {.str_value = gen_str},
+    [BI_PID] = {.int_value = gen_pid},         [BI_TID] = {.int_value = gen_tid},
+    [BI_UID] = {.int_value = gen_uid},         [BI_GID] = {.int_value = gen_gid},
+    [BI_NSECS] = {.int_value = gen_nsecs},     [BI_CPU] = {.int_value = gen_cpu},
+    [BI_ARG] = {.int_value = gen_arg},         [BI_RETVAL] = {.int_value = gen_retval},
+    [BI_ELAPSED] = {.int_value = gen_elapsed}, [BI_CGROUP] = {.int_value = gen_cgroup},
+    [BI_PPID] = {.int_value = gen_ppid},       [BI_COMM] = {.str_value = gen_comm},
+    [BI_PROBE] = {.str_value = gen_probe},     [BI_STR] = {.str_value = gen_str},
 };
 
 LLVMValueRef builtins_int(struct cg *c, const struct ast_node *n)

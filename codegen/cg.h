@@ -12,16 +12,10 @@
 #include "codegen/codegen.h"
 #include "codegen/debuginfo.h"
 #include "lang/plan.h"
+#include "lang/strset.h"
 
 /* Per-CPU scratch is one map value; the kernel caps per-CPU values at 32 KiB. */
 #define SCRATCH_MAX 32768
-
-/* The set of base names given so far: a hash set, so that naming is linear
- * in the number of programs. */
-struct names {
-    const char **slot;
-    size_t cap, n;
-};
 
 struct cg {
     LLVMContextRef ctx;
@@ -46,7 +40,7 @@ struct cg {
     LLVMValueRef *var_slots; /* by the probe's variable */
     int prog;
     unsigned scratch_used;
-    struct names names; /* programs' names before any suffix */
+    struct strset names; /* programs' names before any suffix */
 };
 
 /* ir.c */

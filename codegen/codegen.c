@@ -11,36 +11,8 @@
 #include "bpf/probe.h"
 #include "codegen/cg.h"
 #include "codegen/emit.h"
+#include "lang/strset.h"
 #include "lang/xalloc.h"
-
-static uint64_t name_hash(const char *s)
-{
-    uint64_t h = 1469598103934665603ull;
-    for (; *s; s++)
-        h = (h ^ (unsigned char)*s) * 1099511628211ull;
-    return h;
-}
-
-/* False when `name` was there already. `name` must outlive the set. */
-static bool names_add(struct names *set, const char *name)
-{
-    if (2 * (set->n + 1) > set->cap) {
-        struct names bigger = {.cap = set->cap ? 2 * set->cap : 64};
-        bigger.slot = xcalloc(bigger.cap, sizeof(*bigger.slot));
-        for (size_t i = 0; i < set->cap; i++)
-            if (set->slot[i])
-                names_add(&bigger, set->slot[i]);
-        free(set->slot);
-        *set = bigger;
-    }
-    size_t i = name_hash(name) & (set->cap - 1);
-    for (; set->slot[i]; i = (i + 1) & (set->cap - 1))
-        if (strcmp(set->slot[i], name) == 0)
-            return false;
-    set->slot[i] = name;
-    set->n++;
-    return true;
-}
 
 static void sanitize(char *s)
 {
@@ -67,7 +39,7 @@ static void gen_prog(struct cg *c, const struct ast_probe *pr, const struct ast_
     /* Two probes on one event: the later gets its index after a '.', which no
      * sanitized name has (so kprobe:BEGIN_2 stays apart from a second BEGIN),
      * cut to the 15 characters the kernel keeps of a name. */
-    if (!names_add(&c->names, p->name)) {
+    if (!strset_add(&c->names, p->name)) {
         char suffix[16];
         int n = snprintf(suffix, sizeof(suffix), ".%d", c->prog);
         size_t len = strlen(p->name);
@@ -256,7 +228,7 @@ int cg_compile(const struct ast_program *p, const struct cg_opts *o, struct cg_o
 out:
     if (rc && *err)
         diag_file_error(p->src, "%s", err);
-    free(c.names.slot);
+    strset_free(&c.names);
     if (srcfd >= 0)
         close(srcfd);
     LLVMDisposeBuilder(c.b);

@@ -15,6 +15,7 @@ struct cg_opts {
     int str_size;          /* as for checks */
     unsigned ringbuf_size; /* bytes, a power of two, at least a page */
     unsigned map_size;     /* entries of each map */
+    uint64_t start_ns;     /* CLOCK_MONOTONIC when tinyprobe started: elapsed counts from it */
     FILE *dump_ir;         /* -d ir: the optimized IR */
     FILE *dump_asm;        /* -d asm: the BPF assembly */
     /* tests only: emit a load the verifier refuses, in every print (the

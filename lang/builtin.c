@@ -64,6 +64,9 @@ static const struct builtin table[BI__COUNT] = {
     [BI_PROBE]    = {"probe",    BK_VAR, .check = check_probe},
     [BI_ARG]      = {"arg1",     BK_VAR, .ty = INT(false), .needs = PROBE_ARGS},
     [BI_RETVAL]   = {"retval",   BK_VAR, .ty = INT(true), .needs = PROBE_RETVAL},
+    [BI_ELAPSED]  = {"elapsed",  BK_VAR, .ty = INT(false)},
+    [BI_CGROUP]   = {"cgroup",   BK_VAR, .ty = INT(false)},
+    [BI_PPID]     = {"ppid",     BK_VAR, .ty = INT(false)},
     [BI_STR]      = {"str",      BK_FUNC, 1, 2, {BA_ANY, BA_INT}, {"address", "length"},
                      .check = check_str},
     [BI_JOIN]     = {"join",     BK_FUNC, 1, 2, {BA_INT, BA_LITERAL}, {"address", "separator"},
@@ -83,6 +86,7 @@ static const struct builtin table[BI__COUNT] = {
     [BI_DELETE]   = {"delete",   BK_STMT, 1, 1, {BA_MAP}, {"map"}, .agg = AGG_NONE},
     [BI_CLEAR]    = {"clear",    BK_STMT, 1, 1, {BA_MAP}, {"map"}, .agg = AGG_NONE},
     [BI_ZERO]     = {"zero",     BK_STMT, 1, 1, {BA_MAP}, {"map"}, .agg = AGG_NONE},
+    [BI_TIME]     = {"time",     BK_STMT, 0, 1, {BA_LITERAL}, {"format"}, .agg = AGG_NONE},
 };
 // clang-format on
 

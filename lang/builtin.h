@@ -22,6 +22,9 @@ enum bi_id {
     BI_PROBE,
     BI_ARG, /* arg1..arg6: the number is the node's ival */
     BI_RETVAL,
+    BI_ELAPSED,
+    BI_CGROUP,
+    BI_PPID,
     /* functions */
     BI_STR,
     BI_JOIN,
@@ -39,6 +42,8 @@ enum bi_id {
     BI_DELETE,
     BI_CLEAR,
     BI_ZERO,
+    /* printing */
+    BI_TIME,
     BI__COUNT
 };
 

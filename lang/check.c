@@ -8,6 +8,7 @@
 #include "bpf/probe.h"
 #include "lang/builtin.h"
 #include "lang/printf.h"
+#include "lang/strset.h"
 
 struct check {
     struct ast_program *prog;
@@ -790,6 +791,35 @@ static bool check_print_map(struct check *c, struct ast_node *n)
     return true;
 }
 
+/* time(fmt): printf("%s", strftime(fmt, nsecs)), fmt "%H:%M:%S\n" unless given. */
+static bool check_time(struct check *c, struct ast_node *n, int nargs)
+{
+    struct ast_node *call = n->a, *fmt = call->args;
+    if (nargs > 1 || (fmt && fmt->kind != N_STR)) {
+        diag_error(c->src, call->loc, "time() takes one argument, a string literal: its format");
+        return false;
+    }
+    struct arena *a = c->prog->arena;
+    if (!fmt) {
+        fmt = ast_node(a, N_STR, call->loc);
+        fmt->sval = "%H:%M:%S\n";
+        fmt->slen = strlen(fmt->sval);
+    }
+    struct ast_node *now = ast_node(a, N_IDENT, call->loc), *conv = ast_node(a, N_STR, call->loc);
+    now->sval = "nsecs";
+    call->sval = "strftime";
+    call->args = fmt;
+    fmt->next = now;
+    conv->sval = "%s";
+    conv->slen = 2;
+    conv->next = call;
+    n->kind = S_PRINTF;
+    n->args = conv;
+    n->a = NULL;
+    n->id = c->prog->nstmts++;
+    return check_printf(c, n);
+}
+
 static bool check_call_stmt(struct check *c, struct ast_node *n)
 {
     struct ast_node *call = n->a;
@@ -805,6 +835,8 @@ static bool check_call_stmt(struct check *c, struct ast_node *n)
     int nargs = 0;
     for (struct ast_node *a = call->args; a; a = a->next)
         nargs++;
+    if (id == BI_TIME)
+        return check_time(c, n, nargs);
     struct ast_node *m = call->args;
     if (nargs != 1 || m->kind != N_MAP) {
         diag_error(c->src, call->loc, "%s() takes one map, as in %s(@name%s)", b->name, b->name,
@@ -893,9 +925,17 @@ static void check_pass(struct check *c)
 bool check_program(struct ast_program *p, const struct check_opts *o)
 {
     struct check c = {.prog = p, .src = p->src, .o = o};
-    for (struct ast_probe *pr = p->probes; pr; pr = pr->next)
-        for (struct ast_spec *s = pr->specs; s; s = s->next)
+    for (struct ast_probe *pr = p->probes; pr; pr = pr->next) {
+        /* the same spec twice in one probe is attached once */
+        struct strset seen = {0};
+        strset_add(&seen, pr->specs->text);
+        for (struct ast_spec *s = pr->specs; s; s = s->next) {
+            while (s->next && !strset_add(&seen, s->next->text))
+                s->next = s->next->next;
             probe_resolve(s, c.src);
+        }
+        strset_free(&seen);
+    }
     /* A map's type is set by its assignments, wherever they are; a first,
      * quiet pass finds them all, so the second knows every map it reads. */
     int errors = c.src->errors;

@@ -457,6 +457,21 @@ static int yyreport_syntax_error(const yypcontext_t *ctx, struct parse_state *ps
                         i == 0 ? ", expected " : i == total - 1 ? " or " : ", ",
                         i < nshown ? yysymbol_name(shown[i]) : extra[i - nshown]);
     diag_error(ps->src, loc, "%s", buf);
+    /* a probe where one is expected, without its word: bpftrace's syntax */
+    bool probe_expected = false;
+    for (int i = 0; i < n; i++)
+        probe_expected |= expected[i] == YYSYMBOL_PROBE;
+    if (probe_expected && found == YYSYMBOL_IDENT) {
+        int len;
+        const char *line = diag_line(ps->src, loc.first_line, &len);
+        int from = loc.first_column - 1, to = from;
+        while (to < len && !strchr(" \t{/", line[to]))
+            to++;
+        diag_note(ps->src,
+                  "this looks like a bpftrace program: in tinyprobe a probe starts with the "
+                  "word probe, as in: probe %.*s { ... }",
+                  to - from > 200 ? 200 : to - from, line + from);
+    }
     return 0;
 }
 

@@ -41,10 +41,10 @@ struct plan_map {
     struct plan_key keys[PLAN_KEYS_MAX];
     unsigned key_size;
     enum plan_agg agg;
-    bool value_is_str;              /* AGG_NONE: a string, else an integer */
-    bool value_is_signed;           /* AGG_NONE, integers */
-    unsigned value_size;            /* of one value; per CPU for aggregations */
-    struct tp_loc key_at, value_at; /* where the key's and the value's types were set */
+    bool value_is_str;                        /* AGG_NONE: a string, else an integer */
+    bool value_is_signed;                     /* AGG_NONE, integers */
+    unsigned value_size;                      /* of one value; per CPU for aggregations */
+    struct tp_loc key_at, value_at;           /* where the key's and the value's types were set */
     int64_t lhist_min, lhist_max, lhist_step; /* AGG_LHIST */
     unsigned user_key_size;                   /* hist, lhist: the key before the bucket */
 };

@@ -335,4 +335,11 @@ count_cpus() {
     [ "$(grep -c '^@cpus\[' "$WORK/out")" -ge 2 ] || fail "the opens did not run on two CPUs"
 }
 
+# ppid is the parent's pid, read through the kernel's BTF; time() the wall clock.
+ppid_time() {
+    sh -c 'echo $$; exec 2>/dev/null; "$TP" -q -e "probe BEGIN { print ppid; time(); exit }"' >"$WORK/out"
+    [ "$(sed -n 1p "$WORK/out")" = "$(sed -n 2p "$WORK/out")" ] || fail "ppid is not the parent's pid"
+    sed -n 3p "$WORK/out" | grep -Eq '^[0-2][0-9]:[0-5][0-9]:[0-6][0-9]$' || fail "time() is not HH:MM:SS"
+}
+
 "$1"
