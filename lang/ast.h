@@ -106,6 +106,7 @@ struct ast_spec {
     struct tp_loc loc;
     char *text;
     struct ast_spec *next;
+    bool optional; /* written with a trailing '?': skipped where the kernel lacks it */
     /* filled by checks */
     const struct probe_kind *kind;
     struct probe_point *point;

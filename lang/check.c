@@ -932,9 +932,27 @@ bool check_program(struct ast_program *p, const struct check_opts *o)
         for (struct ast_spec *s = pr->specs; s; s = s->next) {
             while (s->next && !strset_add(&seen, s->next->text))
                 s->next = s->next->next;
-            probe_resolve(s, c.src);
         }
         strset_free(&seen);
+        for (struct ast_spec **sp = &pr->specs; *sp;) {
+            struct ast_spec *s = *sp;
+            size_t len = strlen(s->text);
+            if (len > 1 && s->text[len - 1] == '?') {
+                s->text[len - 1] = 0;
+                s->optional = true;
+            }
+            int errors = c.src->errors;
+            c.src->quiet = s->optional;
+            bool ok = probe_resolve(s, c.src);
+            c.src->quiet = false;
+            if (!ok && s->optional) { /* not in this kernel: as if not written */
+                c.src->errors = errors;
+                probe_point_free(s->point);
+                *sp = s->next;
+                continue;
+            }
+            sp = &s->next;
+        }
     }
     /* A map's type is set by its assignments, wherever they are; a first,
      * quiet pass finds them all, so the second knows every map it reads. */

@@ -30,7 +30,8 @@ fields() {
     expect "$WORK/want"
 }
 
-# The canned open script: header, then PID COMM PATH for open and openat.
+# The canned open script: header, then PID COMM FD ERR PATH, the result of
+# each open: a descriptor, or -1 and the errno.
 open_script() {
     start open
     "$HELPER" open /etc/hostname "$WORK/x" &
@@ -38,10 +39,11 @@ open_script() {
     wait $hp
     stop
     head -1 "$WORK/out" >"$WORK/got"
-    printf '%-7s %-16s %s\n' PID COMM PATH >"$WORK/want"
+    printf '%-7s %-16s %4s %3s %s\n' PID COMM FD ERR PATH >"$WORK/want"
     expect "$WORK/want"
-    awk -v p="$hp" '$1 == p && $2 == "tp_helper"' "$WORK/out" >"$WORK/got"
-    printf '%-7d %-16s %s\n' "$hp" tp_helper /etc/hostname "$hp" tp_helper "$WORK/x" >"$WORK/want"
+    # the descriptor's number depends on what the helper inherited
+    awk -v p="$hp" '$1 == p && $2 == "tp_helper" { if ($3 >= 3) $3 = "FD"; print }' "$WORK/out" >"$WORK/got"
+    printf '%s\n' "$hp tp_helper FD 0 /etc/hostname" "$hp tp_helper -1 2 $WORK/x" >"$WORK/want"
     expect "$WORK/want"
 }
 
@@ -274,7 +276,9 @@ list_scripts() {
     "$TP" -L >"$WORK/got"
     cat >"$WORK/want" <<'END'
 exec     trace exec(): one line per execve/execveat, with the full argv
-open     trace open(): one line per open/openat/openat2, with the path
+open     trace open(): one line per open/openat/openat2, with its fd or error
+readlat  read() latency, in microseconds, as a histogram, until Ctrl-C
+syscount count syscalls by process until Ctrl-C, then the top 10, most last
 END
     expect "$WORK/want"
 }
@@ -340,6 +344,19 @@ ppid_time() {
     sh -c 'echo $$; exec 2>/dev/null; "$TP" -q -e "probe BEGIN { print ppid; time(); exit }"' >"$WORK/out"
     [ "$(sed -n 1p "$WORK/out")" = "$(sed -n 2p "$WORK/out")" ] || fail "ppid is not the parent's pid"
     sed -n 3p "$WORK/out" | grep -Eq '^[0-2][0-9]:[0-5][0-9]:[0-6][0-9]$' || fail "time() is not HH:MM:SS"
+}
+
+# syscount counts the helper's syscalls; readlat draws its reads.
+more_scripts() {
+    start syscount
+    "$HELPER" open /etc/hostname /etc/hostname
+    stop
+    grep -Eq '^@syscalls\[tp_helper\]: [0-9]+$' "$WORK/out" || fail "syscount did not count the helper"
+    start readlat
+    cat /etc/hostname >/dev/null
+    stop
+    grep -q '^@usecs:$' "$WORK/out" || fail "readlat drew no histogram"
+    grep -Eq '^\[[0-9KM, )]+ +[0-9]+ \|@* *\|$' "$WORK/out" || fail "readlat's buckets are not drawn"
 }
 
 "$1"
