@@ -42,7 +42,7 @@ open_script() {
     printf '%-7s %-16s %4s %3s %s\n' PID COMM FD ERR PATH >"$WORK/want"
     expect "$WORK/want"
     # the descriptor's number depends on what the helper inherited
-    awk -v p="$hp" '$1 == p && $2 == "tp_helper" { if ($3 >= 3) $3 = "FD"; print }' "$WORK/out" >"$WORK/got"
+    awk -v p="$hp" '$1 == p && $2 == "tp_helper" { if ($3 >= 3) $3 = "FD"; $1 = $1; print }' "$WORK/out" >"$WORK/got"
     printf '%s\n' "$hp tp_helper FD 0 /etc/hostname" "$hp tp_helper -1 2 $WORK/x" >"$WORK/want"
     expect "$WORK/want"
 }
