@@ -107,6 +107,8 @@ void maps_init(struct cg *c);
 void maps_finish(struct cg *c);
 LLVMValueRef maps_read_int(struct cg *c, const struct ast_node *n);
 void maps_read_str(struct cg *c, const struct ast_node *n, LLVMValueRef dst, unsigned size);
+/* a map's value as it is kept (a join()), into dst; a count of 0 where there is none */
+void maps_read_bytes(struct cg *c, const struct ast_node *n, LLVMValueRef dst);
 LLVMValueRef maps_var_int(struct cg *c, const struct ast_node *n);
 void maps_var_str(struct cg *c, const struct ast_node *n, LLVMValueRef dst, unsigned size);
 /* S_ASSIGN, to a variable or a map */

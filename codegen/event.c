@@ -39,7 +39,8 @@ void ev_layout(struct ev_desc *d, const struct ast_node *s)
         } else if (a->ty.kind == TY_JOIN) {
             e->kind = EA_JOIN;
             e->size = a->ty.size;
-            const struct ast_node *sep = a->args->next;
+            /* a join() kept in a map was made with the default separator */
+            const struct ast_node *sep = a->kind == N_CALL ? a->args->next : NULL;
             e->text = sep ? sep->sval : " ";
             e->textlen = sep ? sep->slen : 1;
         } else {

@@ -17,7 +17,7 @@ struct ev_header {
 
 /* join() reads at most this many argv entries; one more is looked at to know
  * whether the list was cut off. */
-#define EV_JOIN_MAX 32
+#define EV_JOIN_MAX PLAN_JOIN_MAX
 /* Bit of a join slot's count that says the list was cut off. */
 #define EV_JOIN_CUT (1ull << 32)
 

@@ -115,6 +115,19 @@ LLVMValueRef maps_read_int(struct cg *c, const struct ast_node *n)
     return ir_if_end(c, &f, none, v);
 }
 
+void maps_read_bytes(struct cg *c, const struct ast_node *n, LLVMValueRef dst)
+{
+    const struct plan_map *m = &c->plan->maps[n->id];
+    LLVMValueRef p = lookup_raw(c, n->id, key_of(c, n));
+    struct ir_if f;
+    ir_if_begin(c, is_null(c, p), &f);
+    LLVMBuildStore(c->b, ir_i64(c, 0), dst); /* a join() of nothing */
+    ir_if_else(c, &f);
+    LLVMValueRef args[3] = {dst, ir_i64(c, m->value_size), p};
+    ir_helper(c, BPF_FUNC_probe_read_kernel, c->i64, args, 3);
+    ir_if_end(c, &f, NULL, NULL);
+}
+
 void maps_read_str(struct cg *c, const struct ast_node *n, LLVMValueRef dst, unsigned size)
 {
     const struct plan_map *m = &c->plan->maps[n->id];
@@ -288,9 +301,12 @@ void maps_assign(struct cg *c, const struct ast_node *s)
         aggregate(c, lv, rhs);
         return;
     }
-    if (m->value_is_str) {
+    if (m->value_is_str || m->value_is_join) {
         LLVMValueRef val = ir_scratch(c, m->value_size);
-        str_into(c, rhs, val, m->value_size);
+        if (m->value_is_join)
+            str_join(c, rhs, val, m->join_arg_size);
+        else
+            str_into(c, rhs, val, m->value_size);
         update(c, lv->id, key_of(c, lv), val, BPF_ANY);
         return;
     }

@@ -44,7 +44,12 @@ static void gen_event(struct cg *c, const struct ast_node *s)
         case EA_UINT: LLVMBuildStore(c->b, expr_int(c, a), slot); break;
         case EA_TIME: LLVMBuildStore(c->b, expr_int(c, a->args->next), slot); break;
         case EA_STR: str_into(c, a, slot, e->size); break;
-        case EA_JOIN: str_join(c, a, slot, e->size); break;
+        case EA_JOIN:
+            if (a->kind == N_MAP)
+                maps_read_bytes(c, a, slot);
+            else
+                str_join(c, a, slot, e->size);
+            break;
         default: break;
         }
     }

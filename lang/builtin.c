@@ -70,7 +70,7 @@ static const struct builtin table[BI__COUNT] = {
     [BI_STR]      = {"str",      BK_FUNC, 1, 2, {BA_ANY, BA_INT}, {"address", "length"},
                      .check = check_str},
     [BI_JOIN]     = {"join",     BK_FUNC, 1, 2, {BA_INT, BA_LITERAL}, {"address", "separator"},
-                     .ty = {.kind = TY_JOIN, .size = BI_STR_SIZE}},
+                     .ty = {.kind = TY_JOIN, .size = BI_JOIN_ARG_SIZE}},
     [BI_STRFTIME] = {"strftime", BK_FUNC, 2, 2, {BA_LITERAL, BA_INT}, {"format", "time"},
                      .ty = {.kind = TY_TIME}, .check = check_strftime},
     [BI_COUNT]    = {"count",    BK_AGG, 0, 0, .agg = AGG_COUNT},

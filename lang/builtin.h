@@ -62,6 +62,10 @@ enum bi_arg {
     BA_MAP,     /* a map, @m or @m[k] */
 };
 
+/* join(): each argument in this many bytes, NUL included: longer ones are
+ * cut and marked "...". */
+#define BI_JOIN_ARG_SIZE 256
+
 /* A size for strings that --str-size decides. */
 #define BI_STR_SIZE (-1)
 

@@ -580,16 +580,34 @@ static bool check_value(struct check *c, struct plan_map *m, struct ast_node *at
                         const struct ast_node *rhs)
 {
     bool is_str = !agg && rhs->ty.kind == TY_STR;
-    if (!agg && rhs->ty.kind != TY_INT && !is_str) {
-        diag_error(c->src, rhs->loc, "a map holds integers, strings or aggregations, not %s",
+    bool is_join = !agg && rhs->ty.kind == TY_JOIN;
+    if (!agg && rhs->ty.kind != TY_INT && !is_str && !is_join) {
+        diag_error(c->src, rhs->loc,
+                   "a map holds integers, strings, join()s or aggregations, not %s",
                    ty_desc(rhs->ty));
+        return false;
+    }
+    if (is_join && rhs->kind == N_CALL && rhs->args->next) {
+        diag_error(c->src, rhs->args->next->loc,
+                   "a join() kept in a map uses the default separator, \" \"");
+        return false;
+    }
+    if (is_join && m->value_size && !m->value_is_join) {
+        diag_error(c->src, at->loc, "map %s holds %s, and this assigns a join()", m->name,
+                   value_desc(m));
+        diag_note_at(c->src, m->value_at, "it became %s here", value_desc(m));
         return false;
     }
     if (!m->value_size) { /* the first assignment */
         m->agg = agg;
         m->value_is_str = is_str;
+        m->value_is_join = is_join;
+        m->join_arg_size = is_join ? (unsigned)rhs->ty.size : 0;
         m->value_is_signed = !agg && rhs->ty.is_signed;
-        m->value_size = agg ? plan_agg_size(agg) : is_str ? (unsigned)rhs->ty.size : 8;
+        m->value_size = agg       ? plan_agg_size(agg)
+                        : is_str  ? (unsigned)rhs->ty.size
+                        : is_join ? 8 + PLAN_JOIN_MAX * (unsigned)rhs->ty.size
+                                  : 8;
         m->value_at = at->loc;
         return true;
     }
@@ -681,7 +699,9 @@ static bool check_map_read(struct check *c, struct ast_node *n)
         return false;
     }
     n->id = id;
-    n->ty = m->value_is_str ? ty_str(m->value_size) : ty_int(m->value_is_signed);
+    n->ty = m->value_is_str    ? ty_str(m->value_size)
+            : m->value_is_join ? (struct ty){.kind = TY_JOIN, .size = (int)m->join_arg_size}
+                               : ty_int(m->value_is_signed);
     return true;
 }
 
@@ -719,7 +739,8 @@ static bool check_map_write(struct check *c, struct ast_node *n, struct ast_node
     } else if (!check_expr(c, rhs) || !ok) {
         return false;
     }
-    if (n->compound && (rhs->ty.kind != TY_INT || (m->value_size && (m->agg || m->value_is_str)))) {
+    if (n->compound && (rhs->ty.kind != TY_INT ||
+                        (m->value_size && (m->agg || m->value_is_str || m->value_is_join)))) {
         diag_error(c->src, n->loc, "'%s=' needs an integer map and an integer value",
                    ast_op_name(n->op));
         return false;

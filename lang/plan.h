@@ -34,6 +34,8 @@ struct plan_key {
 };
 
 #define PLAN_KEYS_MAX 8
+/* join(): the arguments kept (the event's EV_JOIN_MAX) */
+#define PLAN_JOIN_MAX 32
 
 struct plan_map {
     const char *name; /* "@x", or "@" */
@@ -43,6 +45,8 @@ struct plan_map {
     enum plan_agg agg;
     bool value_is_str;                        /* AGG_NONE: a string, else an integer */
     bool value_is_signed;                     /* AGG_NONE, integers */
+    bool value_is_join;     /* AGG_NONE: a join(): a count, then PLAN_JOIN_MAX slots */
+    unsigned join_arg_size; /* and the bytes of each */
     unsigned value_size;                      /* of one value; per CPU for aggregations */
     struct tp_loc key_at, value_at;           /* where the key's and the value's types were set */
     int64_t lhist_min, lhist_max, lhist_step; /* AGG_LHIST */

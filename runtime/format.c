@@ -116,7 +116,10 @@ static void put_arg(struct sbuf *b, const struct ev_arg *a, const char *ev)
         for (unsigned i = 0; i < n; i++) {
             if (i)
                 put(b, a->text, a->textlen);
-            put_str(b, ev + a->off + 8 + i * a->size, a->size);
+            const char *arg = ev + a->off + 8 + i * a->size;
+            put_str(b, arg, a->size);
+            if (a->size && strnlen(arg, a->size) >= a->size - 1)
+                puts_(b, "..."); /* as long as its slot: cut */
         }
         if (count & EV_JOIN_CUT) {
             put(b, a->text, a->textlen);

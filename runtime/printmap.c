@@ -63,7 +63,9 @@ static int cmp_entries(const void *pa, const void *pb)
     const struct entry *a = pa, *b = pb;
     const struct plan_map *m = sort_map;
     int c = 0;
-    if (m->agg == AGG_NONE && m->value_is_str) {
+    if (m->agg == AGG_NONE && m->value_is_join) {
+        c = 0; /* by key */
+    } else if (m->agg == AGG_NONE && m->value_is_str) {
         c = strncmp((const char *)a->value, (const char *)b->value, m->value_size);
     } else {
         int64_t x = m->agg ? merged(m, a) : *(const int64_t *)a->value;
@@ -99,6 +101,17 @@ static void put_entry(struct rt *rt, const struct plan_map *m, const struct entr
         put(rt, buf, n);
     } else if (m->agg) {
         put_int(rt, merged(m, e), true);
+    } else if (m->value_is_join) {
+        uint64_t count = *(const uint64_t *)e->value;
+        unsigned n = (unsigned)count > PLAN_JOIN_MAX ? PLAN_JOIN_MAX : (unsigned)count;
+        for (unsigned i = 0; i < n; i++) {
+            const char *arg = (const char *)e->value + 8 + i * m->join_arg_size;
+            if (i)
+                put(rt, " ", 1);
+            put(rt, arg, strnlen(arg, m->join_arg_size));
+        }
+        if (count >> 32) /* cut: more arguments than kept */
+            put(rt, " ...", 4);
     } else if (m->value_is_str) {
         put(rt, (const char *)e->value, strnlen((const char *)e->value, m->value_size));
     } else {

@@ -47,34 +47,48 @@ open_script() {
     expect "$WORK/want"
 }
 
-# The canned exec script: TIME PCOMM PID UID GID ARGS, the whole argv.
+# The canned exec script: TIME PCOMM PID PPID UID GID RET ARGS, as execsnoop:
+# PCOMM the new program's name, RET the result (a failed exec too), the argv whole.
 exec_script() {
     start exec
-    "$HELPER" exec /bin/true one "two words" three &
+    local long
+    long=$(printf 'a%.0s' $(seq 1 174))
+    "$HELPER" exec /bin/true one "two words" "$long" &
     local hp=$!
     wait $hp
+    "$HELPER" exec "$WORK/no-such-program" arg &
+    local hp2=$!
+    wait $hp2
     stop
     head -1 "$WORK/out" >"$WORK/got"
-    printf '%-12s %-16s %-7s %-6s %-6s %s\n' TIME PCOMM PID UID GID ARGS >"$WORK/want"
+    printf '%-12s %-16s %-7s %-7s %-6s %-6s %4s %s\n' TIME PCOMM PID PPID UID GID RET ARGS >"$WORK/want"
     expect "$WORK/want"
     # the time is the wall clock, so only its shape is known
-    awk -v p="$hp" '$3 == p && $2 == "tp_helper"' "$WORK/out" | sed -E 's/^[0-2][0-9]:[0-5][0-9]:[0-6][0-9]\.[0-9]{3} /TIME /' >"$WORK/got"
-    printf 'TIME %-16s %-7d %-6d %-6d %s\n' tp_helper "$hp" "$(id -u)" "$(id -g)" \
-        "/bin/true one two words three" >"$WORK/want"
+    # (the helper's own exec, by the shell, has its pid too)
+    awk -v p="$hp" -v q="$hp2" '$3 == p || $3 == q' "$WORK/out" | grep -vF " $HELPER exec " |
+        sed -E 's/^[0-2][0-9]:[0-5][0-9]:[0-6][0-9]\.[0-9]{3} /TIME /' >"$WORK/got"
+    printf 'TIME %-16s %-7d %-7d %-6d %-6d %4d %s\n' true "$hp" $$ "$(id -u)" "$(id -g)" 0 \
+        "/bin/true one two words $long" tp_helper "$hp2" $$ "$(id -u)" "$(id -g)" -2 \
+        "$WORK/no-such-program arg" >"$WORK/want"
     expect "$WORK/want"
 }
 
-# An argv longer than join() reads ends in "...".
+# An argv longer than join() reads ends in "...", and so does an argument
+# longer than its 255 bytes.
 exec_long_argv() {
     start exec
-    local args=() want="/bin/true"
+    local args=() want="/bin/true" long
+    long=$(printf 'b%.0s' $(seq 1 300))
     for i in $(seq 1 40); do args+=("a$i"); done
-    for i in $(seq 1 31); do want="$want a$i"; done
+    args[0]=$long
+    want="$want ${long:0:255}..."
+    for i in $(seq 2 31); do want="$want a$i"; done
     "$HELPER" exec /bin/true "${args[@]}" &
     local hp=$!
     wait $hp
     stop
-    awk -v p="$hp" '$3 == p && $2 == "tp_helper"' "$WORK/out" | cut -d' ' -f2- | sed -E 's/^ *tp_helper +[0-9]+ +[0-9]+ +[0-9]+ +//' >"$WORK/got"
+    awk -v p="$hp" '$3 == p' "$WORK/out" | grep -vF " $HELPER exec " | cut -d' ' -f2- |
+        sed -E 's/^ *true +[0-9]+ +[0-9]+ +[0-9]+ +[0-9]+ +-?[0-9]+ //' >"$WORK/got"
     printf '%s\n' "$want ..." >"$WORK/want"
     expect "$WORK/want"
 }
