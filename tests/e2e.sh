@@ -289,7 +289,7 @@ inspect() {
 list_scripts() {
     "$TP" -L >"$WORK/got"
     cat >"$WORK/want" <<'END'
-exec     trace exec(): one line per execve/execveat, with the full argv
+exec     trace exec(): one line per execve/execveat, with its result and the full argv
 open     trace open(): one line per open/openat/openat2, with its fd or error
 readlat  read() latency, in microseconds, as a histogram, until Ctrl-C
 syscount count syscalls by process until Ctrl-C, then the top 10, most last
