@@ -69,8 +69,8 @@ LLVMValueRef ir_load_byte(struct cg *c, LLVMValueRef p, unsigned i);
 LLVMValueRef ir_alloca(struct cg *c, LLVMTypeRef t);
 /* The value of `key` in `map`; where there is none, a branch to `miss`. */
 LLVMValueRef ir_lookup(struct cg *c, LLVMValueRef map, LLVMValueRef key, LLVMBasicBlockRef miss);
-/* Adds 1 to the u64 at key 0 of `map`, atomically. */
-void ir_map_bump(struct cg *c, LLVMValueRef map);
+/* Adds 1 to the u64 at index idx of array `map`, atomically. */
+void ir_map_bump(struct cg *c, LLVMValueRef map, unsigned idx);
 /* if (cond) { ... } else { ... }, for statements and for values:
  *   ir_if_begin(c, cond, &f); then...; ir_if_else(c, &f); else...;
  *   v = ir_if_end(c, &f, then_value, else_value);   (NULLs: no value) */

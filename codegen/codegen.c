@@ -170,7 +170,7 @@ int cg_compile(const struct ast_program *p, const struct cg_opts *o, struct cg_o
             gen_prog(&c, pr, s);
 
     di_map(&c.di, c.map_events, CG_MAP_EVENTS, BPF_MAP_TYPE_RINGBUF, o->ringbuf_size, 0, 0);
-    di_map(&c.di, c.map_lost, CG_MAP_LOST, BPF_MAP_TYPE_PERCPU_ARRAY, 1, 4, 8);
+    di_map(&c.di, c.map_lost, CG_MAP_LOST, BPF_MAP_TYPE_PERCPU_ARRAY, nprogs ? nprogs : 1, 4, 8);
     di_map(&c.di, c.map_exit, CG_MAP_EXIT, BPF_MAP_TYPE_ARRAY, 1, 4, 8);
     maps_finish(&c);
     if (c.map_scratch && c.scratch_max <= SCRATCH_MAX)

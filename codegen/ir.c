@@ -152,10 +152,15 @@ LLVMValueRef ir_load_byte(struct cg *c, LLVMValueRef p, unsigned i)
     return LLVMBuildLoad2(c->b, c->i8, ir_at(c, p, i), "");
 }
 
-void ir_map_bump(struct cg *c, LLVMValueRef map)
+void ir_map_bump(struct cg *c, LLVMValueRef map, unsigned idx)
 {
+    LLVMValueRef key = c->key0;
+    if (idx) {
+        key = ir_alloca(c, c->i32);
+        LLVMBuildStore(c->b, LLVMConstInt(c->i32, idx, 0), key);
+    }
     LLVMBasicBlockRef done = ir_block(c, "bumped");
-    LLVMValueRef p = ir_lookup(c, map, c->key0, done);
+    LLVMValueRef p = ir_lookup(c, map, key, done);
     LLVMBuildAtomicRMW(c->b, LLVMAtomicRMWBinOpAdd, p, ir_i64(c, 1), LLVMAtomicOrderingMonotonic,
                        0);
     LLVMBuildBr(c->b, done);

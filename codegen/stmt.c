@@ -29,7 +29,7 @@ static void gen_event(struct cg *c, const struct ast_node *s)
     LLVMBuildCondBr(c->b, LLVMBuildICmp(c->b, LLVMIntEQ, ev, LLVMConstNull(c->ptr), ""), full,
                     fill);
     LLVMPositionBuilderAtEnd(c->b, full);
-    ir_map_bump(c, c->map_lost);
+    ir_map_bump(c, c->map_lost, (unsigned)c->prog); /* lost, counted by the probe that lost it */
     LLVMBuildBr(c->b, next);
 
     LLVMPositionBuilderAtEnd(c->b, fill);

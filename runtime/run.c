@@ -101,20 +101,36 @@ static int attach(struct rt *rt)
     return n;
 }
 
-static unsigned long long lost_events(struct rt *rt)
+/* Events lost because the ring buffer was full, by the probe that lost them:
+ * "Lost 12 events: tracepoint:syscalls:sys_enter_openat 9, interval:s:1 3". */
+static void report_lost(struct rt *rt)
 {
     int ncpu = libbpf_num_possible_cpus();
     int fd = map_fd(rt, CG_MAP_LOST);
     if (ncpu <= 0 || fd < 0)
-        return 0;
+        return;
     __u64 *v = xcalloc(ncpu, sizeof(*v));
-    __u32 key = 0;
-    unsigned long long sum = 0;
-    if (bpf_map_lookup_elem(fd, &key, v) == 0)
-        for (int i = 0; i < ncpu; i++)
-            sum += v[i];
+    unsigned long long *by = xcalloc(rt->cg->nprogs ? rt->cg->nprogs : 1, sizeof(*by)), total = 0;
+    for (int p = 0; p < rt->cg->nprogs; p++) {
+        __u32 key = (__u32)p;
+        if (bpf_map_lookup_elem(fd, &key, v) == 0)
+            for (int i = 0; i < ncpu; i++)
+                by[p] += v[i];
+        total += by[p];
+    }
+    if (total) {
+        fprintf(stderr, "Lost %llu event%s:", total, total == 1 ? "" : "s");
+        const char *sep = " ";
+        for (int p = 0; p < rt->cg->nprogs; p++) {
+            if (!by[p])
+                continue;
+            fprintf(stderr, "%s%s %llu", sep, rt->cg->progs[p].spec->text, by[p]);
+            sep = ", ";
+        }
+        fprintf(stderr, "\nnote: the event buffer was full; raise it with --buffer-size\n");
+    }
+    free(by);
     free(v);
-    return sum;
 }
 
 /* The reader of our pipe went away (| head -1): end at once and quietly,
@@ -190,12 +206,7 @@ int run_probes(struct rt *rt)
         rc = RC_READER_GONE;
         goto out;
     }
-    unsigned long long lost = lost_events(rt);
-    if (lost)
-        fprintf(stderr,
-                "Lost %llu event%s: the ring buffer was full (raise it with "
-                "--buffer-size)\n",
-                lost, lost == 1 ? "" : "s");
+    report_lost(rt);
     if (out->err) {
         output_report(out);
         rc = 1;

@@ -222,6 +222,8 @@ lost_events() {
     lost=$(sed -nE 's/^Lost ([0-9]+) events?.*/\1/p' "$WORK/err")
     [ -n "$lost" ] || fail "no events were reported lost ($printed of $n printed)"
     [ $((printed + lost)) -eq $n ] || fail "printed $printed + lost $lost != $n"
+    grep -Eq "^Lost $lost events?: tracepoint:syscalls:sys_enter_openat $lost\$" "$WORK/err" ||
+        fail "the lost events are not counted by probe"
     echo "printed $printed, lost $lost, of $n"
 }
 
