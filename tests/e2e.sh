@@ -375,4 +375,17 @@ more_scripts() {
     grep -Eq '^\[[0-9KM, )]+ +[0-9]+ \|@* *\|$' "$WORK/out" || fail "readlat's buckets are not drawn"
 }
 
+# A print asked for while the event buffer is full still prints: requests are
+# counters, not events.
+print_when_full() {
+    local name="tp_full_$$"
+    cp "$HELPER" "$WORK/$name"
+    start --buffer-size 4096 --str-size 1024 -e "probe tracepoint:syscalls:sys_enter_openat / comm == \"${name:0:15}\" / {
+        print str(args.filename); @n++; if (@n == 5000) { print @n } }"
+    "$WORK/$name" burst 5000 /dev/null
+    stop
+    grep -q '^Lost [0-9]* events' "$WORK/err" || fail "the buffer never filled"
+    [ "$(grep -c '^@n: 5000$' "$WORK/out")" -eq 2 ] || fail "the print asked for was lost"
+}
+
 "$1"
