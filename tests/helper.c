@@ -29,7 +29,8 @@ static int usage(void)
           "       tp_helper exec PROG [ARG...] exec PROG with argv PROG ARG...\n"
           "       tp_helper burst N PATH       open PATH N times, as fast as it can\n"
           "       tp_helper rate N SECS PATH   open PATH N times a second for SECS seconds\n"
-          "       tp_helper cpus PATH...       open each path on the next CPU, in turn\n",
+          "       tp_helper cpus PATH...       open each path on the next CPU, in turn\n"
+          "       tp_helper reads N PATH       read PATH N times, 1 to 4096 bytes at a time\n",
           stderr);
     return 2;
 }
@@ -69,6 +70,23 @@ int main(int argc, char **argv)
             open_close(argv[3]);
         /* for benchmarks: the cost of one traced open, as seen by the caller */
         fprintf(stderr, "%.0f ns per open\n", (now() - t0) * 1e9 / n);
+        return 0;
+    }
+    if (strcmp(argv[1], "reads") == 0 && argc == 4) {
+        /* N reads of 1 to 4096 bytes from PATH, for histograms of read sizes */
+        long n = atol(argv[2]);
+        int fd = open(argv[3], O_RDONLY);
+        if (fd < 0) {
+            perror(argv[3]);
+            return 1;
+        }
+        static char buf[4096];
+        double t0 = now();
+        for (long i = 0; i < n; i++)
+            if (read(fd, buf, 1 + (size_t)(i * 37) % sizeof(buf)) < 0)
+                perror("read");
+        fprintf(stderr, "%.0f ns per read\n", (now() - t0) * 1e9 / n);
+        close(fd);
         return 0;
     }
     if (strcmp(argv[1], "rate") == 0 && argc == 5) {

@@ -218,6 +218,73 @@ def tiny_buffers(tmp):
                                res["bpftrace"][1]))
 
 
+MAPS = {
+    "@ = count()": ("probe tracepoint:syscalls:sys_enter_read / comm == \"tp_helper\" / "
+                    "{ @ = count() }",
+                    "tracepoint:syscalls:sys_enter_read / comm == \"tp_helper\" / { @ = count() }"),
+    "@[comm] = count()": ("probe tracepoint:syscalls:sys_enter_read / comm == \"tp_helper\" / "
+                          "{ @[comm] = count() }",
+                          "tracepoint:syscalls:sys_enter_read / comm == \"tp_helper\" / "
+                          "{ @[comm] = count() }"),
+    "@ = hist(args.count)": ("probe tracepoint:syscalls:sys_enter_read / comm == \"tp_helper\" / "
+                             "{ @ = hist(args.count) }",
+                             "tracepoint:syscalls:sys_enter_read / comm == \"tp_helper\" / "
+                             "{ @ = hist(args->count); }"),
+}
+
+
+def maps(tmp):
+    """Kernel time per event of the common aggregations, on reads; then a
+    map of 100,000 entries printed at exit: the time from Ctrl-C to the end."""
+    n = 50000 if QUICK else 200000
+    with open("/proc/sys/kernel/bpf_stats_enabled", "w") as f:
+        f.write("1")
+    try:
+        for name, (tps, bts) in MAPS.items():
+            res = {}
+            for who, cmd in (("tinyprobe", [TP, "-q", "-e", tps]), ("bpftrace", ["bpftrace", "-e", bts])):
+                before = set(bpf_progs())
+                p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                time.sleep(3 if who == "bpftrace" else 0.5)
+                helper("reads", n, "/dev/zero")
+                progs = [v for k, v in bpf_progs().items() if k not in before and v.get("run_cnt")]
+                res[who] = sum(v["run_time_ns"] for v in progs) / max(sum(v["run_cnt"] for v in progs), 1)
+                p.send_signal(signal.SIGINT)
+                p.wait(timeout=300)
+            report("%s: BPF run time per event" % name, res["tinyprobe"], res["bpftrace"], "ns")
+    finally:
+        with open("/proc/sys/kernel/bpf_stats_enabled", "w") as f:
+            f.write("0")
+    entries = 100000
+    res = {}
+    env = dict(os.environ, BPFTRACE_MAP_KEYS_MAX=str(2 * entries))
+    for who, cmd in (("tinyprobe", [TP, "-q", "--map-size", str(2 * entries), "-e",
+                                    "probe tracepoint:syscalls:sys_enter_openat / comm == \"tp_helper\" / "
+                                    "{ @[nsecs] = count() }"]),
+                     ("bpftrace", ["bpftrace", "-e",
+                                   "tracepoint:syscalls:sys_enter_openat / comm == \"tp_helper\" / "
+                                   "{ @[nsecs] = count() }"])):
+        out = os.path.join(tmp, who + ".map")
+        with open(out, "w") as f:
+            p = subprocess.Popen(["/usr/bin/time", "-f", "%M", "-o", out + ".rss"] + cmd,
+                                 stdout=f, stderr=subprocess.DEVNULL, env=env)
+            time.sleep(3 if who == "bpftrace" else 0.5)
+            helper("burst", entries, "/dev/null")
+            t0 = time.monotonic()
+            subprocess.run(["pkill", "-INT", "-P", str(p.pid)])
+            p.wait(timeout=600)
+            took = time.monotonic() - t0
+        with open(out) as f:
+            printed = sum(1 for l in f if l.startswith("@["))
+        with open(out + ".rss") as f:
+            rss = int(f.read().split()[-1]) / 1024
+        res[who] = (took, rss, printed)
+    report("map of %d entries: Ctrl-C to the end" % entries, res["tinyprobe"][0],
+           res["bpftrace"][0], "s")
+    report("  ... peak RSS", res["tinyprobe"][1], res["bpftrace"][1], "MB")
+    print("%-46s %12s %12s" % ("  ... entries printed", res["tinyprobe"][2], res["bpftrace"][2]))
+
+
 def main():
     if os.geteuid() != 0:
         sys.exit("bench.py: run as root")
@@ -228,6 +295,7 @@ def main():
         per_event(tmp)
         sustained(tmp)
         tiny_buffers(tmp)
+        maps(tmp)
 
 
 if __name__ == "__main__":
