@@ -30,9 +30,11 @@ void maps_finish(struct cg *c)
         const struct plan_map *m = &p->maps[i];
         char name[32];
         snprintf(name, sizeof(name), CG_MAP_PREFIX "%d", i);
-        di_map(&c->di, c->map_globals[i], name,
-               m->agg ? BPF_MAP_TYPE_PERCPU_HASH : BPF_MAP_TYPE_HASH, c->o->map_size, m->key_size,
-               m->value_size);
+        unsigned type = m->array ? BPF_MAP_TYPE_PERCPU_ARRAY
+                        : m->agg ? BPF_MAP_TYPE_PERCPU_HASH
+                                 : BPF_MAP_TYPE_HASH;
+        di_map(&c->di, c->map_globals[i], name, type, m->array ? m->array_size : c->o->map_size,
+               m->key_size, m->value_size);
     }
     di_map(&c->di, c->map_full, CG_MAP_FULL, BPF_MAP_TYPE_ARRAY, p->nmaps ? p->nmaps : 1, 4, 8);
     if (p->nreqs)
@@ -174,11 +176,71 @@ static LLVMValueRef lhist_bucket(struct cg *c, const struct plan_map *m, LLVMVal
                            ir_i64(c, 0), b, "");
 }
 
+/* The value at p (this CPU's) updated by v: count and sum add, min and max
+ * compare, avg and stats count and add. */
+static void fold(struct cg *c, const struct plan_map *m, LLVMValueRef p, LLVMValueRef v)
+{
+    /* per CPU: no other CPU writes this value, so no atomics */
+    switch (m->agg) {
+    case AGG_COUNT:
+    case AGG_HIST:
+    case AGG_LHIST:
+        LLVMBuildStore(c->b, LLVMBuildAdd(c->b, LLVMBuildLoad2(c->b, c->i64, p, ""), v, ""), p);
+        break;
+    case AGG_SUM:
+        LLVMBuildStore(c->b, LLVMBuildAdd(c->b, LLVMBuildLoad2(c->b, c->i64, p, ""), v, ""), p);
+        LLVMBuildStore(c->b, ir_i64(c, 1), ir_at(c, p, 8));
+        break;
+    case AGG_MIN:
+    case AGG_MAX: {
+        /* the first value this CPU sees, or a better one */
+        LLVMValueRef cur = LLVMBuildLoad2(c->b, c->i64, p, "");
+        LLVMValueRef seen = LLVMBuildLoad2(c->b, c->i64, ir_at(c, p, 8), "");
+        LLVMValueRef better =
+            LLVMBuildICmp(c->b, m->agg == AGG_MIN ? LLVMIntSLT : LLVMIntSGT, v, cur, "");
+        better =
+            LLVMBuildOr(c->b, better, LLVMBuildICmp(c->b, LLVMIntEQ, seen, ir_i64(c, 0), ""), "");
+        LLVMBuildStore(c->b, LLVMBuildSelect(c->b, better, v, cur, ""), p);
+        LLVMBuildStore(c->b, ir_i64(c, 1), ir_at(c, p, 8));
+        break;
+    }
+    default: {
+        LLVMValueRef sum = ir_at(c, p, 8);
+        LLVMBuildStore(
+            c->b, LLVMBuildAdd(c->b, LLVMBuildLoad2(c->b, c->i64, p, ""), ir_i64(c, 1), ""), p);
+        LLVMBuildStore(c->b, LLVMBuildAdd(c->b, LLVMBuildLoad2(c->b, c->i64, sum, ""), v, ""), sum);
+        break;
+    }
+    }
+}
+
+/* @m = count() and the like, without a key: this CPU's entry of a per-CPU
+ * array, the bucket's for hist and lhist. */
+static void aggregate_array(struct cg *c, const struct plan_map *m, int map, LLVMValueRef v)
+{
+    LLVMValueRef idx = ir_i64(c, 0);
+    if (m->agg == AGG_HIST || m->agg == AGG_LHIST) {
+        idx = m->agg == AGG_HIST ? hist_bucket(c, v) : lhist_bucket(c, m, v);
+        v = ir_i64(c, 1);
+    }
+    LLVMValueRef key = ir_alloca(c, c->i32);
+    LLVMBuildStore(c->b, LLVMBuildTrunc(c->b, idx, c->i32, ""), key);
+    LLVMBasicBlockRef done = ir_block(c, "folded");
+    LLVMValueRef p = ir_lookup(c, c->map_globals[map], key, done);
+    fold(c, m, p, v);
+    LLVMBuildBr(c->b, done);
+    LLVMPositionBuilderAtEnd(c->b, done);
+}
+
 /* @m[k] = count(), sum(v), ...: the per-CPU value updated in place, or made. */
 static void aggregate(struct cg *c, const struct ast_node *lv, const struct ast_node *call)
 {
     const struct plan_map *m = &c->plan->maps[lv->id];
     LLVMValueRef v = call->args ? expr_int(c, call->args) : ir_i64(c, 1);
+    if (m->array) {
+        aggregate_array(c, m, lv->id, v);
+        return;
+    }
     LLVMValueRef key = key_of(c, lv);
     if (m->agg == AGG_HIST || m->agg == AGG_LHIST) {
         LLVMValueRef b = m->agg == AGG_HIST ? hist_bucket(c, v) : lhist_bucket(c, m, v);
@@ -192,9 +254,9 @@ static void aggregate(struct cg *c, const struct ast_node *lv, const struct ast_
     LLVMValueRef init = ir_scratch(c, m->value_size);
     switch (m->agg) {
     case AGG_COUNT:
-    case AGG_SUM:
     case AGG_HIST:
     case AGG_LHIST: LLVMBuildStore(c->b, v, init); break;
+    case AGG_SUM:
     case AGG_MIN:
     case AGG_MAX:
         LLVMBuildStore(c->b, v, init);
@@ -207,31 +269,7 @@ static void aggregate(struct cg *c, const struct ast_node *lv, const struct ast_
     }
     update(c, lv->id, key, init, BPF_ANY);
     ir_if_else(c, &f);
-    /* per CPU: no other CPU writes this value, so no atomics */
-    switch (m->agg) {
-    case AGG_COUNT:
-    case AGG_SUM:
-    case AGG_HIST:
-    case AGG_LHIST:
-        LLVMBuildStore(c->b, LLVMBuildAdd(c->b, LLVMBuildLoad2(c->b, c->i64, p, ""), v, ""), p);
-        break;
-    case AGG_MIN:
-    case AGG_MAX: {
-        LLVMValueRef cur = LLVMBuildLoad2(c->b, c->i64, p, "");
-        LLVMValueRef better =
-            LLVMBuildICmp(c->b, m->agg == AGG_MIN ? LLVMIntSLT : LLVMIntSGT, v, cur, "");
-        LLVMBuildStore(c->b, LLVMBuildSelect(c->b, better, v, cur, ""), p);
-        LLVMBuildStore(c->b, ir_i64(c, 1), ir_at(c, p, 8));
-        break;
-    }
-    default: {
-        LLVMValueRef sum = ir_at(c, p, 8);
-        LLVMBuildStore(
-            c->b, LLVMBuildAdd(c->b, LLVMBuildLoad2(c->b, c->i64, p, ""), ir_i64(c, 1), ""), p);
-        LLVMBuildStore(c->b, LLVMBuildAdd(c->b, LLVMBuildLoad2(c->b, c->i64, sum, ""), v, ""), sum);
-        break;
-    }
-    }
+    fold(c, m, p, v);
     ir_if_end(c, &f, NULL, NULL);
 }
 
@@ -336,6 +374,17 @@ void maps_assign(struct cg *c, const struct ast_node *s)
 
 void maps_delete(struct cg *c, const struct ast_node *m)
 {
+    const struct plan_map *pm = &c->plan->maps[m->id];
+    if (pm->array) { /* an array's entries stay: zero this CPU's, as a delete would empty it */
+        LLVMValueRef key = ir_alloca(c, c->i32);
+        LLVMBuildStore(c->b, LLVMConstInt(c->i32, 0, 0), key);
+        LLVMBasicBlockRef done = ir_block(c, "deleted");
+        LLVMValueRef p = ir_lookup(c, c->map_globals[m->id], key, done);
+        zero(c, p, pm->value_size);
+        LLVMBuildBr(c->b, done);
+        LLVMPositionBuilderAtEnd(c->b, done);
+        return;
+    }
     LLVMValueRef args[2] = {c->map_globals[m->id], key_of(c, m)};
     ir_helper(c, BPF_FUNC_map_delete_elem, c->i64, args, 2);
 }

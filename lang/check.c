@@ -994,7 +994,17 @@ bool check_program(struct ast_program *p, const struct check_opts *o)
             off += (m->keys[k].size + 7) & ~7u;
         }
         m->user_key_size = off;
-        if (m->agg == AGG_HIST || m->agg == AGG_LHIST)
+        bool hist = m->agg == AGG_HIST || m->agg == AGG_LHIST;
+        if (m->agg && !m->nkeys) {
+            m->array = true;
+            m->array_size = m->agg == AGG_HIST ? PLAN_HIST_BUCKETS
+                            : m->agg == AGG_LHIST
+                                ? (unsigned)((m->lhist_max - m->lhist_min) / m->lhist_step + 2)
+                                : 1;
+            m->key_size = 4;
+            continue;
+        }
+        if (hist)
             off += 8; /* the bucket */
         m->key_size = off ? off : 8;
     }

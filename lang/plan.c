@@ -4,11 +4,12 @@
 unsigned plan_agg_size(enum plan_agg agg)
 {
     switch (agg) {
+    case AGG_SUM:
     case AGG_MIN:
     case AGG_MAX: return 16; /* the value, and whether this CPU has one */
     case AGG_AVG:
     case AGG_STATS: return 16; /* the count and the total */
-    default: return 8;         /* count and sum: the total; hist, lhist: the bucket's count */
+    default: return 8;         /* count: the total; hist, lhist: the bucket's count */
     }
 }
 

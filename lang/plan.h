@@ -43,14 +43,19 @@ struct plan_map {
     struct plan_key keys[PLAN_KEYS_MAX];
     unsigned key_size;
     enum plan_agg agg;
-    bool value_is_str;                        /* AGG_NONE: a string, else an integer */
-    bool value_is_signed;                     /* AGG_NONE, integers */
-    bool value_is_join;     /* AGG_NONE: a join(): a count, then PLAN_JOIN_MAX slots */
-    unsigned join_arg_size; /* and the bytes of each */
-    unsigned value_size;                      /* of one value; per CPU for aggregations */
-    struct tp_loc key_at, value_at;           /* where the key's and the value's types were set */
+    bool value_is_str;              /* AGG_NONE: a string, else an integer */
+    bool value_is_signed;           /* AGG_NONE, integers */
+    bool value_is_join;             /* AGG_NONE: a join(): a count, then PLAN_JOIN_MAX slots */
+    unsigned join_arg_size;         /* and the bytes of each */
+    unsigned value_size;            /* of one value; per CPU for aggregations */
+    struct tp_loc key_at, value_at; /* where the key's and the value's types were set */
     int64_t lhist_min, lhist_max, lhist_step; /* AGG_LHIST */
     unsigned user_key_size;                   /* hist, lhist: the key before the bucket */
+    /* An aggregation without a key is a per-CPU array: one entry, or one a
+     * bucket (hist, lhist), keyed by a u32; its lookups are inlined by the
+     * verifier and never miss, and nothing is inserted. */
+    bool array;
+    unsigned array_size;
 };
 
 /* What a probe asks of user space through the requests map: never lost,
@@ -68,6 +73,9 @@ struct plan {
     struct plan_req *reqs;
     int nreqs, capreqs;
 };
+
+/* hist()'s buckets: below 0, 0, then one a power of 2 up to 2^64. */
+#define PLAN_HIST_BUCKETS 66
 
 /* An aggregation's bytes per CPU. */
 unsigned plan_agg_size(enum plan_agg agg);

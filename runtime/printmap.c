@@ -18,6 +18,7 @@ struct entry {
     const unsigned char *key;
     const unsigned char *value; /* AGG_NONE: the value as the map holds it */
     int64_t n, total;           /* aggregations: count (or min/max) and total */
+    bool any;                   /* some CPU has a value (an array's entries always exist) */
 };
 
 static int map_fd_of(struct rt *rt, int id)
@@ -129,9 +130,15 @@ static void merge(const struct plan_map *m, struct entry *e, const unsigned char
         const int64_t *x = (const int64_t *)(v + cpu * stride);
         switch (m->agg) {
         case AGG_COUNT:
-        case AGG_SUM:
         case AGG_HIST:
-        case AGG_LHIST: e->n += x[0]; break;
+        case AGG_LHIST:
+            e->n += x[0];
+            any |= x[0] != 0;
+            break;
+        case AGG_SUM:
+            e->n += x[0];
+            any |= x[1] != 0;
+            break;
         case AGG_MIN:
         case AGG_MAX:
             if (!x[1])
@@ -143,9 +150,11 @@ static void merge(const struct plan_map *m, struct entry *e, const unsigned char
         default:
             e->n += x[0];
             e->total += x[1];
+            any |= x[0] != 0;
             break;
         }
     }
+    e->any = any;
 }
 
 /* 2^k as a histogram's label says it: 512, 1K, 2M, 16E */
@@ -186,6 +195,8 @@ static void bucket_label(const struct plan_map *m, uint64_t b, char *buf, size_t
 
 static uint64_t bucket_of(const struct plan_map *m, const struct entry *e)
 {
+    if (m->array)
+        return *(const uint32_t *)e->key;
     return *(const uint64_t *)(e->key + m->user_key_size);
 }
 
@@ -281,6 +292,73 @@ static void put_hists(struct rt *rt, const struct plan_map *m, struct entry *es,
 }
 
 /* Prints map `id`: every entry, or the top `top`, sorted by value. */
+/* Takes one entry read from the map: merged over the CPUs, key and value
+ * copied (the buffers they come from are reused). */
+static void take(const struct plan_map *m, struct entry **es, size_t *n, size_t *cap,
+                 const unsigned char *key, const unsigned char *val, int ncpu, size_t stride)
+{
+    if (*n == *cap)
+        *es = xrealloc(*es, (*cap *= 2) * sizeof(**es));
+    struct entry *e = &(*es)[*n];
+    memset(e, 0, sizeof(*e));
+    if (m->agg)
+        merge(m, e, val, ncpu, stride);
+    if (m->array && !e->any)
+        return; /* an array entry no CPU has touched */
+    e->key = memcpy(xmalloc(m->key_size), key, m->key_size);
+    if (!m->agg)
+        e->value = memcpy(xmalloc(m->value_size), val, m->value_size);
+    (*n)++;
+}
+
+/* Reads every entry, a batch of up to BATCH per system call where the kernel
+ * can (5.6), else one key at a time. Bounded by the map's size, so a map
+ * that changes while it is read cannot make this loop forever. */
+#define BATCH 4096
+static void read_entries(struct rt *rt, const struct plan_map *m, int fd, struct entry **es,
+                         size_t *n, size_t *cap, int ncpu, size_t stride)
+{
+    size_t vsize = stride * ncpu;
+    unsigned char *keys = xmalloc((size_t)BATCH * m->key_size);
+    unsigned char *vals = xmalloc((size_t)BATCH * vsize);
+    unsigned char tok_in[8], tok_out[8]; /* a hash map's batch token is a u32 */
+    size_t limit = m->array ? m->array_size : rt->cg->map_size;
+    bool first = true, batched = false;
+    while (*n <= limit) {
+        __u32 count = BATCH;
+        int err =
+            bpf_map_lookup_batch(fd, first ? NULL : tok_in, tok_out, keys, vals, &count, NULL);
+        if (err && errno != ENOENT) {
+            if (!batched)
+                break; /* not on this kernel, or not for this map: one at a time */
+            goto out;
+        }
+        batched = true;
+        for (__u32 i = 0; i < count; i++)
+            take(m, es, n, cap, keys + i * m->key_size, vals + i * vsize, ncpu, stride);
+        if (err) /* ENOENT: that was the last batch */
+            goto out;
+        memcpy(tok_in, tok_out, sizeof(tok_in));
+        first = false;
+    }
+    if (!batched) {
+        unsigned char *cur = keys, *next = keys + m->key_size;
+        for (size_t guard = 0; guard <= limit; guard++) {
+            if (bpf_map_get_next_key(fd, guard ? cur : NULL, next))
+                break;
+            if (bpf_map_lookup_elem(fd, next, vals) == 0)
+                take(m, es, n, cap, next, vals, ncpu, stride);
+            unsigned char *t = cur;
+            cur = next;
+            next = t;
+        }
+    }
+out:
+    free(keys);
+    free(vals);
+}
+
+/* Prints map `id`: every entry, or the top `top`, sorted by value. */
 static int print_map(struct rt *rt, int id, int64_t top)
 {
     const struct plan_map *m = &rt->cg->plan->maps[id];
@@ -290,31 +368,11 @@ static int print_map(struct rt *rt, int id, int64_t top)
     int ncpu = m->agg ? libbpf_num_possible_cpus() : 1;
     if (ncpu < 1)
         ncpu = 1;
-    size_t stride = (m->value_size + 7) & ~7u, vsize = stride * ncpu;
+    /* per-CPU values come 8-byte aligned, one a CPU; others as they are */
+    size_t stride = m->agg ? (m->value_size + 7) & ~7u : m->value_size;
     size_t cap = 64, n = 0;
     struct entry *es = xcalloc(cap, sizeof(*es));
-    unsigned char *cur = xmalloc(m->key_size), *next = xmalloc(m->key_size);
-    unsigned char *val = xmalloc(vsize);
-    /* at most the map's size: a map that changes while it is read cannot
-     * make this loop forever */
-    for (unsigned guard = 0; guard <= rt->cg->map_size; guard++) {
-        if (bpf_map_get_next_key(fd, guard ? cur : NULL, next))
-            break;
-        if (bpf_map_lookup_elem(fd, next, val) == 0) {
-            if (n == cap)
-                es = xrealloc(es, (cap *= 2) * sizeof(*es));
-            struct entry *e = &es[n++];
-            memset(e, 0, sizeof(*e));
-            e->key = memcpy(xmalloc(m->key_size), next, m->key_size);
-            if (m->agg)
-                merge(m, e, val, ncpu, stride);
-            else
-                e->value = memcpy(xmalloc(m->value_size), val, m->value_size);
-        }
-        unsigned char *t = cur;
-        cur = next;
-        next = t;
-    }
+    read_entries(rt, m, fd, &es, &n, &cap, ncpu, stride);
     if (n && !rt->maps_header) { /* at exit, a blank line before the first map */
         put(rt, "\n", 1);
         rt->maps_header = true;
@@ -335,9 +393,6 @@ static int print_map(struct rt *rt, int id, int64_t top)
         free((void *)es[i].value);
     }
     free(es);
-    free(cur);
-    free(next);
-    free(val);
     return (int)n;
 }
 
@@ -393,8 +448,8 @@ int printmap_requests(struct rt *rt)
         if (r->kind == REQ_PRINT)
             for (uint64_t t = 0; t < times && t < 1000; t++)
                 print_map(rt, r->map, r->top);
-        else
-            empty_map(rt, r->map, r->kind == REQ_ZERO);
+        else /* an array's entries cannot be deleted: zeroed, they are not printed */
+            empty_map(rt, r->map, r->kind == REQ_ZERO || p->maps[r->map].array);
     }
     return 0;
 }
