@@ -975,6 +975,12 @@ bool check_program(struct ast_program *p, const struct check_opts *o)
             sp = &s->next;
         }
     }
+    /* a probe whose specs were all skipped ('?') is not there at all */
+    for (struct ast_probe **pp = &p->probes; *pp;)
+        if (!(*pp)->specs)
+            *pp = (*pp)->next;
+        else
+            pp = &(*pp)->next;
     /* A map's type is set by its assignments, wherever they are; a first,
      * quiet pass finds them all, so the second knows every map it reads. */
     int errors = c.src->errors;
