@@ -74,14 +74,7 @@ static void count_full(struct cg *c, LLVMValueRef rc, int map)
 {
     struct ir_if f;
     ir_if_begin(c, LLVMBuildICmp(c->b, LLVMIntSLT, rc, ir_i64(c, 0), ""), &f);
-    LLVMValueRef idx = ir_alloca(c, c->i32);
-    LLVMBuildStore(c->b, LLVMConstInt(c->i32, map, 0), idx);
-    LLVMBasicBlockRef done = ir_block(c, "counted");
-    LLVMValueRef p = ir_lookup(c, c->map_full, idx, done);
-    LLVMBuildAtomicRMW(c->b, LLVMAtomicRMWBinOpAdd, p, ir_i64(c, 1), LLVMAtomicOrderingMonotonic,
-                       0);
-    LLVMBuildBr(c->b, done);
-    LLVMPositionBuilderAtEnd(c->b, done);
+    ir_map_bump(c, c->map_full, (unsigned)map);
     ir_if_else(c, &f);
     ir_if_end(c, &f, NULL, NULL);
 }
@@ -391,12 +384,5 @@ void maps_delete(struct cg *c, const struct ast_node *m)
 
 void maps_request(struct cg *c, int req)
 {
-    LLVMValueRef idx = ir_alloca(c, c->i32);
-    LLVMBuildStore(c->b, LLVMConstInt(c->i32, req, 0), idx);
-    LLVMBasicBlockRef done = ir_block(c, "asked");
-    LLVMValueRef p = ir_lookup(c, c->map_reqs, idx, done);
-    LLVMBuildAtomicRMW(c->b, LLVMAtomicRMWBinOpAdd, p, ir_i64(c, 1), LLVMAtomicOrderingMonotonic,
-                       0);
-    LLVMBuildBr(c->b, done);
-    LLVMPositionBuilderAtEnd(c->b, done);
+    ir_map_bump(c, c->map_reqs, (unsigned)req);
 }

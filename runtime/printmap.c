@@ -77,23 +77,28 @@ static int cmp_entries(const void *pa, const void *pb)
     return c ? c : memcmp(a->key, b->key, m->key_size);
 }
 
-static void put_entry(struct rt *rt, const struct plan_map *m, const struct entry *e)
+/* NAME or NAME[k1, k2]: ints as numbers, strings as they are */
+static void put_name_key(struct rt *rt, const struct plan_map *m, const unsigned char *key)
 {
     puts_(rt, m->name);
-    if (m->nkeys) {
-        put(rt, "[", 1);
-        for (int i = 0; i < m->nkeys; i++) {
-            const struct plan_key *k = &m->keys[i];
-            if (i)
-                put(rt, ", ", 2);
-            if (k->is_str)
-                put(rt, (const char *)e->key + k->off,
-                    strnlen((const char *)e->key + k->off, k->size));
-            else
-                put_int(rt, *(const int64_t *)(e->key + k->off), k->is_signed);
-        }
-        put(rt, "]", 1);
+    if (!m->nkeys)
+        return;
+    put(rt, "[", 1);
+    for (int i = 0; i < m->nkeys; i++) {
+        const struct plan_key *k = &m->keys[i];
+        if (i)
+            put(rt, ", ", 2);
+        if (k->is_str)
+            put(rt, (const char *)key + k->off, strnlen((const char *)key + k->off, k->size));
+        else
+            put_int(rt, *(const int64_t *)(key + k->off), k->is_signed);
     }
+    put(rt, "]", 1);
+}
+
+static void put_entry(struct rt *rt, const struct plan_map *m, const struct entry *e)
+{
+    put_name_key(rt, m, e->key);
     put(rt, ": ", 2);
     if (m->agg == AGG_STATS) {
         char buf[96];
@@ -233,23 +238,7 @@ static int cmp_groups(const void *pa, const void *pb)
 static void put_hist(struct rt *rt, const struct plan_map *m, const struct entry *es,
                      const struct group *g)
 {
-    puts_(rt, m->name);
-    struct entry head = {.key = g->key};
-    if (m->nkeys) {
-        /* the key as put_entry prints it, without the value */
-        put(rt, "[", 1);
-        for (int i = 0; i < m->nkeys; i++) {
-            const struct plan_key *k = &m->keys[i];
-            if (i)
-                put(rt, ", ", 2);
-            if (k->is_str)
-                put(rt, (const char *)head.key + k->off,
-                    strnlen((const char *)head.key + k->off, k->size));
-            else
-                put_int(rt, *(const int64_t *)(head.key + k->off), k->is_signed);
-        }
-        put(rt, "]", 1);
-    }
+    put_name_key(rt, m, g->key);
     put(rt, ":\n", 2);
     int64_t max = 0;
     for (size_t i = g->from; i < g->to; i++)
