@@ -28,8 +28,10 @@ static void gen_prog(struct cg *c, const struct ast_probe *pr, const struct ast_
     c->spec = sp;
     c->probe = pr;
     c->var_slots = xcalloc(pr->nvars, sizeof(*c->var_slots));
-    p->probe = pr;
-    p->spec = sp;
+    p->text = xstrdup(sp->text);
+    p->loc = sp->loc;
+    p->kind = sp->kind;
+    p->point = sp->point;
     const struct probe_point *pt = sp->point;
     snprintf(p->name, sizeof(p->name), "%s",
              pt->name      ? pt->name
@@ -240,6 +242,8 @@ out:
 
 void cg_output_free(struct cg_output *out)
 {
+    for (int i = 0; i < out->nprogs; i++)
+        free(out->progs[i].text);
     for (int i = 0; i < out->ndescs; i++)
         free(out->descs[i].args);
     free(out->descs);

@@ -23,12 +23,16 @@ struct cg_opts {
     enum { CG_FAULT_NONE, CG_FAULT_EVERY, CG_FAULT_LAST } inject_fault;
 };
 
-/* One BPF program per (probe, spec): specs of one probe differ in context. */
+/* One BPF program per (probe, spec): specs of one probe differ in context.
+ * Plain data for the runtime, which reads no tree: the spec's text and place,
+ * and what bpf/ resolved it to. */
 struct cg_prog {
     char name[64]; /* the ELF symbol, and so libbpf's program name */
     char section[160];
-    const struct ast_probe *probe;
-    const struct ast_spec *spec;
+    char *text;        /* the spec as written: "tracepoint:syscalls:sys_enter_openat" */
+    struct tp_loc loc; /* where it is written */
+    const struct probe_kind *kind;
+    struct probe_point *point; /* owned by the tree's spec */
 };
 
 struct cg_output {

@@ -13,7 +13,7 @@ void ev_layout(struct ev_desc *d, const struct ast_node *s)
         d->fmt = s->fmt;
         a = a->next;
     }
-    d->stmt = s;
+    d->laid_out = true;
     for (const struct ast_node *x = a; x; x = x->next)
         d->nargs++;
     d->args = xcalloc(d->nargs ? d->nargs : 1, sizeof(*d->args));

@@ -5,6 +5,7 @@
 #ifndef TP_EVENT_H
 #define TP_EVENT_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "lang/ast.h"
@@ -41,7 +42,7 @@ struct ev_arg {
 };
 
 struct ev_desc {
-    const struct ast_node *stmt;
+    bool laid_out;
     const struct fmt_spec *fmt; /* printf; NULL for print */
     struct ev_arg *args;
     int nargs;

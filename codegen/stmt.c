@@ -5,7 +5,7 @@
 static void gen_event(struct cg *c, const struct ast_node *s)
 {
     struct ev_desc *d = &c->out->descs[s->id];
-    if (!d->stmt) {
+    if (!d->laid_out) {
         ev_layout(d, s);
         /* the ring buffer keeps an 8-byte header with each record */
         if ((uint64_t)d->size + 8 > c->o->ringbuf_size) {

@@ -104,7 +104,7 @@ static void put_arg(struct sbuf *b, const struct ev_arg *a, const char *ev)
     case EA_CONST_STR: put(b, a->text, a->textlen); break;
     case EA_PROBE: {
         const struct ev_header *h = (const void *)ev;
-        puts_(b, b->rt->cg->progs[h->prog].spec->text);
+        puts_(b, b->rt->cg->progs[h->prog].text);
         break;
     }
     case EA_TIME: put_time(b, a->text, a->textlen, *(const uint64_t *)(ev + a->off)); break;

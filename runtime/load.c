@@ -105,13 +105,12 @@ static void report_verifier(struct rt *rt, const struct cg_prog *p, const char *
                         lines[last - 1][0] == '\n' || lines[last - 1][0] == 0))
         last--;
     if (last == 0) {
-        diag_error(rt->src, p->spec->loc, "the kernel refused probe %s, and gave no reason",
-                   p->spec->text);
+        diag_error(rt->src, p->loc, "the kernel refused probe %s, and gave no reason", p->text);
         return;
     }
     const char *why = lines[last - 1];
     int whylen = (int)strcspn(why, "\n");
-    struct tp_loc loc = p->spec->loc;
+    struct tp_loc loc = p->loc;
     /* the script line is the last "; TEXT" line before the reason, which may
      * be far back in a long log */
     for (const char *l = why; l > log;) {
@@ -132,8 +131,7 @@ static void report_verifier(struct rt *rt, const struct cg_prog *p, const char *
         }
         break;
     }
-    diag_error(rt->src, loc, "the kernel's verifier refused probe %s: %.*s", p->spec->text, whylen,
-               why);
+    diag_error(rt->src, loc, "the kernel's verifier refused probe %s: %.*s", p->text, whylen, why);
     int from = last - 8 > 0 ? last - 8 : 0;
     fprintf(rt->src->out, "note: the verifier's last steps:\n");
     for (int i = from; i < last; i++) {
@@ -159,7 +157,7 @@ static void list_loaded(struct rt *rt)
         int fd = bpf_program__fd(rt->progs[i]);
         if (bpf_obj_get_info_by_fd(fd, &info, &len) == 0)
             fprintf(stderr, "prog %-3u %-14s %-16s insns %-5u %s\n", info.id, type_name(info.type),
-                    rt->cg->progs[i].name, info.xlated_prog_len / 8, rt->cg->progs[i].spec->text);
+                    rt->cg->progs[i].name, info.xlated_prog_len / 8, rt->cg->progs[i].text);
     }
     struct bpf_map *m;
     bpf_object__for_each_map(m, rt->obj)
@@ -235,11 +233,10 @@ static void report_load_error(struct rt *rt, int err, char **logs)
     } else if (prog_failed && log && *log) {
         report_verifier(rt, p, log);
     } else if (prog_failed && err == -EPERM) {
-        diag_error(rt->src, p->spec->loc, "the kernel does not allow %s programs here (EPERM): %s",
-                   p->spec->kind->name, "it may lack the feature, or lockdown may forbid it");
+        diag_error(rt->src, p->loc, "the kernel does not allow %s programs here (EPERM): %s",
+                   p->kind->name, "it may lack the feature, or lockdown may forbid it");
     } else if (prog_failed) {
-        diag_error(rt->src, p->spec->loc, "the kernel refused probe %s: %s", p->spec->text,
-                   strerror(-err));
+        diag_error(rt->src, p->loc, "the kernel refused probe %s: %s", p->text, strerror(-err));
     } else {
         fprintf(stderr, "tinyprobe: error: the kernel refused the program's maps: %s\n",
                 strerror(-err));
@@ -263,10 +260,10 @@ static bool needs_gotol(struct rt *rt)
         if (k == cnt || feature_gotol())
             continue;
         const struct cg_prog *p = &rt->cg->progs[i];
-        diag_error(rt->src, p->spec->loc,
+        diag_error(rt->src, p->loc,
                    "probe %s is too large for this kernel: its program jumps over more than "
                    "32767 instructions, and this kernel's BPF has no long jumps (Linux 6.6 has)",
-                   p->spec->text);
+                   p->text);
         diag_note(rt->src, "split the probe's statements between two probes on the same event");
         bad = true;
     }
@@ -321,7 +318,7 @@ int load_object(struct rt *rt)
     char *shared = rt->o->dump_verifier ? NULL : log_alloc(&logsize);
     for (int i = 0; i < n; i++) {
         struct bpf_program *p = rt->progs[i];
-        bpf_program__set_type(p, rt->cg->progs[i].spec->kind->prog_type);
+        bpf_program__set_type(p, rt->cg->progs[i].kind->prog_type);
         if (rt->o->dump_verifier) {
             size_t size = logsize;
             logs[i] = log_alloc(&size);
@@ -343,7 +340,7 @@ int load_object(struct rt *rt)
         if (rt->o->dump_verifier)
             for (int i = 0; i < n; i++)
                 fprintf(stderr, "verifier log of %s (%s):\n%s\n", rt->cg->progs[i].name,
-                        rt->cg->progs[i].spec->text, logs[i]);
+                        rt->cg->progs[i].text, logs[i]);
         if (rt->o->verbose)
             list_loaded(rt);
     }

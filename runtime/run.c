@@ -59,11 +59,11 @@ static int run_once(struct rt *rt, enum probe_when when)
 {
     for (int i = 0; i < rt->cg->nprogs; i++) {
         const struct cg_prog *p = &rt->cg->progs[i];
-        if (p->spec->kind->when != when)
+        if (p->kind->when != when)
             continue;
         LIBBPF_OPTS(bpf_test_run_opts, t);
         if (bpf_prog_test_run_opts(bpf_program__fd(rt->progs[i]), &t)) {
-            diag_error(rt->src, p->spec->loc, "the kernel would not run %s: %s", p->spec->text,
+            diag_error(rt->src, p->loc, "the kernel would not run %s: %s", p->text,
                        strerror(errno));
             return -1;
         }
@@ -84,13 +84,13 @@ static int attach(struct rt *rt)
     for (int i = 0; i < rt->cg->nprogs; i++) {
         const struct cg_prog *p = &rt->cg->progs[i];
         n++;
-        if (p->spec->kind->when != WHEN_EVENT)
+        if (p->kind->when != WHEN_EVENT)
             continue;
         char why[256] = "", hint[256] = "";
-        if (p->spec->kind->attach(p->spec->point, rt->progs[i], &rt->links[i], why, sizeof(why),
-                                  hint, sizeof(hint))) {
+        if (p->kind->attach(p->point, rt->progs[i], &rt->links[i], why, sizeof(why), hint,
+                            sizeof(hint))) {
             int err = errno;
-            diag_error(rt->src, p->spec->loc, "cannot attach %s: %s", p->spec->text, why);
+            diag_error(rt->src, p->loc, "cannot attach %s: %s", p->text, why);
             if (*hint)
                 diag_note(rt->src, "%s", hint);
             else if (err == EMFILE)
@@ -124,7 +124,7 @@ static void report_lost(struct rt *rt)
         for (int p = 0; p < rt->cg->nprogs; p++) {
             if (!by[p])
                 continue;
-            fprintf(stderr, "%s%s %llu", sep, rt->cg->progs[p].spec->text, by[p]);
+            fprintf(stderr, "%s%s %llu", sep, rt->cg->progs[p].text, by[p]);
             sep = ", ";
         }
         fprintf(stderr, "\nnote: the event buffer was full; raise it with --buffer-size\n");

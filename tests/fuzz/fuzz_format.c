@@ -33,7 +33,7 @@ static void lay_out(struct cg_output *cg, const struct ast_node *s)
             lay_out(cg, s->b);
             lay_out(cg, s->c);
         } else if ((s->kind == S_PRINT || s->kind == S_PRINTF) && !ast_print_is_map(s) &&
-                   !cg->descs[s->id].stmt) {
+                   !cg->descs[s->id].laid_out) {
             ev_layout(&cg->descs[s->id], s);
         }
     }
@@ -62,8 +62,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     int k = 0;
     for (struct ast_probe *pr = prog->probes; pr; pr = pr->next) {
         for (struct ast_spec *s = pr->specs; s; s = s->next, k++) {
-            cg.progs[k].probe = pr;
-            cg.progs[k].spec = s;
+            cg.progs[k].text = s->text;
         }
         lay_out(&cg, pr->body);
     }
@@ -85,7 +84,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     } else {
         for (int i = 0; i < cg.ndescs; i++) {
             size_t n = cg.descs[i].size;
-            if (!cg.descs[i].stmt || n > (1u << 20))
+            if (!cg.descs[i].laid_out || n > (1u << 20))
                 continue;
             uint8_t *ev = malloc(n);
             if (!ev)
