@@ -40,6 +40,7 @@ struct cg {
     LLVMValueRef *var_slots; /* by the probe's variable */
     int prog;
     unsigned scratch_used;
+    unsigned stack_used; /* bytes of the 512-byte BPF stack given out by ir_room */
     struct strset names; /* programs' names before any suffix */
 };
 
@@ -59,6 +60,9 @@ LLVMValueRef ir_ptr(struct cg *c, LLVMValueRef v);
 LLVMValueRef ir_map_global(struct cg *c, const char *name, int nfields);
 /* `size` bytes of per-CPU scratch for this program run. */
 LLVMValueRef ir_scratch(struct cg *c, unsigned size);
+/* `size` bytes of room for this run: on the stack while a budget lasts (no
+ * map lookup to get it), else in scratch. */
+LLVMValueRef ir_room(struct cg *c, unsigned size);
 LLVMValueRef ir_bounded(struct cg *c, LLVMValueRef v, uint64_t max);
 LLVMValueRef ir_ctx_load(struct cg *c, int off, int size, bool is_signed);
 LLVMValueRef ir_read_mem(struct cg *c, LLVMValueRef dst, LLVMValueRef len, LLVMValueRef addr,

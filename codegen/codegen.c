@@ -11,6 +11,7 @@
 #include "bpf/probe.h"
 #include "codegen/cg.h"
 #include "codegen/emit.h"
+#include "lang/builtin.h"
 #include "lang/strset.h"
 #include "lang/xalloc.h"
 
@@ -19,6 +20,18 @@ static void sanitize(char *s)
     for (; *s; s++)
         if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9')))
             *s = '_';
+}
+
+/* Whether statements send events or requests (print, printf, clear, ...). */
+static bool prints(const struct ast_node *s)
+{
+    for (; s; s = s->next) {
+        if (s->kind == S_PRINT || s->kind == S_PRINTF || (s->kind == S_CALL && s->a->bi != BI_DELETE))
+            return true;
+        if (s->kind == S_IF && (prints(s->b) || prints(s->c)))
+            return true;
+    }
+    return false;
 }
 
 static void gen_prog(struct cg *c, const struct ast_probe *pr, const struct ast_spec *sp)
@@ -62,6 +75,7 @@ static void gen_prog(struct cg *c, const struct ast_probe *pr, const struct ast_
     c->sp = di_function(&c->di, c->fn, p->name, pr->loc.first_line);
     c->scratch = NULL;
     c->scratch_used = 0;
+    c->stack_used = 0;
 
     c->entry = ir_block(c, "entry");
     c->out_bb = ir_block(c, "out");
@@ -76,9 +90,10 @@ static void gen_prog(struct cg *c, const struct ast_probe *pr, const struct ast_
     LLVMBuildRet(c->b, LLVMConstInt(c->i32, 0, 0));
 
     LLVMPositionBuilderAtEnd(c->b, body);
-    if (sp->kind->when == WHEN_EVENT) {
-        /* once a probe has called exit, the others do nothing: no event is
-         * printed after the exit (an array lookup the verifier inlines) */
+    if (sp->kind->when == WHEN_EVENT && prints(pr->body)) {
+        /* once a probe has called exit, the others print nothing: no event
+         * comes after the exit (an array lookup the verifier inlines); a
+         * probe that only counts need not ask */
         LLVMValueRef p = ir_lookup(c, c->map_exit, c->key0, c->out_bb);
         LLVMValueRef set =
             LLVMBuildAnd(c->b, LLVMBuildLoad2(c->b, c->i64, p, ""), ir_i64(c, CG_EXIT_SET), "");

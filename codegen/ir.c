@@ -211,3 +211,17 @@ LLVMValueRef ir_alloca(struct cg *c, LLVMTypeRef t)
     LLVMPositionBuilderAtEnd(c->b, cur);
     return p;
 }
+
+/* Stack given out for keys and values: well under BPF's 512 bytes, so that
+ * LLVM's own spills fit beside it. */
+#define STACK_BUDGET 256
+
+LLVMValueRef ir_room(struct cg *c, unsigned size)
+{
+    size = (size + 7) & ~7u;
+    if (size > 64 || c->stack_used + size > STACK_BUDGET)
+        return ir_scratch(c, size);
+    c->stack_used += size;
+    LLVMValueRef p = ir_alloca(c, LLVMArrayType(c->i64, size / 8));
+    return p;
+}

@@ -55,7 +55,7 @@ static void zero(struct cg *c, LLVMValueRef p, unsigned size)
 static LLVMValueRef key_of(struct cg *c, const struct ast_node *n)
 {
     const struct plan_map *m = &c->plan->maps[n->id];
-    LLVMValueRef key = ir_scratch(c, m->key_size);
+    LLVMValueRef key = ir_room(c, m->key_size);
     zero(c, key, m->key_size);
     const struct ast_node *k = n->args;
     for (int i = 0; i < m->nkeys; i++, k = k->next) {
@@ -244,7 +244,7 @@ static void aggregate(struct cg *c, const struct ast_node *lv, const struct ast_
     struct ir_if f;
     ir_if_begin(c, is_null(c, p), &f);
     /* the first time on this CPU: the value as one update makes it */
-    LLVMValueRef init = ir_scratch(c, m->value_size);
+    LLVMValueRef init = ir_room(c, m->value_size);
     switch (m->agg) {
     case AGG_COUNT:
     case AGG_HIST:
@@ -344,7 +344,7 @@ void maps_assign(struct cg *c, const struct ast_node *s)
     LLVMValueRef v = expr_int(c, rhs);
     LLVMValueRef key = key_of(c, lv);
     if (!s->compound) {
-        LLVMValueRef val = ir_scratch(c, 8);
+        LLVMValueRef val = ir_room(c, 8);
         LLVMBuildStore(c->b, v, val);
         update(c, lv->id, key, val, BPF_ANY);
         return;
@@ -352,7 +352,7 @@ void maps_assign(struct cg *c, const struct ast_node *s)
     LLVMValueRef p = lookup_raw(c, lv->id, key);
     struct ir_if f;
     ir_if_begin(c, is_null(c, p), &f);
-    LLVMValueRef val = ir_scratch(c, 8);
+    LLVMValueRef val = ir_room(c, 8);
     LLVMBuildStore(c->b, apply(c, s->op, m->value_is_signed, ir_i64(c, 0), v), val);
     update(c, lv->id, key, val, BPF_ANY);
     ir_if_else(c, &f);
