@@ -29,10 +29,12 @@ struct cg {
     LLVMValueRef map_events, map_lost, map_exit, map_scratch;
     const struct plan *plan;
     LLVMValueRef *map_globals; /* by plan map */
+    unsigned char *map_used;   /* by plan map: used by the program being made */
+    int maps_in_prog;
     LLVMValueRef map_full, map_reqs;
     unsigned scratch_max;
     /* the function being generated */
-    LLVMValueRef fn, ctxv, key0, tmp64, scratch;
+    LLVMValueRef fn, ctxv, key0, tmp64, scratch, idx32;
     LLVMMetadataRef sp;
     LLVMBasicBlockRef entry, out_bb;
     const struct ast_spec *spec;
@@ -71,6 +73,9 @@ LLVMValueRef ir_load_byte(struct cg *c, LLVMValueRef p, unsigned i);
 /* Room for one `t` on the stack, made in the entry block (BPF has no dynamic
  * stack allocation). */
 LLVMValueRef ir_alloca(struct cg *c, LLVMTypeRef t);
+/* An array map's key: `idx` (an i32) in the function's one slot for it,
+ * valid until the next call. */
+LLVMValueRef ir_index(struct cg *c, LLVMValueRef idx);
 /* The value of `key` in `map`; where there is none, a branch to `miss`. */
 LLVMValueRef ir_lookup(struct cg *c, LLVMValueRef map, LLVMValueRef key, LLVMBasicBlockRef miss);
 /* Adds 1 to the u64 at index idx of array `map`, atomically. */
@@ -105,6 +110,12 @@ void str_join(struct cg *c, const struct ast_node *n, LLVMValueRef slot, unsigne
 LLVMValueRef builtins_int(struct cg *c, const struct ast_node *n);
 /* a string builtin or function call, into `size` bytes at dst */
 void builtins_str(struct cg *c, const struct ast_node *n, LLVMValueRef dst, unsigned size);
+
+/* The most maps one BPF program may use (the kernel's MAX_USED_MAPS), and
+ * those every program may use besides the script's: events, lost, exit_req,
+ * scratch, map_full, requests. */
+#define CG_PROG_MAPS_MAX 64
+#define CG_OWN_MAPS      6
 
 /* maps.c: the plan's maps (init before, finish after the programs) */
 void maps_init(struct cg *c);

@@ -26,7 +26,8 @@ static void sanitize(char *s)
 static bool prints(const struct ast_node *s)
 {
     for (; s; s = s->next) {
-        if (s->kind == S_PRINT || s->kind == S_PRINTF || (s->kind == S_CALL && s->a->bi != BI_DELETE))
+        if (s->kind == S_PRINT || s->kind == S_PRINTF ||
+            (s->kind == S_CALL && s->a->bi != BI_DELETE))
             return true;
         if (s->kind == S_IF && (prints(s->b) || prints(s->c)))
             return true;
@@ -74,6 +75,10 @@ static void gen_prog(struct cg *c, const struct ast_probe *pr, const struct ast_
     LLVMSetValueName2(c->ctxv, "ctx", 3);
     c->sp = di_function(&c->di, c->fn, p->name, pr->loc.first_line);
     c->scratch = NULL;
+    c->idx32 = NULL;
+    c->maps_in_prog = 0;
+    if (c->map_used)
+        memset(c->map_used, 0, c->plan->nmaps);
     c->scratch_used = 0;
     c->stack_used = 0;
 
@@ -111,6 +116,11 @@ static void gen_prog(struct cg *c, const struct ast_probe *pr, const struct ast_
         stmt_gen(c, s);
     free(c->var_slots);
     c->var_slots = NULL;
+    if (c->maps_in_prog + CG_OWN_MAPS > CG_PROG_MAPS_MAX) {
+        diag_error(c->src, sp->loc, "probe %s uses %d maps: a BPF program may use %d", sp->text,
+                   c->maps_in_prog, CG_PROG_MAPS_MAX - CG_OWN_MAPS);
+        diag_note(c->src, "split the probe's statements between probes on the same event");
+    }
     LLVMBuildBr(c->b, c->out_bb);
 }
 

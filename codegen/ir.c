@@ -155,10 +155,8 @@ LLVMValueRef ir_load_byte(struct cg *c, LLVMValueRef p, unsigned i)
 void ir_map_bump(struct cg *c, LLVMValueRef map, unsigned idx)
 {
     LLVMValueRef key = c->key0;
-    if (idx) {
-        key = ir_alloca(c, c->i32);
-        LLVMBuildStore(c->b, LLVMConstInt(c->i32, idx, 0), key);
-    }
+    if (idx)
+        key = ir_index(c, LLVMConstInt(c->i32, idx, 0));
     LLVMBasicBlockRef done = ir_block(c, "bumped");
     LLVMValueRef p = ir_lookup(c, map, key, done);
     LLVMBuildAtomicRMW(c->b, LLVMAtomicRMWBinOpAdd, p, ir_i64(c, 1), LLVMAtomicOrderingMonotonic,
@@ -210,6 +208,14 @@ LLVMValueRef ir_alloca(struct cg *c, LLVMTypeRef t)
     LLVMValueRef p = LLVMBuildAlloca(c->b, t, "");
     LLVMPositionBuilderAtEnd(c->b, cur);
     return p;
+}
+
+LLVMValueRef ir_index(struct cg *c, LLVMValueRef idx)
+{
+    if (!c->idx32)
+        c->idx32 = ir_alloca(c, c->i32);
+    LLVMBuildStore(c->b, idx, c->idx32);
+    return c->idx32;
 }
 
 /* Stack given out for keys and values: well under BPF's 512 bytes, so that

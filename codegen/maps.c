@@ -13,6 +13,7 @@ void maps_init(struct cg *c)
 {
     const struct plan *p = c->plan;
     c->map_globals = xcalloc(p->nmaps ? p->nmaps : 1, sizeof(*c->map_globals));
+    c->map_used = xcalloc(p->nmaps ? p->nmaps : 1, 1);
     for (int i = 0; i < p->nmaps; i++) {
         char name[32];
         snprintf(name, sizeof(name), CG_MAP_PREFIX "%d", i);
@@ -21,6 +22,17 @@ void maps_init(struct cg *c)
     c->map_full = ir_map_global(c, CG_MAP_FULL, 4);
     if (p->nreqs)
         c->map_reqs = ir_map_global(c, CG_MAP_REQUESTS, 4);
+}
+
+/* Map `id`'s global, noted as used by the program being made: the kernel
+ * lets one program use at most 64 maps. */
+static LLVMValueRef map_ref(struct cg *c, int id)
+{
+    if (!c->map_used[id]) {
+        c->map_used[id] = 1;
+        c->maps_in_prog++;
+    }
+    return c->map_globals[id];
 }
 
 void maps_finish(struct cg *c)
@@ -41,6 +53,8 @@ void maps_finish(struct cg *c)
         di_map(&c->di, c->map_reqs, CG_MAP_REQUESTS, BPF_MAP_TYPE_ARRAY, p->nreqs, 4, 8);
     free(c->map_globals);
     c->map_globals = NULL;
+    free(c->map_used);
+    c->map_used = NULL;
 }
 
 /* Zeroes `size` bytes (a multiple of 8) at p: keys are compared byte for
@@ -82,7 +96,7 @@ static void count_full(struct cg *c, LLVMValueRef rc, int map)
 static LLVMValueRef update(struct cg *c, int map, LLVMValueRef key, LLVMValueRef val,
                            uint64_t flags)
 {
-    LLVMValueRef args[4] = {c->map_globals[map], key, val, ir_i64(c, flags)};
+    LLVMValueRef args[4] = {map_ref(c, map), key, val, ir_i64(c, flags)};
     LLVMValueRef rc = ir_helper(c, BPF_FUNC_map_update_elem, c->i64, args, 4);
     count_full(c, rc, map);
     return rc;
@@ -90,7 +104,7 @@ static LLVMValueRef update(struct cg *c, int map, LLVMValueRef key, LLVMValueRef
 
 static LLVMValueRef lookup_raw(struct cg *c, int map, LLVMValueRef key)
 {
-    LLVMValueRef args[2] = {c->map_globals[map], key};
+    LLVMValueRef args[2] = {map_ref(c, map), key};
     return ir_helper(c, BPF_FUNC_map_lookup_elem, c->ptr, args, 2);
 }
 
@@ -216,10 +230,9 @@ static void aggregate_array(struct cg *c, const struct plan_map *m, int map, LLV
         idx = m->agg == AGG_HIST ? hist_bucket(c, v) : lhist_bucket(c, m, v);
         v = ir_i64(c, 1);
     }
-    LLVMValueRef key = ir_alloca(c, c->i32);
-    LLVMBuildStore(c->b, LLVMBuildTrunc(c->b, idx, c->i32, ""), key);
+    LLVMValueRef key = ir_index(c, LLVMBuildTrunc(c->b, idx, c->i32, ""));
     LLVMBasicBlockRef done = ir_block(c, "folded");
-    LLVMValueRef p = ir_lookup(c, c->map_globals[map], key, done);
+    LLVMValueRef p = ir_lookup(c, map_ref(c, map), key, done);
     fold(c, m, p, v);
     LLVMBuildBr(c->b, done);
     LLVMPositionBuilderAtEnd(c->b, done);
@@ -369,16 +382,15 @@ void maps_delete(struct cg *c, const struct ast_node *m)
 {
     const struct plan_map *pm = &c->plan->maps[m->id];
     if (pm->array) { /* an array's entries stay: zero this CPU's, as a delete would empty it */
-        LLVMValueRef key = ir_alloca(c, c->i32);
-        LLVMBuildStore(c->b, LLVMConstInt(c->i32, 0, 0), key);
+        LLVMValueRef key = ir_index(c, LLVMConstInt(c->i32, 0, 0));
         LLVMBasicBlockRef done = ir_block(c, "deleted");
-        LLVMValueRef p = ir_lookup(c, c->map_globals[m->id], key, done);
+        LLVMValueRef p = ir_lookup(c, map_ref(c, m->id), key, done);
         zero(c, p, pm->value_size);
         LLVMBuildBr(c->b, done);
         LLVMPositionBuilderAtEnd(c->b, done);
         return;
     }
-    LLVMValueRef args[2] = {c->map_globals[m->id], key_of(c, m)};
+    LLVMValueRef args[2] = {map_ref(c, m->id), key_of(c, m)};
     ir_helper(c, BPF_FUNC_map_delete_elem, c->i64, args, 2);
 }
 

@@ -653,15 +653,21 @@ static bool check_lhist(struct check *c, struct plan_map *m, struct ast_node *ca
             return false;
         }
     }
-    if (p[2] <= 0 || p[1] <= p[0] || (p[1] - p[0]) % p[2] != 0) {
+    int64_t range;
+    if (__builtin_sub_overflow(p[1], p[0], &range)) {
+        diag_error(c->src, call->loc, "lhist()'s range, from %lld to %lld, is too large",
+                   (long long)p[0], (long long)p[1]);
+        return false;
+    }
+    if (p[2] <= 0 || p[1] <= p[0] || range % p[2] != 0) {
         diag_error(c->src, call->loc,
                    "lhist(v, %lld, %lld, %lld): the step must be positive and divide max - min",
                    (long long)p[0], (long long)p[1], (long long)p[2]);
         return false;
     }
-    if ((p[1] - p[0]) / p[2] > PLAN_LHIST_MAX - 2) {
+    if (range / p[2] > PLAN_LHIST_MAX - 2) {
         diag_error(c->src, call->loc, "lhist() has at most %d buckets; this one would have %lld",
-                   PLAN_LHIST_MAX, (long long)((p[1] - p[0]) / p[2] + 2));
+                   PLAN_LHIST_MAX, (long long)(range / p[2] + 2));
         return false;
     }
     if (m->value_size && m->agg == AGG_LHIST &&

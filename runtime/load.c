@@ -217,6 +217,9 @@ static void report_load_error(struct rt *rt, int err, char **logs)
                 n == 1 ? "" : "s", strerror(-err));
         if (err == -EMFILE)
             load_note_fd_limit(rt);
+    } else if (err == -E2BIG && prog_failed) {
+        diag_error(rt->src, p->loc, "the kernel refused probe %s: its program is too large (E2BIG)",
+                   p->text);
     } else if (err == -ENOMEM || err == -E2BIG) {
         fprintf(stderr, "tinyprobe: error: the kernel is out of memory for BPF %s: %s\n",
                 prog_failed ? "programs" : "maps", strerror(-err));
