@@ -388,4 +388,15 @@ print_when_full() {
     [ "$(grep -c '^@n: 5000$' "$WORK/out")" -eq 2 ] || fail "the print asked for was lost"
 }
 
+# The classic counter printed every second by an interval probe.
+counter_every_second() {
+    start -e 'probe tracepoint:syscalls:sys_enter_execve / comm == "tp_helper" / < @calls = count() >
+              probe interval:s:1 < print @calls >'
+    for _ in 1 2 3; do "$HELPER" exec /bin/true; done
+    sleep 2.2
+    stop
+    [ "$(grep -c '^@calls: 3$' "$WORK/out")" -ge 3 ] || fail "not @calls: 3 each second and at exit"
+    [ "$(grep -vc '^@calls: 3$\|^$' "$WORK/out")" -eq 0 ] || fail "other lines than @calls: 3"
+}
+
 "$1"

@@ -8,7 +8,7 @@ endif()
 foreach(case oneliner fields open_script exec_script exec_long_argv kprobe_dry_run kprobe_missing
              signals exit_codes lost_events script_files values strings inspect list_scripts
              verifier_reject unprivileged cpu_order count_opens count_cpus ppid_time more_scripts
-             print_when_full)
+             print_when_full counter_every_second)
   add_test(NAME e2e_${case} COMMAND ${CMAKE_SOURCE_DIR}/tests/e2e.sh ${case})
   set_tests_properties(e2e_${case} PROPERTIES ENVIRONMENT "${TP_TEST_ENV}" SKIP_RETURN_CODE 77
                        TIMEOUT 120 RUN_SERIAL TRUE)
