@@ -16,7 +16,22 @@ struct check {
     const struct check_opts *o;
     struct ast_probe *probe; /* the one being checked */
     bool last_pass;          /* maps are all declared: a map never assigned is an error */
+    struct strset map_ids;   /* map name -> plan map */
+    struct strset var_ids;   /* the probe's variable name -> its index */
 };
+
+/* A bigger array of n elements of `size` bytes in the arena, twice the
+ * capacity each time, so that growing is linear. */
+static void *grow(struct check *c, void *old, int n, int *cap, size_t size)
+{
+    if (n < *cap)
+        return old;
+    *cap = *cap ? 2 * *cap : 8;
+    void *p = arena_alloc(c->prog->arena, (size_t)*cap * size);
+    if (n)
+        memcpy(p, old, (size_t)n * size);
+    return p;
+}
 
 static struct ty ty_int(bool is_signed)
 {
@@ -403,12 +418,8 @@ static bool check_printf(struct check *c, struct ast_node *n)
 
 static struct ast_var *var_find(struct check *c, const char *name, int *id)
 {
-    for (int i = 0; i < c->probe->nvars; i++)
-        if (strcmp(c->probe->vars[i].name, name) == 0) {
-            *id = i;
-            return &c->probe->vars[i];
-        }
-    return NULL;
+    *id = strset_find(&c->var_ids, name);
+    return *id >= 0 ? &c->probe->vars[*id] : NULL;
 }
 
 static bool check_var_read(struct check *c, struct ast_node *n)
@@ -455,14 +466,10 @@ static bool check_var_write(struct check *c, struct ast_node *lv, struct ast_nod
             return false;
         }
     } else if (!v) {
-        if (c->probe->nvars == c->probe->capvars) {
-            c->probe->capvars = c->probe->capvars ? 2 * c->probe->capvars : 8;
-            struct ast_var *vars = arena_alloc(c->prog->arena, c->probe->capvars * sizeof(*vars));
-            if (c->probe->nvars)
-                memcpy(vars, c->probe->vars, c->probe->nvars * sizeof(*vars));
-            c->probe->vars = vars;
-        }
+        c->probe->vars =
+            grow(c, c->probe->vars, c->probe->nvars, &c->probe->capvars, sizeof(*c->probe->vars));
         id = c->probe->nvars++;
+        strset_put(&c->var_ids, lv->sval, id);
         v = &c->probe->vars[id];
         v->name = lv->sval;
         v->ty = rhs->ty;
@@ -484,26 +491,16 @@ static bool check_var_write(struct check *c, struct ast_node *lv, struct ast_nod
 
 static struct plan_map *map_find(struct check *c, const char *name, int *id)
 {
-    struct plan *p = &c->prog->plan;
-    for (int i = 0; i < p->nmaps; i++)
-        if (strcmp(p->maps[i].name, name) == 0) {
-            *id = i;
-            return &p->maps[i];
-        }
-    return NULL;
+    *id = strset_find(&c->map_ids, name);
+    return *id >= 0 ? &c->prog->plan.maps[*id] : NULL;
 }
 
 static struct plan_map *map_new(struct check *c, const char *name, int *id)
 {
     struct plan *p = &c->prog->plan;
-    if (p->nmaps == p->capmaps) {
-        p->capmaps = p->capmaps ? 2 * p->capmaps : 8;
-        struct plan_map *maps = arena_alloc(c->prog->arena, p->capmaps * sizeof(*maps));
-        if (p->nmaps)
-            memcpy(maps, p->maps, p->nmaps * sizeof(*maps));
-        p->maps = maps;
-    }
+    p->maps = grow(c, p->maps, p->nmaps, &p->capmaps, sizeof(*p->maps));
     *id = p->nmaps++;
+    strset_put(&c->map_ids, name, *id);
     struct plan_map *m = &p->maps[*id];
     memset(m, 0, sizeof(*m));
     m->name = name;
@@ -775,13 +772,7 @@ static bool check_assign(struct check *c, struct ast_node *n)
 static int request(struct check *c, enum plan_req_kind kind, int map, int64_t top)
 {
     struct plan *p = &c->prog->plan;
-    if (p->nreqs == p->capreqs) {
-        p->capreqs = p->capreqs ? 2 * p->capreqs : 8;
-        struct plan_req *reqs = arena_alloc(c->prog->arena, p->capreqs * sizeof(*reqs));
-        if (p->nreqs)
-            memcpy(reqs, p->reqs, p->nreqs * sizeof(*reqs));
-        p->reqs = reqs;
-    }
+    p->reqs = grow(c, p->reqs, p->nreqs, &p->capreqs, sizeof(*p->reqs));
     p->reqs[p->nreqs] = (struct plan_req){kind, map, top};
     return p->nreqs++;
 }
@@ -942,6 +933,7 @@ static void check_pass(struct check *c)
             continue; /* names in the body depend on the specs */
         c->probe = pr;
         pr->nvars = 0;
+        strset_free(&c->var_ids);
         if (pr->filter && check_expr(c, pr->filter))
             check_want(c, pr->filter, TY_INT, "a filter");
         for (struct ast_node *s = pr->body; s; s = s->next)
@@ -1020,5 +1012,7 @@ bool check_program(struct ast_program *p, const struct check_opts *o)
             off += 8; /* the bucket */
         m->key_size = off ? off : 8;
     }
+    strset_free(&c.var_ids);
+    strset_free(&c.map_ids);
     return c.src->errors == 0;
 }

@@ -1,5 +1,3 @@
-/* A set of strings, by open addressing: adding is O(1), so that checks and
- * codegen stay linear in the number of probes. */
 #include "lang/strset.h"
 
 #include <stdint.h>
@@ -16,24 +14,43 @@ static uint64_t hash(const char *s)
     return h;
 }
 
-bool strset_add(struct strset *set, const char *name)
+/* The slot of `s`, or the empty one where it would go. */
+static struct strset_slot *lookup(const struct strset *set, const char *s)
+{
+    size_t i = hash(s) & (set->cap - 1);
+    for (; set->slot[i].s; i = (i + 1) & (set->cap - 1))
+        if (strcmp(set->slot[i].s, s) == 0)
+            break;
+    return &set->slot[i];
+}
+
+bool strset_put(struct strset *set, const char *s, int val)
 {
     if (2 * (set->n + 1) > set->cap) {
         struct strset bigger = {.cap = set->cap ? 2 * set->cap : 64};
         bigger.slot = xcalloc(bigger.cap, sizeof(*bigger.slot));
         for (size_t i = 0; i < set->cap; i++)
-            if (set->slot[i])
-                strset_add(&bigger, set->slot[i]);
+            if (set->slot[i].s)
+                *lookup(&bigger, set->slot[i].s) = set->slot[i];
+        bigger.n = set->n;
         free(set->slot);
         *set = bigger;
     }
-    size_t i = hash(name) & (set->cap - 1);
-    for (; set->slot[i]; i = (i + 1) & (set->cap - 1))
-        if (strcmp(set->slot[i], name) == 0)
-            return false;
-    set->slot[i] = name;
+    struct strset_slot *sl = lookup(set, s);
+    if (sl->s)
+        return false;
+    sl->s = s;
+    sl->val = val;
     set->n++;
     return true;
+}
+
+int strset_find(const struct strset *set, const char *s)
+{
+    if (!set->cap)
+        return -1;
+    const struct strset_slot *sl = lookup(set, s);
+    return sl->s ? sl->val : -1;
 }
 
 void strset_free(struct strset *set)

@@ -240,6 +240,17 @@ many.tp:100001:21: error: unknown name 'nosuch'
 100001 | probe BEGIN < print nosuch >
        |                     ^~~~~~
 END
+    # and 20,000 maps and 20,000 variables
+    {
+        echo 'probe BEGIN {'
+        for i in $(seq 1 20000); do echo "    @m$i = $i; \$v$i = $i;"; done
+        echo '    print nosuch }'
+    } >"$WORK/many.tp"
+    many_error <<'END'
+many.tp:20002:11: error: unknown name 'nosuch'
+20002 |     print nosuch }
+      |           ^~~~~~
+END
 }
 
 # A probe too large for 16-bit jumps: long jumps (gotol) where the kernel has
