@@ -804,7 +804,7 @@ static bool check_print_map(struct check *c, struct ast_node *n)
     }
     int id;
     if (!whole_map(c, m, &id))
-        return c->last_pass ? false : true;
+        return !c->last_pass;
     n->id = request(c, REQ_PRINT, id, top);
     return true;
 }

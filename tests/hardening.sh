@@ -219,13 +219,19 @@ many_error() {
     expect "$WORK/want"
 }
 
-# Parsing is linear: 100,000 statements, or probes, then an error at the end.
-linear_parse() {
+# many_statements N FORMAT: $WORK/many.tp, a BEGIN probe of N statements,
+# each FORMAT with its number, then one with an unknown name.
+many_statements() {
     {
         echo 'probe BEGIN {'
-        for _ in $(seq 1 100000); do echo '    print 1;'; done
+        for i in $(seq 1 "$1"); do printf "    $2\n" "$i" "$i"; done
         echo '    print nosuch }'
     } >"$WORK/many.tp"
+}
+
+# Parsing is linear: 100,000 statements, or probes, then an error at the end.
+linear_parse() {
+    many_statements 100000 'print 1;'
     many_error <<'END'
 many.tp:100002:11: error: unknown name 'nosuch'
 100002 |     print nosuch }
@@ -241,11 +247,7 @@ many.tp:100001:21: error: unknown name 'nosuch'
        |                     ^~~~~~
 END
     # and 20,000 maps and 20,000 variables
-    {
-        echo 'probe BEGIN {'
-        for i in $(seq 1 20000); do echo "    @m$i = $i; \$v$i = $i;"; done
-        echo '    print nosuch }'
-    } >"$WORK/many.tp"
+    many_statements 20000 '@m%d = 1; $v%d = 2;'
     many_error <<'END'
 many.tp:20002:11: error: unknown name 'nosuch'
 20002 |     print nosuch }
