@@ -133,6 +133,14 @@ static void report_lost(struct rt *rt)
     free(v);
 }
 
+/* What the probes sent and asked since the last drain: events, then the
+ * requests (print, clear, zero), in that order. */
+static void drain(struct rt *rt, struct ring_buffer *rb)
+{
+    ring_buffer__consume(rb);
+    printmap_requests(rt);
+}
+
 /* The reader of our pipe went away (| head -1): end at once and quietly,
  * with the status a shell shows for a tool that SIGPIPE ended. */
 #define RC_READER_GONE (128 + SIGPIPE)
@@ -181,8 +189,7 @@ int run_probes(struct rt *rt)
             rc = 1;
             break;
         }
-        ring_buffer__consume(rb);
-        printmap_requests(rt);
+        drain(rt, rb);
         if (output_flush(out) || output_reader_gone(out))
             break;
         exiting = exit_requested(rt, exit_fd, &code);
@@ -194,12 +201,10 @@ int run_probes(struct rt *rt)
     }
     if (out->err) /* say it now: END and the lost count come after */
         output_report(out);
-    ring_buffer__consume(rb);
-    printmap_requests(rt);
+    drain(rt, rb);
     if (run_once(rt, WHEN_END))
         rc = 1;
-    ring_buffer__consume(rb);
-    printmap_requests(rt);
+    drain(rt, rb);
     printmap_all(rt);
     output_flush(out);
     if (out->gone) {
