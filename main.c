@@ -160,6 +160,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
             o->cg.ringbuf_size = 4096;
             while (o->cg.ringbuf_size < (unsigned long)v)
                 o->cg.ringbuf_size *= 2;
+            o->check.ringbuf_size = o->cg.ringbuf_size;
             break;
         case OPT_MAP:
             if (parse_size(optarg, "--map-size", 1, 1 << 24, &v))
@@ -269,7 +270,7 @@ int main(int argc, char **argv)
     bool stdout_closed = claim_std_fds();
     struct output out = {.fd = -1};
     struct opts o = {
-        .check = {.str_size = CHECK_STR_SIZE_DEFAULT},
+        .check = {.str_size = CHECK_STR_SIZE_DEFAULT, .ringbuf_size = 1u << 20},
         .cg = {.str_size = CHECK_STR_SIZE_DEFAULT, .ringbuf_size = 1u << 20, .map_size = 4096},
         .rt = {.out = &out},
     };

@@ -190,8 +190,6 @@ int cg_compile(const struct ast_program *p, const struct cg_opts *o, struct cg_o
         for (const struct ast_spec *s = pr->specs; s; s = s->next)
             nprogs++;
     out->progs = xcalloc(nprogs, sizeof(*out->progs));
-    out->ndescs = p->nstmts;
-    out->descs = xcalloc(p->nstmts, sizeof(*out->descs));
     for (const struct ast_probe *pr = p->probes; pr; pr = pr->next)
         for (const struct ast_spec *s = pr->specs; s; s = s->next)
             gen_prog(&c, pr, s);
@@ -269,9 +267,6 @@ void cg_output_free(struct cg_output *out)
 {
     for (int i = 0; i < out->nprogs; i++)
         free(out->progs[i].text);
-    for (int i = 0; i < out->ndescs; i++)
-        free(out->descs[i].args);
-    free(out->descs);
     free(out->progs);
     free(out->obj);
     memset(out, 0, sizeof(*out));

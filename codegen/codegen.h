@@ -8,7 +8,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
-#include "codegen/event.h"
+#include "lang/event.h"
 #include "lang/ast.h"
 
 struct cg_opts {
@@ -40,9 +40,7 @@ struct cg_output {
     size_t objlen;
     struct cg_prog *progs;
     int nprogs;
-    struct ev_desc *descs; /* by statement id */
-    int ndescs;
-    const struct plan *plan; /* the program's maps and requests */
+    const struct plan *plan; /* the program's events, maps and requests */
     unsigned map_size;       /* entries of each map */
 };
 

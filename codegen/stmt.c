@@ -4,17 +4,7 @@
 
 static void gen_event(struct cg *c, const struct ast_node *s)
 {
-    struct ev_desc *d = &c->out->descs[s->id];
-    if (!d->laid_out) {
-        ev_layout(d, s);
-        /* the ring buffer keeps an 8-byte header with each record */
-        if ((uint64_t)d->size + 8 > c->o->ringbuf_size) {
-            diag_error(c->src, s->loc,
-                       "this %s's event is %u bytes, more than the event buffer holds (%u bytes)",
-                       s->kind == S_PRINTF ? "printf" : "print", d->size, c->o->ringbuf_size - 8);
-            diag_note(c->src, "raise --buffer-size, or make strings shorter with --str-size");
-        }
-    }
+    const struct ev_desc *d = &c->plan->events[s->id];
     ir_loc(c, s->loc);
     if (c->o->inject_fault == CG_FAULT_EVERY || (c->o->inject_fault == CG_FAULT_LAST && !s->next)) {
         /* for tests of how verifier refusals are reported: a read far past

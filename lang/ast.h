@@ -133,7 +133,6 @@ struct ast_program {
     struct ast_probe *probes;
     struct arena *arena;
     struct diag_src *src;
-    int nstmts; /* print/printf statements, numbered by checks */
     struct plan plan;
 };
 

@@ -7,6 +7,7 @@
 #include "bpf/arch.h"
 #include "bpf/probe.h"
 #include "lang/builtin.h"
+#include "lang/event.h"
 #include "lang/printf.h"
 #include "lang/strset.h"
 
@@ -788,6 +789,28 @@ static struct plan_map *whole_map(struct check *c, struct ast_node *n, int *id)
     return m;
 }
 
+/* A print or printf's event, laid out once its arguments are checked; the
+ * ring buffer keeps an 8-byte header with each record. */
+static bool event(struct check *c, struct ast_node *n, bool ok)
+{
+    struct plan *p = &c->prog->plan;
+    n->id = p->nevents;
+    p->events = grow(c, p->events, p->nevents, &p->capevents, sizeof(*p->events));
+    struct ev_desc *d = &p->events[p->nevents++];
+    memset(d, 0, sizeof(*d));
+    if (!ok || !c->last_pass)
+        return ok;
+    ev_layout(d, n, c->prog->arena);
+    if ((uint64_t)d->size + 8 > c->o->ringbuf_size) {
+        diag_error(c->src, n->loc,
+                   "this %s's event is %u bytes, more than the event buffer holds (%u bytes)",
+                   n->kind == S_PRINTF ? "printf" : "print", d->size, c->o->ringbuf_size - 8);
+        diag_note(c->src, "raise --buffer-size, or make strings shorter with --str-size");
+        return false;
+    }
+    return true;
+}
+
 static bool check_print_map(struct check *c, struct ast_node *n)
 {
     int64_t top = 0;
@@ -834,8 +857,7 @@ static bool check_time(struct check *c, struct ast_node *n, int nargs)
     n->kind = S_PRINTF;
     n->args = conv;
     n->a = NULL;
-    n->id = c->prog->nstmts++;
-    return check_printf(c, n);
+    return event(c, n, check_printf(c, n));
 }
 
 static bool check_call_stmt(struct check *c, struct ast_node *n)
@@ -899,10 +921,9 @@ static bool check_stmt(struct check *c, struct ast_node *n)
         bool ok = true;
         for (struct ast_node *a = n->args; a; a = a->next)
             ok = check_expr(c, a) && ok;
-        n->id = c->prog->nstmts++;
-        return ok;
+        return event(c, n, ok);
     }
-    case S_PRINTF: n->id = c->prog->nstmts++; return check_printf(c, n);
+    case S_PRINTF: return event(c, n, check_printf(c, n));
     case S_EXIT:
         return !n->a || (check_expr(c, n->a) && check_want(c, n->a, TY_INT, "exit's code"));
     case S_ASSIGN: return check_assign(c, n);
@@ -923,7 +944,7 @@ static bool check_stmt(struct check *c, struct ast_node *n)
 static void check_pass(struct check *c)
 {
     struct ast_program *p = c->prog;
-    p->nstmts = 0;
+    p->plan.nevents = 0;
     p->plan.nreqs = 0;
     for (struct ast_probe *pr = p->probes; pr; pr = pr->next) {
         bool resolved = true;

@@ -13,7 +13,8 @@
 #define STRFTIME_FMT_MAX 255
 
 struct check_opts {
-    int str_size; /* bytes, NUL included, of str() and of __data_loc strings */
+    int str_size;          /* bytes, NUL included, of str() and of __data_loc strings */
+    unsigned ringbuf_size; /* bytes of the event buffer, which must hold any one event */
 };
 
 /* False after reporting every error found. */

@@ -1,8 +1,8 @@
 /* The plan: what the checks decide that codegen and the runtime both need,
  * as plain data with no pointers into the tree: the maps, with their key and
- * value layouts, and the requests probes make of user space (print, clear
- * and zero a map). Codegen makes the BPF maps from it; the runtime reads and
- * prints them by it. */
+ * value layouts; the layout of every event; and the requests probes make of
+ * user space (print, clear and zero a map). Codegen makes the BPF maps from it; the runtime reads
+ * and prints them by it. */
 #ifndef TP_PLAN_H
 #define TP_PLAN_H
 
@@ -67,7 +67,11 @@ struct plan_req {
     int64_t top; /* REQ_PRINT: the top N entries, 0 for all */
 };
 
+struct ev_desc; /* lang/event.h */
+
 struct plan {
+    struct ev_desc *events; /* by statement id: each print and printf's event */
+    int nevents, capevents;
     struct plan_map *maps;
     int nmaps, capmaps;
     struct plan_req *reqs;

@@ -213,10 +213,10 @@ static void put_printf(struct sbuf *b, const struct ev_desc *d, const char *ev)
 void format_event(struct rt *rt, const void *data, size_t size)
 {
     const struct ev_header *h = data;
-    if (size < sizeof(*h) || h->id >= (uint32_t)rt->cg->ndescs ||
+    if (size < sizeof(*h) || h->id >= (uint32_t)rt->cg->plan->nevents ||
         h->prog >= (uint32_t)rt->cg->nprogs)
         return;
-    const struct ev_desc *d = &rt->cg->descs[h->id];
+    const struct ev_desc *d = &rt->cg->plan->events[h->id];
     if (size < d->size)
         return;
     struct sbuf b = {.rt = rt};

@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """tinyprobe against bpftrace, on this machine, in one run, on the same work.
 
-Run by hand as root (not a test): tests/bench/bench.py [--quick]
+Run by hand as root (not a test): tests/bench/bench.py [--quick] [SECTION...]
+where a SECTION is one of startup first_event per_event sustained
+tiny_buffers maps (all of them when none is named).
 Needs bpftrace and bpftool (apt-get install bpftrace bpftool) and a build
 (build/tinyprobe, build/tp_helper). Prints each figure for both tracers and
 their ratio.
@@ -294,12 +296,14 @@ def main():
         sys.exit("bench.py: run as root")
     print("%-46s %12s %12s   %s" % ("", "tinyprobe", "bpftrace", "ratio"))
     with tempfile.TemporaryDirectory() as tmp:
-        startup()
-        first_event(tmp)
-        per_event(tmp)
-        sustained(tmp)
-        tiny_buffers(tmp)
-        maps(tmp)
+        sections = [startup, first_event, per_event, sustained, tiny_buffers, maps]
+        wanted = [a for a in sys.argv[1:] if not a.startswith("--")]
+        unknown = set(wanted) - {f.__name__ for f in sections}
+        if unknown:
+            sys.exit("bench.py: no section %s" % ", ".join(sorted(unknown)))
+        for f in sections:
+            if not wanted or f.__name__ in wanted:
+                f() if f is startup else f(tmp)
 
 
 if __name__ == "__main__":

@@ -25,20 +25,6 @@ static void format_copy(struct rt *rt, const uint8_t *p, size_t n)
     free(ev);
 }
 
-/* The events of a statement list, as codegen lays them out. */
-static void lay_out(struct cg_output *cg, const struct ast_node *s)
-{
-    for (; s; s = s->next) {
-        if (s->kind == S_IF) {
-            lay_out(cg, s->b);
-            lay_out(cg, s->c);
-        } else if ((s->kind == S_PRINT || s->kind == S_PRINTF) && !ast_print_is_map(s) &&
-                   !cg->descs[s->id].laid_out) {
-            ev_layout(&cg->descs[s->id], s);
-        }
-    }
-}
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static int devnull_fd = -1;
@@ -57,14 +43,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         for (struct ast_spec *s = pr->specs; s; s = s->next)
             cg.nprogs++;
     cg.progs = calloc(cg.nprogs, sizeof(*cg.progs));
-    cg.ndescs = prog->nstmts;
-    cg.descs = calloc(prog->nstmts ? prog->nstmts : 1, sizeof(*cg.descs));
+    cg.plan = &prog->plan;
     int k = 0;
     for (struct ast_probe *pr = prog->probes; pr; pr = pr->next) {
-        for (struct ast_spec *s = pr->specs; s; s = s->next, k++) {
+        for (struct ast_spec *s = pr->specs; s; s = s->next, k++)
             cg.progs[k].text = s->text;
-        }
-        lay_out(&cg, pr->body);
     }
     struct output out;
     output_stdout(&out);
@@ -82,9 +65,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             p += n;
         }
     } else {
-        for (int i = 0; i < cg.ndescs; i++) {
-            size_t n = cg.descs[i].size;
-            if (!cg.descs[i].laid_out || n > (1u << 20))
+        for (int i = 0; i < prog->plan.nevents; i++) {
+            size_t n = prog->plan.events[i].size;
+            if (!prog->plan.events[i].laid_out || n > (1u << 20))
                 continue;
             uint8_t *ev = malloc(n);
             if (!ev)
@@ -99,9 +82,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     output_close(&out);
     free(rt.fmtbuf);
-    for (int i = 0; i < cg.ndescs; i++)
-        free(cg.descs[i].args);
-    free(cg.descs);
     free(cg.progs);
     fuzz_script_close(&fs);
     return 0;

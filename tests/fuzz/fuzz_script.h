@@ -33,7 +33,7 @@ static inline bool fuzz_script_open(struct fuzz_script *fs, const uint8_t *data,
     diag_init(&fs->src, "fuzz", fs->text);
     fs->src.out = devnull;
     fs->prog = parse_script(&fs->src, NULL);
-    struct check_opts o = {.str_size = CHECK_STR_SIZE_DEFAULT};
+    struct check_opts o = {.str_size = CHECK_STR_SIZE_DEFAULT, .ringbuf_size = 1u << 20};
     return fs->prog && check_program(fs->prog, &o);
 }
 

@@ -1,18 +1,21 @@
 /* The events the BPF programs write to the ring buffer, and how user space
- * reads them back: the one contract between codegen and runtime. Codegen
- * lays each print/printf out and describes the layout here; runtime prints
- * by the description, so neither side hard-codes the other. */
+ * reads them back: the one contract between codegen and runtime. The checks
+ * lay each print/printf out into the plan; codegen writes events by the
+ * layout and the runtime prints them by it, so neither hard-codes the other. */
 #ifndef TP_EVENT_H
 #define TP_EVENT_H
 
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "lang/ast.h"
+#include "lang/arena.h"
+#include "lang/plan.h"
 #include "lang/printf.h"
 
+struct ast_node;
+
 struct ev_header {
-    uint32_t id;   /* the statement's id: an index into cg_output.descs */
+    uint32_t id;   /* the statement's id: an index into plan.events */
     uint32_t prog; /* the program that sent it: an index into cg_output.progs */
 };
 
@@ -42,15 +45,15 @@ struct ev_arg {
 };
 
 struct ev_desc {
-    bool laid_out;
+    bool laid_out;              /* a print or printf that was checked */
     const struct fmt_spec *fmt; /* printf; NULL for print */
     struct ev_arg *args;
     int nargs;
     uint32_t size;
 };
 
-/* Lays the print or printf statement `s` out into `d`: one slot per
- * argument, 8-byte aligned, after the header. */
-void ev_layout(struct ev_desc *d, const struct ast_node *s);
+/* Lays the checked print or printf statement `s` out into `d`: one slot per
+ * argument, 8-byte aligned, after the header; `args` from the arena. */
+void ev_layout(struct ev_desc *d, const struct ast_node *s, struct arena *a);
 
 #endif

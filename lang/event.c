@@ -1,12 +1,11 @@
-/* The layout of each print/printf's event: decided once, before any program
- * writes one, and read back by the runtime to print it. No LLVM here, so the
- * formatter's fuzz target can lay events out too. */
-#include "codegen/event.h"
+/* The layout of each print/printf's event: decided by the checks, before
+ * codegen, and read back by the runtime to print it. */
+#include "lang/event.h"
 
+#include "lang/ast.h"
 #include "lang/builtin.h"
-#include "lang/xalloc.h"
 
-void ev_layout(struct ev_desc *d, const struct ast_node *s)
+void ev_layout(struct ev_desc *d, const struct ast_node *s, struct arena *arena)
 {
     const struct ast_node *a = s->args;
     if (s->kind == S_PRINTF) {
@@ -16,7 +15,7 @@ void ev_layout(struct ev_desc *d, const struct ast_node *s)
     d->laid_out = true;
     for (const struct ast_node *x = a; x; x = x->next)
         d->nargs++;
-    d->args = xcalloc(d->nargs ? d->nargs : 1, sizeof(*d->args));
+    d->args = arena_alloc(arena, (d->nargs ? d->nargs : 1) * sizeof(*d->args));
     uint64_t off = sizeof(struct ev_header);
     for (int i = 0; i < d->nargs; i++, a = a->next) {
         struct ev_arg *e = &d->args[i];
