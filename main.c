@@ -3,6 +3,7 @@
  * with bpf/ knowing the kernel. */
 #include <errno.h>
 #include <getopt.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <fcntl.h>
@@ -15,6 +16,7 @@
 #include "codegen/emit.h"
 #include "lang/xalloc.h"
 #include "lang/check.h"
+#include "lang/diag.h"
 #include "lang/parse.h"
 #include "runtime/runtime.h"
 #include "runtime/scripts.h"
@@ -100,8 +102,7 @@ static int parse_dump(struct opts *o, char *what)
         else if (!strcmp(w, "verifier"))
             o->rt.dump_verifier = true;
         else {
-            fprintf(stderr,
-                    "tinyprobe: error: -d takes tokens, ast, ir, asm or verifier, not '%s'\n", w);
+            diag_sys_error(NULL, "-d takes tokens, ast, ir, asm or verifier, not '%s'", w);
             return -1;
         }
     }
@@ -114,8 +115,7 @@ static int parse_size(const char *s, const char *opt, long min, long max, long *
     errno = 0;
     long v = strtol(s, &end, 0);
     if (errno || *end || v < min || v > max) {
-        fprintf(stderr, "tinyprobe: error: %s takes a number from %ld to %ld, not '%s'\n", opt, min,
-                max, s);
+        diag_sys_error(NULL, "%s takes a number from %ld to %ld, not '%s'", opt, min, max, s);
         return -1;
     }
     *out = v;
@@ -182,12 +182,26 @@ static int parse_args(int argc, char **argv, struct opts *o)
 }
 
 /* The script's text and the name that messages call it by. */
+/* An error about a script that could not be read, named as diag names it. */
+__attribute__((format(printf, 2, 3))) static void script_error(const char *name, const char *fmt,
+                                                               ...)
+{
+    char msg[256];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    struct diag_src src;
+    diag_init(&src, name, "");
+    diag_file_error(&src, "%s", msg);
+}
+
 static char *read_script(const struct opts *o, const char **name)
 {
     if (o->program) {
         *name = "cmdline";
         if (strlen(o->program) > SCRIPT_MAX) {
-            fprintf(stderr, "cmdline: error: the program is larger than %d bytes\n", SCRIPT_MAX);
+            script_error("cmdline", "the program is larger than %d bytes", SCRIPT_MAX);
             return NULL;
         }
         return xstrdup(o->program);
@@ -204,9 +218,9 @@ static char *read_script(const struct opts *o, const char **name)
     FILE *f = strcmp(s, "-") == 0 ? stdin : fopen(s, "re");
     if (!f) {
         int err = errno;
-        fprintf(stderr, "%s: error: cannot open the script: %s\n", s, strerror(err));
+        script_error(s, "cannot open the script: %s", strerror(err));
         if (!strchr(s, '/') && err == ENOENT)
-            fprintf(stderr, "note: it is not a built-in script either; tinyprobe -L lists them\n");
+            diag_note(NULL, "it is not a built-in script either; tinyprobe -L lists them");
         return NULL;
     }
     char *text = slurp(f);
@@ -214,11 +228,10 @@ static char *read_script(const struct opts *o, const char **name)
     if (f != stdin)
         fclose(f);
     if (!text && err == EFBIG)
-        fprintf(stderr, "%s: error: cannot read the script: it is larger than %d bytes\n", *name,
-                SCRIPT_MAX);
+        script_error(*name, "cannot read the script: it is larger than %d bytes", SCRIPT_MAX);
     else if (!text)
-        fprintf(stderr, "%s: error: cannot read the script: %s\n", *name,
-                err == EINVAL ? "it contains a NUL byte" : strerror(err));
+        script_error(*name, "cannot read the script: %s",
+                     err == EINVAL ? "it contains a NUL byte" : strerror(err));
     return text;
 }
 
@@ -247,8 +260,8 @@ static int open_output(const struct opts *o, struct output *out, bool stdout_clo
 {
     if (!o->outpath) {
         if (stdout_closed) {
-            fprintf(stderr, "tinyprobe: error: cannot write events: standard output is closed\n"
-                            "note: give a file with -o FILE\n");
+            diag_sys_error(NULL, "cannot write events: standard output is closed");
+            diag_note(NULL, "give a file with -o FILE");
             return -1;
         }
         output_stdout(out);
@@ -257,7 +270,7 @@ static int open_output(const struct opts *o, struct output *out, bool stdout_clo
     struct stat a, b;
     if (o->script && stat(o->script, &a) == 0 && stat(o->outpath, &b) == 0 &&
         a.st_dev == b.st_dev && a.st_ino == b.st_ino) {
-        fprintf(stderr, "tinyprobe: error: -o %s would overwrite the script\n", o->outpath);
+        diag_sys_error(NULL, "-o %s would overwrite the script", o->outpath);
         return -1;
     }
     return output_open(out, o->outpath);
@@ -330,7 +343,7 @@ out:
     ast_program_free(prog);
     free(text);
     if (fflush(stdout) && !rc) { /* -d's output */
-        fprintf(stderr, "tinyprobe: error: cannot write to standard output: %s\n", strerror(errno));
+        diag_sys_error(NULL, "cannot write to standard output: %s", strerror(errno));
         rc = 1;
     }
     return rc;

@@ -11,6 +11,7 @@
 #include <llvm-c/Target.h>
 #include <llvm-c/Transforms/PassBuilder.h>
 
+#include "lang/diag.h"
 #include "lang/xalloc.h"
 
 void emit_diag_handler(LLVMDiagnosticInfoRef info, void *opaque)
@@ -28,7 +29,7 @@ void emit_diag_handler(LLVMDiagnosticInfoRef info, void *opaque)
  * core dump. Say what failed as tinyprobe's other errors do, and exit 1. */
 static void on_fatal(const char *reason)
 {
-    fprintf(stderr, "tinyprobe: error: LLVM failed: %s\n", reason);
+    diag_sys_error(NULL, "LLVM failed: %s", reason);
     _exit(1);
 }
 

@@ -102,13 +102,42 @@ void diag_note_at(struct diag_src *src, struct tp_loc loc, const char *fmt, ...)
 
 void diag_note(struct diag_src *src, const char *fmt, ...)
 {
-    if (src->quiet)
+    if (src && src->quiet)
         return;
+    FILE *out = src ? src->out : stderr;
     va_list ap;
     va_start(ap, fmt);
-    fputs("note: ", src->out);
-    vfprintf(src->out, fmt, ap);
-    fputc('\n', src->out);
+    fputs("note: ", out);
+    vfprintf(out, fmt, ap);
+    fputc('\n', out);
+    va_end(ap);
+}
+
+static void sys_message(struct diag_src *src, const char *what, const char *fmt, va_list ap)
+{
+    if (src && src->quiet)
+        return;
+    FILE *out = src ? src->out : stderr;
+    fprintf(out, "tinyprobe: %s: ", what);
+    vfprintf(out, fmt, ap);
+    fputc('\n', out);
+}
+
+void diag_sys_error(struct diag_src *src, const char *fmt, ...)
+{
+    if (src)
+        src->errors++;
+    va_list ap;
+    va_start(ap, fmt);
+    sys_message(src, "error", fmt, ap);
+    va_end(ap);
+}
+
+void diag_sys_warning(struct diag_src *src, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    sys_message(src, "warning", fmt, ap);
     va_end(ap);
 }
 

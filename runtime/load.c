@@ -212,27 +212,27 @@ static void report_load_error(struct rt *rt, int err, char **logs)
     const char *log = logs[failed];
     char caps[128];
     if (err == -EMFILE || err == -ENFILE) {
-        fprintf(stderr,
-                "tinyprobe: error: out of file descriptors while loading %d program%s: %s\n", n,
-                n == 1 ? "" : "s", strerror(-err));
+        diag_sys_error(rt->src, "out of file descriptors while loading %d program%s: %s", n,
+                       n == 1 ? "" : "s", strerror(-err));
         if (err == -EMFILE)
             load_note_fd_limit(rt);
     } else if (err == -E2BIG && prog_failed) {
         diag_error(rt->src, p->loc, "the kernel refused probe %s: its program is too large (E2BIG)",
                    p->text);
     } else if (err == -ENOMEM || err == -E2BIG) {
-        fprintf(stderr, "tinyprobe: error: the kernel is out of memory for BPF %s: %s\n",
-                prog_failed ? "programs" : "maps", strerror(-err));
-        fprintf(stderr, "note: check the memory cgroup, or RLIMIT_MEMLOCK on kernels before "
-                        "5.11; --buffer-size makes the event buffer smaller\n");
+        diag_sys_error(rt->src, "the kernel is out of memory for BPF %s: %s",
+                       prog_failed ? "programs" : "maps", strerror(-err));
+        diag_note(rt->src, "check the memory cgroup, or RLIMIT_MEMLOCK on kernels before 5.11; "
+                           "--buffer-size makes the event buffer smaller");
     } else if (err == -EPERM && geteuid() != 0) {
-        fprintf(stderr, "tinyprobe: error: loading BPF programs needs root, or the CAP_BPF "
-                        "and CAP_PERFMON capabilities\n");
+        diag_sys_error(
+            rt->src,
+            "loading BPF programs needs root, or the CAP_BPF and CAP_PERFMON capabilities");
     } else if (err == -EPERM && feature_missing_caps(caps, sizeof(caps))) {
-        fprintf(stderr,
-                "tinyprobe: error: loading BPF programs needs CAP_BPF and CAP_PERFMON, "
-                "or CAP_SYS_ADMIN: this process lacks %s\n",
-                caps);
+        diag_sys_error(rt->src,
+                       "loading BPF programs needs CAP_BPF and CAP_PERFMON, or CAP_SYS_ADMIN: this "
+                       "process lacks %s",
+                       caps);
     } else if (prog_failed && log && *log) {
         report_verifier(rt, p, log);
     } else if (prog_failed && err == -EPERM) {
@@ -241,10 +241,9 @@ static void report_load_error(struct rt *rt, int err, char **logs)
     } else if (prog_failed) {
         diag_error(rt->src, p->loc, "the kernel refused probe %s: %s", p->text, strerror(-err));
     } else {
-        fprintf(stderr, "tinyprobe: error: the kernel refused the program's maps: %s\n",
-                strerror(-err));
+        diag_sys_error(rt->src, "the kernel refused the program's maps: %s", strerror(-err));
         if (!rt->o->verbose && libbpf_len)
-            fprintf(stderr, "note: libbpf said:\n%s", libbpf_msgs);
+            diag_note(rt->src, "libbpf said:\n%.*s", (int)libbpf_len - 1, libbpf_msgs);
     }
     if (rt->o->verbose && libbpf_len)
         fputs(libbpf_msgs, stderr);
@@ -291,8 +290,9 @@ int load_object(struct rt *rt)
     LIBBPF_OPTS(bpf_object_open_opts, oo, .object_name = "tinyprobe");
     rt->obj = bpf_object__open_mem(rt->cg->obj, rt->cg->objlen, &oo);
     if (!rt->obj) {
-        fprintf(stderr, "tinyprobe: error: libbpf cannot open the generated object: %s\n%s",
-                strerror(errno), libbpf_msgs);
+        diag_sys_error(rt->src, "libbpf cannot open the generated object: %s", strerror(errno));
+        if (libbpf_len)
+            diag_note(rt->src, "libbpf said:\n%.*s", (int)libbpf_len - 1, libbpf_msgs);
         return -1;
     }
     int n = rt->cg->nprogs;
@@ -301,8 +301,8 @@ int load_object(struct rt *rt)
     for (int i = 0; i < n; i++) {
         rt->progs[i] = bpf_object__find_program_by_name(rt->obj, rt->cg->progs[i].name);
         if (!rt->progs[i]) {
-            fprintf(stderr, "tinyprobe: internal error: program %s is not in the object\n",
-                    rt->cg->progs[i].name);
+            diag_sys_error(rt->src, "internal error: program %s is not in the object",
+                           rt->cg->progs[i].name);
             return -1;
         }
     }

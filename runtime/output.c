@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "lang/diag.h"
 #include "lang/xalloc.h"
 
 /* A batch this large is written out before the drain ends. */
@@ -45,7 +46,7 @@ int output_open(struct output *o, const char *path)
 {
     int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd < 0) {
-        fprintf(stderr, "tinyprobe: error: cannot write %s: %s\n", path, strerror(errno));
+        diag_sys_error(NULL, "cannot write %s: %s", path, strerror(errno));
         return -1;
     }
     init(o, fd, path, true);
@@ -143,13 +144,11 @@ void output_report(struct output *o)
         return;
     o->reported = true;
     if (o->err == EAGAIN)
-        fprintf(stderr,
-                "tinyprobe: error: cannot write events to %s: it is not being read; "
-                "gave up on a stop signal\n",
-                o->name);
+        diag_sys_error(NULL,
+                       "cannot write events to %s: it is not being read; gave up on a stop signal",
+                       o->name);
     else
-        fprintf(stderr, "tinyprobe: error: cannot write events to %s: %s\n", o->name,
-                strerror(o->err));
+        diag_sys_error(NULL, "cannot write events to %s: %s", o->name, strerror(o->err));
 }
 
 int output_close(struct output *o)
@@ -167,7 +166,7 @@ int output_close(struct output *o)
     if (o->err) {
         output_report(o);
         if (o->dropped)
-            fprintf(stderr, "tinyprobe: %zu bytes of events were not written\n", o->dropped);
+            diag_note(NULL, "%zu bytes of events were not written", o->dropped);
         return -1;
     }
     return 0;

@@ -468,10 +468,10 @@ void printmap_all(struct rt *rt)
         __u32 k = i;
         __u64 v = 0;
         if (bpf_map_lookup_elem(bpf_map__fd(fm), &k, &v) == 0 && v)
-            fprintf(stderr,
-                    "tinyprobe: %llu update%s of map %s %s refused: it was full (%u entries; "
-                    "raise --map-size)\n",
-                    (unsigned long long)v, v == 1 ? "" : "s", p->maps[i].name,
-                    v == 1 ? "was" : "were", rt->cg->map_size);
+            diag_sys_warning(rt->src,
+                             "%llu update%s of map %s %s refused: it was full (%u entries; "
+                             "raise --map-size)",
+                             (unsigned long long)v, v == 1 ? "" : "s", p->maps[i].name,
+                             v == 1 ? "was" : "were", rt->cg->map_size);
     }
 }

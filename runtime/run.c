@@ -127,7 +127,8 @@ static void report_lost(struct rt *rt)
             fprintf(stderr, "%s%s %llu", sep, rt->cg->progs[p].text, by[p]);
             sep = ", ";
         }
-        fprintf(stderr, "\nnote: the event buffer was full; raise it with --buffer-size\n");
+        fputc('\n', stderr);
+        diag_note(rt->src, "the event buffer was full; raise it with --buffer-size");
     }
     free(by);
     free(v);
@@ -154,9 +155,9 @@ int run_probes(struct rt *rt)
     struct ring_buffer *rb = ring_buffer__new(map_fd(rt, CG_MAP_EVENTS), on_event, rt, NULL);
     if (!rb) {
         int err = errno;
-        fprintf(stderr, "tinyprobe: error: cannot map the event ring buffer: %s\n", strerror(err));
+        diag_sys_error(rt->src, "cannot map the event ring buffer: %s", strerror(err));
         if (err == ENOMEM)
-            fprintf(stderr, "note: check ulimit -v; a smaller --buffer-size needs less\n");
+            diag_note(rt->src, "check ulimit -v; a smaller --buffer-size needs less");
         return 1;
     }
     int exit_fd = map_fd(rt, CG_MAP_EXIT), code = 0, rc = 0;
@@ -185,7 +186,7 @@ int run_probes(struct rt *rt)
     while (!exiting && !stop_signal) {
         int err = ring_buffer__poll(rb, DRAIN_MS);
         if (err < 0 && err != -EINTR) {
-            fprintf(stderr, "tinyprobe: error: reading events failed: %s\n", strerror(-err));
+            diag_sys_error(rt->src, "reading events failed: %s", strerror(-err));
             rc = 1;
             break;
         }

@@ -18,7 +18,7 @@ output_full() {
     [ $? -eq 1 ] || fail "exit code $?, not 1, writing to /dev/full"
     cat >"$WORK/want" <<'END'
 tinyprobe: error: cannot write events to standard output: No space left on device
-tinyprobe: 2 bytes of events were not written
+note: 2 bytes of events were not written
 END
     expect "$WORK/want"
     "$TP" -o /dev/full -e 'probe BEGIN < print "x"; exit >' 2>"$WORK/got"
@@ -42,7 +42,7 @@ output_fs_full() {
     head -1 "$WORK/err" >"$WORK/got"
     echo "tinyprobe: error: cannot write events to $WORK/mnt/out: No space left on device" >"$WORK/want"
     expect "$WORK/want"
-    grep -Eq '^tinyprobe: [0-9]+ bytes of events were not written$' "$WORK/err" || fail "no count of what was lost"
+    grep -Eq '^note: [0-9]+ bytes of events were not written$' "$WORK/err" || fail "no count of what was lost"
 }
 
 # With stdout closed, events go nowhere else: tinyprobe says so; -o works.
