@@ -27,10 +27,13 @@ static void usage(FILE *f)
 {
     fputs("usage: tinyprobe [options] -e 'PROGRAM'\n"
           "       tinyprobe [options] SCRIPT     (a file, '-' for stdin, or a built-in name)\n"
+          "       tinyprobe -l[v] [PATTERN]      list the probes\n"
           "\n"
           "options:\n"
           "  -e PROGRAM         run PROGRAM\n"
           "  -o FILE            write events to FILE\n"
+          "  -l [PATTERN]       list the probes (matching PATTERN, as 'tracepoint:syscalls:*');\n"
+          "                     with -v, their arguments\n"
           "  -L                 list the built-in scripts\n"
           "  -v                 list the programs and maps loaded, and libbpf's messages\n"
           "  -q                 do not say how many probes were attached\n"
@@ -83,6 +86,7 @@ static char *slurp(FILE *f)
 struct opts {
     const char *program, *script, *outpath;
     bool dump_tokens, dump_ast, dump_ir, dump_asm;
+    bool list; /* -l [PATTERN]: list probes */
     struct check_opts check;
     struct cg_opts cg;
     struct rt_opts rt;
@@ -136,10 +140,11 @@ static int parse_args(int argc, char **argv, struct opts *o)
     };
     long v;
     int c;
-    while ((c = getopt_long(argc, argv, "e:o:Lvqd:hV", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "e:o:lLvqd:hV", longopts, NULL)) != -1) {
         switch (c) {
         case 'e': o->program = optarg; break;
         case 'o': o->outpath = optarg; break;
+        case 'l': o->list = true; break;
         case 'L': scripts_list(stdout); exit(0);
         case 'v': o->rt.verbose = true; break;
         case 'q': o->rt.quiet = true; break;
@@ -174,7 +179,8 @@ static int parse_args(int argc, char **argv, struct opts *o)
     }
     if (optind < argc)
         o->script = argv[optind++];
-    if (optind < argc || (o->program && o->script) || (!o->program && !o->script)) {
+    if (optind < argc || (o->program && o->script) ||
+        (!o->program && !o->script && !o->list) || (o->list && o->program)) {
         usage(stderr);
         return -1;
     }
@@ -235,6 +241,27 @@ static char *read_script(const struct opts *o, const char **name)
     return text;
 }
 
+/* -l: the probes, a line each, as bpftrace lists them. */
+static int list_probes(const char *pattern, bool verbose)
+{
+    struct probe_err err;
+    memset(&err, 0, sizeof(err));
+    int n = probe_list(pattern, verbose, stdout, &err);
+    kbtf_free();
+    if (n < 0) {
+        fflush(stdout);
+        diag_sys_error(NULL, "%s", err.msg);
+        if (*err.hint)
+            diag_note(NULL, "%s", err.hint);
+        return 1;
+    }
+    if (fflush(stdout)) {
+        diag_sys_error(NULL, "cannot write to standard output: %s", strerror(errno));
+        return 1;
+    }
+    return 0;
+}
+
 /* fds 0, 1 and 2 are open before anything else is: a closed one would be
  * taken by the next file or BPF object opened, and events meant for standard
  * output would be written into it. Returns whether stdout was closed. */
@@ -289,6 +316,8 @@ int main(int argc, char **argv)
     };
     if (parse_args(argc, argv, &o))
         return 2;
+    if (o.list)
+        return list_probes(o.script, o.rt.verbose);
     o.cg.start_ns = (uint64_t)start.tv_sec * 1000000000 + (uint64_t)start.tv_nsec;
     const char *name;
     char *text = read_script(&o, &name);

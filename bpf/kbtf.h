@@ -6,6 +6,14 @@
 /* The byte offset of `member` in struct `name`, and its size; -1 when the
  * kernel has no BTF, or no such member (a message in why). */
 int kbtf_member(const char *name, const char *member, int *size, char *why, size_t whylen);
+/* The parameters of the function prototype that typedef `name` points to
+ * (btf_trace_NAME: a raw tracepoint's, after its context), skipping the
+ * first `skip`: their number, with each one's name and C declaration added
+ * to fields (kind FIELD_OTHER); -1 when the kernel has no BTF or no such
+ * typedef (a message in why). */
+struct probe_point;
+int kbtf_typedef_params(const char *name, int skip, struct probe_point *pt, char *why,
+                        size_t whylen);
 /* Frees what was loaded. */
 void kbtf_free(void);
 

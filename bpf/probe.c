@@ -5,20 +5,152 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <stdarg.h>
+
 #include <bpf/libbpf.h>
 
-#include "bpf/arch.h"
-#include "bpf/feature.h"
-#include "bpf/timer.h"
-#include "bpf/tracefs.h"
+#include "bpf/kinds.h"
 #include "lang/xalloc.h"
 
-static struct probe_point *point_new(const struct probe_kind *k, const char *target)
+/* The registry: every kind, in the order -l lists them. */
+static const struct probe_kind *const kinds[] = {
+    &kind_tracepoint, &kind_rawtracepoint, &kind_kprobe,   &kind_kretprobe, &kind_uprobe,
+    &kind_uretprobe,  &kind_interval,      &kind_profile,  &kind_begin,     &kind_end,
+};
+#define NKINDS (int)(sizeof(kinds) / sizeof(kinds[0]))
+
+const struct probe_kind *const *probe_kinds(int *n)
 {
+    *n = NKINDS;
+    return kinds;
+}
+
+const struct probe_kind *probe_kind_find(const char *name, size_t len)
+{
+    for (int i = 0; i < NKINDS; i++) {
+        const struct probe_kind *k = kinds[i];
+        if ((strlen(k->name) == len && strncmp(k->name, name, len) == 0) ||
+            (k->alias && strlen(k->alias) == len && strncmp(k->alias, name, len) == 0))
+            return k;
+    }
+    return NULL;
+}
+
+int probe_list(const char *pattern, bool verbose, FILE *out, struct probe_err *err)
+{
+    const char *colon = pattern ? strchr(pattern, ':') : NULL;
+    const struct probe_kind *k = colon ? probe_kind_find(pattern, colon - pattern) : NULL;
+    if (k && !k->list) {
+        probe_errf(err, "%s probes cannot be listed", k->name);
+        return -1;
+    }
+    if (k) {
+        int n = k->list(k, colon[1] ? colon + 1 : "*", verbose, out, err);
+        if (n == 0) {
+            probe_errf(err, "no probe matches '%s'", pattern);
+            return -1;
+        }
+        return n;
+    }
+    int total = 0;
+    for (int i = 0; i < NKINDS; i++) {
+        if (!kinds[i]->listed)
+            continue;
+        int n = kinds[i]->list(kinds[i], pattern, verbose, out, err);
+        if (n < 0)
+            return -1;
+        total += n;
+    }
+    if (pattern && !total) {
+        probe_errf(err, "no probe matches '%s'", pattern);
+        probe_hintf(err, "a pattern matches a whole name: '*%s*' matches it anywhere", pattern);
+        return -1;
+    }
+    return total;
+}
+
+void probe_kinds_with(unsigned cap, char *buf, size_t n)
+{
+    const struct probe_kind *with[NKINDS];
+    int k = 0;
+    for (int i = 0; i < NKINDS; i++)
+        if ((kinds[i]->caps & cap) == cap)
+            with[k++] = kinds[i];
+    size_t len = 0;
+    buf[0] = 0;
+    for (int i = 0; i < k && len < n; i++)
+        len += snprintf(buf + len, n - len, "%s%s",
+                        i == 0       ? ""
+                        : i == k - 1 ? " or "
+                                     : ", ",
+                        with[i]->name);
+}
+
+void probe_errf(struct probe_err *e, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
+    va_end(ap);
+}
+
+void probe_hintf(struct probe_err *e, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(e->hint, sizeof(e->hint), fmt, ap);
+    va_end(ap);
+}
+
+struct probe_point *probe_point_add(struct probe_points *ps, const struct probe_kind *k,
+                                    const char *target)
+{
+    if (ps->n == ps->cap) {
+        ps->cap = ps->cap ? 2 * ps->cap : 4;
+        ps->v = xrealloc(ps->v, ps->cap * sizeof(*ps->v));
+    }
     struct probe_point *pt = xcalloc(1, sizeof(*pt));
     pt->kind = k;
     pt->target = xstrdup(target ? target : "");
+    ps->v[ps->n++] = pt;
     return pt;
+}
+
+void probe_points_free(struct probe_points *ps)
+{
+    for (int i = 0; i < ps->n; i++)
+        probe_point_free(ps->v[i]);
+    free(ps->v);
+    memset(ps, 0, sizeof(*ps));
+}
+
+bool probe_is_pattern(const char *s)
+{
+    return strchr(s, '*') != NULL;
+}
+
+/* '*' only: a greedy match with one point to go back to, linear enough for
+ * symbol tables of a few hundred thousand names. */
+bool probe_match(const char *p, const char *s)
+{
+    const char *star = NULL, *from = NULL;
+    while (*s) {
+        if (*p == '*') {
+            star = p++;
+            from = s;
+        } else if (*p == *s) {
+            p++;
+            s++;
+        } else if (star) {
+            p = star + 1;
+            s = ++from;
+        } else {
+            return false;
+        }
+    }
+    while (*p == '*')
+        p++;
+    return !*p;
 }
 
 void probe_links_add(struct probe_links *l, struct bpf_link *link)
@@ -42,12 +174,16 @@ void probe_point_free(struct probe_point *pt)
 {
     if (!pt)
         return;
-    for (int i = 0; i < pt->nfields; i++)
+    for (int i = 0; i < pt->nfields; i++) {
         free(pt->fields[i].name);
+        free(pt->fields[i].decl);
+    }
     free(pt->fields);
     free(pt->target);
-    free(pt->category);
-    free(pt->name);
+    if (pt->kind && pt->kind->release)
+        pt->kind->release(pt);
+    else
+        free(pt->data);
     free(pt);
 }
 
@@ -98,281 +234,3 @@ const char *probe_closest(const char *s, const char *const *names, int n)
     return best;
 }
 
-/* tracepoint:CATEGORY:NAME */
-
-static void suggest_tracepoint(const char *root, const char *cat, const char *name,
-                               struct diag_src *src)
-{
-    int n;
-    char **names = tracefs_names(root, cat, &n);
-    const char *best = probe_closest(name, (const char *const *)names, n);
-    if (best && cat)
-        diag_note(src, "did you mean tracepoint:%s:%s?", cat, best);
-    else if (best)
-        diag_note(src, "did you mean category '%s'?", best);
-    else
-        diag_note(src, "the tracepoints are listed in %s/available_events", root);
-    tracefs_names_free(names, n);
-}
-
-static struct probe_point *tp_resolve(const struct probe_kind *k, const char *target,
-                                      struct diag_src *src, struct tp_loc loc)
-{
-    const char *colon = target ? strchr(target, ':') : NULL;
-    if (!colon || colon == target || !colon[1] || strchr(colon + 1, ':')) {
-        diag_error(src, loc, "a tracepoint is written tracepoint:CATEGORY:NAME");
-        return NULL;
-    }
-    char why[256];
-    const char *root = tracefs_root(why, sizeof(why));
-    if (!root) {
-        diag_error(src, loc, "cannot read tracepoints: %s", why);
-        return NULL;
-    }
-    struct probe_point *pt = point_new(k, target);
-    pt->category = xstrndup(target, colon - target);
-    pt->name = xstrdup(colon + 1);
-    int err = tracefs_format(root, pt);
-    if (err == -ENOENT) {
-        char dir[512];
-        snprintf(dir, sizeof(dir), "%s/events/%s", root, pt->category);
-        FILE *probe = fopen(dir, "re");
-        bool have_cat = probe != NULL;
-        if (probe)
-            fclose(probe);
-        if (have_cat) {
-            diag_error(src, loc, "unknown tracepoint '%s:%s'", pt->category, pt->name);
-            suggest_tracepoint(root, pt->category, pt->name, src);
-        } else {
-            diag_error(src, loc, "unknown tracepoint category '%s'", pt->category);
-            suggest_tracepoint(root, NULL, pt->category, src);
-        }
-        probe_point_free(pt);
-        return NULL;
-    }
-    if (err) {
-        diag_error(src, loc, "cannot read the format of tracepoint '%s': %s", target,
-                   strerror(-err));
-        probe_point_free(pt);
-        return NULL;
-    }
-    return pt;
-}
-
-static void tp_section(const struct probe_point *pt, char *buf, size_t n)
-{
-    snprintf(buf, n, "tracepoint/%s/%s", pt->category, pt->name);
-}
-
-static int tp_attach(const struct probe_point *pt, struct bpf_program *prog,
-                     struct probe_links *links, char *why, size_t whylen, char *hint,
-                     size_t hintlen)
-{
-    struct bpf_link *l = bpf_program__attach_tracepoint(prog, pt->category, pt->name);
-    if (!l) {
-        snprintf(why, whylen, "%s", strerror(errno));
-        return -1;
-    }
-    probe_links_add(links, l);
-    return 0;
-}
-
-/* kprobe:FUNC, kretprobe:FUNC */
-
-static struct probe_point *kp_resolve(const struct probe_kind *k, const char *target,
-                                      struct diag_src *src, struct tp_loc loc)
-{
-    if (!target || !*target || strchr(target, ':')) {
-        diag_error(src, loc, "a %s is written %s:FUNCTION", k->name, k->name);
-        return NULL;
-    }
-    return point_new(k, target);
-}
-
-static void kp_section(const struct probe_point *pt, char *buf, size_t n)
-{
-    snprintf(buf, n, "%s/%s", pt->kind->name, pt->target);
-}
-
-static int kp_ctx_offset(int n)
-{
-    return n == 0 ? arch_retval_offset() : arch_arg_offset(n);
-}
-
-/* The syscall tracepoint that sees what a well-known kernel function sees,
- * for kernels without kprobes. */
-static const char *tracepoint_for(const char *func, bool ret)
-{
-    static const struct {
-        const char *func, *enter, *exit;
-    } known[] = {
-        {"do_sys_openat2", "syscalls:sys_enter_openat", "syscalls:sys_exit_openat"},
-        {"do_sys_open", "syscalls:sys_enter_openat", "syscalls:sys_exit_openat"},
-        {"do_execveat_common", "syscalls:sys_enter_execve", "syscalls:sys_exit_execve"},
-        {"vfs_read", "syscalls:sys_enter_read", "syscalls:sys_exit_read"},
-        {"vfs_write", "syscalls:sys_enter_write", "syscalls:sys_exit_write"},
-        {"do_exit", "sched:sched_process_exit", "sched:sched_process_exit"},
-        {"do_unlinkat", "syscalls:sys_enter_unlinkat", "syscalls:sys_exit_unlinkat"},
-        {"tcp_connect", "sock:inet_sock_set_state", "sock:inet_sock_set_state"},
-    };
-    for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++)
-        if (strcmp(func, known[i].func) == 0)
-            return ret ? known[i].exit : known[i].enter;
-    return NULL;
-}
-
-static int kp_attach(const struct probe_point *pt, struct bpf_program *prog,
-                     struct probe_links *links, char *why, size_t whylen, char *hint,
-                     size_t hintlen)
-{
-    bool ret = pt->kind->caps & PROBE_RETVAL;
-    if (!feature_kprobes()) {
-        snprintf(why, whylen, "this kernel has no kprobes (it was built without CONFIG_KPROBES)");
-        const char *tp = tracepoint_for(pt->target, ret);
-        static const char *const prefixes[] = {"__x64_sys_", "__arm64_sys_", "__se_sys_",
-                                               "__do_sys_",  "ksys_",        "sys_"};
-        char guess[160] = "";
-        for (size_t i = 0; !tp && i < sizeof(prefixes) / sizeof(prefixes[0]); i++) {
-            size_t n = strlen(prefixes[i]);
-            if (strncmp(pt->target, prefixes[i], n) == 0) {
-                snprintf(guess, sizeof(guess), "syscalls:sys_%s_%s", ret ? "exit" : "enter",
-                         pt->target + n);
-                tp = guess;
-            }
-        }
-        if (tp)
-            snprintf(hint, hintlen, "trace tracepoint:%s instead", tp);
-        else
-            snprintf(hint, hintlen, "use a tracepoint instead; %s lists them",
-                     "/sys/kernel/tracing/available_events");
-        errno = EOPNOTSUPP;
-        return -1;
-    }
-    struct bpf_link *l = bpf_program__attach_kprobe(prog, ret, pt->target);
-    if (!l) {
-        int err = errno;
-        if (!feature_ksym(pt->target))
-            snprintf(why, whylen, "this kernel has no function '%s' (it is not in /proc/kallsyms)",
-                     pt->target);
-        else
-            snprintf(why, whylen, "%s", strerror(err));
-        errno = err;
-        return -1;
-    }
-    probe_links_add(links, l);
-    return 0;
-}
-
-/* BEGIN, END: run once by tinyprobe itself, through BPF_PROG_TEST_RUN. */
-
-static struct probe_point *once_resolve(const struct probe_kind *k, const char *target,
-                                        struct diag_src *src, struct tp_loc loc)
-{
-    if (target) {
-        diag_error(src, loc, "%s takes no target", k->name);
-        return NULL;
-    }
-    return point_new(k, NULL);
-}
-
-static void once_section(const struct probe_point *pt, char *buf, size_t n)
-{
-    snprintf(buf, n, "raw_tp");
-}
-
-static const struct probe_kind kinds[] = {
-    {.name = "tracepoint",
-     .alias = "t",
-     .prog_type = BPF_PROG_TYPE_TRACEPOINT,
-     .caps = PROBE_FIELDS,
-     .resolve = tp_resolve,
-     .section = tp_section,
-     .attach = tp_attach},
-    {.name = "kprobe",
-     .alias = "k",
-     .prog_type = BPF_PROG_TYPE_KPROBE,
-     .caps = PROBE_ARGS,
-     .resolve = kp_resolve,
-     .section = kp_section,
-     .ctx_offset = kp_ctx_offset,
-     .attach = kp_attach},
-    {.name = "kretprobe",
-     .alias = "kr",
-     .prog_type = BPF_PROG_TYPE_KPROBE,
-     .caps = PROBE_RETVAL,
-     .resolve = kp_resolve,
-     .section = kp_section,
-     .ctx_offset = kp_ctx_offset,
-     .attach = kp_attach},
-    {.name = "interval",
-     .alias = "i",
-     .prog_type = BPF_PROG_TYPE_PERF_EVENT,
-     .resolve = timer_resolve,
-     .section = timer_section,
-     .attach = timer_attach},
-    {.name = "profile",
-     .alias = "p",
-     .prog_type = BPF_PROG_TYPE_PERF_EVENT,
-     .resolve = timer_resolve,
-     .section = timer_section,
-     .attach = timer_attach},
-    {.name = "BEGIN",
-     .prog_type = BPF_PROG_TYPE_RAW_TRACEPOINT,
-     .when = WHEN_BEGIN,
-     .resolve = once_resolve,
-     .section = once_section},
-    {.name = "END",
-     .prog_type = BPF_PROG_TYPE_RAW_TRACEPOINT,
-     .when = WHEN_END,
-     .resolve = once_resolve,
-     .section = once_section},
-};
-#define NKINDS (int)(sizeof(kinds) / sizeof(kinds[0]))
-
-void probe_kinds_with(unsigned cap, char *buf, size_t n)
-{
-    const struct probe_kind *with[NKINDS];
-    int k = 0;
-    for (int i = 0; i < NKINDS; i++)
-        if ((kinds[i].caps & cap) == cap)
-            with[k++] = &kinds[i];
-    size_t len = 0;
-    buf[0] = 0;
-    for (int i = 0; i < k && len < n; i++)
-        len += snprintf(buf + len, n - len, "%s%s",
-                        i == 0       ? ""
-                        : i == k - 1 ? " or "
-                                     : ", ",
-                        with[i]->name);
-}
-
-bool probe_resolve(struct ast_spec *spec, struct diag_src *src)
-{
-    const char *colon = strchr(spec->text, ':');
-    size_t klen = colon ? (size_t)(colon - spec->text) : strlen(spec->text);
-    for (int i = 0; i < NKINDS; i++) {
-        const struct probe_kind *k = &kinds[i];
-        if ((strlen(k->name) == klen && strncmp(k->name, spec->text, klen) == 0) ||
-            (k->alias && strlen(k->alias) == klen && strncmp(k->alias, spec->text, klen) == 0)) {
-            spec->kind = k;
-            spec->point = k->resolve(k, colon ? colon + 1 : NULL, src, spec->loc);
-            return spec->point != NULL;
-        }
-    }
-    struct tp_loc l = spec->loc;
-    l.last_line = l.first_line;
-    l.last_column = l.first_column + (int)klen - 1;
-    char kind[64];
-    snprintf(kind, sizeof(kind), "%.*s", (int)(klen < 63 ? klen : 63), spec->text);
-    diag_error(src, l, "unknown probe kind '%s'", kind);
-    const char *names[NKINDS];
-    for (int i = 0; i < NKINDS; i++)
-        names[i] = kinds[i].name;
-    const char *best = probe_closest(kind, names, NKINDS);
-    if (best)
-        diag_note(src, "did you mean '%s'?", best);
-    else
-        diag_note(src, "the probe kinds are tracepoint, kprobe, kretprobe, interval, profile, "
-                       "BEGIN and END");
-    return false;
-}

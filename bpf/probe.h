@@ -1,38 +1,63 @@
-/* Probe kinds, as ply's providers: each kind is a struct of hooks that knows
- * how to resolve its specs, what context its programs get, which builtins it
- * allows, and how to attach. Adding a kind means adding one of these. */
+/* Probe kinds, as ply's providers: the bottom layer, which knows the kernel
+ * and nothing of the script. Each kind is one file (bpf/kind_*.c) holding a
+ * struct of hooks: it expands a target, perhaps a pattern, into points; says
+ * where a point's arguments are; attaches a program to a point with one link
+ * or many; and lists what exists. It declares what its programs can read,
+ * and the checks build their "only in ..." messages from that. Adding a kind
+ * is one file and one line in probe.c's registry. */
 #ifndef TP_PROBE_H
 #define TP_PROBE_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <linux/bpf.h>
-
-#include "lang/ast.h"
-#include "lang/diag.h"
 
 struct bpf_program;
 struct bpf_link;
 
-/* A tracepoint's field, as its format file says. */
+/* An error as plain data: what went wrong and, where there is something to
+ * do, what; the caller prints it at the script's place (lang/diag). */
+struct probe_err {
+    char msg[512];
+    char hint[512];
+};
+void probe_errf(struct probe_err *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void probe_hintf(struct probe_err *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* A named argument of a point: a tracepoint's field, as its format file
+ * says. */
 enum field_kind { FIELD_INT, FIELD_CHARS, FIELD_DATA_LOC, FIELD_OTHER };
 struct probe_field {
     char *name;
+    char *decl; /* as the format file declares it: "const char * filename" (-lv) */
     enum field_kind kind;
     int offset, size;
     bool is_signed;
 };
 
-/* A spec resolved against this kernel. */
+/* One place a program attaches to: a target after its kind, a pattern's
+ * match. */
 struct probe_point {
     const struct probe_kind *kind;
-    char *target;          /* after "kind:": "syscalls:sys_enter_openat", a function */
-    char *category, *name; /* tracepoints */
-    uint64_t period;       /* interval: ns between runs; profile: runs a second on each CPU */
+    char *target; /* "syscalls:sys_enter_openat", "vfs_read", "/bin/bash:readline" */
     struct probe_field *fields;
     int nfields;
+    int nargs;  /* arg1..argN that exist; 0 when the kind cannot know */
+    void *data; /* the kind's own, freed by its release hook or free() */
 };
+
+struct probe_points {
+    struct probe_point **v;
+    int n, cap;
+};
+/* A new point of kind k for `target`, added to ps. */
+struct probe_point *probe_point_add(struct probe_points *ps, const struct probe_kind *k,
+                                    const char *target);
+void probe_point_free(struct probe_point *pt);
+void probe_points_free(struct probe_points *ps);
+const struct probe_field *probe_field(const struct probe_point *pt, const char *name);
 
 enum probe_when { WHEN_EVENT, WHEN_BEGIN, WHEN_END };
 
@@ -45,6 +70,11 @@ void probe_links_add(struct probe_links *l, struct bpf_link *link);
 /* Destroys every link (detaching the program) and frees the vector. */
 void probe_links_free(struct probe_links *l);
 
+/* Whom the probes are for: -p PID, or every process (0). */
+struct probe_opts {
+    int pid;
+};
+
 /* What a kind's programs can read beyond what every program can: the checks
  * allow a builtin only in probes whose kinds have what it needs. */
 enum probe_cap {
@@ -56,32 +86,49 @@ enum probe_cap {
 struct probe_kind {
     const char *name;
     const char *alias;
+    const char *usage; /* how a spec of it is written: "tracepoint:CATEGORY:NAME" */
     enum bpf_prog_type prog_type;
     enum probe_when when;
     unsigned caps; /* enum probe_cap */
-    /* Checks `target` (NULL when the spec had no ':'); on error reports at
-     * `loc` and returns NULL. */
-    struct probe_point *(*resolve)(const struct probe_kind *k, const char *target,
-                                   struct diag_src *src, struct tp_loc loc);
-    /* The ELF section name libbpf reads the program type from. */
+    /* Adds the points `target` names (NULL when the spec had no ':'); a
+     * pattern ('*') adds every match. 0, or -1 with err filled. */
+    int (*expand)(const struct probe_kind *k, const char *target, struct probe_points *out,
+                  struct probe_err *err);
+    /* The ELF section of the point's program (libbpf reads nothing from it:
+     * the loader sets each program's type). */
     void (*section)(const struct probe_point *pt, char *buf, size_t n);
     /* Where in the context argument n (1-based) is, or the return value
      * when n is 0. */
-    int (*ctx_offset)(int n);
-    /* Attaches, adding one link or many (one a CPU) to `links`; on failure
-     * returns -1 and writes why, and a hint, for the user. */
-    int (*attach)(const struct probe_point *pt, struct bpf_program *prog, struct probe_links *links,
-                  char *why, size_t whylen, char *hint, size_t hintlen);
+    int (*ctx_offset)(const struct probe_point *pt, int n);
+    /* Attaches, adding one link or many (one a CPU) to `links`; 0, or -1
+     * with err filled and errno set. */
+    int (*attach)(const struct probe_point *pt, struct bpf_program *prog,
+                  const struct probe_opts *o, struct probe_links *links, struct probe_err *err);
+    /* -l: prints "kind:target" for each probe matching `pattern` (NULL:
+     * every one), and with `verbose` its arguments; the count printed, or -1
+     * with err filled. */
+    int (*list)(const struct probe_kind *k, const char *pattern, bool verbose, FILE *out,
+                struct probe_err *err);
+    void (*release)(struct probe_point *pt); /* frees pt->data; NULL: free() */
+    bool listed; /* by -l without a kind (not kretprobe: kprobe lists the same) */
 };
 
-/* Finds the kind of `spec` ("kind:target"), resolves it and stores both in it;
- * false after reporting an error. */
-bool probe_resolve(struct ast_spec *spec, struct diag_src *src);
-const struct probe_field *probe_field(const struct probe_point *pt, const char *name);
-void probe_point_free(struct probe_point *pt);
+/* The kind named `name` (its first `len` bytes), by name or alias; NULL. */
+const struct probe_kind *probe_kind_find(const char *name, size_t len);
+/* Every kind, in the order -l lists them. */
+const struct probe_kind *const *probe_kinds(int *n);
+/* -l [PATTERN]: "KIND:TARGET" lists that kind's probes matching TARGET;
+ * anything else is matched against the targets of every kind that is
+ * listed; the count printed, or -1 with err filled (nothing matched is an
+ * error too). */
+int probe_list(const char *pattern, bool verbose, FILE *out, struct probe_err *err);
 /* The names of the kinds that have `cap`, as "kprobe or kretprobe". */
 void probe_kinds_with(unsigned cap, char *buf, size_t n);
 /* The closest of `n` names to `s`, or NULL when none is close: for "did you mean". */
 const char *probe_closest(const char *s, const char *const *names, int n);
+/* Whether `s` is a pattern, and whether `pattern` ('*' for any run of
+ * characters) matches `s` whole. */
+bool probe_is_pattern(const char *s);
+bool probe_match(const char *pattern, const char *s);
 
 #endif

@@ -130,6 +130,8 @@ static void declared_type(const char *type, size_t len, struct probe_field *f)
  * "__data_loc char[] name" -> "name", data_loc. */
 static int parse_field(char *decl, int offset, int size, int is_signed, struct probe_field *f)
 {
+    while (isspace((unsigned char)*decl))
+        decl++;
     char *end = decl + strlen(decl);
     while (end > decl && isspace((unsigned char)end[-1]))
         end--;
@@ -146,6 +148,7 @@ static int parse_field(char *decl, int offset, int size, int is_signed, struct p
     if (name == end)
         return -1;
     f->name = xstrndup(name, end - name);
+    f->decl = xstrdup(decl);
     f->offset = offset;
     f->size = size;
     f->is_signed = is_signed;
@@ -161,10 +164,10 @@ static int parse_field(char *decl, int offset, int size, int is_signed, struct p
     return 0;
 }
 
-int tracefs_format(const char *root, struct probe_point *pt)
+int tracefs_format(const char *root, const char *cat, const char *name, struct probe_point *pt)
 {
     char path[512];
-    snprintf(path, sizeof(path), "%s/events/%s/%s/format", root, pt->category, pt->name);
+    snprintf(path, sizeof(path), "%s/events/%s/%s/format", root, cat, name);
     FILE *f = fopen(path, "re");
     if (!f)
         return -errno;
@@ -213,6 +216,42 @@ char **tracefs_names(const char *root, const char *cat, int *n)
         names[(*n)++] = xstrdup(e->d_name);
     }
     closedir(d);
+    return names;
+}
+
+static int by_name(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+void tracefs_sort(char **names, int n)
+{
+    if (n > 1)
+        qsort(names, n, sizeof(*names), by_name);
+}
+
+char **tracefs_events(const char *root, int *n)
+{
+    char path[512];
+    snprintf(path, sizeof(path), "%s/available_events", root);
+    *n = 0;
+    FILE *f = fopen(path, "re");
+    if (!f)
+        return NULL;
+    char **names = NULL, line[512];
+    int cap = 0;
+    while (fgets(line, sizeof(line), f)) {
+        line[strcspn(line, "\n")] = 0;
+        if (!strchr(line, ':'))
+            continue;
+        if (*n == cap) {
+            cap = cap ? cap * 2 : 1024;
+            names = xrealloc(names, cap * sizeof(*names));
+        }
+        names[(*n)++] = xstrdup(line);
+    }
+    fclose(f);
+    tracefs_sort(names, *n);
     return names;
 }
 

@@ -58,12 +58,12 @@ static LLVMValueRef gen_cpu(struct cg *c, const struct ast_node *n)
 /* argN and retval: where the probe's kind says they are in its context */
 static LLVMValueRef gen_arg(struct cg *c, const struct ast_node *n)
 {
-    return ir_ctx_load(c, c->spec->kind->ctx_offset((int)n->ival), 8, false);
+    return ir_ctx_load(c, c->spec->kind->ctx_offset(c->point, (int)n->ival), 8, false);
 }
 
 static LLVMValueRef gen_retval(struct cg *c, const struct ast_node *n)
 {
-    return ir_ctx_load(c, c->spec->kind->ctx_offset(0), 8, false);
+    return ir_ctx_load(c, c->spec->kind->ctx_offset(c->point, 0), 8, false);
 }
 
 /* elapsed: ns since tinyprobe started, on the clock nsecs reads */
@@ -109,10 +109,10 @@ static void gen_comm(struct cg *c, const struct ast_node *n, LLVMValueRef dst, u
     ir_helper(c, BPF_FUNC_get_current_comm, c->i64, args, 2);
 }
 
-/* probe: the spec of the program, known when it is generated */
+/* probe: the point of the program, known when it is generated */
 static void gen_probe(struct cg *c, const struct ast_node *n, LLVMValueRef dst, unsigned size)
 {
-    str_literal(c, c->spec->text, strlen(c->spec->text), dst, size);
+    str_literal(c, c->probe_name, strlen(c->probe_name), dst, size);
 }
 
 /* str(p [, n]): from user or kernel memory, as the address says */

@@ -38,6 +38,8 @@ struct cg {
     LLVMMetadataRef sp;
     LLVMBasicBlockRef entry, out_bb;
     const struct ast_spec *spec;
+    const struct probe_point *point; /* of the spec: the program's */
+    const char *probe_name;          /* "kind:target", what `probe` says */
     const struct ast_probe *probe;
     LLVMValueRef *var_slots; /* by the probe's variable */
     int prog;

@@ -35,23 +35,36 @@ static bool prints(const struct ast_node *s)
     return false;
 }
 
-static void gen_prog(struct cg *c, const struct ast_probe *pr, const struct ast_spec *sp)
+/* A program's name: what the kernel keeps of it (15 characters) should say
+ * which point it is, so the last part of the target ("sys_enter_openat",
+ * "readline"), unless that is a number (interval:s:1). */
+static void prog_name(const struct probe_point *pt, char *buf, size_t n)
+{
+    const char *last = strrchr(pt->target, ':');
+    last = last ? last + 1 : pt->target;
+    if (strspn(last, "0123456789") == strlen(last))
+        last = pt->target;
+    snprintf(buf, n, "%s", *last ? last : pt->kind->name);
+    sanitize(buf);
+}
+
+static void gen_prog(struct cg *c, const struct ast_probe *pr, const struct ast_spec *sp,
+                     const struct probe_point *pt)
 {
     struct cg_prog *p = &c->out->progs[c->out->nprogs];
     c->prog = c->out->nprogs++;
     c->spec = sp;
+    c->point = pt;
     c->probe = pr;
     c->var_slots = xcalloc(pr->nvars, sizeof(*c->var_slots));
-    p->text = xstrdup(sp->text);
+    size_t len = strlen(sp->kind->name) + strlen(pt->target) + 2;
+    p->text = xmalloc(len);
+    snprintf(p->text, len, "%s%s%s", sp->kind->name, *pt->target ? ":" : "", pt->target);
+    c->probe_name = p->text;
     p->loc = sp->loc;
     p->kind = sp->kind;
-    p->point = sp->point;
-    const struct probe_point *pt = sp->point;
-    snprintf(p->name, sizeof(p->name), "%s",
-             pt->name      ? pt->name
-             : *pt->target ? pt->target
-                           : sp->kind->name);
-    sanitize(p->name);
+    p->point = pt;
+    prog_name(pt, p->name, sizeof(p->name));
     /* Two probes on one event: the later gets its index after a '.', which no
      * sanitized name has (so kprobe:BEGIN_2 stays apart from a second BEGIN),
      * cut to the 15 characters the kernel keeps of a name. */
@@ -188,11 +201,12 @@ int cg_compile(const struct ast_program *p, const struct cg_opts *o, struct cg_o
     int nprogs = 0;
     for (const struct ast_probe *pr = p->probes; pr; pr = pr->next)
         for (const struct ast_spec *s = pr->specs; s; s = s->next)
-            nprogs++;
+            nprogs += s->points.n;
     out->progs = xcalloc(nprogs, sizeof(*out->progs));
     for (const struct ast_probe *pr = p->probes; pr; pr = pr->next)
         for (const struct ast_spec *s = pr->specs; s; s = s->next)
-            gen_prog(&c, pr, s);
+            for (int i = 0; i < s->points.n; i++)
+                gen_prog(&c, pr, s, s->points.v[i]);
 
     di_map(&c.di, c.map_events, CG_MAP_EVENTS, BPF_MAP_TYPE_RINGBUF, o->ringbuf_size, 0, 0);
     di_map(&c.di, c.map_lost, CG_MAP_LOST, BPF_MAP_TYPE_PERCPU_ARRAY, nprogs ? nprogs : 1, 4, 8);

@@ -29,10 +29,10 @@ struct cg_opts {
 struct cg_prog {
     char name[64]; /* the ELF symbol, and so libbpf's program name */
     char section[160];
-    char *text;        /* the spec as written: "tracepoint:syscalls:sys_enter_openat" */
+    char *text;        /* its point in full: "tracepoint:syscalls:sys_enter_openat" */
     struct tp_loc loc; /* where it is written */
     const struct probe_kind *kind;
-    struct probe_point *point; /* owned by the tree's spec */
+    const struct probe_point *point; /* owned by the tree's spec */
 };
 
 struct cg_output {

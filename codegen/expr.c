@@ -92,7 +92,7 @@ LLVMValueRef expr_int(struct cg *c, const struct ast_node *n)
     case N_VAR: return maps_var_int(c, n);
     case N_MAP: return maps_read_int(c, n);
     case N_MEMBER: {
-        const struct probe_field *f = probe_field(c->spec->point, n->sval);
+        const struct probe_field *f = probe_field(c->point, n->sval);
         return ir_ctx_load(c, f->offset, f->size, f->is_signed);
     }
     case N_UNARY: {

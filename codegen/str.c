@@ -26,7 +26,7 @@ void str_into(struct cg *c, const struct ast_node *n, LLVMValueRef dst, unsigned
     case N_VAR: maps_var_str(c, n, dst, size); return;
     case N_MAP: maps_read_str(c, n, dst, size); return;
     case N_MEMBER: {
-        const struct probe_field *f = probe_field(c->spec->point, n->sval);
+        const struct probe_field *f = probe_field(c->point, n->sval);
         LLVMValueRef src;
         unsigned len = size;
         if (f->kind == FIELD_CHARS) {

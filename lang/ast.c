@@ -154,6 +154,6 @@ void ast_program_free(struct ast_program *p)
         return;
     for (struct ast_probe *pr = p->probes; pr; pr = pr->next)
         for (struct ast_spec *s = pr->specs; s; s = s->next)
-            probe_point_free(s->point);
+            probe_points_free(&s->points);
     arena_free(p->arena);
 }

@@ -11,6 +11,7 @@
 
 #include "lang/arena.h"
 #include "lang/diag.h"
+#include "bpf/probe.h"
 #include "lang/plan.h"
 
 enum ast_kind {
@@ -98,8 +99,6 @@ struct ast_node {
     struct fmt_spec *fmt; /* S_PRINTF: the parsed format */
 };
 
-struct probe_kind;  /* bpf/probe.h */
-struct probe_point; /* bpf/probe.h */
 
 /* One SPEC of `probe SPEC, SPEC ...`, as written: "kind:rest". */
 struct ast_spec {
@@ -107,9 +106,9 @@ struct ast_spec {
     char *text;
     struct ast_spec *next;
     bool optional; /* written with a trailing '?': skipped where the kernel lacks it */
-    /* filled by checks */
+    /* filled by checks: the points it names, one each program */
     const struct probe_kind *kind;
-    struct probe_point *point;
+    struct probe_points points;
 };
 
 /* A $variable of a probe: its type is set by its first assignment. */

@@ -115,6 +115,16 @@ static bool check_arg(struct check *c, struct ast_node *n, const char *digits)
     const struct builtin *b = builtin_get(BI_ARG);
     if (!check_needs(c, n, b))
         return false;
+    for (const struct ast_spec *s = c->probe->specs; s; s = s->next)
+        for (int i = 0; i < s->points.n; i++) {
+            const struct probe_point *pt = s->points.v[i];
+            if (pt->nargs && v > pt->nargs) {
+                diag_error(c->src, n->loc, "%s:%s has %d argument%s: there is no %s",
+                           s->kind->name, pt->target, pt->nargs, pt->nargs == 1 ? "" : "s",
+                           n->sval);
+                return false;
+            }
+        }
     n->bi = BI_ARG;
     n->ival = v;
     n->ty = b->ty;
@@ -180,44 +190,47 @@ static bool check_member(struct check *c, struct ast_node *n)
                           ARCH_MAX_ARGS);
             return false;
         }
-        const struct probe_field *f = probe_field(s->point, n->sval);
-        if (!f) {
-            struct tp_loc l = n->loc;
-            l.first_column = l.last_column - (int)strlen(n->sval) + 1;
-            diag_error(c->src, l, "tracepoint %s has no field '%s'", s->point->target, n->sval);
-            const char *names[256];
-            int nn = 0;
-            char list[1024] = "";
-            size_t len = 0;
-            for (int i = 0; i < s->point->nfields && nn < 256; i++) {
-                const char *fn = s->point->fields[i].name;
-                if (strncmp(fn, "common_", 7) == 0 || strcmp(fn, "__syscall_nr") == 0)
-                    continue;
-                names[nn++] = fn;
-                if (len < sizeof(list) - 64)
-                    len += snprintf(list + len, sizeof(list) - len, "%s%s", nn > 1 ? ", " : "", fn);
+        for (int pi = 0; pi < s->points.n; pi++) {
+            const struct probe_point *pt = s->points.v[pi];
+            const struct probe_field *f = probe_field(pt, n->sval);
+            if (!f) {
+                struct tp_loc l = n->loc;
+                l.first_column = l.last_column - (int)strlen(n->sval) + 1;
+                diag_error(c->src, l, "tracepoint %s has no field '%s'", pt->target, n->sval);
+                const char *names[256];
+                int nn = 0;
+                char list[1024] = "";
+                size_t len = 0;
+                for (int i = 0; i < pt->nfields && nn < 256; i++) {
+                    const char *fn = pt->fields[i].name;
+                    if (strncmp(fn, "common_", 7) == 0 || strcmp(fn, "__syscall_nr") == 0)
+                        continue;
+                    names[nn++] = fn;
+                    if (len < sizeof(list) - 64)
+                        len += snprintf(list + len, sizeof(list) - len, "%s%s", nn > 1 ? ", " : "", fn);
+                }
+                const char *best = probe_closest(n->sval, names, nn);
+                if (best)
+                    diag_note(c->src, "did you mean '%s'?", best);
+                else
+                    diag_note(c->src, "its fields are: %s", list);
+                return false;
             }
-            const char *best = probe_closest(n->sval, names, nn);
-            if (best)
-                diag_note(c->src, "did you mean '%s'?", best);
-            else
-                diag_note(c->src, "its fields are: %s", list);
-            return false;
+            struct ty t = field_type(c, f);
+            if (t.kind == TY_NONE) {
+                diag_error(c->src, n->loc, "field '%s' of %s has a type tinyprobe cannot read yet",
+                           n->sval, pt->target);
+                return false;
+            }
+            if (ty.kind != TY_NONE && ty.kind != t.kind) {
+                diag_error(c->src, n->loc, "field '%s' is a %s in one probe and a %s in another",
+                           n->sval, ast_ty_name(ty), ast_ty_name(t));
+                return false;
+            }
+            if (t.size < ty.size)
+                t.size = ty.size;
+            ty = t;
         }
-        struct ty t = field_type(c, f);
-        if (t.kind == TY_NONE) {
-            diag_error(c->src, n->loc, "field '%s' of %s has a type tinyprobe cannot read yet",
-                       n->sval, s->point->target);
-            return false;
-        }
-        if (ty.kind != TY_NONE && ty.kind != t.kind) {
-            diag_error(c->src, n->loc, "field '%s' is a %s in one probe and a %s in another",
-                       n->sval, ast_ty_name(ty), ast_ty_name(t));
-            return false;
-        }
-        if (t.size < ty.size)
-            t.size = ty.size;
-        ty = t;
     }
     n->ty = ty;
     return true;
@@ -940,6 +953,51 @@ static bool check_stmt(struct check *c, struct ast_node *n)
     }
 }
 
+/* The kind of spec s and the points it names; false after saying why. */
+static bool resolve(struct check *c, struct ast_spec *s)
+{
+    const char *colon = strchr(s->text, ':');
+    size_t klen = colon ? (size_t)(colon - s->text) : strlen(s->text);
+    s->kind = probe_kind_find(s->text, klen);
+    if (!s->kind) {
+        struct tp_loc l = s->loc;
+        l.last_line = l.first_line;
+        l.last_column = l.first_column + (int)klen - 1;
+        char kind[64];
+        snprintf(kind, sizeof(kind), "%.*s", (int)(klen < 63 ? klen : 63), s->text);
+        diag_error(c->src, l, "unknown probe kind '%s'", kind);
+        int n;
+        const struct probe_kind *const *kinds = probe_kinds(&n);
+        const char *names[64];
+        char list[512];
+        size_t len = 0;
+        for (int i = 0; i < n && i < 64; i++) {
+            names[i] = kinds[i]->name;
+            len += snprintf(list + len, sizeof(list) - len, "%s%s",
+                            i == 0       ? ""
+                            : i == n - 1 ? " and "
+                                         : ", ",
+                            names[i]);
+        }
+        const char *best = probe_closest(kind, names, n < 64 ? n : 64);
+        if (best)
+            diag_note(c->src, "did you mean '%s'?", best);
+        else
+            diag_note(c->src, "the probe kinds are %s", list);
+        return false;
+    }
+    struct probe_err err;
+    memset(&err, 0, sizeof(err));
+    if (s->kind->expand(s->kind, colon ? colon + 1 : NULL, &s->points, &err) == 0 &&
+        s->points.n)
+        return true;
+    probe_points_free(&s->points);
+    diag_error(c->src, s->loc, "%s", err.msg[0] ? err.msg : "this probe names nothing");
+    if (err.hint[0])
+        diag_note(c->src, "%s", err.hint);
+    return false;
+}
+
 /* One pass over every probe's filter and statements. */
 static void check_pass(struct check *c)
 {
@@ -949,7 +1007,7 @@ static void check_pass(struct check *c)
     for (struct ast_probe *pr = p->probes; pr; pr = pr->next) {
         bool resolved = true;
         for (struct ast_spec *s = pr->specs; s; s = s->next)
-            resolved &= s->point != NULL;
+            resolved &= s->points.n > 0;
         if (!resolved)
             continue; /* names in the body depend on the specs */
         c->probe = pr;
@@ -983,11 +1041,11 @@ bool check_program(struct ast_program *p, const struct check_opts *o)
             }
             int errors = c.src->errors;
             c.src->quiet = s->optional;
-            bool ok = probe_resolve(s, c.src);
+            bool ok = resolve(&c, s);
             c.src->quiet = false;
             if (!ok && s->optional) { /* not in this kernel: as if not written */
                 c.src->errors = errors;
-                probe_point_free(s->point);
+                probe_points_free(&s->points);
                 *sp = s->next;
                 continue;
             }

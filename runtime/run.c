@@ -86,13 +86,13 @@ static int attach(struct rt *rt)
         n++;
         if (p->kind->when != WHEN_EVENT)
             continue;
-        char why[256] = "", hint[256] = "";
-        if (p->kind->attach(p->point, rt->progs[i], &rt->links[i], why, sizeof(why), hint,
-                            sizeof(hint))) {
+        struct probe_err e;
+        memset(&e, 0, sizeof(e));
+        if (p->kind->attach(p->point, rt->progs[i], &rt->o->probe, &rt->links[i], &e)) {
             int err = errno;
-            diag_error(rt->src, p->loc, "cannot attach %s: %s", p->text, why);
-            if (*hint)
-                diag_note(rt->src, "%s", hint);
+            diag_error(rt->src, p->loc, "cannot attach %s: %s", p->text, e.msg);
+            if (*e.hint)
+                diag_note(rt->src, "%s", e.hint);
             else if (err == EMFILE)
                 load_note_fd_limit(rt);
             return -1;

@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "bpf/probe.h"
 #include "codegen/codegen.h"
 #include "lang/diag.h"
 #include "runtime/output.h"
@@ -17,6 +18,7 @@ struct rt_opts {
     bool quiet;         /* no "Attached N probes" */
     bool dump_verifier; /* -d verifier: every program's verifier log */
     struct output *out; /* where events go */
+    struct probe_opts probe; /* whom the probes are for (-p) */
 };
 
 struct rt {

@@ -23,6 +23,14 @@ static void open_close(const char *path)
         close(fd);
 }
 
+/* The function the uprobe tests trace: its arguments and its return value
+ * are known (a + the length of s). Not inlined, and kept in .symtab. */
+__attribute__((noinline, used)) long tp_target(long a, const char *s)
+{
+    __asm__ volatile("" ::: "memory");
+    return a + (long)strlen(s);
+}
+
 static int usage(void)
 {
     fputs("usage: tp_helper open PATH...      open each path\n"
@@ -30,7 +38,8 @@ static int usage(void)
           "       tp_helper burst N PATH       open PATH N times, as fast as it can\n"
           "       tp_helper rate N SECS PATH   open PATH N times a second for SECS seconds\n"
           "       tp_helper cpus PATH...       open each path on the next CPU, in turn\n"
-          "       tp_helper reads N PATH       read PATH N times, 1 to 4096 bytes at a time\n",
+          "       tp_helper reads N PATH       read PATH N times, 1 to 4096 bytes at a time\n"
+          "       tp_helper call N A STR       call tp_target(A + i, STR) for i from 0 to N-1\n",
           stderr);
     return 2;
 }
@@ -87,6 +96,15 @@ int main(int argc, char **argv)
                 perror("read");
         fprintf(stderr, "%.0f ns per read\n", (now() - t0) * 1e9 / n);
         close(fd);
+        return 0;
+    }
+    if (strcmp(argv[1], "call") == 0 && argc == 5) {
+        long n = atol(argv[2]), a = atol(argv[3]), sum = 0;
+        double t0 = now();
+        for (long i = 0; i < n; i++)
+            sum += tp_target(a + i, argv[4]);
+        /* for benchmarks: the cost of one traced call, as seen by the caller */
+        fprintf(stderr, "%.0f ns per call (sum %ld)\n", (now() - t0) * 1e9 / n, sum);
         return 0;
     }
     if (strcmp(argv[1], "rate") == 0 && argc == 5) {

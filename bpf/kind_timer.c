@@ -1,5 +1,6 @@
-#include "bpf/timer.h"
-
+/* Timed probes: interval:UNIT:N fires on one CPU every N units; profile:UNIT:N
+ * on every CPU, N times a second (hz) or every N units. Both are perf events
+ * of the software CPU clock with a BPF program attached. */
 #include <errno.h>
 #include <linux/perf_event.h>
 #include <stdio.h>
@@ -10,6 +11,7 @@
 
 #include <bpf/libbpf.h>
 
+#include "bpf/kinds.h"
 #include "lang/xalloc.h"
 
 /* The longest period: an hour; the highest rate: 100 kHz (a perf event's
@@ -41,39 +43,37 @@ static int64_t parse_period(const char *target)
     return 0;
 }
 
-struct probe_point *timer_resolve(const struct probe_kind *k, const char *target,
-                                  struct diag_src *src, struct tp_loc loc)
+static int timer_expand(const struct probe_kind *k, const char *target, struct probe_points *out,
+                        struct probe_err *err)
 {
     int64_t p = parse_period(target);
     if (!p) {
-        diag_error(src, loc, "%s probes are written %s:UNIT:N, UNIT s, ms, us or hz", k->name,
-                   k->name);
-        diag_note(src,
-                  "as in %s:s:1 (every second) or %s:hz:99 (99 times a second); N from "
-                  "1, at most an hour or %d hz",
-                  k->name, k->name, HZ_MAX);
-        return NULL;
+        probe_errf(err, "%s probes are written %s:UNIT:N, UNIT s, ms, us or hz", k->name, k->name);
+        probe_hintf(err,
+                    "as in %s:s:1 (every second) or %s:hz:99 (99 times a second); N from "
+                    "1, at most an hour or %d hz",
+                    k->name, k->name, HZ_MAX);
+        return -1;
     }
-    struct probe_point *pt = xcalloc(1, sizeof(*pt));
-    pt->kind = k;
-    pt->target = xstrdup(target);
-    pt->period = (uint64_t)p; /* a negated frequency stays negative as int64 */
-    return pt;
+    int64_t *period = xcalloc(1, sizeof(*period));
+    *period = p; /* a frequency negated */
+    probe_point_add(out, k, target)->data = period;
+    return 0;
 }
 
-void timer_section(const struct probe_point *pt, char *buf, size_t n)
+static void timer_section(const struct probe_point *pt, char *buf, size_t n)
 {
+    (void)pt;
     snprintf(buf, n, "perf_event");
 }
 
-static int open_clock(const struct probe_point *pt, int cpu)
+static int open_clock(int64_t p, int cpu)
 {
     struct perf_event_attr attr = {
         .type = PERF_TYPE_SOFTWARE,
         .size = sizeof(attr),
         .config = PERF_COUNT_SW_CPU_CLOCK,
     };
-    int64_t p = (int64_t)pt->period;
     if (p < 0) {
         attr.freq = 1;
         attr.sample_freq = (uint64_t)-p;
@@ -83,31 +83,57 @@ static int open_clock(const struct probe_point *pt, int cpu)
     return (int)syscall(SYS_perf_event_open, &attr, -1, cpu, -1, PERF_FLAG_FD_CLOEXEC);
 }
 
-int timer_attach(const struct probe_point *pt, struct bpf_program *prog, struct probe_links *links,
-                 char *why, size_t whylen, char *hint, size_t hintlen)
+static int timer_attach(const struct probe_point *pt, struct bpf_program *prog,
+                        const struct probe_opts *o, struct probe_links *links,
+                        struct probe_err *err)
 {
+    (void)o; /* a timer runs in whichever task is on the CPU */
+    int64_t period = *(const int64_t *)pt->data;
     /* interval: one CPU, so it fires once a period; profile: each CPU */
-    bool every_cpu = strcmp(pt->kind->name, "profile") == 0;
+    bool every_cpu = pt->kind == &kind_profile;
     int ncpu = every_cpu ? libbpf_num_possible_cpus() : 1;
     for (int cpu = 0; cpu < ncpu; cpu++) {
-        int fd = open_clock(pt, cpu);
+        int fd = open_clock(period, cpu);
         if (fd < 0 && every_cpu && errno == ENODEV)
             continue; /* a possible CPU that is not online */
         if (fd < 0) {
-            snprintf(why, whylen, "perf_event_open: %s", strerror(errno));
-            if (errno == EINVAL && (int64_t)pt->period < 0)
-                snprintf(hint, hintlen,
-                         "the rate may be above /proc/sys/kernel/perf_event_max_sample_rate");
+            int e = errno;
+            probe_errf(err, "perf_event_open: %s", strerror(e));
+            if (e == EINVAL && period < 0)
+                probe_hintf(err,
+                            "the rate may be above /proc/sys/kernel/perf_event_max_sample_rate");
+            errno = e;
             return -1;
         }
         struct bpf_link *l = bpf_program__attach_perf_event(prog, fd);
         if (!l) {
-            int err = errno;
+            int e = errno;
             close(fd);
-            snprintf(why, whylen, "%s", strerror(err));
+            probe_errf(err, "%s", strerror(e));
+            errno = e;
             return -1;
         }
         probe_links_add(links, l); /* the link owns the perf event's fd */
     }
     return 0;
 }
+
+const struct probe_kind kind_interval = {
+    .name = "interval",
+    .alias = "i",
+    .usage = "interval:UNIT:N",
+    .prog_type = BPF_PROG_TYPE_PERF_EVENT,
+    .expand = timer_expand,
+    .section = timer_section,
+    .attach = timer_attach,
+};
+
+const struct probe_kind kind_profile = {
+    .name = "profile",
+    .alias = "p",
+    .usage = "profile:UNIT:N",
+    .prog_type = BPF_PROG_TYPE_PERF_EVENT,
+    .expand = timer_expand,
+    .section = timer_section,
+    .attach = timer_attach,
+};

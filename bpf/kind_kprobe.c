@@ -1,0 +1,184 @@
+/* kprobe:FUNCTION and kretprobe:FUNCTION, FUNCTION perhaps a pattern: any
+ * kernel function, at its entry (arguments in registers) or its return. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <bpf/libbpf.h>
+
+#include "bpf/arch.h"
+#include "bpf/feature.h"
+#include "bpf/kinds.h"
+#include "bpf/ksyms.h"
+
+static int kp_expand(const struct probe_kind *k, const char *target, struct probe_points *out,
+                     struct probe_err *err)
+{
+    if (!target || !*target || strchr(target, ':')) {
+        probe_errf(err, "a %s is written %s:FUNCTION", k->name, k->name);
+        return -1;
+    }
+    struct ksyms ks;
+    int e = ksyms_load(&ks);
+    if (e && probe_is_pattern(target)) {
+        probe_errf(err, "cannot read the kernel's functions from /proc/kallsyms: %s",
+                   strerror(-e));
+        return -1;
+    }
+    if (e) { /* cannot tell: the kernel will say at attach */
+        probe_point_add(out, k, target)->nargs = ARCH_MAX_ARGS;
+        return 0;
+    }
+    int rc = 0;
+    if (!probe_is_pattern(target)) {
+        if (ksyms_has(&ks, target)) {
+            probe_point_add(out, k, target)->nargs = ARCH_MAX_ARGS;
+        } else if (ks.traceable && feature_ksym(target)) {
+            probe_errf(err, "function '%s' cannot be traced", target);
+            probe_hintf(err, "it is not in available_filter_functions: it may be inlined, "
+                             "or marked notrace");
+            rc = -1;
+        } else {
+            probe_errf(err, "this kernel has no function '%s'", target);
+            const char *best = probe_closest(target, (const char *const *)ks.names, ks.n);
+            if (best)
+                probe_hintf(err, "did you mean %s:%s?", k->name, best);
+            else
+                probe_hintf(err, "tinyprobe -l '%s:*' lists the functions", k->name);
+            rc = -1;
+        }
+    } else {
+        for (int i = 0; i < ks.n; i++)
+            if (probe_match(target, ks.names[i]))
+                probe_point_add(out, k, ks.names[i])->nargs = ARCH_MAX_ARGS;
+        if (!out->n) {
+            probe_errf(err, "no kernel function matches '%s'", target);
+            probe_hintf(err, "tinyprobe -l '%s:*' lists the functions", k->name);
+            rc = -1;
+        }
+    }
+    ksyms_free(&ks);
+    return rc;
+}
+
+static void kp_section(const struct probe_point *pt, char *buf, size_t n)
+{
+    snprintf(buf, n, "%s/%s", pt->kind->name, pt->target);
+}
+
+static int kp_ctx_offset(const struct probe_point *pt, int n)
+{
+    (void)pt;
+    return n == 0 ? arch_retval_offset() : arch_arg_offset(n);
+}
+
+/* The syscall tracepoint that sees what a well-known kernel function sees,
+ * for kernels without kprobes. */
+static const char *tracepoint_for(const char *func, bool ret)
+{
+    static const struct {
+        const char *func, *enter, *exit;
+    } known[] = {
+        {"do_sys_openat2", "syscalls:sys_enter_openat", "syscalls:sys_exit_openat"},
+        {"do_sys_open", "syscalls:sys_enter_openat", "syscalls:sys_exit_openat"},
+        {"do_execveat_common", "syscalls:sys_enter_execve", "syscalls:sys_exit_execve"},
+        {"vfs_read", "syscalls:sys_enter_read", "syscalls:sys_exit_read"},
+        {"vfs_write", "syscalls:sys_enter_write", "syscalls:sys_exit_write"},
+        {"do_exit", "sched:sched_process_exit", "sched:sched_process_exit"},
+        {"do_unlinkat", "syscalls:sys_enter_unlinkat", "syscalls:sys_exit_unlinkat"},
+        {"tcp_connect", "sock:inet_sock_set_state", "sock:inet_sock_set_state"},
+    };
+    for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++)
+        if (strcmp(func, known[i].func) == 0)
+            return ret ? known[i].exit : known[i].enter;
+    return NULL;
+}
+
+static int kp_attach(const struct probe_point *pt, struct bpf_program *prog,
+                     const struct probe_opts *o, struct probe_links *links, struct probe_err *err)
+{
+    (void)o;
+    bool ret = pt->kind->caps & PROBE_RETVAL;
+    if (!feature_kprobes()) {
+        probe_errf(err, "this kernel has no kprobes (it was built without CONFIG_KPROBES)");
+        const char *tp = tracepoint_for(pt->target, ret);
+        static const char *const prefixes[] = {"__x64_sys_", "__arm64_sys_", "__se_sys_",
+                                               "__do_sys_",  "ksys_",        "sys_"};
+        char guess[160] = "";
+        for (size_t i = 0; !tp && i < sizeof(prefixes) / sizeof(prefixes[0]); i++) {
+            size_t n = strlen(prefixes[i]);
+            if (strncmp(pt->target, prefixes[i], n) == 0) {
+                snprintf(guess, sizeof(guess), "syscalls:sys_%s_%s", ret ? "exit" : "enter",
+                         pt->target + n);
+                tp = guess;
+            }
+        }
+        if (tp)
+            probe_hintf(err, "trace tracepoint:%s instead", tp);
+        else
+            probe_hintf(err, "use a tracepoint instead: tinyprobe -l 'tracepoint:*' lists them");
+        errno = EOPNOTSUPP;
+        return -1;
+    }
+    struct bpf_link *l = bpf_program__attach_kprobe(prog, ret, pt->target);
+    if (!l) {
+        int e = errno;
+        if (!feature_ksym(pt->target))
+            probe_errf(err, "this kernel has no function '%s' (it is not in /proc/kallsyms)",
+                       pt->target);
+        else
+            probe_errf(err, "%s", strerror(e));
+        errno = e;
+        return -1;
+    }
+    probe_links_add(links, l);
+    return 0;
+}
+
+static int kp_list(const struct probe_kind *k, const char *pattern, bool verbose, FILE *out,
+                   struct probe_err *err)
+{
+    (void)verbose; /* a function's parameters need BTF: fentry lists them */
+    struct ksyms ks;
+    int e = ksyms_load(&ks);
+    if (e) {
+        probe_errf(err, "cannot read the kernel's functions from /proc/kallsyms: %s",
+                   strerror(-e));
+        return -1;
+    }
+    int shown = 0;
+    for (int i = 0; i < ks.n; i++)
+        if (!pattern || probe_match(pattern, ks.names[i])) {
+            fprintf(out, "%s:%s\n", k->name, ks.names[i]);
+            shown++;
+        }
+    ksyms_free(&ks);
+    return shown;
+}
+
+const struct probe_kind kind_kprobe = {
+    .name = "kprobe",
+    .alias = "k",
+    .usage = "kprobe:FUNCTION",
+    .prog_type = BPF_PROG_TYPE_KPROBE,
+    .caps = PROBE_ARGS,
+    .expand = kp_expand,
+    .section = kp_section,
+    .ctx_offset = kp_ctx_offset,
+    .attach = kp_attach,
+    .list = kp_list,
+    .listed = true,
+};
+
+const struct probe_kind kind_kretprobe = {
+    .name = "kretprobe",
+    .alias = "kr",
+    .usage = "kretprobe:FUNCTION",
+    .prog_type = BPF_PROG_TYPE_KPROBE,
+    .caps = PROBE_RETVAL,
+    .expand = kp_expand,
+    .section = kp_section,
+    .ctx_offset = kp_ctx_offset,
+    .attach = kp_attach,
+    .list = kp_list,
+};

@@ -1,0 +1,18 @@
+/* The probe kinds, one file each (bpf/kind_*.c), for probe.c's registry. */
+#ifndef TP_KINDS_H
+#define TP_KINDS_H
+
+#include "bpf/probe.h"
+
+extern const struct probe_kind kind_tracepoint;    /* kind_tracepoint.c */
+extern const struct probe_kind kind_rawtracepoint; /* kind_rawtracepoint.c */
+extern const struct probe_kind kind_kprobe;        /* kind_kprobe.c */
+extern const struct probe_kind kind_kretprobe;
+extern const struct probe_kind kind_uprobe; /* kind_uprobe.c */
+extern const struct probe_kind kind_uretprobe;
+extern const struct probe_kind kind_interval; /* kind_timer.c */
+extern const struct probe_kind kind_profile;
+extern const struct probe_kind kind_begin; /* kind_once.c */
+extern const struct probe_kind kind_end;
+
+#endif

@@ -1,0 +1,33 @@
+/* User-space binaries for uprobes: a library or program found by name as
+ * the dynamic loader or the shell would, and its functions read from the
+ * ELF symbol tables (.symtab, else .dynsym) with libelf. */
+#ifndef TP_USYM_H
+#define TP_USYM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct usym_func {
+    char *name;
+    uint64_t offset; /* in the file: what a uprobe attaches at */
+    uint64_t size;
+};
+
+struct usym_file {
+    char *path;
+    struct usym_func *funcs; /* sorted by name, each name once */
+    int nfuncs;
+};
+
+/* Where `name` is: itself when it has a '/'; else a library in ld.so.cache,
+ * LD_LIBRARY_PATH or the default directories ("libc" finds libc.so.6), or a
+ * program in $PATH. A malloc'ed path, or NULL with a message in why. */
+char *usym_find(const char *name, char *why, size_t whylen);
+/* Reads the functions of the ELF file at `path`; 0, or -1 with a message in
+ * why ("not an ELF file", ...). */
+int usym_open(struct usym_file *f, const char *path, char *why, size_t whylen);
+const struct usym_func *usym_lookup(const struct usym_file *f, const char *name);
+void usym_close(struct usym_file *f);
+
+#endif
