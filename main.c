@@ -7,7 +7,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <fcntl.h>
+#include <linux/magic.h>
+#include <signal.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -18,6 +21,7 @@
 #include "lang/check.h"
 #include "lang/diag.h"
 #include "lang/parse.h"
+#include "runtime/child.h"
 #include "runtime/runtime.h"
 #include "runtime/scripts.h"
 
@@ -35,6 +39,9 @@ static void usage(FILE *f)
           "  -l [PATTERN]       list the probes (matching PATTERN, as 'tracepoint:syscalls:*');\n"
           "                     with -v, their arguments\n"
           "  -L                 list the built-in scripts\n"
+          "  -p PID             trace only process PID\n"
+          "  -c 'CMD ARGS'      run CMD, trace until it exits; cpid is its pid\n"
+          "  --cgroup PATH      trace only tasks in the cgroup v2 directory PATH, or below it\n"
           "  -v                 list the programs and maps loaded, and libbpf's messages\n"
           "  -q                 do not say how many probes were attached\n"
           "  -d WHAT            dump a stage: tokens, ast, ir, asm, verifier (repeatable)\n"
@@ -85,6 +92,7 @@ static char *slurp(FILE *f)
 
 struct opts {
     const char *program, *script, *outpath;
+    const char *command, *cgroup; /* -c, --cgroup */
     bool dump_tokens, dump_ast, dump_ir, dump_asm;
     bool list; /* -l [PATTERN]: list probes */
     struct check_opts check;
@@ -128,23 +136,34 @@ static int parse_size(const char *s, const char *opt, long min, long max, long *
 
 static int parse_args(int argc, char **argv, struct opts *o)
 {
-    enum { OPT_DRY = 256, OPT_STR, OPT_BUF, OPT_MAP };
+    enum { OPT_DRY = 256, OPT_STR, OPT_BUF, OPT_MAP, OPT_CGROUP };
     static const struct option longopts[] = {
         {"dry-run", no_argument, 0, OPT_DRY},
         {"str-size", required_argument, 0, OPT_STR},
         {"buffer-size", required_argument, 0, OPT_BUF},
         {"map-size", required_argument, 0, OPT_MAP},
+        {"cgroup", required_argument, 0, OPT_CGROUP},
         {"help", no_argument, 0, 'h'},
         {"version", no_argument, 0, 'V'},
         {0, 0, 0, 0},
     };
     long v;
     int c;
-    while ((c = getopt_long(argc, argv, "e:o:lLvqd:hV", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "e:o:lLvqd:p:c:hV", longopts, NULL)) != -1) {
         switch (c) {
         case 'e': o->program = optarg; break;
         case 'o': o->outpath = optarg; break;
         case 'l': o->list = true; break;
+        case 'p':
+            if (parse_size(optarg, "-p", 1, INT32_MAX, &v))
+                return -1;
+            o->cg.pid = o->rt.probe.pid = (int)v;
+            break;
+        case 'c':
+            o->command = optarg;
+            o->check.cpid = true;
+            break;
+        case OPT_CGROUP: o->cgroup = optarg; break;
         case 'L': scripts_list(stdout); exit(0);
         case 'v': o->rt.verbose = true; break;
         case 'q': o->rt.quiet = true; break;
@@ -179,8 +198,8 @@ static int parse_args(int argc, char **argv, struct opts *o)
     }
     if (optind < argc)
         o->script = argv[optind++];
-    if (optind < argc || (o->program && o->script) ||
-        (!o->program && !o->script && !o->list) || (o->list && o->program)) {
+    if (optind < argc || (o->program && o->script) || (!o->program && !o->script && !o->list) ||
+        (o->list && o->program)) {
         usage(stderr);
         return -1;
     }
@@ -262,6 +281,32 @@ static int list_probes(const char *pattern, bool verbose)
     return 0;
 }
 
+/* -p, --cgroup: what they name must exist, before anything is compiled. */
+static int check_targets(struct opts *o)
+{
+    if (o->cg.pid && kill(o->cg.pid, 0) && errno == ESRCH) {
+        diag_sys_error(NULL, "-p %d: there is no such process", o->cg.pid);
+        return -1;
+    }
+    if (!o->cgroup)
+        return 0;
+    int fd = open(o->cgroup, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    struct statfs fs;
+    if (fd < 0) {
+        diag_sys_error(NULL, "--cgroup %s: %s", o->cgroup, strerror(errno));
+        return -1;
+    }
+    if (fstatfs(fd, &fs) || fs.f_type != CGROUP2_SUPER_MAGIC) {
+        diag_sys_error(NULL, "--cgroup %s: it is not a cgroup v2 directory", o->cgroup);
+        diag_note(NULL, "a cgroup v2 hierarchy is where 'mount -t cgroup2' shows one mounted");
+        close(fd);
+        return -1;
+    }
+    o->cg.cgroup = true;
+    o->rt.cgroup_fd = fd;
+    return 0;
+}
+
 /* fds 0, 1 and 2 are open before anything else is: a closed one would be
  * taken by the next file or BPF object opened, and events meant for standard
  * output would be written into it. Returns whether stdout was closed. */
@@ -312,12 +357,15 @@ int main(int argc, char **argv)
     struct opts o = {
         .check = {.str_size = CHECK_STR_SIZE_DEFAULT, .ringbuf_size = 1u << 20},
         .cg = {.str_size = CHECK_STR_SIZE_DEFAULT, .ringbuf_size = 1u << 20, .map_size = 4096},
-        .rt = {.out = &out},
+        .rt = {.out = &out, .cgroup_fd = -1},
     };
+    struct child child = {0};
     if (parse_args(argc, argv, &o))
         return 2;
     if (o.list)
         return list_probes(o.script, o.rt.verbose);
+    if (check_targets(&o))
+        return 1;
     o.cg.start_ns = (uint64_t)start.tv_sec * 1000000000 + (uint64_t)start.tv_nsec;
     const char *name;
     char *text = read_script(&o, &name);
@@ -344,6 +392,12 @@ int main(int argc, char **argv)
                         : strcmp(fault, "verifier") == 0      ? CG_FAULT_EVERY
                         : strcmp(fault, "verifier-last") == 0 ? CG_FAULT_LAST
                                                               : CG_FAULT_NONE;
+    if (o.command && !o.rt.dry_run && !o.dump_ir && !o.dump_asm) {
+        if (child_start(&child, o.command))
+            goto out;
+        o.cg.cpid = child.pid;
+        o.rt.child = &child;
+    }
     o.cg.dump_ir = o.dump_ir ? stdout : NULL;
     o.cg.dump_asm = o.dump_asm ? stdout : NULL;
     if (cg_compile(prog, &o.cg, &cg))
@@ -366,6 +420,9 @@ int main(int argc, char **argv)
 out:
     if (out.fd >= 0)
         output_close(&out);
+    child_end(&child);
+    if (o.rt.cgroup_fd >= 0)
+        close(o.rt.cgroup_fd);
     load_free(&rt);
     cg_output_free(&cg);
     kbtf_free();

@@ -21,8 +21,7 @@ static int kp_expand(const struct probe_kind *k, const char *target, struct prob
     struct ksyms ks;
     int e = ksyms_load(&ks);
     if (e && probe_is_pattern(target)) {
-        probe_errf(err, "cannot read the kernel's functions from /proc/kallsyms: %s",
-                   strerror(-e));
+        probe_errf(err, "cannot read the kernel's functions from /proc/kallsyms: %s", strerror(-e));
         return -1;
     }
     if (e) { /* cannot tell: the kernel will say at attach */
@@ -142,8 +141,7 @@ static int kp_list(const struct probe_kind *k, const char *pattern, bool verbose
     struct ksyms ks;
     int e = ksyms_load(&ks);
     if (e) {
-        probe_errf(err, "cannot read the kernel's functions from /proc/kallsyms: %s",
-                   strerror(-e));
+        probe_errf(err, "cannot read the kernel's functions from /proc/kallsyms: %s", strerror(-e));
         return -1;
     }
     int shown = 0;

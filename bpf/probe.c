@@ -14,8 +14,8 @@
 
 /* The registry: every kind, in the order -l lists them. */
 static const struct probe_kind *const kinds[] = {
-    &kind_tracepoint, &kind_rawtracepoint, &kind_kprobe,   &kind_kretprobe, &kind_uprobe,
-    &kind_uretprobe,  &kind_interval,      &kind_profile,  &kind_begin,     &kind_end,
+    &kind_tracepoint, &kind_rawtracepoint, &kind_kprobe,  &kind_kretprobe, &kind_uprobe,
+    &kind_uretprobe,  &kind_interval,      &kind_profile, &kind_begin,     &kind_end,
 };
 #define NKINDS (int)(sizeof(kinds) / sizeof(kinds[0]))
 
@@ -233,4 +233,3 @@ const char *probe_closest(const char *s, const char *const *names, int n)
     }
     return best;
 }
-

@@ -30,8 +30,9 @@ static bool ours(const char *path)
     if (fd < 0)
         return false;
     Elf64_Ehdr h;
-    bool ok = read(fd, &h, sizeof(h)) == (ssize_t)sizeof(h) && memcmp(h.e_ident, ELFMAG, SELFMAG) == 0 &&
-              h.e_ident[EI_CLASS] == ELFCLASS64 && h.e_machine == OUR_MACHINE;
+    bool ok = read(fd, &h, sizeof(h)) == (ssize_t)sizeof(h) &&
+              memcmp(h.e_ident, ELFMAG, SELFMAG) == 0 && h.e_ident[EI_CLASS] == ELFCLASS64 &&
+              h.e_machine == OUR_MACHINE;
     close(fd);
     return ok;
 }
@@ -157,7 +158,8 @@ char *usym_find(const char *name, char *why, size_t whylen)
     if (!p)
         p = from_dirs(getenv("LD_LIBRARY_PATH"), name, false);
     if (!p)
-        p = from_dirs("/lib/" OUR_TRIPLET ":/usr/lib/" OUR_TRIPLET ":/lib64:/usr/lib64:/lib:/usr/lib",
+        p = from_dirs("/lib/" OUR_TRIPLET ":/usr/lib/" OUR_TRIPLET
+                      ":/lib64:/usr/lib64:/lib:/usr/lib",
                       name, false);
     if (!p)
         p = from_dirs(getenv("PATH"), name, true);

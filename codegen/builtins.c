@@ -103,6 +103,11 @@ static LLVMValueRef gen_ppid(struct cg *c, const struct ast_node *n)
     return LLVMBuildLoad2(c->b, c->i64, c->tmp64, "");
 }
 
+static LLVMValueRef gen_cpid(struct cg *c, const struct ast_node *n)
+{
+    return ir_i64(c, (uint64_t)c->o->cpid);
+}
+
 static void gen_comm(struct cg *c, const struct ast_node *n, LLVMValueRef dst, unsigned size)
 {
     LLVMValueRef args[2] = {dst, ir_i64(c, size < 16 ? size : 16)};
@@ -146,7 +151,8 @@ static const struct {
     [BI_ARG] = {.int_value = gen_arg},         [BI_RETVAL] = {.int_value = gen_retval},
     [BI_ELAPSED] = {.int_value = gen_elapsed}, [BI_CGROUP] = {.int_value = gen_cgroup},
     [BI_PPID] = {.int_value = gen_ppid},       [BI_COMM] = {.str_value = gen_comm},
-    [BI_PROBE] = {.str_value = gen_probe},     [BI_STR] = {.str_value = gen_str},
+    [BI_CPID] = {.int_value = gen_cpid},       [BI_PROBE] = {.str_value = gen_probe},
+    [BI_STR] = {.str_value = gen_str},
 };
 
 LLVMValueRef builtins_int(struct cg *c, const struct ast_node *n)

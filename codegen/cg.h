@@ -26,7 +26,7 @@ struct cg {
     const struct cg_opts *o;
     struct cg_output *out;
     struct diag_src *src;
-    LLVMValueRef map_events, map_lost, map_exit, map_scratch;
+    LLVMValueRef map_events, map_lost, map_exit, map_scratch, map_cgroup;
     const struct plan *plan;
     LLVMValueRef *map_globals; /* by plan map */
     unsigned char *map_used;   /* by plan map: used by the program being made */
@@ -115,7 +115,7 @@ void builtins_str(struct cg *c, const struct ast_node *n, LLVMValueRef dst, unsi
 
 /* The most maps one BPF program may use (the kernel's MAX_USED_MAPS), and
  * those every program may use besides the script's: events, lost, exit_req,
- * scratch, map_full, requests. */
+ * scratch, map_full, requests (and cgroup, with --cgroup). */
 #define CG_PROG_MAPS_MAX 64
 #define CG_OWN_MAPS      6
 

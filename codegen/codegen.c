@@ -48,6 +48,27 @@ static void prog_name(const struct probe_point *pt, char *buf, size_t n)
     sanitize(buf);
 }
 
+/* -p and --cgroup: events of other tasks end the program at once. */
+static void target_filter(struct cg *c)
+{
+    if (c->o->pid) {
+        LLVMValueRef id = ir_helper(c, BPF_FUNC_get_current_pid_tgid, c->i64, NULL, 0);
+        LLVMValueRef tgid = LLVMBuildLShr(c->b, id, ir_i64(c, 32), "");
+        LLVMBasicBlockRef ours = ir_block(c, "pid");
+        LLVMBuildCondBr(c->b, LLVMBuildICmp(c->b, LLVMIntEQ, tgid, ir_i64(c, c->o->pid), ""), ours,
+                        c->out_bb);
+        LLVMPositionBuilderAtEnd(c->b, ours);
+    }
+    if (c->o->cgroup) {
+        LLVMValueRef args[2] = {c->map_cgroup, ir_i64(c, 0)};
+        LLVMValueRef under = ir_helper(c, BPF_FUNC_current_task_under_cgroup, c->i64, args, 2);
+        LLVMBasicBlockRef ours = ir_block(c, "cgroup");
+        LLVMBuildCondBr(c->b, LLVMBuildICmp(c->b, LLVMIntEQ, under, ir_i64(c, 1), ""), ours,
+                        c->out_bb);
+        LLVMPositionBuilderAtEnd(c->b, ours);
+    }
+}
+
 static void gen_prog(struct cg *c, const struct ast_probe *pr, const struct ast_spec *sp,
                      const struct probe_point *pt)
 {
@@ -120,6 +141,8 @@ static void gen_prog(struct cg *c, const struct ast_probe *pr, const struct ast_
                         run);
         LLVMPositionBuilderAtEnd(c->b, run);
     }
+    if (sp->kind->when == WHEN_EVENT)
+        target_filter(c);
     if (pr->filter) {
         LLVMBasicBlockRef pass = ir_block(c, "pass");
         LLVMBuildCondBr(c->b, expr_cond(c, pr->filter), pass, c->out_bb);
@@ -129,9 +152,10 @@ static void gen_prog(struct cg *c, const struct ast_probe *pr, const struct ast_
         stmt_gen(c, s);
     free(c->var_slots);
     c->var_slots = NULL;
-    if (c->maps_in_prog + CG_OWN_MAPS > CG_PROG_MAPS_MAX) {
+    int own = CG_OWN_MAPS + (c->map_cgroup != NULL);
+    if (c->maps_in_prog + own > CG_PROG_MAPS_MAX) {
         diag_error(c->src, sp->loc, "probe %s uses %d maps: a BPF program may use %d", sp->text,
-                   c->maps_in_prog, CG_PROG_MAPS_MAX - CG_OWN_MAPS);
+                   c->maps_in_prog, CG_PROG_MAPS_MAX - own);
         diag_note(c->src, "split the probe's statements between probes on the same event");
     }
     LLVMBuildBr(c->b, c->out_bb);
@@ -189,6 +213,8 @@ int cg_compile(const struct ast_program *p, const struct cg_opts *o, struct cg_o
     c.map_events = ir_map_global(&c, CG_MAP_EVENTS, 2);
     c.map_lost = ir_map_global(&c, CG_MAP_LOST, 4);
     c.map_exit = ir_map_global(&c, CG_MAP_EXIT, 4);
+    if (o->cgroup)
+        c.map_cgroup = ir_map_global(&c, CG_MAP_CGROUP, 4);
     c.plan = &p->plan;
     out->plan = &p->plan;
     out->map_size = o->map_size;
@@ -211,6 +237,8 @@ int cg_compile(const struct ast_program *p, const struct cg_opts *o, struct cg_o
     di_map(&c.di, c.map_events, CG_MAP_EVENTS, BPF_MAP_TYPE_RINGBUF, o->ringbuf_size, 0, 0);
     di_map(&c.di, c.map_lost, CG_MAP_LOST, BPF_MAP_TYPE_PERCPU_ARRAY, nprogs ? nprogs : 1, 4, 8);
     di_map(&c.di, c.map_exit, CG_MAP_EXIT, BPF_MAP_TYPE_ARRAY, 1, 4, 8);
+    if (c.map_cgroup)
+        di_map(&c.di, c.map_cgroup, CG_MAP_CGROUP, BPF_MAP_TYPE_CGROUP_ARRAY, 1, 4, 4);
     maps_finish(&c);
     if (c.map_scratch && c.scratch_max <= SCRATCH_MAX)
         di_map(&c.di, c.map_scratch, CG_MAP_SCRATCH, BPF_MAP_TYPE_PERCPU_ARRAY, 1, 4,

@@ -16,6 +16,9 @@ struct cg_opts {
     unsigned ringbuf_size; /* bytes, a power of two, at least a page */
     unsigned map_size;     /* entries of each map */
     uint64_t start_ns;     /* CLOCK_MONOTONIC when tinyprobe started: elapsed counts from it */
+    int pid;               /* -p: only this process's events; 0 for all */
+    int cpid;              /* -c: the command's pid, for cpid */
+    bool cgroup;           /* --cgroup: only tasks under the cgroup in CG_MAP_CGROUP */
     FILE *dump_ir;         /* -d ir: the optimized IR */
     FILE *dump_asm;        /* -d asm: the BPF assembly */
     /* tests only: emit a load the verifier refuses, in every print (the
@@ -52,6 +55,7 @@ struct cg_output {
 #define CG_MAP_FULL     "map_full" /* by plan map: updates refused, the map being full */
 #define CG_MAP_REQUESTS "requests" /* by plan request: how many times it was asked */
 #define CG_MAP_PREFIX   "m"        /* m0, m1...: the plan's maps */
+#define CG_MAP_CGROUP   "cgroup"   /* --cgroup: the cgroup's directory, at 0 */
 /* exit_req's value: this bit, or'ed with the exit code. */
 #define CG_EXIT_SET (1ull << 32)
 

@@ -99,7 +99,6 @@ struct ast_node {
     struct fmt_spec *fmt; /* S_PRINTF: the parsed format */
 };
 
-
 /* One SPEC of `probe SPEC, SPEC ...`, as written: "kind:rest". */
 struct ast_spec {
     struct tp_loc loc;

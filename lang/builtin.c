@@ -25,6 +25,16 @@ static bool check_probe(struct check *c, struct ast_node *n)
     return true;
 }
 
+/* cpid: the pid of -c's command, a constant */
+static bool check_cpid(struct check *c, struct ast_node *n)
+{
+    if (check_opts(c)->cpid)
+        return true;
+    diag_error(check_src(c), n->loc,
+               "cpid is the pid of the command -c starts, and there is no -c");
+    return false;
+}
+
 /* str(s) of what is already a string is that string; else an address and an
  * optional length */
 static bool check_str(struct check *c, struct ast_node *n)
@@ -67,6 +77,7 @@ static const struct builtin table[BI__COUNT] = {
     [BI_ELAPSED]  = {"elapsed",  BK_VAR, .ty = INT(false)},
     [BI_CGROUP]   = {"cgroup",   BK_VAR, .ty = INT(false)},
     [BI_PPID]     = {"ppid",     BK_VAR, .ty = INT(false)},
+    [BI_CPID]     = {"cpid",     BK_VAR, .ty = INT(false), .check = check_cpid},
     [BI_STR]      = {"str",      BK_FUNC, 1, 2, {BA_ANY, BA_INT}, {"address", "length"},
                      .check = check_str},
     [BI_JOIN]     = {"join",     BK_FUNC, 1, 2, {BA_INT, BA_LITERAL}, {"address", "separator"},

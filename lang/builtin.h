@@ -25,6 +25,7 @@ enum bi_id {
     BI_ELAPSED,
     BI_CGROUP,
     BI_PPID,
+    BI_CPID,
     /* functions */
     BI_STR,
     BI_JOIN,

@@ -54,6 +54,11 @@ struct diag_src *check_src(struct check *c)
     return c->src;
 }
 
+const struct check_opts *check_opts(struct check *c)
+{
+    return c->o;
+}
+
 int check_str_size(struct check *c)
 {
     return c->o->str_size;
@@ -63,8 +68,11 @@ int check_longest_spec(struct check *c)
 {
     int len = 0;
     for (const struct ast_spec *s = c->probe->specs; s; s = s->next)
-        if ((int)strlen(s->text) > len)
-            len = strlen(s->text);
+        for (int i = 0; i < s->points.n; i++) {
+            int n = (int)(strlen(s->kind->name) + 1 + strlen(s->points.v[i]->target));
+            if (n > len)
+                len = n;
+        }
     return len;
 }
 
@@ -119,9 +127,8 @@ static bool check_arg(struct check *c, struct ast_node *n, const char *digits)
         for (int i = 0; i < s->points.n; i++) {
             const struct probe_point *pt = s->points.v[i];
             if (pt->nargs && v > pt->nargs) {
-                diag_error(c->src, n->loc, "%s:%s has %d argument%s: there is no %s",
-                           s->kind->name, pt->target, pt->nargs, pt->nargs == 1 ? "" : "s",
-                           n->sval);
+                diag_error(c->src, n->loc, "%s:%s has %d argument%s: there is no %s", s->kind->name,
+                           pt->target, pt->nargs, pt->nargs == 1 ? "" : "s", n->sval);
                 return false;
             }
         }
@@ -207,7 +214,8 @@ static bool check_member(struct check *c, struct ast_node *n)
                         continue;
                     names[nn++] = fn;
                     if (len < sizeof(list) - 64)
-                        len += snprintf(list + len, sizeof(list) - len, "%s%s", nn > 1 ? ", " : "", fn);
+                        len += snprintf(list + len, sizeof(list) - len, "%s%s", nn > 1 ? ", " : "",
+                                        fn);
                 }
                 const char *best = probe_closest(n->sval, names, nn);
                 if (best)
@@ -988,8 +996,7 @@ static bool resolve(struct check *c, struct ast_spec *s)
     }
     struct probe_err err;
     memset(&err, 0, sizeof(err));
-    if (s->kind->expand(s->kind, colon ? colon + 1 : NULL, &s->points, &err) == 0 &&
-        s->points.n)
+    if (s->kind->expand(s->kind, colon ? colon + 1 : NULL, &s->points, &err) == 0 && s->points.n)
         return true;
     probe_points_free(&s->points);
     diag_error(c->src, s->loc, "%s", err.msg[0] ? err.msg : "this probe names nothing");

@@ -15,6 +15,7 @@
 struct check_opts {
     int str_size;          /* bytes, NUL included, of str() and of __data_loc strings */
     unsigned ringbuf_size; /* bytes of the event buffer, which must hold any one event */
+    bool cpid;             /* whether -c gives a command, and so cpid a value */
 };
 
 /* False after reporting every error found. */
@@ -24,7 +25,8 @@ bool check_program(struct ast_program *p, const struct check_opts *o);
 struct check;
 struct diag_src *check_src(struct check *c);
 int check_str_size(struct check *c);
-/* The length of the longest spec of the probe being checked. */
+const struct check_opts *check_opts(struct check *c);
+/* The length of the longest name of the probe's points ("kind:target"). */
 int check_longest_spec(struct check *c);
 /* Whether n (checked) is of kind k; else says "WHAT must be ..." at n. */
 bool check_want(struct check *c, struct ast_node *n, enum ty_kind k, const char *what);

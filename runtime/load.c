@@ -272,6 +272,18 @@ static bool needs_gotol(struct rt *rt)
     return bad;
 }
 
+/* --cgroup: the programs test "under it" against the cgroup at index 0. */
+static int set_cgroup(struct rt *rt)
+{
+    struct bpf_map *m = bpf_object__find_map_by_name(rt->obj, CG_MAP_CGROUP);
+    __u32 key = 0, fd = (__u32)rt->o->cgroup_fd;
+    if (m && bpf_map_update_elem(bpf_map__fd(m), &key, &fd, BPF_ANY) == 0)
+        return 0;
+    diag_sys_error(rt->src, "cannot give the programs the cgroup: %s",
+                   m ? strerror(errno) : "no cgroup map");
+    return -1;
+}
+
 int load_object(struct rt *rt)
 {
     /* Kernels since 5.11 account BPF memory to the cgroup; older ones want
@@ -346,6 +358,8 @@ int load_object(struct rt *rt)
                         rt->cg->progs[i].text, logs[i]);
         if (rt->o->verbose)
             list_loaded(rt);
+        if (rt->o->cgroup_fd >= 0 && set_cgroup(rt))
+            rc = -1;
     }
     for (int i = 0; i < n; i++) {
         bpf_program__set_log_buf(rt->progs[i], NULL, 0);

@@ -182,6 +182,11 @@ int run_probes(struct rt *rt)
         }
         if (!rt->o->quiet)
             fprintf(stderr, "Attached %d probe%s\n", n, n == 1 ? "" : "s");
+        if (rt->o->child && child_release(rt->o->child)) {
+            detach(rt);
+            rc = 1;
+            goto out;
+        }
     }
     while (!exiting && !stop_signal) {
         int err = ring_buffer__poll(rb, DRAIN_MS);
@@ -194,6 +199,12 @@ int run_probes(struct rt *rt)
         if (output_flush(out) || output_reader_gone(out))
             break;
         exiting = exit_requested(rt, exit_fd, &code);
+        /* -c: the command is done, and so is tracing it */
+        if (rt->o->child && child_exited(rt->o->child))
+            exiting = true;
+        /* -p: so is a process that is gone */
+        if (rt->o->probe.pid && kill(rt->o->probe.pid, 0) && errno == ESRCH)
+            exiting = true;
     }
     detach(rt);
     if (out->gone) {

@@ -10,15 +10,18 @@
 #include "bpf/probe.h"
 #include "codegen/codegen.h"
 #include "lang/diag.h"
+#include "runtime/child.h"
 #include "runtime/output.h"
 
 struct rt_opts {
-    bool dry_run;       /* load, attach nothing, run nothing */
-    bool verbose;       /* -v: list what was loaded */
-    bool quiet;         /* no "Attached N probes" */
-    bool dump_verifier; /* -d verifier: every program's verifier log */
-    struct output *out; /* where events go */
+    bool dry_run;            /* load, attach nothing, run nothing */
+    bool verbose;            /* -v: list what was loaded */
+    bool quiet;              /* no "Attached N probes" */
+    bool dump_verifier;      /* -d verifier: every program's verifier log */
+    struct output *out;      /* where events go */
     struct probe_opts probe; /* whom the probes are for (-p) */
+    struct child *child;     /* -c's command, released once the probes are attached */
+    int cgroup_fd;           /* --cgroup's directory, or -1 */
 };
 
 struct rt {

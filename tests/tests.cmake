@@ -22,6 +22,14 @@ foreach(case output_full output_fs_full stdout_closed blocked_reader reader_gone
                        SKIP_RETURN_CODE 77 TIMEOUT 120 RUN_SERIAL TRUE)
 endforeach()
 
+# Probe kinds and targeting: see tests/probes.sh.
+foreach(case uprobe_args uprobe_library uprobe_pattern uretprobe_readline rawtracepoint_args
+             tracepoint_pattern list command pid cgroup)
+  add_test(NAME probes_${case} COMMAND ${CMAKE_SOURCE_DIR}/tests/probes.sh ${case})
+  set_tests_properties(probes_${case} PROPERTIES ENVIRONMENT "${TP_TEST_ENV}" SKIP_RETURN_CODE 77
+                       TIMEOUT 120 RUN_SERIAL TRUE)
+endforeach()
+
 # Script errors: each tests/errors/NAME.tp must fail with exactly NAME.err.
 file(GLOB TP_ERROR_CASES ${CMAKE_SOURCE_DIR}/tests/errors/*.tp)
 foreach(path ${TP_ERROR_CASES})

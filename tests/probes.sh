@@ -1,0 +1,157 @@
+#!/usr/bin/env bash
+# Probe kinds and targeting, fired for real: uprobes on tp_helper's
+# tp_target and on libc, raw tracepoints, patterns, -l, -c, -p and --cgroup.
+# Every line printed for the helper is asserted. Usage: probes.sh CASE
+. "$(dirname "$0")/lib.sh"
+
+# arg1, str(arg2) at the entry of tp_target(a, s); retval, a + strlen(s), at
+# its return; the program found by its path.
+uprobe_args() {
+    start -e "probe uprobe:$HELPER:tp_target < print probe, arg1, str(arg2) >
+              probe uretprobe:$HELPER:tp_target < print retval >"
+    "$HELPER" call 3 40 hello 2>/dev/null
+    stop
+    printf '%s\n' "uprobe:$HELPER:tp_target 40 hello" 45 "uprobe:$HELPER:tp_target 41 hello" 46 \
+        "uprobe:$HELPER:tp_target 42 hello" 47 >"$WORK/want"
+    cp "$WORK/out" "$WORK/got"
+    expect "$WORK/want"
+}
+
+# A library by name, as the loader finds it: rm's unlinkat(dirfd, path,
+# flags) goes through libc.
+uprobe_library() {
+    touch "$WORK/gone"
+    start -e 'probe uprobe:libc:unlinkat / comm == "rm" / < print str(arg2) >'
+    rm "$WORK/gone"
+    stop
+    echo "$WORK/gone" >"$WORK/want"
+    cp "$WORK/out" "$WORK/got"
+    expect "$WORK/want"
+}
+
+# A pattern in a uprobe: every match attached, `probe` says which fired.
+uprobe_pattern() {
+    start -e "probe uprobe:$HELPER:tp_targ* < print probe >"
+    "$HELPER" call 2 0 x 2>/dev/null
+    stop
+    printf '%s\n' "uprobe:$HELPER:tp_target" "uprobe:$HELPER:tp_target" >"$WORK/want"
+    cp "$WORK/out" "$WORK/got"
+    expect "$WORK/want"
+}
+
+# What is typed at an interactive bash, as readline returns it.
+uretprobe_readline() {
+    command -v script >/dev/null && [ -x /bin/bash ] || { echo "no script(1) or bash"; exit 77; }
+    start -e 'probe uretprobe:/bin/bash:readline < print str(retval) >'
+    printf 'echo typed-at-bash\nexit\n' |
+        script -qc "/bin/bash --norc --noprofile -i" /dev/null >/dev/null 2>&1
+    stop
+    printf '%s\n' "echo typed-at-bash" exit >"$WORK/want"
+    cp "$WORK/out" "$WORK/got"
+    expect "$WORK/want"
+}
+
+# A raw tracepoint's arguments: sys_enter(regs, id), id 257 for openat on
+# x86-64 (56 on arm64).
+rawtracepoint_args() {
+    local nr=257
+    [ "$(uname -m)" = aarch64 ] && nr=56
+    start -e "probe rawtracepoint:sys_enter / comm == \"tp_helper\" && arg2 == $nr / < print probe, arg2 >"
+    "$HELPER" open /etc/hostname "$WORK/x"
+    stop
+    printf '%s\n' "rawtracepoint:sys_enter $nr" "rawtracepoint:sys_enter $nr" >"$WORK/want"
+    cp "$WORK/out" "$WORK/got"
+    expect "$WORK/want"
+}
+
+# A pattern of tracepoints (openat and openat2): each is a program with its
+# own record, and a field must be in every match; only openat fires for the
+# helper's opens.
+tracepoint_pattern() {
+    start -e 'probe tracepoint:syscalls:sys_enter_openat* / comm == "tp_helper" / <
+                  print probe, str(args.filename) >'
+    grep -qx 'Attached 2 probes' "$WORK/err" || fail "not every match was attached"
+    "$HELPER" open "$WORK/a"
+    stop
+    echo "tracepoint:syscalls:sys_enter_openat $WORK/a" >"$WORK/want"
+    cp "$WORK/out" "$WORK/got"
+    expect "$WORK/want"
+}
+
+# -l and -lv, as bpftrace prints them.
+list() {
+    "$TP" -l 'tracepoint:syscalls:sys_enter_openat*' >"$WORK/got" || fail "-l failed"
+    printf '%s\n' tracepoint:syscalls:sys_enter_openat tracepoint:syscalls:sys_enter_openat2 \
+        >"$WORK/want"
+    expect "$WORK/want"
+    "$TP" -lv 'tracepoint:syscalls:sys_enter_openat' >"$WORK/got" || fail "-lv failed"
+    cat >"$WORK/want" <<'END'
+tracepoint:syscalls:sys_enter_openat
+    int __syscall_nr
+    int dfd
+    const char * filename
+    int flags
+    umode_t mode
+END
+    expect "$WORK/want"
+    "$TP" -l "uprobe:$HELPER:tp_targ*" >"$WORK/got" || fail "-l uprobe failed"
+    echo "uprobe:$HELPER:tp_target" >"$WORK/want"
+    expect "$WORK/want"
+    "$TP" -lv 'rawtracepoint:sched_switch' >"$WORK/got" || fail "-lv rawtracepoint failed"
+    head -1 "$WORK/got" | grep -qx 'rawtracepoint:sched_switch' || fail "no sched_switch"
+    [ "$(wc -l <"$WORK/got")" -ge 4 ] || fail "sched_switch's arguments are not listed"
+    # everything, quickly (bench measures it; this only says it works)
+    "$TP" -l >"$WORK/all" || fail "-l of everything failed"
+    grep -qx 'tracepoint:sched:sched_switch' "$WORK/all" || fail "-l misses tracepoints"
+    grep -qx 'rawtracepoint:sched_switch' "$WORK/all" || fail "-l misses raw tracepoints"
+    grep -qx 'kprobe:vfs_read' "$WORK/all" || fail "-l misses kernel functions"
+}
+
+# -c: the command runs once the probes are attached (its first open is
+# seen), cpid is its pid, and tracing ends when it exits.
+command() {
+    "$TP" -o "$WORK/out" -c "$HELPER open $WORK/first $WORK/second" \
+        -e 'probe tracepoint:syscalls:sys_enter_openat / pid == cpid / < print str(args.filename) >' \
+        2>"$WORK/err" || fail "exit code $?"
+    printf '%s\n' "$WORK/first" "$WORK/second" >"$WORK/want"
+    cp "$WORK/out" "$WORK/got"
+    expect "$WORK/want"
+}
+
+# -p: only that process's events, and tracing ends when it does.
+pid() {
+    "$HELPER" rate 50 3 "$WORK/mine" 2>/dev/null &
+    local mine=$!
+    start -p "$mine" -e 'probe tracepoint:syscalls:sys_enter_openat < print pid, str(args.filename) >'
+    "$HELPER" open "$WORK/other"
+    wait "$mine"
+    for _ in $(seq 1 300); do kill -0 "$TP_PID" 2>/dev/null || break; sleep 0.01; done
+    kill -0 "$TP_PID" 2>/dev/null && fail "tinyprobe still runs after its process exited"
+    wait "$TP_PID" || fail "exit code $?"
+    TP_PID=
+    [ -s "$WORK/out" ] || fail "nothing traced"
+    awk -v p="$mine" -v f="$WORK/mine" '$1 != p || $2 != f' "$WORK/out" >"$WORK/got"
+    : >"$WORK/want"
+    expect "$WORK/want"
+}
+
+# --cgroup: a task in a cgroup below the one named is traced, one outside is
+# not.
+cgroup() {
+    local root
+    root=$(awk '$3 == "cgroup2" { print $2; exit }' /proc/mounts)
+    [ -n "$root" ] || { echo "no cgroup v2 mounted"; exit 77; }
+    local cg="$root/tinyprobe-test.$$"
+    mkdir -p "$cg/inner" || fail "cannot make a cgroup under $root"
+    trap 'rmdir "$cg/inner" "$cg" 2>/dev/null; rm -rf "$WORK"; [ -n "${TP_PID:-}" ] && kill -9 "$TP_PID" 2>/dev/null' EXIT
+    start --cgroup "$cg" -e 'probe tracepoint:syscalls:sys_enter_openat / comm == "tp_helper" / <
+                                 print str(args.filename) >'
+    sh -c "echo \$\$ >'$cg/inner/cgroup.procs' && exec '$HELPER' open '$WORK/inside'"
+    "$HELPER" open "$WORK/outside"
+    stop
+    echo "$WORK/inside" >"$WORK/want"
+    cp "$WORK/out" "$WORK/got"
+    expect "$WORK/want"
+}
+
+"$@"
