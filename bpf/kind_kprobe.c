@@ -18,43 +18,45 @@ static int kp_expand(const struct probe_kind *k, const char *target, struct prob
         probe_errf(err, "a %s is written %s:FUNCTION", k->name, k->name);
         return -1;
     }
-    struct ksyms ks;
-    int e = ksyms_load(&ks);
-    if (e && probe_is_pattern(target)) {
-        probe_errf(err, "cannot read the kernel's functions from /proc/kallsyms: %s", strerror(-e));
-        return -1;
-    }
-    if (e) { /* cannot tell: the kernel will say at attach */
-        probe_point_add(out, k, target)->nargs = ARCH_MAX_ARGS;
-        return 0;
-    }
-    int rc = 0;
     if (!probe_is_pattern(target)) {
-        if (ksyms_has(&ks, target)) {
+        bool traceable;
+        int r = ksyms_find(target, &traceable);
+        if (r != 0) { /* there, or cannot tell: the kernel will say at attach */
             probe_point_add(out, k, target)->nargs = ARCH_MAX_ARGS;
-        } else if (ks.traceable && feature_ksym(target)) {
+            return 0;
+        }
+        if (traceable && feature_ksym(target)) {
             probe_errf(err, "function '%s' cannot be traced", target);
             probe_hintf(err, "it is not in available_filter_functions: it may be inlined, "
                              "or marked notrace");
-            rc = -1;
-        } else {
-            probe_errf(err, "this kernel has no function '%s'", target);
-            const char *best = probe_closest(target, (const char *const *)ks.names, ks.n);
-            if (best)
-                probe_hintf(err, "did you mean %s:%s?", k->name, best);
-            else
-                probe_hintf(err, "tinyprobe -l '%s:*' lists the functions", k->name);
-            rc = -1;
+            return -1;
         }
-    } else {
-        for (int i = 0; i < ks.n; i++)
-            if (probe_match(target, ks.names[i]))
-                probe_point_add(out, k, ks.names[i])->nargs = ARCH_MAX_ARGS;
-        if (!out->n) {
-            probe_errf(err, "no kernel function matches '%s'", target);
+        probe_errf(err, "this kernel has no function '%s'", target);
+        struct ksyms ks;
+        const char *best = NULL;
+        if (ksyms_load(&ks) == 0)
+            best = probe_closest(target, (const char *const *)ks.names, ks.n);
+        if (best)
+            probe_hintf(err, "did you mean %s:%s?", k->name, best);
+        else
             probe_hintf(err, "tinyprobe -l '%s:*' lists the functions", k->name);
-            rc = -1;
-        }
+        ksyms_free(&ks);
+        return -1;
+    }
+    struct ksyms ks;
+    int e = ksyms_load(&ks);
+    if (e) {
+        probe_errf(err, "cannot read the kernel's functions from /proc/kallsyms: %s", strerror(-e));
+        return -1;
+    }
+    for (int i = 0; i < ks.n; i++)
+        if (probe_match(target, ks.names[i]))
+            probe_point_add(out, k, ks.names[i])->nargs = ARCH_MAX_ARGS;
+    int rc = 0;
+    if (!out->n) {
+        probe_errf(err, "no kernel function matches '%s'", target);
+        probe_hintf(err, "tinyprobe -l '%s:*' lists the functions", k->name);
+        rc = -1;
     }
     ksyms_free(&ks);
     return rc;

@@ -47,6 +47,44 @@ static int read_names(struct ksyms *ks, const char *path, bool kallsyms)
     return 0;
 }
 
+static int scan(const char *path, bool kallsyms, const char *want)
+{
+    FILE *f = fopen(path, "re");
+    if (!f)
+        return -errno;
+    char line[512];
+    int found = 0;
+    while (!found && fgets(line, sizeof(line), f)) {
+        char *name = line;
+        if (kallsyms) {
+            char *type = strchr(line, ' ');
+            if (!type || (type[1] != 't' && type[1] != 'T') || type[2] != ' ')
+                continue;
+            name = type + 3;
+        }
+        name[strcspn(name, " \t\n")] = 0;
+        found = strcmp(name, want) == 0;
+    }
+    fclose(f);
+    return found;
+}
+
+int ksyms_find(const char *name, bool *traceable)
+{
+    char why[256], path[512];
+    const char *root = tracefs_root(why, sizeof(why));
+    if (root) {
+        snprintf(path, sizeof(path), "%s/available_filter_functions", root);
+        int r = scan(path, false, name);
+        if (r >= 0) {
+            *traceable = true;
+            return r;
+        }
+    }
+    *traceable = false;
+    return scan("/proc/kallsyms", true, name);
+}
+
 int ksyms_load(struct ksyms *ks)
 {
     memset(ks, 0, sizeof(*ks));

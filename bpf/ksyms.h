@@ -11,6 +11,10 @@ struct ksyms {
     bool traceable; /* from available_filter_functions: every one can be traced */
 };
 
+/* Whether the kernel has function `name`, by a scan that keeps nothing: 1,
+ * 0, or -errno when neither file can be read; *traceable says which file
+ * answered. */
+int ksyms_find(const char *name, bool *traceable);
 /* 0, or -errno when neither file can be read. */
 int ksyms_load(struct ksyms *ks);
 bool ksyms_has(const struct ksyms *ks, const char *name);

@@ -195,16 +195,20 @@ const struct probe_field *probe_field(const struct probe_point *pt, const char *
     return NULL;
 }
 
-static int edit_distance(const char *a, const char *b)
+/* Levenshtein distance, or `limit` as soon as it must be at least that: a
+ * kernel has 100,000 names to compare, and most differ in length alone. */
+static int edit_distance(const char *a, size_t la, const char *b, int limit)
 {
-    size_t la = strlen(a), lb = strlen(b);
+    size_t lb = strlen(b);
     if (la > 64 || lb > 64)
         return 99;
+    if ((int)(la > lb ? la - lb : lb - la) >= limit)
+        return limit;
     int row[65];
     for (size_t j = 0; j <= lb; j++)
         row[j] = j;
     for (size_t i = 1; i <= la; i++) {
-        int diag = row[0];
+        int diag = row[0], low = i;
         row[0] = i;
         for (size_t j = 1; j <= lb; j++) {
             int up = row[j];
@@ -215,7 +219,11 @@ static int edit_distance(const char *a, const char *b)
                 best = row[j - 1] + 1;
             row[j] = best;
             diag = up;
+            if (best < low)
+                low = best;
         }
+        if (low >= limit) /* every later row is at least as far */
+            return limit;
     }
     return row[lb];
 }
@@ -223,9 +231,10 @@ static int edit_distance(const char *a, const char *b)
 const char *probe_closest(const char *s, const char *const *names, int n)
 {
     const char *best = NULL;
-    int bestd = (int)strlen(s) / 3 + 1; /* at most a third of the word wrong */
+    size_t len = strlen(s);
+    int bestd = (int)len / 3 + 1; /* at most a third of the word wrong */
     for (int i = 0; i < n; i++) {
-        int d = edit_distance(s, names[i]);
+        int d = edit_distance(s, len, names[i], bestd);
         if (d < bestd) {
             best = names[i];
             bestd = d;

@@ -221,6 +221,13 @@ int usym_open(struct usym_file *f, const char *path, char *why, size_t whylen)
         snprintf(why, whylen, "cannot open %s: %s", path, strerror(errno));
         return -1;
     }
+    /* a FIFO or a device would be read until it ends, or forever */
+    struct stat st;
+    if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
+        snprintf(why, whylen, "%s is not a file (a program or a shared library)", path);
+        close(fd);
+        return -1;
+    }
     elf_version(EV_CURRENT);
     Elf *e = elf_begin(fd, ELF_C_READ_MMAP, NULL);
     GElf_Ehdr eh;
