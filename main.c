@@ -362,6 +362,7 @@ int main(int argc, char **argv)
     struct child child = {0};
     if (parse_args(argc, argv, &o))
         return 2;
+    load_messages(o.rt.verbose);
     if (o.list)
         return list_probes(o.script, o.rt.verbose);
     if (check_targets(&o))

@@ -95,6 +95,30 @@ static const char *tracepoint_for(const char *func, bool ret)
     return NULL;
 }
 
+void kind_instead(const char *func, bool ret, struct probe_err *e)
+{
+    if (feature_kprobes()) {
+        probe_hintf(e, "trace %s:%s instead", ret ? "kretprobe" : "kprobe", func);
+        return;
+    }
+    const char *tp = tracepoint_for(func, ret);
+    static const char *const prefixes[] = {"__x64_sys_", "__arm64_sys_", "__se_sys_",
+                                           "__do_sys_",  "ksys_",        "sys_"};
+    char guess[160] = "";
+    for (size_t i = 0; !tp && i < sizeof(prefixes) / sizeof(prefixes[0]); i++) {
+        size_t n = strlen(prefixes[i]);
+        if (strncmp(func, prefixes[i], n) == 0) {
+            snprintf(guess, sizeof(guess), "syscalls:sys_%s_%s", ret ? "exit" : "enter",
+                     func + n);
+            tp = guess;
+        }
+    }
+    if (tp)
+        probe_hintf(e, "trace tracepoint:%s instead", tp);
+    else
+        probe_hintf(e, "use a tracepoint instead: tinyprobe -l 'tracepoint:*' lists them");
+}
+
 static int kp_attach(const struct probe_point *pt, struct bpf_program *prog,
                      const struct probe_opts *o, struct probe_links *links, struct probe_err *err)
 {
@@ -102,22 +126,7 @@ static int kp_attach(const struct probe_point *pt, struct bpf_program *prog,
     bool ret = pt->kind->caps & PROBE_RETVAL;
     if (!feature_kprobes()) {
         probe_errf(err, "this kernel has no kprobes (it was built without CONFIG_KPROBES)");
-        const char *tp = tracepoint_for(pt->target, ret);
-        static const char *const prefixes[] = {"__x64_sys_", "__arm64_sys_", "__se_sys_",
-                                               "__do_sys_",  "ksys_",        "sys_"};
-        char guess[160] = "";
-        for (size_t i = 0; !tp && i < sizeof(prefixes) / sizeof(prefixes[0]); i++) {
-            size_t n = strlen(prefixes[i]);
-            if (strncmp(pt->target, prefixes[i], n) == 0) {
-                snprintf(guess, sizeof(guess), "syscalls:sys_%s_%s", ret ? "exit" : "enter",
-                         pt->target + n);
-                tp = guess;
-            }
-        }
-        if (tp)
-            probe_hintf(err, "trace tracepoint:%s instead", tp);
-        else
-            probe_hintf(err, "use a tracepoint instead: tinyprobe -l 'tracepoint:*' lists them");
+        kind_instead(pt->target, ret, err);
         errno = EOPNOTSUPP;
         return -1;
     }

@@ -8,11 +8,17 @@ extern const struct probe_kind kind_tracepoint;    /* kind_tracepoint.c */
 extern const struct probe_kind kind_rawtracepoint; /* kind_rawtracepoint.c */
 extern const struct probe_kind kind_kprobe;        /* kind_kprobe.c */
 extern const struct probe_kind kind_kretprobe;
+extern const struct probe_kind kind_fentry; /* kind_fentry.c */
+extern const struct probe_kind kind_fexit;
 extern const struct probe_kind kind_uprobe; /* kind_uprobe.c */
 extern const struct probe_kind kind_uretprobe;
 extern const struct probe_kind kind_interval; /* kind_timer.c */
 extern const struct probe_kind kind_profile;
 extern const struct probe_kind kind_begin; /* kind_once.c */
 extern const struct probe_kind kind_end;
+
+/* What works where kprobes and fentry do not: a kprobe if the kernel has
+ * them, else the tracepoint that sees what the function sees; into e's hint. */
+void kind_instead(const char *func, bool ret, struct probe_err *e);
 
 #endif

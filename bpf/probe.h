@@ -44,7 +44,8 @@ struct probe_point {
     char *target; /* "syscalls:sys_enter_openat", "vfs_read", "/bin/bash:readline" */
     struct probe_field *fields;
     int nfields;
-    int nargs;  /* arg1..argN that exist; 0 when the kind cannot know */
+    int nargs;        /* arg1..argN that exist; 0 when the kind cannot know */
+    bool void_return; /* a function that returns nothing: no retval */
     void *data; /* the kind's own, freed by its release hook or free() */
 };
 
@@ -110,6 +111,9 @@ struct probe_kind {
     int (*list)(const struct probe_kind *k, const char *pattern, bool verbose, FILE *out,
                 struct probe_err *err);
     void (*release)(struct probe_point *pt); /* frees pt->data; NULL: free() */
+    /* The kernel refused to load the point's program before verifying it
+     * (errno err): why, as the kind knows, and what works instead. */
+    void (*refused)(const struct probe_point *pt, int err, struct probe_err *e);
     bool listed; /* by -l without a kind (not kretprobe: kprobe lists the same) */
 };
 

@@ -82,8 +82,15 @@ static bool check_needs(struct check *c, struct ast_node *n, const struct builti
     if (!b->needs)
         return true;
     for (const struct ast_spec *s = c->probe->specs; s; s = s->next) {
-        if ((s->kind->caps & b->needs) == b->needs)
+        if ((s->kind->caps & b->needs) == b->needs) {
+            for (int i = 0; i < s->points.n && (b->needs & PROBE_RETVAL); i++)
+                if (s->points.v[i]->void_return) {
+                    diag_error(c->src, n->loc, "%s:%s returns nothing: there is no %s",
+                               s->kind->name, s->points.v[i]->target, n->sval);
+                    return false;
+                }
             continue;
+        }
         char kinds[128];
         probe_kinds_with(b->needs, kinds, sizeof(kinds));
         diag_error(c->src, n->loc, "%s is only available in %s probes, not in %s", n->sval, kinds,
@@ -203,7 +210,12 @@ static bool check_member(struct check *c, struct ast_node *n)
             if (!f) {
                 struct tp_loc l = n->loc;
                 l.first_column = l.last_column - (int)strlen(n->sval) + 1;
-                diag_error(c->src, l, "tracepoint %s has no field '%s'", pt->target, n->sval);
+                if (s->kind->caps & PROBE_ARGS) /* a function's */
+                    diag_error(c->src, l, "%s:%s has no argument '%s'", s->kind->name,
+                               pt->target, n->sval);
+                else
+                    diag_error(c->src, l, "tracepoint %s has no field '%s'", pt->target,
+                               n->sval);
                 const char *names[256];
                 int nn = 0;
                 char list[1024] = "";
@@ -220,8 +232,11 @@ static bool check_member(struct check *c, struct ast_node *n)
                 const char *best = probe_closest(n->sval, names, nn);
                 if (best)
                     diag_note(c->src, "did you mean '%s'?", best);
+                else if (nn)
+                    diag_note(c->src, "its %s are: %s",
+                              s->kind->caps & PROBE_ARGS ? "arguments" : "fields", list);
                 else
-                    diag_note(c->src, "its fields are: %s", list);
+                    diag_note(c->src, "it has none");
                 return false;
             }
             struct ty t = field_type(c, f);

@@ -22,8 +22,12 @@ static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list 
 {
     if (level == LIBBPF_DEBUG)
         return 0;
-    if (libbpf_verbose)
-        return vfprintf(stderr, fmt, ap);
+    if (libbpf_verbose) { /* shown now, and kept: the error report reads them */
+        va_list copy;
+        va_copy(copy, ap);
+        vfprintf(stderr, fmt, copy);
+        va_end(copy);
+    }
     if (libbpf_len < sizeof(libbpf_msgs) - 1) {
         int n = vsnprintf(libbpf_msgs + libbpf_len, sizeof(libbpf_msgs) - libbpf_len, fmt, ap);
         if (n > 0)
@@ -235,6 +239,14 @@ static void report_load_error(struct rt *rt, int err, char **logs)
                        caps);
     } else if (prog_failed && log && *log) {
         report_verifier(rt, p, log);
+    } else if (prog_failed && (err == -EPERM || err == -EOPNOTSUPP || err == -524 /* ENOTSUPP */) &&
+               p->kind->refused) {
+        struct probe_err e;
+        memset(&e, 0, sizeof(e));
+        p->kind->refused(p->point, -err, &e);
+        diag_error(rt->src, p->loc, "cannot load %s: %s", p->text, e.msg);
+        if (*e.hint)
+            diag_note(rt->src, "%s", e.hint);
     } else if (prog_failed && err == -EPERM) {
         diag_error(rt->src, p->loc, "the kernel does not allow %s programs here (EPERM): %s",
                    p->kind->name, "it may lack the feature, or lockdown may forbid it");
@@ -245,8 +257,6 @@ static void report_load_error(struct rt *rt, int err, char **logs)
         if (!rt->o->verbose && libbpf_len)
             diag_note(rt->src, "libbpf said:\n%.*s", (int)libbpf_len - 1, libbpf_msgs);
     }
-    if (rt->o->verbose && libbpf_len)
-        fputs(libbpf_msgs, stderr);
 }
 
 /* A program that needs `gotol` on a kernel without it: said at its probe. */
@@ -284,6 +294,12 @@ static int set_cgroup(struct rt *rt)
     return -1;
 }
 
+void load_messages(bool verbose)
+{
+    libbpf_verbose = verbose;
+    libbpf_set_print(libbpf_print);
+}
+
 int load_object(struct rt *rt)
 {
     /* Kernels since 5.11 account BPF memory to the cgroup; older ones want
@@ -296,8 +312,6 @@ int load_object(struct rt *rt)
         r.rlim_cur = r.rlim_max;
         (void)setrlimit(RLIMIT_NOFILE, &r);
     }
-    libbpf_verbose = rt->o->verbose;
-    libbpf_set_print(libbpf_print);
 
     LIBBPF_OPTS(bpf_object_open_opts, oo, .object_name = "tinyprobe");
     rt->obj = bpf_object__open_mem(rt->cg->obj, rt->cg->objlen, &oo);

@@ -38,6 +38,9 @@ struct rt {
     size_t fmtcap;
 };
 
+/* libbpf's messages are kept for the error reports (and shown with -v),
+ * from the first use of libbpf on, the checks' included. */
+void load_messages(bool verbose);
 /* 0, or -1 after printing why. */
 int load_object(struct rt *rt);
 /* Runs until exit, Ctrl-C or SIGTERM; the exit code. */

@@ -154,4 +154,80 @@ cgroup() {
     expect "$WORK/want"
 }
 
+# The kinds this machine's kernel lacks run on the second one (tests/qemu);
+# here they skip.
+need_kprobes() {
+    [ -e /sys/bus/event_source/devices/kprobe ] || { echo "this kernel has no kprobes"; exit 77; }
+}
+need_fentry() {
+    "$TP" --dry-run -e 'probe fentry:do_sys_openat2 < exit >' >/dev/null 2>&1 ||
+        { echo "this kernel does not run fentry programs"; exit 77; }
+}
+
+# A kprobe pattern: every match attached; `probe` says which fired.
+kprobe_pattern() {
+    need_kprobes
+    start -e 'probe kprobe:do_sys_open* / comm == "tp_helper" / < print probe >'
+    "$HELPER" open /etc/hostname "$WORK/x"
+    stop
+    printf '%s\n' kprobe:do_sys_openat2 kprobe:do_sys_openat2 >"$WORK/want"
+    cp "$WORK/out" "$WORK/got"
+    expect "$WORK/want"
+}
+
+# A function in kallsyms that ftrace cannot trace (noinstr) is refused by name.
+kprobe_not_traceable() {
+    [ -r /sys/kernel/tracing/available_filter_functions ] &&
+        head -c1 /sys/kernel/tracing/available_filter_functions >/dev/null 2>&1 ||
+        { echo "available_filter_functions cannot be read here"; exit 77; }
+    grep -q ' do_syscall_64$' /proc/kallsyms || { echo "no do_syscall_64"; exit 77; }
+    "$TP" --dry-run -e 'probe kprobe:do_syscall_64 < print 1 >' >"$WORK/out" 2>"$WORK/got"
+    [ $? -eq 1 ] || fail "expected exit code 1"
+    cat >"$WORK/want" <<'END'
+cmdline:1:7: error: function 'do_syscall_64' cannot be traced
+    1 | probe kprobe:do_syscall_64 < print 1 >
+      |       ^~~~~~~~~~~~~~~~~~~~
+note: it is not in available_filter_functions: it may be inlined, or marked notrace
+END
+    expect "$WORK/want"
+}
+
+# fentry: arguments by name, typed by the kernel's BTF (dfd an int).
+fentry_args() {
+    need_fentry
+    start -e 'probe fentry:do_sys_openat2 / comm == "tp_helper" / < print args.dfd, str(args.filename) >'
+    "$HELPER" open "$WORK/a" /etc/hostname
+    stop
+    printf '%s\n' "-100 $WORK/a" "-100 /etc/hostname" >"$WORK/want"
+    cp "$WORK/out" "$WORK/got"
+    expect "$WORK/want"
+}
+
+# fexit: the return value, a descriptor or -ENOENT, with the arguments.
+fexit_retval() {
+    need_fentry
+    start -e 'probe fexit:do_sys_openat2 / comm == "tp_helper" / < print retval, str(args.filename) >'
+    "$HELPER" open /etc/hostname "$WORK/missing"
+    stop
+    printf '%s\n' "3 /etc/hostname" "-2 $WORK/missing" >"$WORK/want"
+    cp "$WORK/out" "$WORK/got"
+    expect "$WORK/want"
+}
+
+# fentry without the kernel's BTF (hidden in a private mount namespace): the
+# error says so, and names the kind that needs none.
+fentry_no_btf() {
+    [ -e /sys/kernel/btf/vmlinux ] || { echo "no BTF here to hide"; exit 77; }
+    unshare -m sh -c 'mount -t tmpfs none /sys/kernel/btf && exec "$0" "$@"' \
+        "$TP" --dry-run -e 'probe fentry:vfs_read < print 1 >' >"$WORK/out" 2>"$WORK/got"
+    [ $? -eq 1 ] || fail "expected exit code 1"
+    cat >"$WORK/want" <<'END'
+cmdline:1:7: error: this kernel has no BTF: /sys/kernel/btf/vmlinux is missing
+    1 | probe fentry:vfs_read < print 1 >
+      |       ^~~~~~~~~~~~~~~
+note: fentry reads the kernel's BTF; kprobe:vfs_read needs none
+END
+    expect "$WORK/want"
+}
+
 "$@"

@@ -5,10 +5,11 @@ if(TP_SANITIZE)
 endif()
 
 # End to end: tinyprobe traces tp_helper; see tests/e2e.sh.
-foreach(case oneliner fields open_script exec_script exec_long_argv kprobe_dry_run kprobe_missing
-             signals exit_codes lost_events script_files values strings inspect list_scripts
-             verifier_reject unprivileged cpu_order count_opens count_cpus ppid_time more_scripts
-             print_when_full counter_every_second)
+set(TP_E2E_CASES oneliner fields open_script exec_script exec_long_argv kprobe_dry_run
+    kprobe_missing kprobe_attach kretprobe_retval kprobe_no_function signals exit_codes
+    lost_events script_files values strings inspect list_scripts verifier_reject unprivileged
+    cpu_order count_opens count_cpus ppid_time more_scripts print_when_full counter_every_second)
+foreach(case ${TP_E2E_CASES})
   add_test(NAME e2e_${case} COMMAND ${CMAKE_SOURCE_DIR}/tests/e2e.sh ${case})
   set_tests_properties(e2e_${case} PROPERTIES ENVIRONMENT "${TP_TEST_ENV}" SKIP_RETURN_CODE 77
                        TIMEOUT 120 RUN_SERIAL TRUE)
@@ -23,8 +24,10 @@ foreach(case output_full output_fs_full stdout_closed blocked_reader reader_gone
 endforeach()
 
 # Probe kinds and targeting: see tests/probes.sh.
-foreach(case uprobe_args uprobe_library uprobe_pattern uretprobe_readline rawtracepoint_args
-             tracepoint_pattern list command pid cgroup)
+set(TP_PROBES_CASES uprobe_args uprobe_library uprobe_pattern uretprobe_readline
+    rawtracepoint_args tracepoint_pattern list command pid cgroup kprobe_pattern
+    kprobe_not_traceable fentry_args fexit_retval fentry_no_btf)
+foreach(case ${TP_PROBES_CASES})
   add_test(NAME probes_${case} COMMAND ${CMAKE_SOURCE_DIR}/tests/probes.sh ${case})
   set_tests_properties(probes_${case} PROPERTIES ENVIRONMENT "${TP_TEST_ENV}" SKIP_RETURN_CODE 77
                        TIMEOUT 120 RUN_SERIAL TRUE)
@@ -70,30 +73,29 @@ foreach(path ${TP_AST_CASES})
   set_tests_properties(ast_${name} PROPERTIES ENVIRONMENT "${TP_TEST_ENV}")
 endforeach()
 
-# kprobes on a second kernel: this machine's has none, so Debian's stock
-# kernel boots under qemu with this root file system mounted read-only, and
-# runs the kprobe cases of e2e.sh there. Skipped where qemu-system-x86 or
-# busybox-static is missing.
+# The second kernel: this machine's has no kprobes and runs no fentry, so
+# Debian's stock kernel boots under qemu with this root file system mounted
+# read-only, and the whole end-to-end suite runs there (tests/qemu/guest.sh),
+# those cases included. Label "vm": ctest -L vm runs it alone. Skipped where
+# qemu-system-x86 or busybox-static is missing.
 set(TP_QEMU_DIR ${CMAKE_BINARY_DIR}/qemu)
-file(GENERATE OUTPUT ${CMAKE_BINARY_DIR}/qemu-guest.sh CONTENT "set -e
+string(REPLACE ";" " " TP_E2E_LIST "${TP_E2E_CASES}")
+string(REPLACE ";" " " TP_PROBES_LIST "${TP_PROBES_CASES}")
+file(GENERATE OUTPUT ${CMAKE_BINARY_DIR}/qemu-guest.sh CONTENT "
 export TP=$<TARGET_FILE:tinyprobe> HELPER=$<TARGET_FILE:tp_helper>
 export ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1
-for c in kprobe_attach kretprobe_retval kprobe_no_function; do
-    echo \"== $c\"
-    bash ${CMAKE_SOURCE_DIR}/tests/e2e.sh $c
-done
-# 6.1 has no long jumps (gotol): a probe too large for 16-bit ones is an error
-echo \"== long_jumps\"
-bash ${CMAKE_SOURCE_DIR}/tests/hardening.sh long_jumps
+export E2E_CASES='${TP_E2E_LIST}' PROBES_CASES='${TP_PROBES_LIST}'
+exec bash ${CMAKE_SOURCE_DIR}/tests/qemu/guest.sh
 ")
 add_test(NAME qemu_prepare COMMAND sh -c
   "command -v qemu-system-x86_64 >/dev/null && test -x /bin/busybox || exit 77; \
    ${CMAKE_SOURCE_DIR}/tests/qemu/prepare.sh ${TP_QEMU_DIR}")
-set_tests_properties(qemu_prepare PROPERTIES FIXTURES_SETUP qemu SKIP_RETURN_CODE 77 TIMEOUT 600)
-add_test(NAME qemu_kprobes COMMAND ${CMAKE_SOURCE_DIR}/tests/qemu/run.sh ${TP_QEMU_DIR}
-                                   ${CMAKE_BINARY_DIR}/qemu-guest.sh)
-set_tests_properties(qemu_kprobes PROPERTIES FIXTURES_REQUIRED qemu SKIP_RETURN_CODE 77
-                     TIMEOUT 900 RUN_SERIAL TRUE)
+set_tests_properties(qemu_prepare PROPERTIES FIXTURES_SETUP qemu SKIP_RETURN_CODE 77 TIMEOUT 600
+                     LABELS vm)
+add_test(NAME qemu_suite COMMAND ${CMAKE_SOURCE_DIR}/tests/qemu/run.sh ${TP_QEMU_DIR}
+                                 ${CMAKE_BINARY_DIR}/qemu-guest.sh)
+set_tests_properties(qemu_suite PROPERTIES FIXTURES_REQUIRED qemu SKIP_RETURN_CODE 77
+                     TIMEOUT 1500 RUN_SERIAL TRUE LABELS vm)
 
 # The fuzz targets replay their seeds and past crashes (fuzz builds only).
 if(TP_FUZZ)

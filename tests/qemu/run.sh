@@ -13,7 +13,7 @@ fi
 # same on every machine.
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
-timeout 900 qemu-system-x86_64 -accel tcg -cpu max -smp 2 -m 2048 -nographic -no-reboot \
+timeout 1400 qemu-system-x86_64 -accel tcg -cpu max -smp 2 -m 2048 -nographic -no-reboot \
     -kernel "$dir/vmlinuz" -initrd "$dir/initrd.cpio.gz" \
     -append "console=ttyS0 quiet panic=-1 tp.script=$script" \
     -virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap \

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# guest.sh: the end-to-end suite on the second kernel, run inside the VM by
+# run.sh: every case of e2e.sh and probes.sh (those that need kprobes or
+# fentry run here for real), and the long-jump case. Needs TP, HELPER,
+# E2E_CASES and PROBES_CASES in the environment. Prints a line per case and
+# exits 1 if any failed.
+set -u
+dir=$(dirname "$0")/..
+failed=()
+run() {
+    local out rc
+    out=$(bash "$dir/$1.sh" "$2" 2>&1)
+    rc=$?
+    case $rc in
+    0) echo "pass $1 $2" ;;
+    77) echo "skip $1 $2: ${out##*$'\n'}" ;;
+    *)
+        echo "FAIL $1 $2"
+        echo "$out" | sed 's/^/    /'
+        failed+=("$1 $2")
+        ;;
+    esac
+}
+for c in $E2E_CASES; do run e2e "$c"; done
+for c in $PROBES_CASES; do run probes "$c"; done
+run hardening long_jumps
+if [ ${#failed[@]} -gt 0 ]; then
+    echo "failed on $(uname -r): ${failed[*]}"
+    exit 1
+fi
+echo "all passed on $(uname -r)"
