@@ -1,4 +1,7 @@
-/* What differs between architectures, kept in one place. */
+/* What differs between architectures, kept in one place: where struct
+ * pt_regs keeps the parameters (PT_REGS_PARM1..6) and the return value
+ * (PT_REGS_RC). Both layouts are here whatever the build's machine, so a
+ * test can check each against its definition. */
 #ifndef TP_ARCH_H
 #define TP_ARCH_H
 
@@ -6,6 +9,17 @@
 #include <stdint.h>
 
 #define ARCH_MAX_ARGS 6
+
+struct arch_regs {
+    const char *machine; /* as uname -m says */
+    int args[ARCH_MAX_ARGS];
+    int rc;
+};
+
+/* The layout of `machine` ("x86_64", "aarch64"), or NULL. */
+const struct arch_regs *arch_regs(const char *machine);
+/* The layout of the machine tinyprobe was built for. */
+const struct arch_regs *arch_native(void);
 /* Offset in struct pt_regs of PT_REGS_PARMn (n from 1), or -1. */
 int arch_arg_offset(int n);
 /* Offset in struct pt_regs of PT_REGS_RC. */

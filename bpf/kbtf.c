@@ -165,8 +165,8 @@ int kbtf_typedef_params(const char *name, int skip, struct probe_point *pt, char
     return params(t, skip, false, pt, why, whylen);
 }
 
-int kbtf_func_params(const char *func, struct probe_point *pt, char *ret, size_t retlen,
-                     char *why, size_t whylen)
+int kbtf_func_params(const char *func, struct probe_point *pt, char *ret, size_t retlen, char *why,
+                     size_t whylen)
 {
     if (!load(why, whylen))
         return -1;

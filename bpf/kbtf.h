@@ -21,8 +21,8 @@ int kbtf_typedef_params(const char *name, int skip, struct probe_point *pt, char
  * each, FIELD_INT where args.NAME reads an integer or a pointer; their
  * number, and the return's declaration in ret ("" for void); -1 when the
  * kernel has no BTF or no such function (a message in why). */
-int kbtf_func_params(const char *func, struct probe_point *pt, char *ret, size_t retlen,
-                     char *why, size_t whylen);
+int kbtf_func_params(const char *func, struct probe_point *pt, char *ret, size_t retlen, char *why,
+                     size_t whylen);
 /* The names of every function in the kernel's BTF, unsorted; NULL with why. */
 char **kbtf_func_names(int *n, char *why, size_t whylen);
 /* Frees what was loaded. */

@@ -108,8 +108,7 @@ void kind_instead(const char *func, bool ret, struct probe_err *e)
     for (size_t i = 0; !tp && i < sizeof(prefixes) / sizeof(prefixes[0]); i++) {
         size_t n = strlen(prefixes[i]);
         if (strncmp(func, prefixes[i], n) == 0) {
-            snprintf(guess, sizeof(guess), "syscalls:sys_%s_%s", ret ? "exit" : "enter",
-                     func + n);
+            snprintf(guess, sizeof(guess), "syscalls:sys_%s_%s", ret ? "exit" : "enter", func + n);
             tp = guess;
         }
     }
@@ -171,6 +170,7 @@ const struct probe_kind kind_kprobe = {
     .usage = "kprobe:FUNCTION",
     .prog_type = BPF_PROG_TYPE_KPROBE,
     .caps = PROBE_ARGS,
+    .args_in_regs = true,
     .expand = kp_expand,
     .section = kp_section,
     .ctx_offset = kp_ctx_offset,
@@ -185,6 +185,7 @@ const struct probe_kind kind_kretprobe = {
     .usage = "kretprobe:FUNCTION",
     .prog_type = BPF_PROG_TYPE_KPROBE,
     .caps = PROBE_RETVAL,
+    .args_in_regs = true,
     .expand = kp_expand,
     .section = kp_section,
     .ctx_offset = kp_ctx_offset,

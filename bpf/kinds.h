@@ -12,6 +12,7 @@ extern const struct probe_kind kind_fentry; /* kind_fentry.c */
 extern const struct probe_kind kind_fexit;
 extern const struct probe_kind kind_uprobe; /* kind_uprobe.c */
 extern const struct probe_kind kind_uretprobe;
+extern const struct probe_kind kind_usdt;     /* kind_usdt.c */
 extern const struct probe_kind kind_interval; /* kind_timer.c */
 extern const struct probe_kind kind_profile;
 extern const struct probe_kind kind_begin; /* kind_once.c */

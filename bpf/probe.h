@@ -46,7 +46,7 @@ struct probe_point {
     int nfields;
     int nargs;        /* arg1..argN that exist; 0 when the kind cannot know */
     bool void_return; /* a function that returns nothing: no retval */
-    void *data; /* the kind's own, freed by its release hook or free() */
+    void *data;       /* the kind's own, freed by its release hook or free() */
 };
 
 struct probe_points {
@@ -61,6 +61,10 @@ void probe_points_free(struct probe_points *ps);
 const struct probe_field *probe_field(const struct probe_point *pt, const char *name);
 
 enum probe_when { WHEN_EVENT, WHEN_BEGIN, WHEN_END };
+
+/* The most arguments any point has (the kernel's MAX_BPF_FUNC_ARGS, and
+ * USDT's). */
+#define PROBE_ARGS_MAX 12
 
 /* The links of one program: one for most kinds, one a CPU for profile. */
 struct probe_links {
@@ -90,7 +94,9 @@ struct probe_kind {
     const char *usage; /* how a spec of it is written: "tracepoint:CATEGORY:NAME" */
     enum bpf_prog_type prog_type;
     enum probe_when when;
-    unsigned caps; /* enum probe_cap */
+    unsigned caps;     /* enum probe_cap */
+    bool args_usdt;    /* argN is where libbpf's USDT spec says (codegen/usdt.c), not in ctx */
+    bool args_in_regs; /* argN is a register: arg1..ARCH_MAX_ARGS only */
     /* Adds the points `target` names (NULL when the spec had no ':'); a
      * pattern ('*') adds every match. 0, or -1 with err filled. */
     int (*expand)(const struct probe_kind *k, const char *target, struct probe_points *out,

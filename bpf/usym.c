@@ -213,28 +213,138 @@ static void read_table(Elf *e, Elf_Scn *scn, const GElf_Shdr *sh, const GElf_Phd
     }
 }
 
+/* Opens path as an ELF file, refusing what is not a regular file; NULL with
+ * a message in why. */
+static Elf *open_elf(const char *path, int *fd, char *why, size_t whylen)
+{
+    *fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (*fd < 0) {
+        snprintf(why, whylen, "cannot open %s: %s", path, strerror(errno));
+        return NULL;
+    }
+    struct stat st;
+    if (fstat(*fd, &st) || !S_ISREG(st.st_mode)) {
+        snprintf(why, whylen, "%s is not a file (a program or a shared library)", path);
+        close(*fd);
+        return NULL;
+    }
+    elf_version(EV_CURRENT);
+    Elf *e = elf_begin(*fd, ELF_C_READ_MMAP, NULL);
+    if (!e || elf_kind(e) != ELF_K_ELF) {
+        snprintf(why, whylen, "%s is not an ELF file", path);
+        if (e)
+            elf_end(e);
+        close(*fd);
+        return NULL;
+    }
+    return e;
+}
+
+static int by_probe(const void *a, const void *b)
+{
+    const struct usym_usdt *x = a, *y = b;
+    int c = strcmp(x->provider, y->provider);
+    return c ? c : strcmp(x->name, y->name);
+}
+
+/* A note's description: three addresses (the probe's pc, .stapsdt.base,
+ * the semaphore), then "provider\0name\0operands\0"; every string is
+ * bounded by the description's size. */
+static bool parse_note(const char *desc, size_t size, size_t addr, struct usym_usdt *u)
+{
+    if (size < 3 * addr + 3)
+        return false;
+    const char *p = desc + 3 * addr, *end = desc + size;
+    const char *strs[3];
+    for (int i = 0; i < 3; i++) {
+        const char *z = memchr(p, 0, end - p);
+        if (!z)
+            return false;
+        strs[i] = p;
+        p = z + 1;
+    }
+    if (!*strs[0] || !*strs[1])
+        return false;
+    u->provider = xstrdup(strs[0]);
+    u->name = xstrdup(strs[1]);
+    u->nargs = 0;
+    for (const char *a = strs[2]; *a;) { /* "-4@%edi 8@%rsi": one operand a word */
+        a += strspn(a, " ");
+        if (*a)
+            u->nargs++;
+        a += strcspn(a, " ");
+    }
+    return true;
+}
+
+int usym_usdt(const char *path, struct usym_usdt **out, char *why, size_t whylen)
+{
+    int fd, n = 0, cap = 0;
+    *out = NULL;
+    Elf *e = open_elf(path, &fd, why, whylen);
+    if (!e)
+        return -1;
+    size_t addr = gelf_getclass(e) == ELFCLASS32 ? 4 : 8;
+    Elf_Scn *scn = NULL;
+    while ((scn = elf_nextscn(e, scn))) {
+        GElf_Shdr sh;
+        if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_NOTE)
+            continue;
+        Elf_Data *data = elf_getdata(scn, NULL);
+        size_t off = 0, name_off, desc_off;
+        GElf_Nhdr nh;
+        while (data && (off = gelf_getnote(data, off, &nh, &name_off, &desc_off)) > 0) {
+            if (nh.n_type != 3 || nh.n_namesz != 8 ||
+                memcmp((char *)data->d_buf + name_off, "stapsdt", 8) != 0)
+                continue;
+            struct usym_usdt u;
+            if (!parse_note((char *)data->d_buf + desc_off, nh.n_descsz, addr, &u))
+                continue;
+            if (n == cap) {
+                cap = cap ? 2 * cap : 16;
+                *out = xrealloc(*out, cap * sizeof(**out));
+            }
+            (*out)[n++] = u;
+        }
+    }
+    elf_end(e);
+    close(fd);
+    if (n > 1)
+        qsort(*out, n, sizeof(**out), by_probe);
+    /* a probe written at several places is one probe, attached at each */
+    int k = 0;
+    for (int i = 0; i < n; i++) {
+        if (k && by_probe(&(*out)[k - 1], &(*out)[i]) == 0) {
+            free((*out)[i].provider);
+            free((*out)[i].name);
+        } else {
+            (*out)[k++] = (*out)[i];
+        }
+    }
+    return k;
+}
+
+void usym_usdt_free(struct usym_usdt *v, int n)
+{
+    for (int i = 0; i < n; i++) {
+        free(v[i].provider);
+        free(v[i].name);
+    }
+    free(v);
+}
+
 int usym_open(struct usym_file *f, const char *path, char *why, size_t whylen)
 {
     memset(f, 0, sizeof(*f));
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-        snprintf(why, whylen, "cannot open %s: %s", path, strerror(errno));
+    int fd;
+    Elf *e = open_elf(path, &fd, why, whylen);
+    if (!e)
         return -1;
-    }
-    /* a FIFO or a device would be read until it ends, or forever */
-    struct stat st;
-    if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
-        snprintf(why, whylen, "%s is not a file (a program or a shared library)", path);
-        close(fd);
-        return -1;
-    }
-    elf_version(EV_CURRENT);
-    Elf *e = elf_begin(fd, ELF_C_READ_MMAP, NULL);
     GElf_Ehdr eh;
     int rc = -1;
     size_t nph = 0;
     GElf_Phdr *loads = NULL;
-    if (!e || elf_kind(e) != ELF_K_ELF || !gelf_getehdr(e, &eh)) {
+    if (!gelf_getehdr(e, &eh)) {
         snprintf(why, whylen, "%s is not an ELF file", path);
         goto out;
     }
@@ -276,8 +386,7 @@ int usym_open(struct usym_file *f, const char *path, char *why, size_t whylen)
     rc = 0;
 out:
     free(loads);
-    if (e)
-        elf_end(e);
+    elf_end(e);
     close(fd);
     return rc;
 }

@@ -28,6 +28,16 @@ char *usym_find(const char *name, char *why, size_t whylen);
  * why ("not an ELF file", ...). */
 int usym_open(struct usym_file *f, const char *path, char *why, size_t whylen);
 const struct usym_func *usym_lookup(const struct usym_file *f, const char *name);
+
+/* A USDT probe: a note in .note.stapsdt (<sys/sdt.h>'s DTRACE_PROBE). */
+struct usym_usdt {
+    char *provider, *name;
+    int nargs; /* the operands its note describes */
+};
+/* The USDT probes of the ELF file at `path`, sorted by provider and name:
+ * their number, or -1 with a message in why. Free with usym_usdt_free. */
+int usym_usdt(const char *path, struct usym_usdt **out, char *why, size_t whylen);
+void usym_usdt_free(struct usym_usdt *v, int n);
 void usym_close(struct usym_file *f);
 
 #endif

@@ -58,6 +58,8 @@ static LLVMValueRef gen_cpu(struct cg *c, const struct ast_node *n)
 /* argN and retval: where the probe's kind says they are in its context */
 static LLVMValueRef gen_arg(struct cg *c, const struct ast_node *n)
 {
+    if (c->spec->kind->args_usdt)
+        return usdt_arg(c, (int)n->ival);
     return ir_ctx_load(c, c->spec->kind->ctx_offset(c->point, (int)n->ival), 8, false);
 }
 

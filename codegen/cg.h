@@ -27,6 +27,7 @@ struct cg {
     struct cg_output *out;
     struct diag_src *src;
     LLVMValueRef map_events, map_lost, map_exit, map_scratch, map_cgroup;
+    LLVMValueRef map_usdt_specs, map_usdt_ips; /* libbpf's, for USDT arguments */
     const struct plan *plan;
     LLVMValueRef *map_globals; /* by plan map */
     unsigned char *map_used;   /* by plan map: used by the program being made */
@@ -118,6 +119,10 @@ void builtins_str(struct cg *c, const struct ast_node *n, LLVMValueRef dst, unsi
  * scratch, map_full, requests (and cgroup, with --cgroup). */
 #define CG_PROG_MAPS_MAX 64
 #define CG_OWN_MAPS      6
+
+/* usdt.c: argument n (from 1) of a USDT probe; the maps it needs, declared */
+LLVMValueRef usdt_arg(struct cg *c, int n);
+void usdt_finish(struct cg *c);
 
 /* maps.c: the plan's maps (init before, finish after the programs) */
 void maps_init(struct cg *c);

@@ -240,6 +240,7 @@ int cg_compile(const struct ast_program *p, const struct cg_opts *o, struct cg_o
     if (c.map_cgroup)
         di_map(&c.di, c.map_cgroup, CG_MAP_CGROUP, BPF_MAP_TYPE_CGROUP_ARRAY, 1, 4, 4);
     maps_finish(&c);
+    usdt_finish(&c);
     if (c.map_scratch && c.scratch_max <= SCRATCH_MAX)
         di_map(&c.di, c.map_scratch, CG_MAP_SCRATCH, BPF_MAP_TYPE_PERCPU_ARRAY, 1, 4,
                c.scratch_max);

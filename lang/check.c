@@ -122,9 +122,9 @@ static bool check_arg(struct check *c, struct ast_node *n, const char *digits)
                   ARCH_MAX_ARGS);
         return false;
     }
-    if (v > ARCH_MAX_ARGS || strlen(digits) > 2) {
-        diag_error(c->src, n->loc, "%s is out of range: a kprobe can read arg1 to arg%d", n->sval,
-                   ARCH_MAX_ARGS);
+    if (v > PROBE_ARGS_MAX || strlen(digits) > 2) {
+        diag_error(c->src, n->loc, "%s is out of range: no probe has more than %d arguments",
+                   n->sval, PROBE_ARGS_MAX);
         return false;
     }
     const struct builtin *b = builtin_get(BI_ARG);
@@ -133,6 +133,11 @@ static bool check_arg(struct check *c, struct ast_node *n, const char *digits)
     for (const struct ast_spec *s = c->probe->specs; s; s = s->next)
         for (int i = 0; i < s->points.n; i++) {
             const struct probe_point *pt = s->points.v[i];
+            if (s->kind->args_in_regs && v > ARCH_MAX_ARGS) {
+                diag_error(c->src, n->loc, "%s is out of range: a %s can read arg1 to arg%d",
+                           n->sval, s->kind->name, ARCH_MAX_ARGS);
+                return false;
+            }
             if (pt->nargs && v > pt->nargs) {
                 diag_error(c->src, n->loc, "%s:%s has %d argument%s: there is no %s", s->kind->name,
                            pt->target, pt->nargs, pt->nargs == 1 ? "" : "s", n->sval);
@@ -211,11 +216,10 @@ static bool check_member(struct check *c, struct ast_node *n)
                 struct tp_loc l = n->loc;
                 l.first_column = l.last_column - (int)strlen(n->sval) + 1;
                 if (s->kind->caps & PROBE_ARGS) /* a function's */
-                    diag_error(c->src, l, "%s:%s has no argument '%s'", s->kind->name,
-                               pt->target, n->sval);
-                else
-                    diag_error(c->src, l, "tracepoint %s has no field '%s'", pt->target,
+                    diag_error(c->src, l, "%s:%s has no argument '%s'", s->kind->name, pt->target,
                                n->sval);
+                else
+                    diag_error(c->src, l, "tracepoint %s has no field '%s'", pt->target, n->sval);
                 const char *names[256];
                 int nn = 0;
                 char list[1024] = "";

@@ -8,6 +8,10 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#if __has_include(<sys/sdt.h>) /* systemtap-sdt-dev: the USDT tests need it */
+#include <sys/sdt.h>
+#define HAVE_SDT 1
+#endif
 
 static double now(void)
 {
@@ -39,7 +43,9 @@ static int usage(void)
           "       tp_helper rate N SECS PATH   open PATH N times a second for SECS seconds\n"
           "       tp_helper cpus PATH...       open each path on the next CPU, in turn\n"
           "       tp_helper reads N PATH       read PATH N times, 1 to 4096 bytes at a time\n"
-          "       tp_helper call N A STR       call tp_target(A + i, STR) for i from 0 to N-1\n",
+          "       tp_helper call N A STR       call tp_target(A + i, STR) for i from 0 to N-1\n"
+          "       tp_helper usdt N A STR       fire USDT probe tinyprobe:hit(A + i, STR, -i) N "
+          "times\n",
           stderr);
     return 2;
 }
@@ -106,6 +112,19 @@ int main(int argc, char **argv)
         /* for benchmarks: the cost of one traced call, as seen by the caller */
         fprintf(stderr, "%.0f ns per call (sum %ld)\n", (now() - t0) * 1e9 / n, sum);
         return 0;
+    }
+    if (strcmp(argv[1], "usdt") == 0 && argc == 5) {
+#ifdef HAVE_SDT
+        long n = atol(argv[2]), a = atol(argv[3]);
+        for (long i = 0; i < n; i++) {
+            int neg = (int)-i; /* a 4-byte signed operand, widened by the probe */
+            DTRACE_PROBE3(tinyprobe, hit, a + i, argv[4], neg);
+        }
+        return 0;
+#else
+        fputs("tp_helper: built without <sys/sdt.h>\n", stderr);
+        return 77;
+#endif
     }
     if (strcmp(argv[1], "rate") == 0 && argc == 5) {
         /* paced in 1 ms steps: each step opens its share, then waits for the next */

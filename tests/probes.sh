@@ -42,6 +42,7 @@ uprobe_pattern() {
 # What is typed at an interactive bash, as readline returns it.
 uretprobe_readline() {
     command -v script >/dev/null && [ -x /bin/bash ] || { echo "no script(1) or bash"; exit 77; }
+    script -qc true /dev/null >/dev/null 2>&1 </dev/null || { echo "script(1) cannot open a terminal"; exit 77; }
     start -e 'probe uretprobe:/bin/bash:readline < print str(retval) >'
     printf 'echo typed-at-bash\nexit\n' |
         script -qc "/bin/bash --norc --noprofile -i" /dev/null >/dev/null 2>&1
@@ -120,10 +121,12 @@ command() {
 
 # -p: only that process's events, and tracing ends when it does.
 pid() {
-    "$HELPER" rate 50 3 "$WORK/mine" 2>/dev/null &
+    "$HELPER" rate 20 60 "$WORK/mine" 2>/dev/null &
     local mine=$!
     start -p "$mine" -e 'probe tracepoint:syscalls:sys_enter_openat < print pid, str(args.filename) >'
     "$HELPER" open "$WORK/other"
+    for _ in $(seq 1 3000); do [ "$(wc -l <"$WORK/out")" -ge 3 ] && break; sleep 0.01; done
+    kill "$mine"
     wait "$mine"
     for _ in $(seq 1 300); do kill -0 "$TP_PID" 2>/dev/null || break; sleep 0.01; done
     kill -0 "$TP_PID" 2>/dev/null && fail "tinyprobe still runs after its process exited"
@@ -151,6 +154,39 @@ cgroup() {
     stop
     echo "$WORK/inside" >"$WORK/want"
     cp "$WORK/out" "$WORK/got"
+    expect "$WORK/want"
+}
+
+# USDT: the helper's probe tinyprobe:hit(a + i, s, -i), fired 3 times; the
+# third operand is a 4-byte int, widened with its sign.
+need_usdt() {
+    "$TP" -l "usdt:$HELPER:*" 2>/dev/null | grep -q . || { echo "tp_helper has no USDT probes"; exit 77; }
+}
+usdt_args() {
+    need_usdt
+    start -e "probe usdt:$HELPER:tinyprobe:hit < print probe, arg1, str(arg2), 0 - arg3 >"
+    "$HELPER" usdt 3 10 hi
+    stop
+    printf '%s\n' "usdt:$HELPER:tinyprobe:hit 10 hi 0" "usdt:$HELPER:tinyprobe:hit 11 hi 1" \
+        "usdt:$HELPER:tinyprobe:hit 12 hi 2" >"$WORK/want"
+    cp "$WORK/out" "$WORK/got"
+    expect "$WORK/want"
+}
+
+# A USDT probe the file lacks: said, with the probes it has; one past the
+# probe's operands too; and -l lists them.
+usdt_errors() {
+    need_usdt
+    "$TP" --dry-run -e "probe usdt:$HELPER:tinyprobe:miss < print 1 >" >"$WORK/out" 2>"$WORK/got"
+    [ $? -eq 1 ] || fail "expected exit code 1"
+    grep -qx "cmdline:1:7: error: $HELPER has no USDT probe tinyprobe:miss" "$WORK/got" ||
+        fail "no error for a missing probe"
+    grep -qx "note: its probes are: tinyprobe:hit" "$WORK/got" || fail "the probes are not listed"
+    "$TP" --dry-run -e "probe usdt:$HELPER:hit < print arg4 >" >"$WORK/out" 2>"$WORK/got"
+    grep -q "error: usdt:$HELPER:tinyprobe:hit has 3 arguments: there is no arg4" "$WORK/got" ||
+        fail "no error for arg4"
+    "$TP" -lv "usdt:$HELPER:*" >"$WORK/got"
+    printf '%s\n' "usdt:$HELPER:tinyprobe:hit" "    arg1" "    arg2" "    arg3" >"$WORK/want"
     expect "$WORK/want"
 }
 

@@ -26,12 +26,15 @@ endforeach()
 # Probe kinds and targeting: see tests/probes.sh.
 set(TP_PROBES_CASES uprobe_args uprobe_library uprobe_pattern uretprobe_readline
     rawtracepoint_args tracepoint_pattern list command pid cgroup kprobe_pattern
-    kprobe_not_traceable fentry_args fexit_retval fentry_no_btf)
+    kprobe_not_traceable fentry_args fexit_retval fentry_no_btf usdt_args usdt_errors)
 foreach(case ${TP_PROBES_CASES})
   add_test(NAME probes_${case} COMMAND ${CMAKE_SOURCE_DIR}/tests/probes.sh ${case})
   set_tests_properties(probes_${case} PROPERTIES ENVIRONMENT "${TP_TEST_ENV}" SKIP_RETURN_CODE 77
                        TIMEOUT 120 RUN_SERIAL TRUE)
 endforeach()
+
+# Unit: the register layouts of both architectures (bpf/arch.c).
+add_test(NAME unit_arch COMMAND arch_test)
 
 # Script errors: each tests/errors/NAME.tp must fail with exactly NAME.err.
 file(GLOB TP_ERROR_CASES ${CMAKE_SOURCE_DIR}/tests/errors/*.tp)

@@ -60,6 +60,7 @@ if mount -t 9p -o trans=virtio,version=9p2000.L,ro,msize=512000 hostroot /mnt; t
     mount -t proc proc /mnt/proc
     mount -t sysfs sys /mnt/sys
     mount -t devtmpfs dev /mnt/dev
+    mkdir -p /mnt/dev/pts && mount -t devpts devpts /mnt/dev/pts
     # somewhere to write that hides nothing of the host's: the script, and the
     # tree it runs from, may be anywhere, /tmp included
     mount -t tmpfs tmp /mnt/run
