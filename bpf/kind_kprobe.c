@@ -8,6 +8,7 @@
 
 #include "bpf/arch.h"
 #include "bpf/feature.h"
+#include "bpf/kbtf.h"
 #include "bpf/kinds.h"
 #include "bpf/ksyms.h"
 
@@ -144,10 +145,26 @@ static int kp_attach(const struct probe_point *pt, struct bpf_program *prog,
     return 0;
 }
 
+/* -lv: the parameters, as arg1.. reads them, where BTF describes them. */
+static void list_params(const struct probe_kind *k, const char *func, FILE *out)
+{
+    struct probe_point pt = {0};
+    char ret[256], why[256];
+    int n = kbtf_func_params(func, &pt, ret, sizeof(ret), why, sizeof(why));
+    for (int i = 0; (k->caps & PROBE_ARGS) && i < pt.nfields && i < ARCH_MAX_ARGS; i++)
+        fprintf(out, "    arg%d: %s\n", i + 1, pt.fields[i].decl);
+    if (n >= 0 && (k->caps & PROBE_RETVAL) && ret[0])
+        fprintf(out, "    %s\n", ret);
+    for (int i = 0; i < pt.nfields; i++) {
+        free(pt.fields[i].name);
+        free(pt.fields[i].decl);
+    }
+    free(pt.fields);
+}
+
 static int kp_list(const struct probe_kind *k, const char *pattern, bool verbose, FILE *out,
                    struct probe_err *err)
 {
-    (void)verbose; /* a function's parameters need BTF: fentry lists them */
     struct ksyms ks;
     int e = ksyms_load(&ks);
     if (e) {
@@ -159,6 +176,8 @@ static int kp_list(const struct probe_kind *k, const char *pattern, bool verbose
         if (!pattern || probe_match(pattern, ks.names[i])) {
             fprintf(out, "%s:%s\n", k->name, ks.names[i]);
             shown++;
+            if (verbose)
+                list_params(k, ks.names[i], out);
         }
     ksyms_free(&ks);
     return shown;

@@ -3,7 +3,7 @@
 
 Run by hand as root (not a test): tests/bench/bench.py [--quick] [SECTION...]
 where a SECTION is one of startup first_event per_event sustained
-tiny_buffers maps (all of them when none is named).
+tiny_buffers maps probe_kinds (all of them when none is named).
 Needs bpftrace and bpftool (apt-get install bpftrace bpftool) and a build
 (build/tinyprobe, build/tp_helper). Prints each figure for both tracers and
 their ratio.
@@ -291,12 +291,69 @@ def maps(tmp):
     print("%-46s %12s %12s" % ("  ... entries printed", res["tinyprobe"][2], res["bpftrace"][2]))
 
 
+def probe_kinds(tmp):
+    """Many probes at once: tracepoint:syscalls:sys_enter_* counted, from
+    start to exit (an interval probe exits as soon as all are attached); -l
+    of everything; a uprobe on tp_helper's tp_target: kernel ns per hit and
+    the traced function's slowdown, as the caller sees it."""
+    runs = 1 if QUICK else 3
+    many = {"tinyprobe": [TP, "-q", "-e", "probe tracepoint:syscalls:sys_enter_* { @[probe] = count() } "
+                          "probe interval:ms:1 { exit() }"],
+            "bpftrace": ["bpftrace", "-e", "tracepoint:syscalls:sys_enter_* { @[probe] = count(); } "
+                         "interval:ms:1 { exit(); }"]}
+    res = {}
+    for who, cmd in many.items():
+        samples = [timed(cmd) for _ in range(runs)]
+        res[who] = (statistics.median(s[0] for s in samples), max(s[1] for s in samples) / 1024)
+    n = subprocess.run([TP, "-l", "tracepoint:syscalls:sys_enter_*"], capture_output=True,
+                       text=True).stdout.count("\n")
+    report("%d sys_enter_* tracepoints: start to exit" % n, res["tinyprobe"][0], res["bpftrace"][0], "s")
+    report("  ... peak RSS", res["tinyprobe"][1], res["bpftrace"][1], "MB")
+    res = {}
+    for who, cmd in {"tinyprobe": [TP, "-l"], "bpftrace": ["bpftrace", "-l"]}.items():
+        timed(cmd)
+        res[who] = statistics.median(timed(cmd)[0] for _ in range(max(runs, 3)))
+    counts = {who: subprocess.run(cmd, capture_output=True, text=True).stdout.count("\n")
+              for who, cmd in {"tinyprobe": [TP, "-l"], "bpftrace": ["bpftrace", "-l"]}.items()}
+    report("-l, everything", res["tinyprobe"], res["bpftrace"], "s")
+    print("%-46s %12s %12s" % ("  ... probes listed", counts["tinyprobe"], counts["bpftrace"]))
+
+    calls = 20000 if QUICK else 100000
+
+    def per_call():
+        err = helper("call", calls, 1, "x")
+        return float(err.split()[0])
+    base = statistics.median(per_call() for _ in range(3))
+    uprobe = {"tinyprobe": [TP, "-q", "-e", "probe uprobe:%s:tp_target { @ = count() }" % HELPER],
+              "bpftrace": ["bpftrace", "-e", "uprobe:%s:tp_target { @ = count(); }" % HELPER]}
+    with open("/proc/sys/kernel/bpf_stats_enabled", "w") as f:
+        f.write("1")
+    res = {}
+    try:
+        for who, cmd in uprobe.items():
+            before = set(bpf_progs())
+            p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            time.sleep(3 if who == "bpftrace" else 0.5)
+            call = per_call()
+            progs = [v for k, v in bpf_progs().items() if k not in before and v.get("run_cnt")]
+            bpf = sum(v["run_time_ns"] for v in progs) / max(sum(v["run_cnt"] for v in progs), 1)
+            p.send_signal(signal.SIGINT)
+            p.wait(timeout=300)
+            res[who] = (bpf, call - base)
+    finally:
+        with open("/proc/sys/kernel/bpf_stats_enabled", "w") as f:
+            f.write("0")
+    report("uprobe @ = count(): BPF run time per hit", res["tinyprobe"][0], res["bpftrace"][0], "ns")
+    report("  ... the traced call's slowdown", res["tinyprobe"][1], res["bpftrace"][1], "ns")
+    print("%-46s %12s" % ("  ... an untraced call", "%.0f ns" % base))
+
+
 def main():
     if os.geteuid() != 0:
         sys.exit("bench.py: run as root")
     print("%-46s %12s %12s   %s" % ("", "tinyprobe", "bpftrace", "ratio"))
     with tempfile.TemporaryDirectory() as tmp:
-        sections = [startup, first_event, per_event, sustained, tiny_buffers, maps]
+        sections = [startup, first_event, per_event, sustained, tiny_buffers, maps, probe_kinds]
         wanted = [a for a in sys.argv[1:] if not a.startswith("--")]
         unknown = set(wanted) - {f.__name__ for f in sections}
         if unknown:
