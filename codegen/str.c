@@ -7,13 +7,26 @@
 #include "lang/builtin.h"
 #include "lang/xalloc.h"
 
+/* In words of 8 bytes (then 4, 2, 1 at the end of a slot that is not a
+ * multiple of 8), zeros after the NUL up to the word's end: a 37-byte
+ * "tracepoint:syscalls:sys_enter_openat" key is 5 stores, not 38. Every slot
+ * a string is written to is 8-byte aligned. */
 void str_literal(struct cg *c, const char *s, size_t n, LLVMValueRef dst, unsigned size)
 {
     if (n + 1 > size)
         n = size - 1;
-    for (size_t i = 0; i <= n; i++)
-        LLVMBuildStore(c->b, LLVMConstInt(c->i8, i < n ? (unsigned char)s[i] : 0, 0),
-                       ir_at(c, dst, i));
+    for (size_t at = 0; at <= n;) {
+        size_t w = 8;
+        while (at + w > size)
+            w /= 2;
+        uint64_t word = 0;
+        for (size_t i = 0; i < w; i++)
+            if (at + i < n)
+                word |= (uint64_t)(unsigned char)s[at + i] << (8 * i);
+        LLVMTypeRef t = LLVMIntTypeInContext(c->ctx, (unsigned)(8 * w));
+        LLVMBuildStore(c->b, LLVMConstInt(t, word, 0), ir_at(c, dst, at));
+        at += w;
+    }
 }
 
 void str_into(struct cg *c, const struct ast_node *n, LLVMValueRef dst, unsigned size)
