@@ -122,7 +122,6 @@ void kind_instead(const char *func, bool ret, struct probe_err *e)
 static int kp_attach(const struct probe_point *pt, struct bpf_program *prog,
                      const struct probe_opts *o, struct probe_links *links, struct probe_err *err)
 {
-    (void)o;
     bool ret = pt->kind->caps & PROBE_RETVAL;
     if (!feature_kprobes()) {
         probe_errf(err, "this kernel has no kprobes (it was built without CONFIG_KPROBES)");
@@ -130,7 +129,8 @@ static int kp_attach(const struct probe_point *pt, struct bpf_program *prog,
         errno = EOPNOTSUPP;
         return -1;
     }
-    struct bpf_link *l = bpf_program__attach_kprobe(prog, ret, pt->target);
+    LIBBPF_OPTS(bpf_kprobe_opts, opts, .retprobe = ret, .bpf_cookie = o->cookie);
+    struct bpf_link *l = bpf_program__attach_kprobe_opts(prog, pt->target, &opts);
     if (!l) {
         int e = errno;
         if (!feature_ksym(pt->target))
@@ -190,6 +190,7 @@ const struct probe_kind kind_kprobe = {
     .prog_type = BPF_PROG_TYPE_KPROBE,
     .caps = PROBE_ARGS,
     .args_in_regs = true,
+    .cookie_shares = true,
     .expand = kp_expand,
     .section = kp_section,
     .ctx_offset = kp_ctx_offset,
@@ -205,6 +206,7 @@ const struct probe_kind kind_kretprobe = {
     .prog_type = BPF_PROG_TYPE_KPROBE,
     .caps = PROBE_RETVAL,
     .args_in_regs = true,
+    .cookie_shares = true,
     .expand = kp_expand,
     .section = kp_section,
     .ctx_offset = kp_ctx_offset,

@@ -108,9 +108,9 @@ static void tp_section(const struct probe_point *pt, char *buf, size_t n)
 static int tp_attach(const struct probe_point *pt, struct bpf_program *prog,
                      const struct probe_opts *o, struct probe_links *links, struct probe_err *err)
 {
-    (void)o;
     const struct tp_data *d = pt->data;
-    struct bpf_link *l = bpf_program__attach_tracepoint(prog, d->category, d->name);
+    LIBBPF_OPTS(bpf_tracepoint_opts, opts, .bpf_cookie = o->cookie);
+    struct bpf_link *l = bpf_program__attach_tracepoint_opts(prog, d->category, d->name, &opts);
     if (!l) {
         int e = errno;
         probe_errf(err, "%s", strerror(e));
@@ -177,6 +177,7 @@ const struct probe_kind kind_tracepoint = {
     .usage = "tracepoint:CATEGORY:NAME",
     .prog_type = BPF_PROG_TYPE_TRACEPOINT,
     .caps = PROBE_FIELDS,
+    .cookie_shares = true,
     .expand = tp_expand,
     .section = tp_section,
     .attach = tp_attach,

@@ -147,8 +147,9 @@ static int up_attach(const struct probe_point *pt, struct bpf_program *prog,
 {
     const struct up_data *d = pt->data;
     bool ret = pt->kind->caps & PROBE_RETVAL;
-    struct bpf_link *l =
-        bpf_program__attach_uprobe(prog, ret, o->pid ? o->pid : -1, d->path, (size_t)d->offset);
+    LIBBPF_OPTS(bpf_uprobe_opts, opts, .retprobe = ret, .bpf_cookie = o->cookie);
+    struct bpf_link *l = bpf_program__attach_uprobe_opts(prog, o->pid ? o->pid : -1, d->path,
+                                                         (size_t)d->offset, &opts);
     if (!l) {
         int e = errno;
         probe_errf(err, "%s", strerror(e));
@@ -207,6 +208,7 @@ const struct probe_kind kind_uprobe = {
     .prog_type = BPF_PROG_TYPE_KPROBE,
     .caps = PROBE_ARGS,
     .args_in_regs = true,
+    .cookie_shares = true,
     .expand = up_expand,
     .section = up_section,
     .ctx_offset = up_ctx_offset,
@@ -222,6 +224,7 @@ const struct probe_kind kind_uretprobe = {
     .prog_type = BPF_PROG_TYPE_KPROBE,
     .caps = PROBE_RETVAL,
     .args_in_regs = true,
+    .cookie_shares = true,
     .expand = up_expand,
     .section = up_section,
     .ctx_offset = up_ctx_offset,

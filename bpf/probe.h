@@ -75,9 +75,11 @@ void probe_links_add(struct probe_links *l, struct bpf_link *link);
 /* Destroys every link (detaching the program) and frees the vector. */
 void probe_links_free(struct probe_links *l);
 
-/* Whom the probes are for: -p PID, or every process (0). */
+/* Whom the probes are for: -p PID, or every process (0); and the cookie to
+ * attach with (a shared program's: see cookie_shares). */
 struct probe_opts {
     int pid;
+    uint64_t cookie;
 };
 
 /* What a kind's programs can read beyond what every program can: the checks
@@ -94,9 +96,11 @@ struct probe_kind {
     const char *usage; /* how a spec of it is written: "tracepoint:CATEGORY:NAME" */
     enum bpf_prog_type prog_type;
     enum probe_when when;
-    unsigned caps;     /* enum probe_cap */
-    bool args_usdt;    /* argN is where libbpf's USDT spec says (codegen/usdt.c), not in ctx */
-    bool args_in_regs; /* argN is a register: arg1..ARCH_MAX_ARGS only */
+    unsigned caps;      /* enum probe_cap */
+    bool args_usdt;     /* argN is where libbpf's USDT spec says (codegen/usdt.c), not in ctx */
+    bool args_in_regs;  /* argN is a register: arg1..ARCH_MAX_ARGS only */
+    bool cookie_shares; /* a pattern's points may share one program, told apart by the
+                           attach cookie (when they read the same fields at the same places) */
     /* Adds the points `target` names (NULL when the spec had no ':'); a
      * pattern ('*') adds every match. 0, or -1 with err filled. */
     int (*expand)(const struct probe_kind *k, const char *target, struct probe_points *out,

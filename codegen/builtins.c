@@ -119,7 +119,22 @@ static void gen_comm(struct cg *c, const struct ast_node *n, LLVMValueRef dst, u
 /* probe: the point of the program, known when it is generated */
 static void gen_probe(struct cg *c, const struct ast_node *n, LLVMValueRef dst, unsigned size)
 {
-    str_literal(c, c->probe_name, strlen(c->probe_name), dst, size);
+    if (!c->shared) {
+        str_literal(c, c->probe_name, strlen(c->probe_name), dst, size);
+        return;
+    }
+    /* which point fired: its text, from the names the runtime filled in */
+    if (!c->map_names)
+        c->map_names = ir_map_global(c, CG_MAP_NAMES, 4);
+    LLVMValueRef largs[2] = {c->map_names, ir_index(c, c->entry_idx)};
+    LLVMValueRef name = ir_helper(c, BPF_FUNC_map_lookup_elem, c->ptr, largs, 2);
+    struct ir_if f;
+    ir_if_begin(c, LLVMBuildICmp(c->b, LLVMIntNE, name, LLVMConstNull(c->ptr), ""), &f);
+    LLVMValueRef cargs[3] = {dst, ir_i64(c, size), name};
+    ir_helper(c, BPF_FUNC_probe_read_kernel, c->i64, cargs, 3);
+    ir_if_else(c, &f);
+    LLVMBuildStore(c->b, LLVMConstInt(c->i8, 0, 0), dst);
+    ir_if_end(c, &f, NULL, NULL);
 }
 
 /* str(p [, n]): from user or kernel memory, as the address says */

@@ -28,6 +28,7 @@ struct cg {
     struct diag_src *src;
     LLVMValueRef map_events, map_lost, map_exit, map_scratch, map_cgroup;
     LLVMValueRef map_usdt_specs, map_usdt_ips; /* libbpf's, for USDT arguments */
+    LLVMValueRef map_names;                    /* `probe` in shared programs */
     const struct plan *plan;
     LLVMValueRef *map_globals; /* by plan map */
     unsigned char *map_used;   /* by plan map: used by the program being made */
@@ -39,7 +40,9 @@ struct cg {
     LLVMMetadataRef sp;
     LLVMBasicBlockRef entry, out_bb;
     const struct ast_spec *spec;
-    const struct probe_point *point; /* of the spec: the program's */
+    const struct probe_point *point; /* of the spec: the program's (the first, when shared) */
+    bool shared;                     /* the program serves several points */
+    LLVMValueRef entry_idx;          /* i32: the entry of the point that fired */
     const char *probe_name;          /* "kind:target", what `probe` says */
     const struct ast_probe *probe;
     LLVMValueRef *var_slots; /* by the probe's variable */
@@ -82,7 +85,7 @@ LLVMValueRef ir_index(struct cg *c, LLVMValueRef idx);
 /* The value of `key` in `map`; where there is none, a branch to `miss`. */
 LLVMValueRef ir_lookup(struct cg *c, LLVMValueRef map, LLVMValueRef key, LLVMBasicBlockRef miss);
 /* Adds 1 to the u64 at index idx of array `map`, atomically. */
-void ir_map_bump(struct cg *c, LLVMValueRef map, unsigned idx);
+void ir_map_bump(struct cg *c, LLVMValueRef map, LLVMValueRef idx);
 /* if (cond) { ... } else { ... }, for statements and for values:
  *   ir_if_begin(c, cond, &f); then...; ir_if_else(c, &f); else...;
  *   v = ir_if_end(c, &f, then_value, else_value);   (NULLs: no value) */

@@ -69,22 +69,33 @@ static void target_filter(struct cg *c)
     }
 }
 
-static void gen_prog(struct cg *c, const struct ast_probe *pr, const struct ast_spec *sp,
-                     const struct probe_point *pt)
+/* One program for the points first..first+count-1 of spec sp: more than
+ * one when the kind tells them apart by the attach cookie (the index of the
+ * point's entry in out->progs), which is also what `probe` and the events'
+ * header then say. */
+static void gen_prog(struct cg *c, const struct ast_probe *pr, const struct ast_spec *sp, int first,
+                     int count)
 {
+    const struct probe_point *pt = sp->points.v[first];
     struct cg_prog *p = &c->out->progs[c->out->nprogs];
-    c->prog = c->out->nprogs++;
+    c->prog = c->out->nprogs;
+    c->out->nprogs += count;
+    c->shared = count > 1;
     c->spec = sp;
     c->point = pt;
     c->probe = pr;
     c->var_slots = xcalloc(pr->nvars, sizeof(*c->var_slots));
-    size_t len = strlen(sp->kind->name) + strlen(pt->target) + 2;
-    p->text = xmalloc(len);
-    snprintf(p->text, len, "%s%s%s", sp->kind->name, *pt->target ? ":" : "", pt->target);
+    for (int i = 0; i < count; i++) {
+        const struct probe_point *q = sp->points.v[first + i];
+        size_t len = strlen(sp->kind->name) + strlen(q->target) + 2;
+        p[i].text = xmalloc(len);
+        snprintf(p[i].text, len, "%s%s%s", sp->kind->name, *q->target ? ":" : "", q->target);
+        p[i].loc = sp->loc;
+        p[i].kind = sp->kind;
+        p[i].point = q;
+        p[i].shared = c->shared;
+    }
     c->probe_name = p->text;
-    p->loc = sp->loc;
-    p->kind = sp->kind;
-    p->point = pt;
     prog_name(pt, p->name, sizeof(p->name));
     /* Two probes on one event: the later gets its index after a '.', which no
      * sanitized name has (so kprobe:BEGIN_2 stays apart from a second BEGIN),
@@ -98,6 +109,10 @@ static void gen_prog(struct cg *c, const struct ast_probe *pr, const struct ast_
         snprintf(p->name + len, sizeof(p->name) - len, "%s", suffix);
     }
     sp->kind->section(pt, p->section, sizeof(p->section));
+    for (int i = 1; i < count; i++) {
+        memcpy(p[i].name, p->name, sizeof(p->name));
+        memcpy(p[i].section, p->section, sizeof(p->section));
+    }
 
     LLVMTypeRef fty = LLVMFunctionType(c->i32, &c->ptr, 1, 0);
     c->fn = LLVMAddFunction(c->m, p->name, fty);
@@ -124,6 +139,11 @@ static void gen_prog(struct cg *c, const struct ast_probe *pr, const struct ast_
     c->key0 = LLVMBuildAlloca(c->b, c->i32, "key0");
     LLVMBuildStore(c->b, LLVMConstInt(c->i32, 0, 0), c->key0);
     c->tmp64 = LLVMBuildAlloca(c->b, c->i64, "tmp64");
+    c->entry_idx =
+        c->shared
+            ? LLVMBuildTrunc(c->b, ir_helper(c, BPF_FUNC_get_attach_cookie, c->i64, &c->ctxv, 1),
+                             c->i32, "")
+            : LLVMConstInt(c->i32, (unsigned)c->prog, 0);
     LLVMBuildBr(c->b, body);
     LLVMPositionBuilderAtEnd(c->b, c->out_bb);
     LLVMBuildRet(c->b, LLVMConstInt(c->i32, 0, 0));
@@ -230,9 +250,22 @@ int cg_compile(const struct ast_program *p, const struct cg_opts *o, struct cg_o
             nprogs += s->points.n;
     out->progs = xcalloc(nprogs, sizeof(*out->progs));
     for (const struct ast_probe *pr = p->probes; pr; pr = pr->next)
-        for (const struct ast_spec *s = pr->specs; s; s = s->next)
-            for (int i = 0; i < s->points.n; i++)
-                gen_prog(&c, pr, s, s->points.v[i]);
+        for (const struct ast_spec *s = pr->specs; s; s = s->next) {
+            if (s->kind->cookie_shares && !s->split)
+                gen_prog(&c, pr, s, 0, s->points.n);
+            else
+                for (int i = 0; i < s->points.n; i++)
+                    gen_prog(&c, pr, s, i, 1);
+        }
+    if (c.map_names) {
+        size_t w = 8;
+        for (int i = 0; i < out->nprogs; i++)
+            if (strlen(out->progs[i].text) + 1 > w)
+                w = strlen(out->progs[i].text) + 1;
+        out->names_size = (unsigned)((w + 7) & ~(size_t)7);
+        di_map(&c.di, c.map_names, CG_MAP_NAMES, BPF_MAP_TYPE_ARRAY, (unsigned)out->nprogs, 4,
+               out->names_size);
+    }
 
     di_map(&c.di, c.map_events, CG_MAP_EVENTS, BPF_MAP_TYPE_RINGBUF, o->ringbuf_size, 0, 0);
     di_map(&c.di, c.map_lost, CG_MAP_LOST, BPF_MAP_TYPE_PERCPU_ARRAY, nprogs ? nprogs : 1, 4, 8);

@@ -29,6 +29,8 @@ struct cg_opts {
 /* One BPF program per (probe, spec): specs of one probe differ in context.
  * Plain data for the runtime, which reads no tree: the spec's text and place,
  * and what bpf/ resolved it to. */
+/* An entry for each point: its program, perhaps one several points share
+ * (the same name). */
 struct cg_prog {
     char name[64]; /* the ELF symbol, and so libbpf's program name */
     char section[160];
@@ -36,6 +38,7 @@ struct cg_prog {
     struct tp_loc loc; /* where it is written */
     const struct probe_kind *kind;
     const struct probe_point *point; /* owned by the tree's spec */
+    bool shared; /* its program serves other points too: attach with its index as cookie */
 };
 
 struct cg_output {
@@ -44,6 +47,7 @@ struct cg_output {
     struct cg_prog *progs;
     int nprogs;
     const struct plan *plan; /* the program's events, maps and requests */
+    unsigned names_size;     /* CG_MAP_NAMES's values: each entry's text, padded; 0: no map */
     unsigned map_size;       /* entries of each map */
 };
 
@@ -52,10 +56,11 @@ struct cg_output {
 #define CG_MAP_LOST     "lost"
 #define CG_MAP_EXIT     "exit_req"
 #define CG_MAP_SCRATCH  "scratch"
-#define CG_MAP_FULL     "map_full" /* by plan map: updates refused, the map being full */
-#define CG_MAP_REQUESTS "requests" /* by plan request: how many times it was asked */
-#define CG_MAP_PREFIX   "m"        /* m0, m1...: the plan's maps */
-#define CG_MAP_CGROUP   "cgroup"   /* --cgroup: the cgroup's directory, at 0 */
+#define CG_MAP_FULL     "map_full"    /* by plan map: updates refused, the map being full */
+#define CG_MAP_REQUESTS "requests"    /* by plan request: how many times it was asked */
+#define CG_MAP_PREFIX   "m"           /* m0, m1...: the plan's maps */
+#define CG_MAP_CGROUP   "cgroup"      /* --cgroup: the cgroup's directory, at 0 */
+#define CG_MAP_NAMES    "probe_names" /* by entry: its text, for `probe` in shared programs */
 /* exit_req's value: this bit, or'ed with the exit code. */
 #define CG_EXIT_SET (1ull << 32)
 

@@ -152,11 +152,11 @@ LLVMValueRef ir_load_byte(struct cg *c, LLVMValueRef p, unsigned i)
     return LLVMBuildLoad2(c->b, c->i8, ir_at(c, p, i), "");
 }
 
-void ir_map_bump(struct cg *c, LLVMValueRef map, unsigned idx)
+void ir_map_bump(struct cg *c, LLVMValueRef map, LLVMValueRef idx)
 {
     LLVMValueRef key = c->key0;
-    if (idx)
-        key = ir_index(c, LLVMConstInt(c->i32, idx, 0));
+    if (idx && !(LLVMIsConstant(idx) && LLVMConstIntGetZExtValue(idx) == 0))
+        key = ir_index(c, idx);
     LLVMBasicBlockRef done = ir_block(c, "bumped");
     LLVMValueRef p = ir_lookup(c, map, key, done);
     LLVMBuildAtomicRMW(c->b, LLVMAtomicRMWBinOpAdd, p, ir_i64(c, 1), LLVMAtomicOrderingMonotonic,

@@ -88,7 +88,7 @@ static void count_full(struct cg *c, LLVMValueRef rc, int map)
 {
     struct ir_if f;
     ir_if_begin(c, LLVMBuildICmp(c->b, LLVMIntSLT, rc, ir_i64(c, 0), ""), &f);
-    ir_map_bump(c, c->map_full, (unsigned)map);
+    ir_map_bump(c, c->map_full, LLVMConstInt(c->i32, (unsigned)map, 0));
     ir_if_else(c, &f);
     ir_if_end(c, &f, NULL, NULL);
 }
@@ -396,5 +396,5 @@ void maps_delete(struct cg *c, const struct ast_node *m)
 
 void maps_request(struct cg *c, int req)
 {
-    ir_map_bump(c, c->map_reqs, (unsigned)req);
+    ir_map_bump(c, c->map_reqs, LLVMConstInt(c->i32, (unsigned)req, 0));
 }

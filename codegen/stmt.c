@@ -19,12 +19,15 @@ static void gen_event(struct cg *c, const struct ast_node *s)
     LLVMBuildCondBr(c->b, LLVMBuildICmp(c->b, LLVMIntEQ, ev, LLVMConstNull(c->ptr), ""), full,
                     fill);
     LLVMPositionBuilderAtEnd(c->b, full);
-    ir_map_bump(c, c->map_lost, (unsigned)c->prog); /* lost, counted by the probe that lost it */
+    ir_map_bump(c, c->map_lost, c->entry_idx); /* lost, counted by the probe that lost it */
     LLVMBuildBr(c->b, next);
 
     LLVMPositionBuilderAtEnd(c->b, fill);
-    uint64_t hdr = (uint64_t)s->id | (uint64_t)c->prog << 32; /* struct ev_header, little-endian */
-    LLVMBuildStore(c->b, ir_i64(c, hdr), ev);
+    /* struct ev_header, little-endian: the statement, then the entry */
+    LLVMValueRef hdr = LLVMBuildOr(
+        c->b, ir_i64(c, (uint64_t)s->id),
+        LLVMBuildShl(c->b, LLVMBuildZExt(c->b, c->entry_idx, c->i64, ""), ir_i64(c, 32), ""), "");
+    LLVMBuildStore(c->b, hdr, ev);
     const struct ast_node *a = s->kind == S_PRINTF ? s->args->next : s->args;
     for (int i = 0; i < d->nargs; i++, a = a->next) {
         const struct ev_arg *e = &d->args[i];

@@ -108,6 +108,7 @@ struct ast_spec {
     /* filled by checks: the points it names, one each program */
     const struct probe_kind *kind;
     struct probe_points points;
+    bool split; /* its points read fields at different places: a program each */
 };
 
 /* A $variable of a probe: its type is set by its first assignment. */

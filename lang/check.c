@@ -198,7 +198,8 @@ static bool check_member(struct check *c, struct ast_node *n)
         return false;
     }
     struct ty ty = {0};
-    for (const struct ast_spec *s = c->probe->specs; s; s = s->next) {
+    for (struct ast_spec *s = c->probe->specs; s; s = s->next) {
+        const struct probe_field *first = NULL;
         if (!(s->kind->caps & PROBE_FIELDS)) {
             char kinds[128];
             probe_kinds_with(PROBE_FIELDS, kinds, sizeof(kinds));
@@ -257,6 +258,12 @@ static bool check_member(struct check *c, struct ast_node *n)
             if (t.size < ty.size)
                 t.size = ty.size;
             ty = t;
+            /* one program serves the spec's points only if it is at the same place in each */
+            if (!first)
+                first = f;
+            else if (f->offset != first->offset || f->size != first->size ||
+                     f->kind != first->kind || f->is_signed != first->is_signed)
+                s->split = true;
         }
     }
     n->ty = ty;

@@ -153,9 +153,18 @@ static void report_verifier(struct rt *rt, const struct cg_prog *p, const char *
     }
 }
 
+/* Whether entry i's program is entry i-1's: the points of a shared program
+ * are entries side by side. */
+static bool shares_previous(const struct rt *rt, int i)
+{
+    return i > 0 && rt->progs[i] == rt->progs[i - 1];
+}
+
 static void list_loaded(struct rt *rt)
 {
     for (int i = 0; i < rt->cg->nprogs; i++) {
+        if (shares_previous(rt, i))
+            continue;
         struct bpf_prog_info info = {0};
         __u32 len = sizeof(info);
         int fd = bpf_program__fd(rt->progs[i]);
@@ -264,6 +273,8 @@ static bool needs_gotol(struct rt *rt)
 {
     bool bad = false;
     for (int i = 0; i < rt->cg->nprogs; i++) {
+        if (shares_previous(rt, i))
+            continue;
         const struct bpf_insn *insn = bpf_program__insns(rt->progs[i]);
         size_t cnt = bpf_program__insn_cnt(rt->progs[i]);
         size_t k = 0;
@@ -298,6 +309,26 @@ void load_messages(bool verbose)
 {
     libbpf_verbose = verbose;
     libbpf_set_print(libbpf_print);
+}
+
+/* The entries' texts, for `probe` in programs that serve several points. */
+static int set_names(struct rt *rt)
+{
+    struct bpf_map *m = bpf_object__find_map_by_name(rt->obj, CG_MAP_NAMES);
+    char *v = xcalloc(1, rt->cg->names_size);
+    int rc = 0;
+    for (int i = 0; m && rc == 0 && i < rt->cg->nprogs; i++) {
+        __u32 key = (__u32)i;
+        memset(v, 0, rt->cg->names_size);
+        snprintf(v, rt->cg->names_size, "%s", rt->cg->progs[i].text);
+        rc = bpf_map_update_elem(bpf_map__fd(m), &key, v, BPF_ANY);
+    }
+    free(v);
+    if (m && rc == 0)
+        return 0;
+    diag_sys_error(rt->src, "cannot give the programs their probes' names: %s",
+                   m ? strerror(errno) : "no names map");
+    return -1;
 }
 
 int load_object(struct rt *rt)
@@ -347,6 +378,8 @@ int load_object(struct rt *rt)
     char *shared = rt->o->dump_verifier ? NULL : log_alloc(&logsize);
     for (int i = 0; i < n; i++) {
         struct bpf_program *p = rt->progs[i];
+        if (shares_previous(rt, i))
+            continue;
         bpf_program__set_type(p, rt->cg->progs[i].kind->prog_type);
         if (rt->o->dump_verifier) {
             size_t size = logsize;
@@ -368,11 +401,14 @@ int load_object(struct rt *rt)
     } else {
         if (rt->o->dump_verifier)
             for (int i = 0; i < n; i++)
-                fprintf(stderr, "verifier log of %s (%s):\n%s\n", rt->cg->progs[i].name,
-                        rt->cg->progs[i].text, logs[i]);
+                if (logs[i])
+                    fprintf(stderr, "verifier log of %s (%s):\n%s\n", rt->cg->progs[i].name,
+                            rt->cg->progs[i].text, logs[i]);
         if (rt->o->verbose)
             list_loaded(rt);
         if (rt->o->cgroup_fd >= 0 && set_cgroup(rt))
+            rc = -1;
+        if (rt->cg->names_size && set_names(rt))
             rc = -1;
     }
     for (int i = 0; i < n; i++) {

@@ -120,7 +120,9 @@ static int attach(struct rt *rt)
             continue;
         struct probe_err e;
         memset(&e, 0, sizeof(e));
-        if (p->kind->attach(p->point, rt->progs[i], &rt->o->probe, &rt->links[i], &e)) {
+        struct probe_opts po = rt->o->probe;
+        po.cookie = p->shared ? (uint64_t)i : 0;
+        if (p->kind->attach(p->point, rt->progs[i], &po, &rt->links[i], &e)) {
             int err = errno;
             diag_error(rt->src, p->loc, "cannot attach %s: %s", p->text, e.msg);
             if (*e.hint)

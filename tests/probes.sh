@@ -79,6 +79,17 @@ tracepoint_pattern() {
     expect "$WORK/want"
 }
 
+# A pattern's points share one program, told apart by the attach cookie,
+# unless a field they read is at different places (fchownat's group is 8
+# bytes further on than chown's, fchown's and lchown's): then each has its own.
+shared_programs() {
+    local progs
+    progs=$("$TP" -v --dry-run -e 'probe tracepoint:syscalls:sys_enter_*chown* < print probe >' 2>&1 | grep -c '^prog ')
+    [ "$progs" -eq 1 ] || fail "$progs programs for *chown* without fields, not 1"
+    progs=$("$TP" -v --dry-run -e 'probe tracepoint:syscalls:sys_enter_*chown* < print args.group >' 2>&1 | grep -c '^prog ')
+    [ "$progs" -eq 4 ] || fail "$progs programs for *chown* reading group, not 4"
+}
+
 # -l and -lv, as bpftrace prints them.
 list() {
     "$TP" -l 'tracepoint:syscalls:sys_enter_openat*' >"$WORK/got" || fail "-l failed"
