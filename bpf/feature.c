@@ -1,5 +1,6 @@
 #include "bpf/feature.h"
 
+#include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -15,6 +16,35 @@ bool feature_kprobes(void)
     return access("/sys/bus/event_source/devices/kprobe/type", F_OK) == 0 ||
            access("/sys/kernel/tracing/kprobe_events", F_OK) == 0 ||
            access("/sys/kernel/debug/tracing/kprobe_events", F_OK) == 0;
+}
+
+bool feature_kprobe_multi(void)
+{
+    static int known = -1;
+    if (known >= 0)
+        return known;
+    known = 0;
+    if (!feature_kprobes())
+        return false;
+    const struct bpf_insn insns[] = {
+        {.code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = 0},
+        {.code = BPF_JMP | BPF_EXIT},
+    };
+    LIBBPF_OPTS(bpf_prog_load_opts, po, .expected_attach_type = BPF_TRACE_KPROBE_MULTI);
+    int fd = bpf_prog_load(BPF_PROG_TYPE_KPROBE, "tp_kmulti", "GPL", insns, 2, &po);
+    if (fd < 0)
+        return false;
+    /* a symbol no kernel has: "not found" says the kernel would attach */
+    const char *sym = "tinyprobe_no_such_function";
+    LIBBPF_OPTS(bpf_link_create_opts, lo);
+    lo.kprobe_multi.syms = &sym;
+    lo.kprobe_multi.cnt = 1;
+    int link = bpf_link_create(fd, 0, BPF_TRACE_KPROBE_MULTI, &lo);
+    known = link >= 0 || errno == ENOENT || errno == ESRCH;
+    if (link >= 0)
+        close(link);
+    close(fd);
+    return known;
 }
 
 bool feature_ksym(const char *func)

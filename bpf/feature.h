@@ -7,6 +7,9 @@
 
 /* CONFIG_KPROBES: the kprobe PMU or tracefs's kprobe_events exists. */
 bool feature_kprobes(void);
+/* Whether one link can attach a program to many kernel functions
+ * (kprobe.multi: Linux 5.18 with CONFIG_FPROBE). */
+bool feature_kprobe_multi(void);
 /* Whether `func` is in /proc/kallsyms. */
 bool feature_ksym(const char *func);
 

@@ -98,14 +98,7 @@ static int fe_attach(const struct probe_point *pt, struct bpf_program *prog,
 {
     (void)o;
     struct bpf_link *l = bpf_program__attach_trace(prog);
-    if (!l) {
-        int e = errno;
-        probe_errf(err, "%s", strerror(e));
-        errno = e;
-        return -1;
-    }
-    probe_links_add(links, l);
-    return 0;
+    return probe_linked(links, l, err);
 }
 
 static int fe_list(const struct probe_kind *k, const char *pattern, bool verbose, FILE *out,

@@ -11,6 +11,7 @@
 #include "bpf/kbtf.h"
 #include "bpf/kinds.h"
 #include "bpf/ksyms.h"
+#include "lang/xalloc.h"
 
 static int kp_expand(const struct probe_kind *k, const char *target, struct probe_points *out,
                      struct probe_err *err)
@@ -131,18 +132,14 @@ static int kp_attach(const struct probe_point *pt, struct bpf_program *prog,
     }
     LIBBPF_OPTS(bpf_kprobe_opts, opts, .retprobe = ret, .bpf_cookie = o->cookie);
     struct bpf_link *l = bpf_program__attach_kprobe_opts(prog, pt->target, &opts);
-    if (!l) {
-        int e = errno;
-        if (!feature_ksym(pt->target))
-            probe_errf(err, "this kernel has no function '%s' (it is not in /proc/kallsyms)",
-                       pt->target);
-        else
-            probe_errf(err, "%s", strerror(e));
-        errno = e;
-        return -1;
-    }
-    probe_links_add(links, l);
-    return 0;
+    if (probe_linked(links, l, err) == 0)
+        return 0;
+    int e = errno;
+    if (!feature_ksym(pt->target))
+        probe_errf(err, "this kernel has no function '%s' (it is not in /proc/kallsyms)",
+                   pt->target);
+    errno = e;
+    return -1;
 }
 
 /* -lv: the parameters, as arg1.. reads them, where BTF describes them. */
@@ -160,6 +157,41 @@ static void list_params(const struct probe_kind *k, const char *func, FILE *out)
         free(pt.fields[i].decl);
     }
     free(pt.fields);
+}
+
+/* A program for many functions is one kprobe.multi link, where the kernel
+ * has them: attaching hundreds of kprobes one by one takes seconds. */
+static void kp_prepare(struct bpf_program *prog, bool shared)
+{
+    if (shared && feature_kprobe_multi())
+        bpf_program__set_expected_attach_type(prog, BPF_TRACE_KPROBE_MULTI);
+}
+
+static int kp_attach_many(const struct probe_point *const *pts, int n, uint64_t first_cookie,
+                          struct bpf_program *prog, struct probe_links *links,
+                          struct probe_err *err)
+{
+    if (bpf_program__expected_attach_type(prog) != BPF_TRACE_KPROBE_MULTI)
+        return 1;
+    const char **syms = xcalloc(n, sizeof(*syms));
+    __u64 *cookies = xcalloc(n, sizeof(*cookies));
+    for (int i = 0; i < n; i++) {
+        syms[i] = pts[i]->target;
+        cookies[i] = first_cookie + (uint64_t)i;
+    }
+    LIBBPF_OPTS(bpf_kprobe_multi_opts, mo, .syms = syms, .cookies = cookies, .cnt = (size_t)n,
+                .retprobe = (pts[0]->kind->caps & PROBE_RETVAL) != 0);
+    struct bpf_link *l = bpf_program__attach_kprobe_multi_opts(prog, NULL, &mo);
+    int e = errno;
+    free(syms);
+    free(cookies);
+    if (!l) {
+        probe_errf(err, "one link for %d functions (kprobe.multi): %s", n, strerror(e));
+        errno = e;
+        return -1;
+    }
+    probe_links_add(links, l);
+    return 0;
 }
 
 static int kp_list(const struct probe_kind *k, const char *pattern, bool verbose, FILE *out,
@@ -191,6 +223,8 @@ const struct probe_kind kind_kprobe = {
     .caps = PROBE_ARGS,
     .args_in_regs = true,
     .cookie_shares = true,
+    .prepare = kp_prepare,
+    .attach_many = kp_attach_many,
     .expand = kp_expand,
     .section = kp_section,
     .ctx_offset = kp_ctx_offset,
@@ -207,6 +241,8 @@ const struct probe_kind kind_kretprobe = {
     .caps = PROBE_RETVAL,
     .args_in_regs = true,
     .cookie_shares = true,
+    .prepare = kp_prepare,
+    .attach_many = kp_attach_many,
     .expand = kp_expand,
     .section = kp_section,
     .ctx_offset = kp_ctx_offset,

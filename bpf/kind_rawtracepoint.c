@@ -90,18 +90,12 @@ static int raw_attach(const struct probe_point *pt, struct bpf_program *prog,
 {
     (void)o;
     struct bpf_link *l = bpf_program__attach_raw_tracepoint(prog, pt->target);
-    if (!l) {
-        int e = errno;
-        if (e == EINVAL && !pt->nargs)
-            probe_errf(err, "%s (the program may read more arguments than the event has)",
-                       strerror(e));
-        else
-            probe_errf(err, "%s", strerror(e));
-        errno = e;
-        return -1;
-    }
-    probe_links_add(links, l);
-    return 0;
+    if (probe_linked(links, l, err) == 0)
+        return 0;
+    if (errno == EINVAL && !pt->nargs)
+        probe_errf(err, "%s (the program may read more arguments than the event has)",
+                   strerror(EINVAL));
+    return -1;
 }
 
 static int raw_list(const struct probe_kind *k, const char *pattern, bool verbose, FILE *out,

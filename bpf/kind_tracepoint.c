@@ -111,14 +111,7 @@ static int tp_attach(const struct probe_point *pt, struct bpf_program *prog,
     const struct tp_data *d = pt->data;
     LIBBPF_OPTS(bpf_tracepoint_opts, opts, .bpf_cookie = o->cookie);
     struct bpf_link *l = bpf_program__attach_tracepoint_opts(prog, d->category, d->name, &opts);
-    if (!l) {
-        int e = errno;
-        probe_errf(err, "%s", strerror(e));
-        errno = e;
-        return -1;
-    }
-    probe_links_add(links, l);
-    return 0;
+    return probe_linked(links, l, err);
 }
 
 static int tp_list(const struct probe_kind *k, const char *pattern, bool verbose, FILE *out,

@@ -150,16 +150,11 @@ static int up_attach(const struct probe_point *pt, struct bpf_program *prog,
     LIBBPF_OPTS(bpf_uprobe_opts, opts, .retprobe = ret, .bpf_cookie = o->cookie);
     struct bpf_link *l = bpf_program__attach_uprobe_opts(prog, o->pid ? o->pid : -1, d->path,
                                                          (size_t)d->offset, &opts);
-    if (!l) {
-        int e = errno;
-        probe_errf(err, "%s", strerror(e));
-        if (e == EINVAL || e == EPERM)
-            probe_hintf(err, "the kernel may not allow probes at this address of %s", d->path);
-        errno = e;
-        return -1;
-    }
-    probe_links_add(links, l);
-    return 0;
+    if (probe_linked(links, l, err) == 0)
+        return 0;
+    if (errno == EINVAL || errno == EPERM)
+        probe_hintf(err, "the kernel may not allow probes at this address of %s", d->path);
+    return -1;
 }
 
 static int up_list(const struct probe_kind *k, const char *pattern, bool verbose, FILE *out,

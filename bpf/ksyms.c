@@ -8,6 +8,22 @@
 #include "bpf/tracefs.h"
 #include "lang/xalloc.h"
 
+/* The function a line names, cut out in place, or NULL: "name [module]"
+ * (available_filter_functions) or "ffffffff81234567 T name [module]"
+ * (kallsyms, text symbols only). */
+static char *line_name(char *line, bool kallsyms)
+{
+    char *name = line;
+    if (kallsyms) {
+        char *type = strchr(line, ' ');
+        if (!type || (type[1] != 't' && type[1] != 'T') || type[2] != ' ')
+            return NULL;
+        name = type + 3;
+    }
+    name[strcspn(name, " \t\n")] = 0;
+    return *name ? name : NULL;
+}
+
 /* Reads one name a line: "name [module]" (available_filter_functions) or
  * "ffffffff81234567 T name [module]" (kallsyms, text symbols only). */
 static int read_names(struct ksyms *ks, const char *path, bool kallsyms)
@@ -18,15 +34,8 @@ static int read_names(struct ksyms *ks, const char *path, bool kallsyms)
     char line[512];
     int cap = 0;
     while (fgets(line, sizeof(line), f)) {
-        char *name = line;
-        if (kallsyms) {
-            char *type = strchr(line, ' ');
-            if (!type || (type[1] != 't' && type[1] != 'T') || type[2] != ' ')
-                continue;
-            name = type + 3;
-        }
-        name[strcspn(name, " \t\n")] = 0;
-        if (!*name)
+        char *name = line_name(line, kallsyms);
+        if (!name)
             continue;
         if (ks->n == cap) {
             cap = cap ? cap * 2 : 4096;
@@ -55,15 +64,8 @@ static int scan(const char *path, bool kallsyms, const char *want)
     char line[512];
     int found = 0;
     while (!found && fgets(line, sizeof(line), f)) {
-        char *name = line;
-        if (kallsyms) {
-            char *type = strchr(line, ' ');
-            if (!type || (type[1] != 't' && type[1] != 'T') || type[2] != ' ')
-                continue;
-            name = type + 3;
-        }
-        name[strcspn(name, " \t\n")] = 0;
-        found = strcmp(name, want) == 0;
+        const char *name = line_name(line, kallsyms);
+        found = name && strcmp(name, want) == 0;
     }
     fclose(f);
     return found;

@@ -163,6 +163,18 @@ void probe_links_add(struct probe_links *l, struct bpf_link *link)
     l->v[l->n++] = link;
 }
 
+int probe_linked(struct probe_links *l, struct bpf_link *link, struct probe_err *err)
+{
+    if (link) {
+        probe_links_add(l, link);
+        return 0;
+    }
+    int e = errno;
+    probe_errf(err, "%s", strerror(e));
+    errno = e;
+    return -1;
+}
+
 void probe_links_free(struct probe_links *l)
 {
     for (int i = 0; i < l->n; i++)

@@ -72,6 +72,10 @@ struct probe_links {
     int n, cap;
 };
 void probe_links_add(struct probe_links *l, struct bpf_link *link);
+/* A link just made, or NULL with errno set by libbpf: 0 with it added to
+ * l, or -1 with err saying errno's text (errno kept, for the caller's own
+ * words). */
+int probe_linked(struct probe_links *l, struct bpf_link *link, struct probe_err *err);
 /* Destroys every link (detaching the program) and frees the vector. */
 void probe_links_free(struct probe_links *l);
 
@@ -121,6 +125,13 @@ struct probe_kind {
     int (*list)(const struct probe_kind *k, const char *pattern, bool verbose, FILE *out,
                 struct probe_err *err);
     void (*release)(struct probe_point *pt); /* frees pt->data; NULL: free() */
+    /* Optional, for programs that serve several points: made ready before
+     * the load (prepare), then attached to all n points at once, point i
+     * with cookie first_cookie + i, in one link (attach_many: 0, 1 when this
+     * program is to be attached point by point, or -1 with err filled). */
+    void (*prepare)(struct bpf_program *prog, bool shared);
+    int (*attach_many)(const struct probe_point *const *pts, int n, uint64_t first_cookie,
+                       struct bpf_program *prog, struct probe_links *links, struct probe_err *err);
     /* The kernel refused to load the point's program before verifying it
      * (errno err): why, as the kind knows, and what works instead. */
     void (*refused)(const struct probe_point *pt, int err, struct probe_err *e);

@@ -380,7 +380,10 @@ int load_object(struct rt *rt)
         struct bpf_program *p = rt->progs[i];
         if (shares_previous(rt, i))
             continue;
-        bpf_program__set_type(p, rt->cg->progs[i].kind->prog_type);
+        const struct probe_kind *k = rt->cg->progs[i].kind;
+        bpf_program__set_type(p, k->prog_type);
+        if (k->prepare)
+            k->prepare(p, rt->cg->progs[i].shared);
         if (rt->o->dump_verifier) {
             size_t size = logsize;
             logs[i] = log_alloc(&size);

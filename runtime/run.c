@@ -120,6 +120,29 @@ static int attach(struct rt *rt)
             continue;
         struct probe_err e;
         memset(&e, 0, sizeof(e));
+        /* a program for several points, in one link where the kind can */
+        int group = 1;
+        while (p->shared && i + group < rt->cg->nprogs && rt->progs[i + group] == rt->progs[i])
+            group++;
+        if (group > 1 && p->kind->attach_many) {
+            const struct probe_point **pts = xcalloc(group, sizeof(*pts));
+            for (int k = 0; k < group; k++)
+                pts[k] = rt->cg->progs[i + k].point;
+            int r = p->kind->attach_many(pts, group, (uint64_t)i, rt->progs[i], &rt->links[i], &e);
+            free(pts);
+            if (r < 0) {
+                diag_error(rt->src, p->loc, "cannot attach %s and %d more: %s", p->text, group - 1,
+                           e.msg);
+                if (*e.hint)
+                    diag_note(rt->src, "%s", e.hint);
+                return -1;
+            }
+            if (r == 0) {
+                n += group - 1;
+                i += group - 1;
+                continue;
+            }
+        }
         struct probe_opts po = rt->o->probe;
         po.cookie = p->shared ? (uint64_t)i : 0;
         if (p->kind->attach(p->point, rt->progs[i], &po, &rt->links[i], &e)) {

@@ -211,10 +211,20 @@ need_fentry() {
         { echo "this kernel does not run fentry programs"; exit 77; }
 }
 
-# A kprobe pattern: every match attached; `probe` says which fired.
+# A kprobe pattern: every match attached, by one program, in one
+# kprobe.multi link where the kernel has them (CONFIG_FPROBE), else a link
+# each; `probe` says which fired.
 kprobe_pattern() {
     need_kprobes
     start -e 'probe kprobe:do_sys_open* / comm == "tp_helper" / < print probe >'
+    local n links
+    n=$(sed -n 's/^Attached \([0-9]*\) probes$/\1/p' "$WORK/err")
+    links=$(cat /proc/"$TP_PID"/fdinfo/* 2>/dev/null | grep '^link_type:' | sort | uniq -c | xargs)
+    if grep -q ' fprobe_register$' /proc/kallsyms; then
+        [ "$links" = "1 link_type: kprobe_multi" ] || fail "links: $links; one kprobe_multi wanted"
+    else
+        [ "$links" = "$n link_type: perf" ] || fail "links: $links; $n perf links wanted"
+    fi
     "$HELPER" open /etc/hostname "$WORK/x"
     stop
     printf '%s\n' kprobe:do_sys_openat2 kprobe:do_sys_openat2 >"$WORK/want"
