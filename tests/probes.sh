@@ -260,6 +260,19 @@ fentry_args() {
     expect "$WORK/want"
 }
 
+# An fentry pattern: a program a function (each has its own BTF target),
+# every one attached; `probe` says which fired.
+fentry_pattern() {
+    need_fentry
+    start -e 'probe fentry:do_sys_open* / comm == "tp_helper" / < print probe, str(args.filename) >'
+    grep -qx 'Attached [2-9] probes' "$WORK/err" || fail "not every match was attached"
+    "$HELPER" open "$WORK/a"
+    stop
+    echo "fentry:do_sys_openat2 $WORK/a" >"$WORK/want"
+    cp "$WORK/out" "$WORK/got"
+    expect "$WORK/want"
+}
+
 # fexit: the return value, a descriptor or -ENOENT, with the arguments.
 fexit_retval() {
     need_fentry
