@@ -99,7 +99,7 @@ set_tests_properties(qemu_prepare PROPERTIES FIXTURES_SETUP qemu SKIP_RETURN_COD
 add_test(NAME qemu_suite COMMAND ${CMAKE_SOURCE_DIR}/tests/qemu/run.sh ${TP_QEMU_DIR}
                                  ${CMAKE_BINARY_DIR}/qemu-guest.sh)
 set_tests_properties(qemu_suite PROPERTIES FIXTURES_REQUIRED qemu SKIP_RETURN_CODE 77
-                     TIMEOUT 1500 RUN_SERIAL TRUE LABELS vm)
+                     TIMEOUT 1900 RUN_SERIAL TRUE LABELS vm)
 
 # The fuzz targets replay their seeds and past crashes (fuzz builds only).
 if(TP_FUZZ)
