@@ -60,7 +60,16 @@ static int fe_expand(const struct probe_kind *k, const char *target, struct prob
         probe_hintf(err, "%s reads the kernel's BTF; kprobe:%s needs none", k->name, target);
         return -1;
     }
-    int rc = 0;
+    int rc = 0, matches = 0;
+    for (int i = 0; i < n; i++)
+        matches += probe_match(target, v[i]) && (!i || strcmp(v[i], v[i - 1]) != 0);
+    if (matches > PROBE_PROGRAMS_MAX) { /* said before BTF is read for each */
+        probe_errf(err, "%s:%s matches %d functions, and each needs a program of its own", k->name,
+                   target, matches);
+        probe_hintf(err, "a %s pattern may match at most %d: narrow it", k->name,
+                    PROBE_PROGRAMS_MAX);
+        rc = -1;
+    }
     for (int i = 0; i < n && rc == 0; i++)
         if (probe_match(target, v[i]) && (!i || strcmp(v[i], v[i - 1]) != 0))
             rc = add(k, v[i], out, err);

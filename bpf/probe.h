@@ -66,6 +66,11 @@ enum probe_when { WHEN_EVENT, WHEN_BEGIN, WHEN_END };
  * USDT's). */
 #define PROBE_ARGS_MAX 12
 
+/* The most points one spec may name when each needs a program of its own
+ * (fentry, fexit, usdt, raw tracepoints): thousands would load for minutes,
+ * or run out of file descriptors. */
+#define PROBE_PROGRAMS_MAX 4096
+
 /* The links of one program: one for most kinds, one a CPU for profile. */
 struct probe_links {
     struct bpf_link **v;

@@ -1022,8 +1022,17 @@ static bool resolve(struct check *c, struct ast_spec *s)
     }
     struct probe_err err;
     memset(&err, 0, sizeof(err));
-    if (s->kind->expand(s->kind, colon ? colon + 1 : NULL, &s->points, &err) == 0 && s->points.n)
-        return true;
+    if (s->kind->expand(s->kind, colon ? colon + 1 : NULL, &s->points, &err) == 0 && s->points.n) {
+        /* a program each: thousands would load for minutes, or run out of fds */
+        if (s->kind->cookie_shares || s->points.n <= PROBE_PROGRAMS_MAX)
+            return true;
+        diag_error(c->src, s->loc, "%s matches %d points, and each needs a program of its own",
+                   s->text, s->points.n);
+        diag_note(c->src, "a %s pattern may match at most %d: narrow it", s->kind->name,
+                  PROBE_PROGRAMS_MAX);
+        probe_points_free(&s->points);
+        return false;
+    }
     probe_points_free(&s->points);
     diag_error(c->src, s->loc, "%s", err.msg[0] ? err.msg : "this probe names nothing");
     if (err.hint[0])

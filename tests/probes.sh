@@ -79,6 +79,17 @@ tracepoint_pattern() {
     expect "$WORK/want"
 }
 
+# A pattern of thousands of functions, each needing a program (fentry):
+# refused before anything loads.
+too_many_programs() {
+    [ -e /sys/kernel/btf/vmlinux ] || { echo "no BTF"; exit 77; }
+    "$TP" --dry-run -e 'probe fentry:* < print 1 >' >"$WORK/out" 2>"$WORK/got"
+    [ $? -eq 1 ] || fail "expected exit code 1"
+    grep -Eqx 'cmdline:1:7: error: fentry:\* matches [0-9]+ functions, and each needs a program of its own' \
+        "$WORK/got" || fail "no error for fentry:*"
+    grep -qx 'note: a fentry pattern may match at most 4096: narrow it' "$WORK/got" || fail "no note"
+}
+
 # A pattern's points share one program, told apart by the attach cookie,
 # unless a field they read is at different places (fchownat's group is 8
 # bytes further on than chown's, fchown's and lchown's): then each has its own.
