@@ -69,7 +69,7 @@ static void kp_section(const struct probe_point *pt, char *buf, size_t n)
     snprintf(buf, n, "%s/%s", pt->kind->name, pt->target);
 }
 
-static int kp_ctx_offset(const struct probe_point *pt, int n)
+int kind_regs_offset(const struct probe_point *pt, int n)
 {
     (void)pt;
     return n == 0 ? arch_retval_offset() : arch_arg_offset(n);
@@ -227,7 +227,7 @@ const struct probe_kind kind_kprobe = {
     .attach_many = kp_attach_many,
     .expand = kp_expand,
     .section = kp_section,
-    .ctx_offset = kp_ctx_offset,
+    .ctx_offset = kind_regs_offset,
     .attach = kp_attach,
     .list = kp_list,
     .listed = true,
@@ -245,7 +245,7 @@ const struct probe_kind kind_kretprobe = {
     .attach_many = kp_attach_many,
     .expand = kp_expand,
     .section = kp_section,
-    .ctx_offset = kp_ctx_offset,
+    .ctx_offset = kind_regs_offset,
     .attach = kp_attach,
     .list = kp_list,
 };

@@ -136,12 +136,6 @@ static void up_section(const struct probe_point *pt, char *buf, size_t n)
     snprintf(buf, n, "%s", pt->kind->name);
 }
 
-static int up_ctx_offset(const struct probe_point *pt, int n)
-{
-    (void)pt;
-    return n == 0 ? arch_retval_offset() : arch_arg_offset(n);
-}
-
 static int up_attach(const struct probe_point *pt, struct bpf_program *prog,
                      const struct probe_opts *o, struct probe_links *links, struct probe_err *err)
 {
@@ -206,7 +200,7 @@ const struct probe_kind kind_uprobe = {
     .cookie_shares = true,
     .expand = up_expand,
     .section = up_section,
-    .ctx_offset = up_ctx_offset,
+    .ctx_offset = kind_regs_offset,
     .attach = up_attach,
     .list = up_list,
     .release = up_release,
@@ -222,7 +216,7 @@ const struct probe_kind kind_uretprobe = {
     .cookie_shares = true,
     .expand = up_expand,
     .section = up_section,
-    .ctx_offset = up_ctx_offset,
+    .ctx_offset = kind_regs_offset,
     .attach = up_attach,
     .list = up_list,
     .release = up_release,

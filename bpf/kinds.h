@@ -18,6 +18,10 @@ extern const struct probe_kind kind_profile;
 extern const struct probe_kind kind_begin; /* kind_once.c */
 extern const struct probe_kind kind_end;
 
+/* Where pt_regs keeps argument n, or the return value (n 0): kprobes' and
+ * uprobes' context. */
+int kind_regs_offset(const struct probe_point *pt, int n);
+
 /* What works where kprobes and fentry do not: a kprobe if the kernel has
  * them, else the tracepoint that sees what the function sees; into e's hint. */
 void kind_instead(const char *func, bool ret, struct probe_err *e);
