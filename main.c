@@ -14,6 +14,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <bpf/libbpf.h>
+
 #include "bpf/kbtf.h"
 #include "codegen/codegen.h"
 #include "codegen/emit.h"
@@ -398,6 +400,12 @@ int main(int argc, char **argv)
             goto out;
         o.cg.cpid = child.pid;
         o.rt.child = &child;
+    }
+    o.cg.ncpus = libbpf_num_possible_cpus();
+    if (o.cg.ncpus < 1) {
+        diag_sys_error(NULL, "cannot count the CPUs in /sys/devices/system/cpu/possible: %s",
+                       strerror(-o.cg.ncpus));
+        goto out;
     }
     o.cg.dump_ir = o.dump_ir ? stdout : NULL;
     o.cg.dump_asm = o.dump_asm ? stdout : NULL;

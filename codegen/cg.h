@@ -34,6 +34,7 @@ struct cg {
     unsigned char *map_used;   /* by plan map: used by the program being made */
     int maps_in_prog;
     LLVMValueRef map_full, map_reqs;
+    LLVMValueRef slots; /* the plan's slots, if it has any */
     unsigned scratch_max;
     /* the function being generated */
     LLVMValueRef fn, ctxv, key0, tmp64, scratch, idx32;

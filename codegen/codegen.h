@@ -15,6 +15,7 @@ struct cg_opts {
     int str_size;          /* as for checks */
     unsigned ringbuf_size; /* bytes, a power of two, at least a page */
     unsigned map_size;     /* entries of each map */
+    int ncpus;             /* possible CPUs: each has its own slots (plan.h); 0 is 1 */
     uint64_t start_ns;     /* CLOCK_MONOTONIC when tinyprobe started: elapsed counts from it */
     int pid;               /* -p: only this process's events; 0 for all */
     int cpid;              /* -c: the command's pid, for cpid */
@@ -49,6 +50,7 @@ struct cg_output {
     const struct plan *plan; /* the program's events, maps and requests */
     unsigned names_size;     /* CG_MAP_NAMES's values: each entry's text, padded; 0: no map */
     unsigned map_size;       /* entries of each map */
+    int ncpus;               /* CPUs the slots are laid out for */
 };
 
 /* Names of the maps in the object, for runtime. */
@@ -61,6 +63,10 @@ struct cg_output {
 #define CG_MAP_PREFIX   "m"           /* m0, m1...: the plan's maps */
 #define CG_MAP_CGROUP   "cgroup"      /* --cgroup: the cgroup's directory, at 0 */
 #define CG_MAP_NAMES    "probe_names" /* by entry: its text, for `probe` in shared programs */
+#define CG_SLOTS        "slots"       /* the plan's slots, in PLAN_SLOTS_SECTION */
+/* The most bytes of slots, all CPUs': the kernel's cap on one map value
+ * (KMALLOC_MAX_SIZE on x86-64 and arm64 with 4 KiB pages). */
+#define CG_SLOTS_MAX (4u << 20)
 /* exit_req's value: this bit, or'ed with the exit code. */
 #define CG_EXIT_SET (1ull << 32)
 

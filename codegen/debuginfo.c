@@ -72,6 +72,15 @@ void di_map(struct di *d, LLVMValueRef gv, const char *name, unsigned type, unsi
     LLVMGlobalSetMetadata(gv, LLVMGetMDKindIDInContext(d->ctx, "dbg", 3), gve);
 }
 
+void di_global(struct di *d, LLVMValueRef gv, const char *name, unsigned words)
+{
+    LLVMMetadataRef t = array_of(d, d->u64_t, 64, words);
+    LLVMMetadataRef expr = LLVMDIBuilderCreateExpression(d->b, NULL, 0);
+    LLVMMetadataRef gve = LLVMDIBuilderCreateGlobalVariableExpression(
+        d->b, d->cu, name, strlen(name), "", 0, d->file, 0, t, 0, expr, NULL, 64);
+    LLVMGlobalSetMetadata(gv, LLVMGetMDKindIDInContext(d->ctx, "dbg", 3), gve);
+}
+
 LLVMMetadataRef di_function(struct di *d, LLVMValueRef fn, const char *name, int line)
 {
     LLVMMetadataRef types[2] = {d->int_t, d->void_ptr};

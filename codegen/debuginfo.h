@@ -22,6 +22,9 @@ void di_init(struct di *d, LLVMModuleRef m, const char *filename);
  * u32, 8 a u64, other sizes a byte array; value_size likewise. */
 void di_map(struct di *d, LLVMValueRef gv, const char *name, unsigned type, unsigned max_entries,
             unsigned key_size, unsigned value_size);
+/* Describes `gv` as a global __u64[words]: libbpf maps a data section into
+ * user space only when its BTF says what is in it. */
+void di_global(struct di *d, LLVMValueRef gv, const char *name, unsigned words);
 /* A subprogram for `int name(void *ctx)`, attached to fn. */
 LLVMMetadataRef di_function(struct di *d, LLVMValueRef fn, const char *name, int line);
 LLVMMetadataRef di_loc(struct di *d, LLVMMetadataRef scope, struct tp_loc loc);

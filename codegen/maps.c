@@ -1,6 +1,7 @@
 /* Maps, variables and aggregations: the BPF maps the plan asks for, keys
  * built in scratch, plain values written and read, aggregations kept per CPU,
  * and the requests (print, clear, zero) that probes make of user space. */
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,11 +18,31 @@ void maps_init(struct cg *c)
     for (int i = 0; i < p->nmaps; i++) {
         char name[32];
         snprintf(name, sizeof(name), CG_MAP_PREFIX "%d", i);
-        c->map_globals[i] = ir_map_global(c, name, 4);
+        if (!p->maps[i].array) /* those are slots */
+            c->map_globals[i] = ir_map_global(c, name, 4);
     }
     c->map_full = ir_map_global(c, CG_MAP_FULL, 4);
     if (p->nreqs)
         c->map_reqs = ir_map_global(c, CG_MAP_REQUESTS, 4);
+    uint64_t bytes = (uint64_t)c->out->ncpus * p->slots_block;
+    for (int i = p->nmaps - 1; i >= 0 && bytes > CG_SLOTS_MAX; i--)
+        if (p->maps[i].array) {
+            diag_error(c->src, p->maps[i].value_at,
+                       "the maps without a key need %" PRIu64
+                       " KiB on this machine's %d CPUs, more than the %u KiB the kernel "
+                       "allows; use fewer, or smaller lhist ranges",
+                       bytes >> 10, c->out->ncpus, CG_SLOTS_MAX >> 10);
+            return;
+        }
+    if (p->slots_block) {
+        uint64_t words = (uint64_t)c->out->ncpus * p->slots_block / 8;
+        LLVMTypeRef t = LLVMArrayType2(c->i64, words);
+        c->slots = LLVMAddGlobal(c->m, t, CG_SLOTS);
+        LLVMSetInitializer(c->slots, LLVMConstNull(t));
+        LLVMSetSection(c->slots, PLAN_SLOTS_SECTION);
+        LLVMSetAlignment(c->slots, 64);
+        di_global(&c->di, c->slots, CG_SLOTS, (unsigned)words);
+    }
 }
 
 /* Map `id`'s global, noted as used by the program being made: the kernel
@@ -40,13 +61,12 @@ void maps_finish(struct cg *c)
     const struct plan *p = c->plan;
     for (int i = 0; i < p->nmaps; i++) {
         const struct plan_map *m = &p->maps[i];
+        if (m->array)
+            continue;
         char name[32];
         snprintf(name, sizeof(name), CG_MAP_PREFIX "%d", i);
-        unsigned type = m->array ? BPF_MAP_TYPE_PERCPU_ARRAY
-                        : m->agg ? BPF_MAP_TYPE_PERCPU_HASH
-                                 : BPF_MAP_TYPE_HASH;
-        di_map(&c->di, c->map_globals[i], name, type, m->array ? m->array_size : c->o->map_size,
-               m->key_size, m->value_size);
+        unsigned type = m->agg ? BPF_MAP_TYPE_PERCPU_HASH : BPF_MAP_TYPE_HASH;
+        di_map(&c->di, c->map_globals[i], name, type, c->o->map_size, m->key_size, m->value_size);
     }
     di_map(&c->di, c->map_full, CG_MAP_FULL, BPF_MAP_TYPE_ARRAY, p->nmaps ? p->nmaps : 1, 4, 8);
     if (p->nreqs)
@@ -221,19 +241,38 @@ static void fold(struct cg *c, const struct plan_map *m, LLVMValueRef p, LLVMVal
     }
 }
 
-/* @m = count() and the like, without a key: this CPU's entry of a per-CPU
- * array, the bucket's for hist and lhist. */
-static void aggregate_array(struct cg *c, const struct plan_map *m, int map, LLVMValueRef v)
+/* This CPU's value `idx` (an i64, at most array_size - 1) of keyless map m,
+ * in the slots; a CPU past those laid out (none is) branches to `none`. The
+ * CPU number is inlined by the verifier: no helper call and no map lookup. */
+static LLVMValueRef slot(struct cg *c, const struct plan_map *m, LLVMValueRef idx,
+                         LLVMBasicBlockRef none)
 {
-    LLVMValueRef idx = ir_i64(c, 0);
+    LLVMValueRef cpu = ir_helper(c, BPF_FUNC_get_smp_processor_id, c->i64, NULL, 0);
+    cpu = ir_bounded(c, cpu, UINT64_MAX); /* compared as it is then used */
+    LLVMValueRef ok = LLVMBuildICmp(c->b, LLVMIntULT, cpu, ir_i64(c, (uint64_t)c->out->ncpus), "");
+    LLVMBasicBlockRef on = ir_block(c, "slot");
+    LLVMBuildCondBr(c->b, ok, on, none);
+    LLVMPositionBuilderAtEnd(c->b, on);
+    LLVMValueRef off = LLVMBuildMul(c->b, cpu, ir_i64(c, c->plan->slots_block), "");
+    if (idx) {
+        idx = ir_bounded(c, idx, m->array_size - 1);
+        off = LLVMBuildAdd(c->b, off, LLVMBuildMul(c->b, idx, ir_i64(c, m->value_size), ""), "");
+    }
+    off = LLVMBuildAdd(c->b, off, ir_i64(c, m->slot_off), "");
+    return LLVMBuildGEP2(c->b, c->i8, c->slots, &off, 1, "");
+}
+
+/* @m = count() and the like, without a key: this CPU's value in the slots,
+ * the bucket's for hist and lhist. */
+static void aggregate_array(struct cg *c, const struct plan_map *m, LLVMValueRef v)
+{
+    LLVMValueRef idx = NULL;
     if (m->agg == AGG_HIST || m->agg == AGG_LHIST) {
         idx = m->agg == AGG_HIST ? hist_bucket(c, v) : lhist_bucket(c, m, v);
         v = ir_i64(c, 1);
     }
-    LLVMValueRef key = ir_index(c, LLVMBuildTrunc(c->b, idx, c->i32, ""));
     LLVMBasicBlockRef done = ir_block(c, "folded");
-    LLVMValueRef p = ir_lookup(c, map_ref(c, map), key, done);
-    fold(c, m, p, v);
+    fold(c, m, slot(c, m, idx, done), v);
     LLVMBuildBr(c->b, done);
     LLVMPositionBuilderAtEnd(c->b, done);
 }
@@ -244,7 +283,7 @@ static void aggregate(struct cg *c, const struct ast_node *lv, const struct ast_
     const struct plan_map *m = &c->plan->maps[lv->id];
     LLVMValueRef v = call->args ? expr_int(c, call->args) : ir_i64(c, 1);
     if (m->array) {
-        aggregate_array(c, m, lv->id, v);
+        aggregate_array(c, m, v);
         return;
     }
     LLVMValueRef key = key_of(c, lv);
@@ -381,11 +420,9 @@ void maps_assign(struct cg *c, const struct ast_node *s)
 void maps_delete(struct cg *c, const struct ast_node *m)
 {
     const struct plan_map *pm = &c->plan->maps[m->id];
-    if (pm->array) { /* an array's entries stay: zero this CPU's, as a delete would empty it */
-        LLVMValueRef key = ir_index(c, LLVMConstInt(c->i32, 0, 0));
+    if (pm->array) { /* slots stay: this CPU's are zeroed, as a delete would empty them */
         LLVMBasicBlockRef done = ir_block(c, "deleted");
-        LLVMValueRef p = ir_lookup(c, map_ref(c, m->id), key, done);
-        zero(c, p, pm->value_size);
+        zero(c, slot(c, pm, NULL, done), pm->array_size * pm->value_size);
         LLVMBuildBr(c->b, done);
         LLVMPositionBuilderAtEnd(c->b, done);
         return;

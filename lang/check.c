@@ -1109,6 +1109,7 @@ bool check_program(struct ast_program *p, const struct check_opts *o)
     c.src->errors = errors;
     c.last_pass = true;
     check_pass(&c);
+    p->plan.slots_block = 0;
     for (int i = 0; i < p->plan.nmaps; i++) {
         struct plan_map *m = &p->plan.maps[i];
         if (m->nkeys < 0)
@@ -1127,6 +1128,10 @@ bool check_program(struct ast_program *p, const struct check_opts *o)
                                 ? (unsigned)((m->lhist_max - m->lhist_min) / m->lhist_step + 2)
                                 : 1;
             m->key_size = 4;
+            /* each map's values on their own cache lines, and each CPU's
+             * block too: no two CPUs write one line */
+            m->slot_off = p->plan.slots_block;
+            p->plan.slots_block += (m->array_size * m->value_size + 63) & ~63u;
             continue;
         }
         if (hist)

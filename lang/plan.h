@@ -51,11 +51,14 @@ struct plan_map {
     struct tp_loc key_at, value_at; /* where the key's and the value's types were set */
     int64_t lhist_min, lhist_max, lhist_step; /* AGG_LHIST */
     unsigned user_key_size;                   /* hist, lhist: the key before the bucket */
-    /* An aggregation without a key is a per-CPU array: one entry, or one a
-     * bucket (hist, lhist), keyed by a u32; its lookups are inlined by the
-     * verifier and never miss, and nothing is inserted. */
+    /* An aggregation without a key is an array of array_size values (one,
+     * or one a bucket for hist and lhist), kept per CPU in the slots: plain
+     * global memory, a block of plan.slots_block bytes a CPU, the map's at
+     * slot_off in it. A program reaches its CPU's value with no map lookup,
+     * touching one page; user space reads it all through one mmap. */
     bool array;
     unsigned array_size;
+    unsigned slot_off;
 };
 
 /* What a probe asks of user space through the requests map: never lost,
@@ -76,7 +79,11 @@ struct plan {
     int nmaps, capmaps;
     struct plan_req *reqs;
     int nreqs, capreqs;
+    unsigned slots_block; /* bytes of slots a CPU (a multiple of 64), 0 for none */
 };
+
+/* The global that holds the slots, in the object's .bss. */
+#define PLAN_SLOTS_SECTION ".bss"
 
 /* hist()'s buckets: below 0, 0, then one a power of 2 up to 2^64. */
 #define PLAN_HIST_BUCKETS 66

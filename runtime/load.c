@@ -2,6 +2,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -305,6 +306,30 @@ static int set_cgroup(struct rt *rt)
     return -1;
 }
 
+/* The slots of the maps without a key, mapped: read and zeroed in place.
+ * libbpf (before 1.5) maps only its own copy of a data section. */
+static int map_slots(struct rt *rt)
+{
+    const struct plan *p = rt->cg->plan;
+    struct bpf_map *m = bpf_object__find_map_by_name(rt->obj, PLAN_SLOTS_SECTION);
+    size_t need = (size_t)rt->cg->ncpus * p->slots_block;
+    long page = sysconf(_SC_PAGESIZE);
+    const char *why = "no " PLAN_SLOTS_SECTION " map";
+    if (m && (bpf_map__map_flags(m) & BPF_F_MMAPABLE) && bpf_map__value_size(m) >= need) {
+        rt->slots_len = (bpf_map__value_size(m) + (size_t)page - 1) & ~((size_t)page - 1);
+        void *v = mmap(NULL, rt->slots_len, PROT_READ | PROT_WRITE, MAP_SHARED, bpf_map__fd(m), 0);
+        if (v != MAP_FAILED) {
+            rt->slots = v;
+            return 0;
+        }
+        why = strerror(errno);
+    } else if (m) {
+        why = "the kernel does not let it be mapped";
+    }
+    diag_sys_error(rt->src, "cannot map the values of the maps without a key: %s", why);
+    return -1;
+}
+
 void load_messages(bool verbose)
 {
     libbpf_verbose = verbose;
@@ -413,6 +438,8 @@ int load_object(struct rt *rt)
             rc = -1;
         if (rt->cg->names_size && set_names(rt))
             rc = -1;
+        if (rt->cg->plan->slots_block && map_slots(rt))
+            rc = -1;
     }
     for (int i = 0; i < n; i++) {
         bpf_program__set_log_buf(rt->progs[i], NULL, 0);
@@ -428,6 +455,8 @@ void load_free(struct rt *rt)
 {
     for (int i = 0; rt->links && i < rt->cg->nprogs; i++)
         probe_links_free(&rt->links[i]);
+    if (rt->slots)
+        munmap(rt->slots, rt->slots_len);
     bpf_object__close(rt->obj);
     free(rt->progs);
     free(rt->links);

@@ -347,21 +347,38 @@ out:
     free(vals);
 }
 
+/* A map without a key: each of its values (a bucket's, for hist and lhist)
+ * from the slots, merged over the CPUs. */
+static void read_slots(struct rt *rt, const struct plan_map *m, struct entry **es, size_t *n,
+                       size_t *cap)
+{
+    for (unsigned i = 0; i < m->array_size; i++) {
+        __u32 key = i;
+        take(m, es, n, cap, (const unsigned char *)&key,
+             rt->slots + m->slot_off + (size_t)i * m->value_size, rt->cg->ncpus,
+             rt->cg->plan->slots_block);
+    }
+}
+
 /* Prints map `id`: every entry, or the top `top`, sorted by value. */
 static int print_map(struct rt *rt, int id, int64_t top)
 {
     const struct plan_map *m = &rt->cg->plan->maps[id];
-    int fd = map_fd_of(rt, id);
-    if (fd < 0)
+    int fd = m->array ? -1 : map_fd_of(rt, id);
+    if (fd < 0 && !m->array)
         return -1;
-    int ncpu = m->agg ? libbpf_num_possible_cpus() : 1;
-    if (ncpu < 1)
-        ncpu = 1;
-    /* per-CPU values come 8-byte aligned, one a CPU; others as they are */
-    size_t stride = m->agg ? (m->value_size + 7) & ~7u : m->value_size;
     size_t cap = 64, n = 0;
     struct entry *es = xcalloc(cap, sizeof(*es));
-    read_entries(rt, m, fd, &es, &n, &cap, ncpu, stride);
+    if (m->array) {
+        read_slots(rt, m, &es, &n, &cap);
+    } else {
+        int ncpu = m->agg ? libbpf_num_possible_cpus() : 1;
+        if (ncpu < 1)
+            ncpu = 1;
+        /* per-CPU values come 8-byte aligned, one a CPU; others as they are */
+        size_t stride = m->agg ? (m->value_size + 7) & ~7u : m->value_size;
+        read_entries(rt, m, fd, &es, &n, &cap, ncpu, stride);
+    }
     if (n && !rt->maps_header) { /* at exit, a blank line before the first map */
         put(rt, "\n", 1);
         rt->maps_header = true;
@@ -389,6 +406,12 @@ static int print_map(struct rt *rt, int id, int64_t top)
 static void empty_map(struct rt *rt, int id, bool zero)
 {
     const struct plan_map *m = &rt->cg->plan->maps[id];
+    if (m->array) { /* slots stay: zeroed, they are not printed */
+        for (int cpu = 0; cpu < rt->cg->ncpus; cpu++)
+            memset(rt->slots + (size_t)cpu * rt->cg->plan->slots_block + m->slot_off, 0,
+                   (size_t)m->array_size * m->value_size);
+        return;
+    }
     int fd = map_fd_of(rt, id);
     if (fd < 0)
         return;

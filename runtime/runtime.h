@@ -34,7 +34,9 @@ struct rt {
     int64_t realtime_offset;    /* CLOCK_REALTIME - CLOCK_MONOTONIC, for strftime() */
     char *fmtbuf;               /* scratch for formatting */
     uint64_t *reqs_seen;        /* by plan request: the count last carried out */
-    bool maps_header;           /* whether the blank line before maps is out (true but at exit) */
+    unsigned char *slots;       /* the plan's slots: the kernel's memory, mapped */
+    size_t slots_len;
+    bool maps_header; /* whether the blank line before maps is out (true but at exit) */
     size_t fmtcap;
 };
 
