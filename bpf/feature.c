@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <bpf/bpf.h>
+#include <bpf/libbpf.h>
 #include <linux/bpf.h>
 #include <linux/capability.h>
 
@@ -67,6 +68,15 @@ bool feature_ksym(const char *func)
     }
     fclose(f);
     return found;
+}
+
+bool feature_current_task_btf(void)
+{
+    static int known = -1;
+    if (known < 0)
+        known = libbpf_probe_bpf_helper(BPF_PROG_TYPE_TRACEPOINT, BPF_FUNC_get_current_task_btf,
+                                        NULL) == 1;
+    return known;
 }
 
 bool feature_gotol(void)

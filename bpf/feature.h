@@ -13,6 +13,10 @@ bool feature_kprobe_multi(void);
 /* Whether `func` is in /proc/kallsyms. */
 bool feature_ksym(const char *func);
 
+/* Whether tracing programs may call bpf_get_current_task_btf (Linux 5.11),
+ * whose task_struct they may then read with plain loads. */
+bool feature_current_task_btf(void);
+
 /* Whether the verifier knows `gotol`, the jump of more than 32767
  * instructions (Linux 6.6). */
 bool feature_gotol(void);

@@ -6,6 +6,7 @@
 
 #include <stdio.h>
 
+#include "bpf/feature.h"
 #include "bpf/kbtf.h"
 #include "bpf/probe.h"
 #include "codegen/cg.h"
@@ -110,10 +111,29 @@ static LLVMValueRef gen_cpid(struct cg *c, const struct ast_node *n)
     return ir_i64(c, (uint64_t)c->o->cpid);
 }
 
+/* comm: two loads from the current task_struct where the kernel's BTF says
+ * where comm is, else a helper call that copies it byte by byte. The kernel
+ * pads comm with NULs (strscpy_pad), so either way the 16 bytes compare
+ * equal for equal names, as map keys must. */
 static void gen_comm(struct cg *c, const struct ast_node *n, LLVMValueRef dst, unsigned size)
 {
-    LLVMValueRef args[2] = {dst, ir_i64(c, size < 16 ? size : 16)};
-    ir_helper(c, BPF_FUNC_get_current_comm, c->i64, args, 2);
+    if (c->comm_off == -1) {
+        char why[160];
+        int csize = 0;
+        int off = feature_current_task_btf()
+                      ? kbtf_member("task_struct", "comm", &csize, why, sizeof(why))
+                      : -1;
+        c->comm_off = off >= 0 && csize == 16 ? off : -2;
+    }
+    if (size < 16 || c->comm_off < 0) {
+        LLVMValueRef args[2] = {dst, ir_i64(c, size < 16 ? size : 16)};
+        ir_helper(c, BPF_FUNC_get_current_comm, c->i64, args, 2);
+        return;
+    }
+    LLVMValueRef task = ir_helper(c, BPF_FUNC_get_current_task_btf, c->ptr, NULL, 0);
+    for (int i = 0; i < 2; i++)
+        LLVMBuildStore(c->b, ir_load_at(c, task, c->comm_off + 8 * i, 8, false),
+                       ir_at(c, dst, 8 * (unsigned)i));
 }
 
 /* probe: the point of the program, known when it is generated */

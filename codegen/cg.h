@@ -35,6 +35,7 @@ struct cg {
     int maps_in_prog;
     LLVMValueRef map_full, map_reqs;
     LLVMValueRef slots; /* the plan's slots, if it has any */
+    int comm_off;       /* task_struct's comm: -1 unknown, -2 not to be read directly */
     unsigned scratch_max;
     /* the function being generated */
     LLVMValueRef fn, ctxv, key0, tmp64, scratch, idx32;
@@ -74,6 +75,8 @@ LLVMValueRef ir_scratch(struct cg *c, unsigned size);
 LLVMValueRef ir_room(struct cg *c, unsigned size);
 LLVMValueRef ir_bounded(struct cg *c, LLVMValueRef v, uint64_t max);
 LLVMValueRef ir_ctx_load(struct cg *c, int off, int size, bool is_signed);
+/* The same load from a pointer the verifier knows the type of (a BTF one). */
+LLVMValueRef ir_load_at(struct cg *c, LLVMValueRef base, int off, int size, bool is_signed);
 LLVMValueRef ir_read_mem(struct cg *c, LLVMValueRef dst, LLVMValueRef len, LLVMValueRef addr,
                          bool str);
 LLVMValueRef ir_load_byte(struct cg *c, LLVMValueRef p, unsigned i);

@@ -202,7 +202,7 @@ static int script_file(const char *text, char *path, size_t n)
 int cg_compile(const struct ast_program *p, const struct cg_opts *o, struct cg_output *out)
 {
     memset(out, 0, sizeof(*out));
-    struct cg c = {.o = o, .out = out, .src = p->src};
+    struct cg c = {.o = o, .out = out, .src = p->src, .comm_off = -1};
     char err[1024] = "";
     size_t errlen = sizeof(err);
     int errors = p->src->errors;

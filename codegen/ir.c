@@ -112,11 +112,16 @@ LLVMValueRef ir_bounded(struct cg *c, LLVMValueRef v, uint64_t max)
  * verifier wants; it has no side effects, so identical loads are still merged. */
 LLVMValueRef ir_ctx_load(struct cg *c, int off, int size, bool is_signed)
 {
+    return ir_load_at(c, c->ctxv, off, size, is_signed);
+}
+
+LLVMValueRef ir_load_at(struct cg *c, LLVMValueRef base, int off, int size, bool is_signed)
+{
     char text[64];
     int n = snprintf(text, sizeof(text), "$0 = *(u%d *)($1 + %d)", size * 8, off);
     LLVMTypeRef fty = LLVMFunctionType(c->i64, &c->ptr, 1, 0);
     LLVMValueRef load = LLVMGetInlineAsm(fty, text, n, "=r,r", 4, 0, 0, LLVMInlineAsmDialectATT, 0);
-    LLVMValueRef v = LLVMBuildCall2(c->b, fty, load, &c->ctxv, 1, "");
+    LLVMValueRef v = LLVMBuildCall2(c->b, fty, load, &base, 1, "");
     if (size == 8 || !is_signed)
         return v; /* narrower loads zero-extend */
     LLVMTypeRef t = LLVMIntTypeInContext(c->ctx, size * 8);
