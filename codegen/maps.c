@@ -241,11 +241,12 @@ static void fold(struct cg *c, const struct plan_map *m, LLVMValueRef p, LLVMVal
     }
 }
 
-/* This CPU's value `idx` (an i64, at most array_size - 1) of keyless map m,
- * in the slots; a CPU past those laid out (none is) branches to `none`. The
- * CPU number is inlined by the verifier: no helper call and no map lookup. */
-static LLVMValueRef slot(struct cg *c, const struct plan_map *m, LLVMValueRef idx,
-                         LLVMBasicBlockRef none)
+/* This CPU's slots of map m, at `idx` (an i64 below n, or NULL for the
+ * first) of `size` bytes each; a CPU past those laid out (none is) branches
+ * to `none`. The CPU number is inlined by the verifier: no helper call and
+ * no map lookup. */
+static LLVMValueRef slot(struct cg *c, const struct plan_map *m, LLVMValueRef idx, unsigned n,
+                         unsigned size, LLVMBasicBlockRef none)
 {
     LLVMValueRef cpu = ir_helper(c, BPF_FUNC_get_smp_processor_id, c->i64, NULL, 0);
     cpu = ir_bounded(c, cpu, UINT64_MAX); /* compared as it is then used */
@@ -255,8 +256,8 @@ static LLVMValueRef slot(struct cg *c, const struct plan_map *m, LLVMValueRef id
     LLVMPositionBuilderAtEnd(c->b, on);
     LLVMValueRef off = LLVMBuildMul(c->b, cpu, ir_i64(c, c->plan->slots_block), "");
     if (idx) {
-        idx = ir_bounded(c, idx, m->array_size - 1);
-        off = LLVMBuildAdd(c->b, off, LLVMBuildMul(c->b, idx, ir_i64(c, m->value_size), ""), "");
+        idx = ir_bounded(c, idx, n - 1);
+        off = LLVMBuildAdd(c->b, off, LLVMBuildMul(c->b, idx, ir_i64(c, size), ""), "");
     }
     off = LLVMBuildAdd(c->b, off, ir_i64(c, m->slot_off), "");
     return LLVMBuildGEP2(c->b, c->i8, c->slots, &off, 1, "");
@@ -272,27 +273,82 @@ static void aggregate_array(struct cg *c, const struct plan_map *m, LLVMValueRef
         v = ir_i64(c, 1);
     }
     LLVMBasicBlockRef done = ir_block(c, "folded");
-    fold(c, m, slot(c, m, idx, done), v);
+    fold(c, m, slot(c, m, idx, m->array_size, m->value_size, done), v);
     LLVMBuildBr(c->b, done);
     LLVMPositionBuilderAtEnd(c->b, done);
 }
 
-/* @m[k] = count(), sum(v), ...: the per-CPU value updated in place, or made. */
-static void aggregate(struct cg *c, const struct ast_node *lv, const struct ast_node *call)
+/* count() or sum() of `key` into map m's cache (plan.h): where the key holds
+ * its slot, counted there, then to `done`. Where the slot is free, to
+ * `claimable`, with the slot returned; else to `uncached`. */
+static LLVMValueRef cache_try(struct cg *c, const struct plan_map *m, LLVMValueRef key,
+                              LLVMValueRef v, LLVMBasicBlockRef uncached,
+                              LLVMBasicBlockRef claimable, LLVMBasicBlockRef done)
 {
-    const struct plan_map *m = &c->plan->maps[lv->id];
-    LLVMValueRef v = call->args ? expr_int(c, call->args) : ir_i64(c, 1);
-    if (m->array) {
-        aggregate_array(c, m, v);
-        return;
+    unsigned words = m->key_size / 8;
+    LLVMValueRef kw[PLAN_CACHE_KEY_MAX / 8];
+    LLVMValueRef h = ir_i64(c, 0);
+    for (unsigned i = 0; i < words; i++) {
+        kw[i] = LLVMBuildLoad2(c->b, c->i64, ir_at(c, key, 8 * i), "");
+        h = LLVMBuildMul(c->b, LLVMBuildXor(c->b, h, kw[i], ""), ir_i64(c, 0x9E3779B97F4A7C15ull),
+                         "");
     }
-    LLVMValueRef key = key_of(c, lv);
-    if (m->agg == AGG_HIST || m->agg == AGG_LHIST) {
-        LLVMValueRef b = m->agg == AGG_HIST ? hist_bucket(c, v) : lhist_bucket(c, m, v);
-        LLVMBuildStore(c->b, b, ir_at(c, key, m->user_key_size));
-        v = ir_i64(c, 1); /* one more in the bucket */
+    unsigned bits = 0;
+    while ((1u << bits) < m->cache_n)
+        bits++;
+    h = LLVMBuildLShr(c->b, h, ir_i64(c, 64 - bits), ""); /* the best-mixed bits */
+    LLVMValueRef s = slot(c, m, h, m->cache_n, m->cache_slot_size, uncached);
+    LLVMValueRef state = LLVMBuildLoad2(c->b, c->i64, s, "");
+    LLVMBasicBlockRef ready = ir_block(c, "ready"), notready = ir_block(c, "notready"),
+                      hit = ir_block(c, "hit");
+    LLVMBuildCondBr(c->b, LLVMBuildICmp(c->b, LLVMIntEQ, state, ir_i64(c, PLAN_CACHE_READY), ""),
+                    ready, notready);
+    LLVMPositionBuilderAtEnd(c->b, ready); /* this key's, or another's */
+    LLVMValueRef same = NULL;
+    for (unsigned i = 0; i < words; i++) {
+        LLVMValueRef w = LLVMBuildLoad2(c->b, c->i64, ir_at(c, s, 8 + 8 * i), "");
+        LLVMValueRef eq = LLVMBuildICmp(c->b, LLVMIntEQ, w, kw[i], "");
+        same = same ? LLVMBuildAnd(c->b, same, eq, "") : eq;
     }
-    LLVMValueRef p = lookup_raw(c, lv->id, key);
+    LLVMBuildCondBr(c->b, same, hit, uncached);
+    LLVMPositionBuilderAtEnd(c->b, hit);
+    fold(c, m, ir_at(c, s, 8 + m->key_size), v);
+    LLVMBuildBr(c->b, done);
+    LLVMPositionBuilderAtEnd(c->b, notready);
+    LLVMBuildCondBr(c->b, LLVMBuildICmp(c->b, LLVMIntEQ, state, ir_i64(c, PLAN_CACHE_FREE), ""),
+                    claimable, uncached);
+    return s;
+}
+
+/* Slot s taken for `key`, which the hash map now holds (so the cache never
+ * holds more keys than the map may), its value 0: the event is counted in
+ * the map. Claimed with a compare-and-swap, as a program that interrupted
+ * this one on its CPU may have taken it, and made ready with an exchange, a
+ * barrier: user space reads a slot's key and value once it is ready. */
+static void cache_claim(struct cg *c, const struct plan_map *m, LLVMValueRef s, LLVMValueRef key)
+{
+    LLVMBasicBlockRef fill = ir_block(c, "fill"), after = ir_block(c, "claimed");
+    LLVMValueRef x = LLVMBuildAtomicCmpXchg(
+        c->b, s, ir_i64(c, PLAN_CACHE_FREE), ir_i64(c, PLAN_CACHE_CLAIMED),
+        LLVMAtomicOrderingSequentiallyConsistent, LLVMAtomicOrderingSequentiallyConsistent, 0);
+    LLVMBuildCondBr(c->b, LLVMBuildExtractValue(c->b, x, 1, ""), fill, after);
+    LLVMPositionBuilderAtEnd(c->b, fill);
+    for (unsigned i = 0; i < m->key_size / 8; i++)
+        LLVMBuildStore(c->b, LLVMBuildLoad2(c->b, c->i64, ir_at(c, key, 8 * i), ""),
+                       ir_at(c, s, 8 + 8 * i));
+    zero(c, ir_at(c, s, 8 + m->key_size), m->value_size);
+    LLVMBuildAtomicRMW(c->b, LLVMAtomicRMWBinOpXchg, s, ir_i64(c, PLAN_CACHE_READY),
+                       LLVMAtomicOrderingSequentiallyConsistent, 0);
+    LLVMBuildBr(c->b, after);
+    LLVMPositionBuilderAtEnd(c->b, after);
+}
+
+/* An aggregation's value for `key` in its hash map, this CPU's, updated in
+ * place, or made; i1: whether the key is in the map now. */
+static LLVMValueRef hashed(struct cg *c, const struct plan_map *m, int map, LLVMValueRef key,
+                           LLVMValueRef v)
+{
+    LLVMValueRef p = lookup_raw(c, map, key);
     struct ir_if f;
     ir_if_begin(c, is_null(c, p), &f);
     /* the first time on this CPU: the value as one update makes it */
@@ -312,10 +368,46 @@ static void aggregate(struct cg *c, const struct ast_node *lv, const struct ast_
         LLVMBuildStore(c->b, v, ir_at(c, init, 8));
         break;
     }
-    update(c, lv->id, key, init, BPF_ANY);
+    LLVMValueRef rc = update(c, map, key, init, BPF_ANY);
+    LLVMValueRef made = LLVMBuildICmp(c->b, LLVMIntSGE, rc, ir_i64(c, 0), "");
     ir_if_else(c, &f);
     fold(c, m, p, v);
+    return ir_if_end(c, &f, made, LLVMConstInt(c->i1, 1, 0));
+}
+
+/* @m[k] = count(), sum(v), ...: the per-CPU value updated in place, or made. */
+static void aggregate(struct cg *c, const struct ast_node *lv, const struct ast_node *call)
+{
+    const struct plan_map *m = &c->plan->maps[lv->id];
+    LLVMValueRef v = call->args ? expr_int(c, call->args) : ir_i64(c, 1);
+    if (m->array) {
+        aggregate_array(c, m, v);
+        return;
+    }
+    LLVMValueRef key = key_of(c, lv);
+    if (m->agg == AGG_HIST || m->agg == AGG_LHIST) {
+        LLVMValueRef b = m->agg == AGG_HIST ? hist_bucket(c, v) : lhist_bucket(c, m, v);
+        LLVMBuildStore(c->b, b, ir_at(c, key, m->user_key_size));
+        v = ir_i64(c, 1); /* one more in the bucket */
+    }
+    if (!m->cache_n) {
+        hashed(c, m, lv->id, key, v);
+        return;
+    }
+    LLVMBasicBlockRef uncached = ir_block(c, "uncached"), claimable = ir_block(c, "claimable"),
+                      done = ir_block(c, "counted");
+    LLVMValueRef s = cache_try(c, m, key, v, uncached, claimable, done);
+    LLVMPositionBuilderAtEnd(c->b, claimable);
+    struct ir_if f;
+    ir_if_begin(c, hashed(c, m, lv->id, key, v), &f);
+    cache_claim(c, m, s, key);
+    ir_if_else(c, &f);
     ir_if_end(c, &f, NULL, NULL);
+    LLVMBuildBr(c->b, done);
+    LLVMPositionBuilderAtEnd(c->b, uncached);
+    hashed(c, m, lv->id, key, v);
+    LLVMBuildBr(c->b, done);
+    LLVMPositionBuilderAtEnd(c->b, done);
 }
 
 /* A $variable's storage in this program: an i64 on the stack, or a string
@@ -422,7 +514,7 @@ void maps_delete(struct cg *c, const struct ast_node *m)
     const struct plan_map *pm = &c->plan->maps[m->id];
     if (pm->array) { /* slots stay: this CPU's are zeroed, as a delete would empty them */
         LLVMBasicBlockRef done = ir_block(c, "deleted");
-        zero(c, slot(c, pm, NULL, done), pm->array_size * pm->value_size);
+        zero(c, slot(c, pm, NULL, 1, 0, done), pm->array_size * pm->value_size);
         LLVMBuildBr(c->b, done);
         LLVMPositionBuilderAtEnd(c->b, done);
         return;

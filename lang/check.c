@@ -937,6 +937,7 @@ static bool check_call_stmt(struct check *c, struct ast_node *n)
         return !c->last_pass;
     m->id = mid;
     if (id == BI_DELETE) {
+        pm->deleted = true;
         if (!m->args && pm->nkeys > 0) {
             diag_error(c->src, m->loc,
                        "delete() takes one entry: %s[key]; clear(%s) empties "
@@ -1110,6 +1111,7 @@ bool check_program(struct ast_program *p, const struct check_opts *o)
     c.last_pass = true;
     check_pass(&c);
     p->plan.slots_block = 0;
+    unsigned cache_bytes = 0;
     for (int i = 0; i < p->plan.nmaps; i++) {
         struct plan_map *m = &p->plan.maps[i];
         if (m->nkeys < 0)
@@ -1137,6 +1139,16 @@ bool check_program(struct ast_program *p, const struct check_opts *o)
         if (hist)
             off += 8; /* the bucket */
         m->key_size = off ? off : 8;
+        unsigned slot_size = 8 + m->key_size + m->value_size;
+        unsigned bytes = (PLAN_CACHE_SLOTS * slot_size + 63) & ~63u;
+        if ((m->agg == AGG_COUNT || m->agg == AGG_SUM) && !m->deleted &&
+            m->key_size <= PLAN_CACHE_KEY_MAX && cache_bytes + bytes <= PLAN_CACHE_BYTES) {
+            m->cache_n = PLAN_CACHE_SLOTS;
+            m->cache_slot_size = slot_size;
+            m->slot_off = p->plan.slots_block;
+            p->plan.slots_block += bytes;
+            cache_bytes += bytes;
+        }
     }
     strset_free(&c.var_ids);
     strset_free(&c.map_ids);

@@ -59,7 +59,25 @@ struct plan_map {
     bool array;
     unsigned array_size;
     unsigned slot_off;
+    /* count() and sum() with a key also have a cache in the slots: per CPU,
+     * cache_n slots of cache_slot_size bytes at slot_off, each a state
+     * (PLAN_CACHE_FREE, _CLAIMED, _READY), a key, and a value as the hash
+     * map keeps it. A key takes a free slot (by a hash of the key) for
+     * good, and is then counted there, with no lookup in the hash map and
+     * no page touched but the slot's; keys whose slot another key holds
+     * go to the hash map. User space adds the slots to what it reads from
+     * the map, and frees them when the map is cleared. Not for maps
+     * deleted from (a delete cannot reach other CPUs' slots). */
+    bool deleted; /* some probe calls delete() on it */
+    unsigned cache_n, cache_slot_size;
 };
+enum { PLAN_CACHE_FREE, PLAN_CACHE_CLAIMED, PLAN_CACHE_READY };
+/* Slots a CPU for each cached map: a power of 2. */
+#define PLAN_CACHE_SLOTS 64
+/* The largest key cached, in bytes. */
+#define PLAN_CACHE_KEY_MAX 32
+/* The most bytes of caches a CPU, all maps': the first maps get them. */
+#define PLAN_CACHE_BYTES 8192
 
 /* What a probe asks of user space through the requests map: never lost,
  * since it is a counter, not an event. */

@@ -360,6 +360,45 @@ static void read_slots(struct rt *rt, const struct plan_map *m, struct entry **e
     }
 }
 
+/* A map's cache (plan.h): every ready slot of every CPU, as one entry more
+ * each; the same key may then be in several entries. */
+static void read_cache(struct rt *rt, const struct plan_map *m, struct entry **es, size_t *n,
+                       size_t *cap)
+{
+    for (int cpu = 0; cpu < rt->cg->ncpus; cpu++)
+        for (unsigned i = 0; i < m->cache_n; i++) {
+            unsigned char *s = rt->slots + (size_t)cpu * rt->cg->plan->slots_block + m->slot_off +
+                               (size_t)i * m->cache_slot_size;
+            if (__atomic_load_n((uint64_t *)s, __ATOMIC_ACQUIRE) == PLAN_CACHE_READY)
+                take(m, es, n, cap, s + 8, s + 8 + m->key_size, 1, 0);
+        }
+}
+
+static size_t cmp_key_size;
+static int cmp_keys(const void *a, const void *b)
+{
+    return memcmp(((const struct entry *)a)->key, ((const struct entry *)b)->key, cmp_key_size);
+}
+
+/* Entries of one key made one: counts and sums add. */
+static void coalesce(const struct plan_map *m, struct entry *es, size_t *n)
+{
+    cmp_key_size = m->key_size;
+    qsort(es, *n, sizeof(*es), cmp_keys);
+    size_t out = 0;
+    for (size_t i = 0; i < *n; i++) {
+        if (out && memcmp(es[out - 1].key, es[i].key, m->key_size) == 0) {
+            es[out - 1].n += es[i].n;
+            es[out - 1].total += es[i].total;
+            es[out - 1].any |= es[i].any;
+            free((void *)es[i].key);
+            continue;
+        }
+        es[out++] = es[i];
+    }
+    *n = out;
+}
+
 /* Prints map `id`: every entry, or the top `top`, sorted by value. */
 static int print_map(struct rt *rt, int id, int64_t top)
 {
@@ -378,6 +417,10 @@ static int print_map(struct rt *rt, int id, int64_t top)
         /* per-CPU values come 8-byte aligned, one a CPU; others as they are */
         size_t stride = m->agg ? (m->value_size + 7) & ~7u : m->value_size;
         read_entries(rt, m, fd, &es, &n, &cap, ncpu, stride);
+        if (m->cache_n) {
+            read_cache(rt, m, &es, &n, &cap);
+            coalesce(m, es, &n);
+        }
     }
     if (n && !rt->maps_header) { /* at exit, a blank line before the first map */
         put(rt, "\n", 1);
@@ -412,6 +455,17 @@ static void empty_map(struct rt *rt, int id, bool zero)
                    (size_t)m->array_size * m->value_size);
         return;
     }
+    for (int cpu = 0; cpu < rt->cg->ncpus && m->cache_n; cpu++)
+        for (unsigned i = 0; i < m->cache_n; i++) {
+            unsigned char *s = rt->slots + (size_t)cpu * rt->cg->plan->slots_block + m->slot_off +
+                               (size_t)i * m->cache_slot_size;
+            if (__atomic_load_n((uint64_t *)s, __ATOMIC_ACQUIRE) != PLAN_CACHE_READY)
+                continue;
+            if (zero) /* the key stays, as zero() keeps keys */
+                memset(s + 8 + m->key_size, 0, m->value_size);
+            else /* free: the next key to come takes it */
+                __atomic_store_n((uint64_t *)s, PLAN_CACHE_FREE, __ATOMIC_RELEASE);
+        }
     int fd = map_fd_of(rt, id);
     if (fd < 0)
         return;

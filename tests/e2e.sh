@@ -340,18 +340,19 @@ count_opens() {
     expect "$WORK/want"
 }
 
-# A count kept per CPU is the same total whichever CPUs the events ran on.
+# A count kept per CPU is the same total whichever CPUs the events ran on:
+# without a key (the slots), and with one (each CPU's cache and the map).
 count_cpus() {
     [ "$(nproc)" -ge 2 ] || { echo "one CPU: nothing to test"; exit 77; }
     # only the paths it is given: the helper opens a file of its own too
     local prefix="$WORK/p"
-    start -e "probe tracepoint:syscalls:sys_enter_openat / str(args.filename, ${#prefix}) == \"$prefix\" / < @ = count(); @cpus[cpu] = 1 >"
+    start -e "probe tracepoint:syscalls:sys_enter_openat / str(args.filename, ${#prefix}) == \"$prefix\" / < @ = count(); @k[comm] = count(); @cpus[cpu] = 1 >"
     local paths=()
     for i in $(seq 1 12); do paths+=("$WORK/p$i"); done
     "$HELPER" cpus "${paths[@]}"
     stop
-    grep '^@:' "$WORK/out" >"$WORK/got"
-    echo "@: 12" >"$WORK/want"
+    grep '^@:\|^@k\[' "$WORK/out" >"$WORK/got"
+    printf '@: 12\n@k[tp_helper]: 12\n' >"$WORK/want"
     expect "$WORK/want"
     [ "$(grep -c '^@cpus\[' "$WORK/out")" -ge 2 ] || fail "the opens did not run on two CPUs"
 }
