@@ -74,6 +74,10 @@ LLVMValueRef ir_scratch(struct cg *c, unsigned size);
  * map lookup to get it), else in scratch. */
 LLVMValueRef ir_room(struct cg *c, unsigned size);
 LLVMValueRef ir_bounded(struct cg *c, LLVMValueRef v, uint64_t max);
+/* v, its origin hidden from LLVM by an empty asm, which then cannot prove
+ * facts about its bits: so a sum stays an add, and not an or, whose bounds
+ * older verifiers (6.1) lose. */
+LLVMValueRef ir_opaque(struct cg *c, LLVMValueRef v);
 LLVMValueRef ir_ctx_load(struct cg *c, int off, int size, bool is_signed);
 /* The same load from a pointer the verifier knows the type of (a BTF one). */
 LLVMValueRef ir_load_at(struct cg *c, LLVMValueRef base, int off, int size, bool is_signed);

@@ -95,12 +95,17 @@ LLVMValueRef ir_scratch(struct cg *c, unsigned size)
 /* min(v, max), in a form the verifier can follow: an empty asm hides v's
  * origin from LLVM, so the compare is made on the very register that is then
  * passed to a helper, not on a copy or a 32-bit half of it. */
-LLVMValueRef ir_bounded(struct cg *c, LLVMValueRef v, uint64_t max)
+LLVMValueRef ir_opaque(struct cg *c, LLVMValueRef v)
 {
     LLVMTypeRef fty = LLVMFunctionType(c->i64, &c->i64, 1, 0);
     LLVMValueRef barrier =
         LLVMGetInlineAsm(fty, "", 0, "=r,0", 4, 1, 0, LLVMInlineAsmDialectATT, 0);
-    v = LLVMBuildCall2(c->b, fty, barrier, &v, 1, "");
+    return LLVMBuildCall2(c->b, fty, barrier, &v, 1, "");
+}
+
+LLVMValueRef ir_bounded(struct cg *c, LLVMValueRef v, uint64_t max)
+{
+    v = ir_opaque(c, v);
     LLVMValueRef big = LLVMBuildICmp(c->b, LLVMIntUGT, v, ir_i64(c, max), "");
     return LLVMBuildSelect(c->b, big, ir_i64(c, max), v, "");
 }

@@ -249,12 +249,12 @@ static LLVMValueRef slot(struct cg *c, const struct plan_map *m, LLVMValueRef id
                          unsigned size, LLVMBasicBlockRef none)
 {
     LLVMValueRef cpu = ir_helper(c, BPF_FUNC_get_smp_processor_id, c->i64, NULL, 0);
-    cpu = ir_bounded(c, cpu, UINT64_MAX); /* compared as it is then used */
+    cpu = ir_opaque(c, cpu); /* compared as it is then used */
     LLVMValueRef ok = LLVMBuildICmp(c->b, LLVMIntULT, cpu, ir_i64(c, (uint64_t)c->out->ncpus), "");
     LLVMBasicBlockRef on = ir_block(c, "slot");
     LLVMBuildCondBr(c->b, ok, on, none);
     LLVMPositionBuilderAtEnd(c->b, on);
-    LLVMValueRef off = LLVMBuildMul(c->b, cpu, ir_i64(c, c->plan->slots_block), "");
+    LLVMValueRef off = ir_opaque(c, LLVMBuildMul(c->b, cpu, ir_i64(c, c->plan->slots_block), ""));
     if (idx) {
         idx = ir_bounded(c, idx, n - 1);
         off = LLVMBuildAdd(c->b, off, LLVMBuildMul(c->b, idx, ir_i64(c, size), ""), "");

@@ -96,13 +96,21 @@ def helper(*args):
 
 
 def bpf_progs():
-    out = subprocess.run(["bpftool", "-j", "prog", "show"], capture_output=True, text=True,
-                         check=True).stdout
-    return {p["id"]: p for p in json.loads(out)}
+    # a program that goes away while bpftool lists them makes it fail: again
+    for _ in range(5):
+        r = subprocess.run(["bpftool", "-j", "prog", "show"], capture_output=True, text=True)
+        if r.returncode == 0:
+            return {p["id"]: p for p in json.loads(r.stdout)}
+        time.sleep(0.1)
+    raise RuntimeError("bpftool prog show: %s" % r.stderr.strip())
 
 
 def report(name, tp, bt, unit, better="lower"):
-    ratio = bt / tp if tp else float("inf")
+    if tp <= 0 or bt <= 0:  # a figure less a floor, within the floor's noise
+        print("%-46s %12s %12s   %s" % (name, "%.3g %s" % (tp, unit), "%.3g %s" % (bt, unit),
+                                        "(within the noise)"))
+        return
+    ratio = bt / tp
     word = "x better" if (ratio > 1) == (better == "lower") else "x worse"
     r = ratio if ratio >= 1 else 1 / ratio if ratio else 0
     print("%-46s %12s %12s   %.1f%s" % (name, "%.3g %s" % (tp, unit), "%.3g %s" % (bt, unit),
