@@ -523,7 +523,30 @@ void maps_delete(struct cg *c, const struct ast_node *m)
     ir_helper(c, BPF_FUNC_map_delete_elem, c->i64, args, 2);
 }
 
+/* A request is counted, never lost (user space compares the count with
+ * what it has carried out), and its place among the events is sent too, so
+ * that it is carried out in order with them; a place lost because the
+ * buffer is full only delays it to the end of the drain. */
 void maps_request(struct cg *c, int req)
 {
-    ir_map_bump(c, c->map_reqs, LLVMConstInt(c->i32, (unsigned)req, 0));
+    LLVMBasicBlockRef done = ir_block(c, "asked");
+    LLVMValueRef p =
+        ir_lookup(c, c->map_reqs, ir_index(c, LLVMConstInt(c->i32, (unsigned)req, 0)), done);
+    LLVMValueRef old = LLVMBuildAtomicRMW(c->b, LLVMAtomicRMWBinOpAdd, p, ir_i64(c, 1),
+                                          LLVMAtomicOrderingMonotonic, 0);
+    LLVMValueRef args[3] = {c->map_events, ir_i64(c, sizeof(struct ev_request)), ir_i64(c, 0)};
+    LLVMValueRef ev = ir_helper(c, BPF_FUNC_ringbuf_reserve, c->ptr, args, 3);
+    LLVMBasicBlockRef fill = ir_block(c, "place");
+    LLVMBuildCondBr(c->b, LLVMBuildICmp(c->b, LLVMIntEQ, ev, LLVMConstNull(c->ptr), ""), done,
+                    fill);
+    LLVMPositionBuilderAtEnd(c->b, fill);
+    LLVMValueRef hdr = LLVMBuildOr(
+        c->b, ir_i64(c, EV_REQUEST | (unsigned)req),
+        LLVMBuildShl(c->b, LLVMBuildZExt(c->b, c->entry_idx, c->i64, ""), ir_i64(c, 32), ""), "");
+    LLVMBuildStore(c->b, hdr, ev);
+    LLVMBuildStore(c->b, LLVMBuildAdd(c->b, old, ir_i64(c, 1), ""), ir_at(c, ev, 8));
+    LLVMValueRef sub[2] = {ev, ir_i64(c, BPF_RB_NO_WAKEUP)};
+    ir_helper(c, BPF_FUNC_ringbuf_submit, LLVMVoidTypeInContext(c->ctx), sub, 2);
+    LLVMBuildBr(c->b, done);
+    LLVMPositionBuilderAtEnd(c->b, done);
 }

@@ -18,6 +18,14 @@ struct ev_header {
     uint32_t id;   /* the statement's id: an index into plan.events */
     uint32_t prog; /* the program that sent it: an index into cg_output.progs */
 };
+/* An id with this bit is a request's place among the events: the rest of
+ * it is the request's index in plan.reqs, and a uint64 follows the header,
+ * the request's count once this one was made. */
+#define EV_REQUEST (1u << 31)
+struct ev_request {
+    struct ev_header h;
+    uint64_t seq;
+};
 
 /* join() reads at most this many argv entries; one more is looked at to know
  * whether the list was cut off. */

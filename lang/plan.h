@@ -80,7 +80,8 @@ enum { PLAN_CACHE_FREE, PLAN_CACHE_CLAIMED, PLAN_CACHE_READY };
 #define PLAN_CACHE_BYTES 8192
 
 /* What a probe asks of user space through the requests map: never lost,
- * since it is a counter, not an event. */
+ * since it is a counter, not an event; its place among the events follows
+ * as an event too (EV_REQUEST), so that it is carried out in order. */
 enum plan_req_kind { REQ_PRINT, REQ_CLEAR, REQ_ZERO };
 struct plan_req {
     enum plan_req_kind kind;

@@ -25,7 +25,7 @@ static int map_fd_of(struct rt *rt, int id)
 {
     char name[32];
     snprintf(name, sizeof(name), CG_MAP_PREFIX "%d", id);
-    struct bpf_map *m = bpf_object__find_map_by_name(rt->obj, name);
+    struct bpf_map *m = rt->obj ? bpf_object__find_map_by_name(rt->obj, name) : NULL;
     return m ? bpf_map__fd(m) : -1;
 }
 
@@ -404,7 +404,7 @@ static int print_map(struct rt *rt, int id, int64_t top)
 {
     const struct plan_map *m = &rt->cg->plan->maps[id];
     int fd = m->array ? -1 : map_fd_of(rt, id);
-    if (fd < 0 && !m->array)
+    if (m->array ? !rt->slots : fd < 0)
         return -1;
     size_t cap = 64, n = 0;
     struct entry *es = xcalloc(cap, sizeof(*es));
@@ -417,7 +417,7 @@ static int print_map(struct rt *rt, int id, int64_t top)
         /* per-CPU values come 8-byte aligned, one a CPU; others as they are */
         size_t stride = m->agg ? (m->value_size + 7) & ~7u : m->value_size;
         read_entries(rt, m, fd, &es, &n, &cap, ncpu, stride);
-        if (m->cache_n) {
+        if (m->cache_n && rt->slots) {
             read_cache(rt, m, &es, &n, &cap);
             coalesce(m, es, &n);
         }
@@ -450,12 +450,12 @@ static void empty_map(struct rt *rt, int id, bool zero)
 {
     const struct plan_map *m = &rt->cg->plan->maps[id];
     if (m->array) { /* slots stay: zeroed, they are not printed */
-        for (int cpu = 0; cpu < rt->cg->ncpus; cpu++)
+        for (int cpu = 0; rt->slots && cpu < rt->cg->ncpus; cpu++)
             memset(rt->slots + (size_t)cpu * rt->cg->plan->slots_block + m->slot_off, 0,
                    (size_t)m->array_size * m->value_size);
         return;
     }
-    for (int cpu = 0; cpu < rt->cg->ncpus && m->cache_n; cpu++)
+    for (int cpu = 0; rt->slots && m->cache_n && cpu < rt->cg->ncpus; cpu++)
         for (unsigned i = 0; i < m->cache_n; i++) {
             unsigned char *s = rt->slots + (size_t)cpu * rt->cg->plan->slots_block + m->slot_off +
                                (size_t)i * m->cache_slot_size;
@@ -490,6 +490,35 @@ static void empty_map(struct rt *rt, int id, bool zero)
     free(zeros);
 }
 
+/* Request i asked for until its count was `count`: what of it is not yet
+ * carried out, now. */
+static void carry_out(struct rt *rt, int i, uint64_t count)
+{
+    const struct plan *p = rt->cg->plan;
+    if (!rt->reqs_seen)
+        rt->reqs_seen = xcalloc(p->nreqs, sizeof(*rt->reqs_seen));
+    if (count <= rt->reqs_seen[i])
+        return;
+    /* asked n times since the last look: print n times, as asked; clear
+     * and zero once do what n times would */
+    uint64_t times = count - rt->reqs_seen[i];
+    rt->reqs_seen[i] = count;
+    const struct plan_req *r = &p->reqs[i];
+    if (r->kind == REQ_PRINT)
+        for (uint64_t t = 0; t < times && t < 1000; t++)
+            print_map(rt, r->map, r->top);
+    else /* an array's entries cannot be deleted: zeroed, they are not printed */
+        empty_map(rt, r->map, r->kind == REQ_ZERO || p->maps[r->map].array);
+}
+
+void printmap_request_event(struct rt *rt, const void *data, size_t size)
+{
+    const struct ev_request *e = data;
+    uint32_t i = e->h.id & ~EV_REQUEST;
+    if (size >= sizeof(*e) && i < (uint32_t)rt->cg->plan->nreqs)
+        carry_out(rt, (int)i, e->seq);
+}
+
 int printmap_requests(struct rt *rt)
 {
     const struct plan *p = rt->cg->plan;
@@ -499,23 +528,11 @@ int printmap_requests(struct rt *rt)
     if (!rm)
         return -1;
     int fd = bpf_map__fd(rm);
-    if (!rt->reqs_seen)
-        rt->reqs_seen = xcalloc(p->nreqs, sizeof(*rt->reqs_seen));
     for (int i = 0; i < p->nreqs; i++) {
         __u32 k = i;
         __u64 v = 0;
-        if (bpf_map_lookup_elem(fd, &k, &v) || v == rt->reqs_seen[i])
-            continue;
-        /* asked n times since the last look: print n times, as asked; clear
-         * and zero once do what n times would */
-        uint64_t times = v - rt->reqs_seen[i];
-        rt->reqs_seen[i] = v;
-        const struct plan_req *r = &p->reqs[i];
-        if (r->kind == REQ_PRINT)
-            for (uint64_t t = 0; t < times && t < 1000; t++)
-                print_map(rt, r->map, r->top);
-        else /* an array's entries cannot be deleted: zeroed, they are not printed */
-            empty_map(rt, r->map, r->kind == REQ_ZERO || p->maps[r->map].array);
+        if (bpf_map_lookup_elem(fd, &k, &v) == 0)
+            carry_out(rt, i, v);
     }
     return 0;
 }

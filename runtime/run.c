@@ -26,7 +26,11 @@ static void on_signal(int sig)
 
 static int on_event(void *ctx, void *data, size_t size)
 {
-    format_event(ctx, data, size);
+    const struct ev_header *h = data;
+    if (size >= sizeof(*h) && (h->id & EV_REQUEST))
+        printmap_request_event(ctx, data, size);
+    else
+        format_event(ctx, data, size);
     return 0;
 }
 
