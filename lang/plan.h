@@ -62,12 +62,14 @@ struct plan_map {
     /* count() and sum() with a key also have a cache in the slots: per CPU,
      * cache_n slots of cache_slot_size bytes at slot_off, each a state
      * (PLAN_CACHE_FREE, _CLAIMED, _READY), a key, and a value as the hash
-     * map keeps it. A key takes a free slot (by a hash of the key) for
-     * good, and is then counted there, with no lookup in the hash map and
-     * no page touched but the slot's; keys whose slot another key holds
-     * go to the hash map. User space adds the slots to what it reads from
-     * the map, and frees them when the map is cleared. Not for maps
-     * deleted from (a delete cannot reach other CPUs' slots). */
+     * map keeps it. A key takes its slot (chosen by a hash of the key)
+     * while the slot is free, once the hash map holds the key, so the map's
+     * size still bounds the keys; from then on it is counted there, with
+     * no lookup in the hash map and no page touched but the slot's. Keys
+     * whose slot another key holds go to the hash map. User space adds the
+     * slots to what it reads from the map, and frees them when the map is
+     * cleared. Not for maps deleted from (a delete cannot reach other
+     * CPUs' slots). */
     bool deleted; /* some probe calls delete() on it */
     unsigned cache_n, cache_slot_size;
 };
