@@ -94,6 +94,8 @@ LLVMValueRef ir_index(struct cg *c, LLVMValueRef idx);
 LLVMValueRef ir_lookup(struct cg *c, LLVMValueRef map, LLVMValueRef key, LLVMBasicBlockRef miss);
 /* Adds 1 to the u64 at index idx of array `map`, atomically. */
 void ir_map_bump(struct cg *c, LLVMValueRef map, LLVMValueRef idx);
+/* struct ev_header as one u64: `id`, and the entry of the point that fired. */
+LLVMValueRef ir_event_header(struct cg *c, uint32_t id);
 /* if (cond) { ... } else { ... }, for statements and for values:
  *   ir_if_begin(c, cond, &f); then...; ir_if_else(c, &f); else...;
  *   v = ir_if_end(c, &f, then_value, else_value);   (NULLs: no value) */

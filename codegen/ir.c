@@ -175,6 +175,14 @@ void ir_map_bump(struct cg *c, LLVMValueRef map, LLVMValueRef idx)
     LLVMPositionBuilderAtEnd(c->b, done);
 }
 
+LLVMValueRef ir_event_header(struct cg *c, uint32_t id)
+{
+    /* little-endian: the id, then the entry that fired */
+    return LLVMBuildOr(
+        c->b, ir_i64(c, id),
+        LLVMBuildShl(c->b, LLVMBuildZExt(c->b, c->entry_idx, c->i64, ""), ir_i64(c, 32), ""), "");
+}
+
 void ir_if_begin(struct cg *c, LLVMValueRef cond, struct ir_if *f)
 {
     f->then_bb = ir_block(c, "then");

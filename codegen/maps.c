@@ -26,11 +26,11 @@ void maps_init(struct cg *c)
         c->map_reqs = ir_map_global(c, CG_MAP_REQUESTS, 4);
     uint64_t bytes = (uint64_t)c->out->ncpus * p->slots_block;
     for (int i = p->nmaps - 1; i >= 0 && bytes > CG_SLOTS_MAX; i--)
-        if (p->maps[i].array) {
+        if (p->maps[i].array || p->maps[i].cache_n) { /* the last with slots */
             diag_error(c->src, p->maps[i].value_at,
-                       "the maps without a key need %" PRIu64
+                       "the maps' per-CPU slots need %" PRIu64
                        " KiB on this machine's %d CPUs, more than the %u KiB the kernel "
-                       "allows; use fewer, or smaller lhist ranges",
+                       "allows; use fewer maps without a key, or smaller lhist ranges",
                        bytes >> 10, c->out->ncpus, CG_SLOTS_MAX >> 10);
             return;
         }
@@ -540,10 +540,7 @@ void maps_request(struct cg *c, int req)
     LLVMBuildCondBr(c->b, LLVMBuildICmp(c->b, LLVMIntEQ, ev, LLVMConstNull(c->ptr), ""), done,
                     fill);
     LLVMPositionBuilderAtEnd(c->b, fill);
-    LLVMValueRef hdr = LLVMBuildOr(
-        c->b, ir_i64(c, EV_REQUEST | (unsigned)req),
-        LLVMBuildShl(c->b, LLVMBuildZExt(c->b, c->entry_idx, c->i64, ""), ir_i64(c, 32), ""), "");
-    LLVMBuildStore(c->b, hdr, ev);
+    LLVMBuildStore(c->b, ir_event_header(c, EV_REQUEST | (uint32_t)req), ev);
     LLVMBuildStore(c->b, LLVMBuildAdd(c->b, old, ir_i64(c, 1), ""), ir_at(c, ev, 8));
     LLVMValueRef sub[2] = {ev, ir_i64(c, BPF_RB_NO_WAKEUP)};
     ir_helper(c, BPF_FUNC_ringbuf_submit, LLVMVoidTypeInContext(c->ctx), sub, 2);

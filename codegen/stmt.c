@@ -23,11 +23,7 @@ static void gen_event(struct cg *c, const struct ast_node *s)
     LLVMBuildBr(c->b, next);
 
     LLVMPositionBuilderAtEnd(c->b, fill);
-    /* struct ev_header, little-endian: the statement, then the entry */
-    LLVMValueRef hdr = LLVMBuildOr(
-        c->b, ir_i64(c, (uint64_t)s->id),
-        LLVMBuildShl(c->b, LLVMBuildZExt(c->b, c->entry_idx, c->i64, ""), ir_i64(c, 32), ""), "");
-    LLVMBuildStore(c->b, hdr, ev);
+    LLVMBuildStore(c->b, ir_event_header(c, (uint32_t)s->id), ev);
     const struct ast_node *a = s->kind == S_PRINTF ? s->args->next : s->args;
     for (int i = 0; i < d->nargs; i++, a = a->next) {
         const struct ev_arg *e = &d->args[i];

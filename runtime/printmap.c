@@ -347,6 +347,12 @@ out:
     free(vals);
 }
 
+/* `off` bytes into map m's slots on CPU `cpu`. */
+static unsigned char *slot_at(const struct rt *rt, const struct plan_map *m, int cpu, size_t off)
+{
+    return rt->slots + (size_t)cpu * rt->cg->plan->slots_block + m->slot_off + off;
+}
+
 /* A map without a key: each of its values (a bucket's, for hist and lhist)
  * from the slots, merged over the CPUs. */
 static void read_slots(struct rt *rt, const struct plan_map *m, struct entry **es, size_t *n,
@@ -355,7 +361,7 @@ static void read_slots(struct rt *rt, const struct plan_map *m, struct entry **e
     for (unsigned i = 0; i < m->array_size; i++) {
         __u32 key = i;
         take(m, es, n, cap, (const unsigned char *)&key,
-             rt->slots + m->slot_off + (size_t)i * m->value_size, rt->cg->ncpus,
+             slot_at(rt, m, 0, (size_t)i * m->value_size), rt->cg->ncpus,
              rt->cg->plan->slots_block);
     }
 }
@@ -367,8 +373,7 @@ static void read_cache(struct rt *rt, const struct plan_map *m, struct entry **e
 {
     for (int cpu = 0; cpu < rt->cg->ncpus; cpu++)
         for (unsigned i = 0; i < m->cache_n; i++) {
-            unsigned char *s = rt->slots + (size_t)cpu * rt->cg->plan->slots_block + m->slot_off +
-                               (size_t)i * m->cache_slot_size;
+            unsigned char *s = slot_at(rt, m, cpu, (size_t)i * m->cache_slot_size);
             if (__atomic_load_n((uint64_t *)s, __ATOMIC_ACQUIRE) == PLAN_CACHE_READY)
                 take(m, es, n, cap, s + 8, s + 8 + m->key_size, 1, 0);
         }
@@ -451,14 +456,12 @@ static void empty_map(struct rt *rt, int id, bool zero)
     const struct plan_map *m = &rt->cg->plan->maps[id];
     if (m->array) { /* slots stay: zeroed, they are not printed */
         for (int cpu = 0; rt->slots && cpu < rt->cg->ncpus; cpu++)
-            memset(rt->slots + (size_t)cpu * rt->cg->plan->slots_block + m->slot_off, 0,
-                   (size_t)m->array_size * m->value_size);
+            memset(slot_at(rt, m, cpu, 0), 0, (size_t)m->array_size * m->value_size);
         return;
     }
     for (int cpu = 0; rt->slots && m->cache_n && cpu < rt->cg->ncpus; cpu++)
         for (unsigned i = 0; i < m->cache_n; i++) {
-            unsigned char *s = rt->slots + (size_t)cpu * rt->cg->plan->slots_block + m->slot_off +
-                               (size_t)i * m->cache_slot_size;
+            unsigned char *s = slot_at(rt, m, cpu, (size_t)i * m->cache_slot_size);
             if (__atomic_load_n((uint64_t *)s, __ATOMIC_ACQUIRE) != PLAN_CACHE_READY)
                 continue;
             if (zero) /* the key stays, as zero() keeps keys */
@@ -507,7 +510,7 @@ static void carry_out(struct rt *rt, int i, uint64_t count)
     if (r->kind == REQ_PRINT)
         for (uint64_t t = 0; t < times && t < 1000; t++)
             print_map(rt, r->map, r->top);
-    else /* an array's entries cannot be deleted: zeroed, they are not printed */
+    else /* a map without a key is zeroed either way: its slots stay */
         empty_map(rt, r->map, r->kind == REQ_ZERO || p->maps[r->map].array);
 }
 
