@@ -92,9 +92,6 @@ LLVMValueRef ir_scratch(struct cg *c, unsigned size)
     return ir_at(c, c->scratch, off);
 }
 
-/* min(v, max), in a form the verifier can follow: an empty asm hides v's
- * origin from LLVM, so the compare is made on the very register that is then
- * passed to a helper, not on a copy or a 32-bit half of it. */
 LLVMValueRef ir_opaque(struct cg *c, LLVMValueRef v)
 {
     LLVMTypeRef fty = LLVMFunctionType(c->i64, &c->i64, 1, 0);
@@ -103,6 +100,9 @@ LLVMValueRef ir_opaque(struct cg *c, LLVMValueRef v)
     return LLVMBuildCall2(c->b, fty, barrier, &v, 1, "");
 }
 
+/* min(v, max), in a form the verifier can follow: an empty asm hides v's
+ * origin from LLVM, so the compare is made on the very register that is then
+ * passed to a helper, not on a copy or a 32-bit half of it. */
 LLVMValueRef ir_bounded(struct cg *c, LLVMValueRef v, uint64_t max)
 {
     v = ir_opaque(c, v);
