@@ -249,6 +249,14 @@ static LLVMValueRef slot(struct cg *c, const struct plan_map *m, LLVMValueRef id
                          unsigned size, LLVMBasicBlockRef none)
 {
     LLVMValueRef cpu = ir_helper(c, BPF_FUNC_get_smp_processor_id, c->i64, NULL, 0);
+    /* the same all through a run (a program is not migrated): marked as
+     * reading no memory, so LLVM asks once for several slots */
+    unsigned kinds[3] = {LLVMGetEnumAttributeKindForName("memory", 6),
+                         LLVMGetEnumAttributeKindForName("nounwind", 8),
+                         LLVMGetEnumAttributeKindForName("willreturn", 10)};
+    for (int i = 0; i < 3; i++)
+        LLVMAddCallSiteAttribute(cpu, LLVMAttributeFunctionIndex,
+                                 LLVMCreateEnumAttribute(c->ctx, kinds[i], 0));
     cpu = ir_opaque(c, cpu); /* compared as it is then used */
     LLVMValueRef ok = LLVMBuildICmp(c->b, LLVMIntULT, cpu, ir_i64(c, (uint64_t)c->out->ncpus), "");
     LLVMBasicBlockRef on = ir_block(c, "slot");
@@ -394,18 +402,24 @@ static void aggregate(struct cg *c, const struct ast_node *lv, const struct ast_
         hashed(c, m, lv->id, key, v);
         return;
     }
+    /* one way into the hash map, from a free slot or not: which, and the
+     * slot, in stack variables that LLVM makes phis of */
+    LLVMValueRef freed = ir_alloca(c, c->i1), slot_at = ir_alloca(c, c->ptr);
+    LLVMBuildStore(c->b, LLVMConstInt(c->i1, 0, 0), freed);
     LLVMBasicBlockRef uncached = ir_block(c, "uncached"), claimable = ir_block(c, "claimable"),
                       done = ir_block(c, "counted");
     LLVMValueRef s = cache_try(c, m, key, v, uncached, claimable, done);
     LLVMPositionBuilderAtEnd(c->b, claimable);
+    LLVMBuildStore(c->b, LLVMConstInt(c->i1, 1, 0), freed);
+    LLVMBuildStore(c->b, s, slot_at);
+    LLVMBuildBr(c->b, uncached);
+    LLVMPositionBuilderAtEnd(c->b, uncached);
+    LLVMValueRef in = hashed(c, m, lv->id, key, v);
     struct ir_if f;
-    ir_if_begin(c, hashed(c, m, lv->id, key, v), &f);
-    cache_claim(c, m, s, key);
+    ir_if_begin(c, LLVMBuildAnd(c->b, in, LLVMBuildLoad2(c->b, c->i1, freed, ""), ""), &f);
+    cache_claim(c, m, LLVMBuildLoad2(c->b, c->ptr, slot_at, ""), key);
     ir_if_else(c, &f);
     ir_if_end(c, &f, NULL, NULL);
-    LLVMBuildBr(c->b, done);
-    LLVMPositionBuilderAtEnd(c->b, uncached);
-    hashed(c, m, lv->id, key, v);
     LLVMBuildBr(c->b, done);
     LLVMPositionBuilderAtEnd(c->b, done);
 }

@@ -255,21 +255,25 @@ def maps(tmp):
             for who, cmd in (("tinyprobe", [TP, "-q", "-e", tps]), ("bpftrace", ["bpftrace", "-e", bts])):
                 before = set(bpf_progs())
                 p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-                time.sleep(3 if who == "bpftrace" else 0.5)
-                # the median of several runs: one run's figure moves by 20 ns here
-                samples = []
-                for _ in range(ROUNDS):
-                    start_stats = {k: v for k, v in bpf_progs().items() if k not in before}
-                    helper("reads", n, "/dev/zero")
-                    end_stats = {k: v for k, v in bpf_progs().items() if k in start_stats}
-                    t = sum(end_stats[k].get("run_time_ns", 0) - start_stats[k].get("run_time_ns", 0)
-                            for k in end_stats)
-                    c = sum(end_stats[k].get("run_cnt", 0) - start_stats[k].get("run_cnt", 0)
-                            for k in end_stats)
-                    samples.append(t / max(c, 1))
-                res[who] = statistics.median(samples)
-                p.send_signal(signal.SIGINT)
-                p.wait(timeout=300)
+                # a tracer left running would sit on the tracepoint for every
+                # later figure: it is stopped whatever happens here
+                try:
+                    time.sleep(3 if who == "bpftrace" else 0.5)
+                    # the median of several runs: one run's figure moves by 20 ns here
+                    samples = []
+                    for _ in range(ROUNDS):
+                        start_stats = {k: v for k, v in bpf_progs().items() if k not in before}
+                        helper("reads", n, "/dev/zero")
+                        end_stats = {k: v for k, v in bpf_progs().items() if k in start_stats}
+                        t = sum(end_stats[k].get("run_time_ns", 0) -
+                                start_stats[k].get("run_time_ns", 0) for k in end_stats)
+                        c = sum(end_stats[k].get("run_cnt", 0) - start_stats[k].get("run_cnt", 0)
+                                for k in end_stats)
+                        samples.append(t / max(c, 1))
+                    res[who] = statistics.median(samples)
+                finally:
+                    p.send_signal(signal.SIGINT)
+                    p.wait(timeout=300)
             report("%s: BPF run time per event" % name, res["tinyprobe"], res["bpftrace"], "ns")
             if name == "empty program":
                 floor = dict(res)
