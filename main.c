@@ -328,9 +328,10 @@ static bool claim_std_fds(void)
     return stdout_closed;
 }
 
-/* Where events go, opened only now that the program is loaded: a script that
- * does not compile leaves the output file as it was. */
-static int open_output(const struct opts *o, struct output *out, bool stdout_closed)
+/* Where events go, checked before anything is compiled; the file itself is
+ * opened (and truncated) only once every probe is attached (run.c), so a
+ * run that fails leaves it as it was. */
+static int check_output(struct opts *o, bool stdout_closed)
 {
     if (!o->outpath) {
         if (stdout_closed) {
@@ -338,7 +339,6 @@ static int open_output(const struct opts *o, struct output *out, bool stdout_clo
             diag_note(NULL, "give a file with -o FILE");
             return -1;
         }
-        output_stdout(out);
         return 0;
     }
     struct stat a, b;
@@ -347,7 +347,8 @@ static int open_output(const struct opts *o, struct output *out, bool stdout_clo
         diag_sys_error(NULL, "-o %s would overwrite the script", o->outpath);
         return -1;
     }
-    return output_open(out, o->outpath);
+    o->rt.outpath = o->outpath;
+    return 0;
 }
 
 int main(int argc, char **argv)
@@ -367,7 +368,7 @@ int main(int argc, char **argv)
     load_messages(o.rt.verbose);
     if (o.list)
         return list_probes(o.script, o.rt.verbose);
-    if (check_targets(&o))
+    if (check_targets(&o) || check_output(&o, stdout_closed))
         return 1;
     o.cg.start_ns = (uint64_t)start.tv_sec * 1000000000 + (uint64_t)start.tv_nsec;
     const char *name;
@@ -380,6 +381,13 @@ int main(int argc, char **argv)
     struct ast_program *prog = parse_script(&src, o.dump_tokens ? stdout : NULL);
     struct cg_output cg = {0};
     struct rt rt = {.cg = &cg, .src = &src, .o = &o.rt};
+    /* the checks lay out the slots, a block a CPU */
+    o.check.ncpus = o.cg.ncpus = libbpf_num_possible_cpus();
+    if (o.cg.ncpus < 1) {
+        diag_sys_error(NULL, "cannot count the CPUs in /sys/devices/system/cpu/possible: %s",
+                       strerror(-o.cg.ncpus));
+        goto out;
+    }
     if (!prog || !check_program(prog, &o.check))
         goto out;
     if (o.dump_ast)
@@ -401,12 +409,6 @@ int main(int argc, char **argv)
         o.cg.cpid = child.pid;
         o.rt.child = &child;
     }
-    o.cg.ncpus = libbpf_num_possible_cpus();
-    if (o.cg.ncpus < 1) {
-        diag_sys_error(NULL, "cannot count the CPUs in /sys/devices/system/cpu/possible: %s",
-                       strerror(-o.cg.ncpus));
-        goto out;
-    }
     o.cg.dump_ir = o.dump_ir ? stdout : NULL;
     o.cg.dump_asm = o.dump_asm ? stdout : NULL;
     if (cg_compile(prog, &o.cg, &cg))
@@ -421,8 +423,6 @@ int main(int argc, char **argv)
         rc = 0;
         goto out;
     }
-    if (open_output(&o, &out, stdout_closed))
-        goto out;
     rc = run_probes(&rt);
     if (output_close(&out) && rc == 0)
         rc = 1;

@@ -14,10 +14,12 @@
 #include "bpf/kinds.h"
 #include "lang/xalloc.h"
 
-/* The longest period: an hour; the highest rate: 100 kHz (a perf event's
- * own limit is lower still, perf_event_max_sample_rate). */
+/* The longest period: an hour. The highest rate is the kernel's for a perf
+ * event, perf_event_max_sample_rate (100 kHz by default; the kernel lowers
+ * it when samples take too long), HZ_MAX where that cannot be read. */
 #define PERIOD_MAX_NS 3600000000000ull
 #define HZ_MAX        100000
+#define MAX_RATE_FILE "/proc/sys/kernel/perf_event_max_sample_rate"
 
 /* "s:1", "ms:100", "us:500", "hz:99": the period, in ns; a frequency
  * (hz) is returned negated. 0 when it does not parse. */
@@ -37,10 +39,23 @@ static int64_t parse_period(const char *target)
             strncmp(units[i].unit, target, colon - target) != 0)
             continue;
         if (units[i].ns < 0)
-            return n >= 1 && n <= HZ_MAX ? -n : 0;
+            return n >= 1 ? -n : 0;
         return n >= 1 && (uint64_t)(n * units[i].ns) <= PERIOD_MAX_NS ? n * units[i].ns : 0;
     }
     return 0;
+}
+
+/* The most times a second the kernel lets a perf event fire. */
+static long max_rate(void)
+{
+    FILE *f = fopen(MAX_RATE_FILE, "re");
+    long v = 0;
+    if (f) {
+        if (fscanf(f, "%ld", &v) != 1)
+            v = 0;
+        fclose(f);
+    }
+    return v > 0 ? v : HZ_MAX;
 }
 
 static int timer_expand(const struct probe_kind *k, const char *target, struct probe_points *out,
@@ -51,8 +66,19 @@ static int timer_expand(const struct probe_kind *k, const char *target, struct p
         probe_errf(err, "%s probes are written %s:UNIT:N, UNIT s, ms, us or hz", k->name, k->name);
         probe_hintf(err,
                     "as in %s:s:1 (every second) or %s:hz:99 (99 times a second); N from "
-                    "1, at most an hour or %d hz",
-                    k->name, k->name, HZ_MAX);
+                    "1, at most an hour",
+                    k->name, k->name);
+        return -1;
+    }
+    /* Past it, the kernel refuses a frequency, and a period that short is
+     * a storm of timer interrupts that leaves a machine no time to run
+     * anything else, tinyprobe's Ctrl-C included. */
+    int64_t rate = p < 0 ? -p : 1000000000 / p, most = max_rate();
+    if (rate > most) {
+        probe_errf(err, "%s:%s fires %lld times a second, more than the %ld the kernel allows",
+                   k->name, target, (long long)rate, most);
+        probe_hintf(err, "the limit is in " MAX_RATE_FILE "; write a lower rate, as %s:hz:99",
+                    k->name);
         return -1;
     }
     int64_t *period = xcalloc(1, sizeof(*period));

@@ -26,7 +26,7 @@ struct cg {
     const struct cg_opts *o;
     struct cg_output *out;
     struct diag_src *src;
-    LLVMValueRef map_events, map_lost, map_exit, map_scratch, map_cgroup;
+    LLVMValueRef map_events, map_lost, map_scratch, map_cgroup;
     LLVMValueRef map_usdt_specs, map_usdt_ips; /* libbpf's, for USDT arguments */
     LLVMValueRef map_names;                    /* `probe` in shared programs */
     const struct plan *plan;
@@ -34,7 +34,7 @@ struct cg {
     unsigned char *map_used;   /* by plan map: used by the program being made */
     int maps_in_prog;
     LLVMValueRef map_full, map_reqs;
-    LLVMValueRef slots; /* the plan's slots, if it has any */
+    LLVMValueRef slots; /* the plan's slots, after the exit gate (plan.h) */
     int comm_off;       /* task_struct's comm: -1 unknown, -2 not to be read directly */
     unsigned scratch_max;
     /* the function being generated */

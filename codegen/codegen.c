@@ -22,19 +22,6 @@ static void sanitize(char *s)
             *s = '_';
 }
 
-/* Whether statements send events or requests (print, printf, clear, ...). */
-static bool prints(const struct ast_node *s)
-{
-    for (; s; s = s->next) {
-        if (s->kind == S_PRINT || s->kind == S_PRINTF ||
-            (s->kind == S_CALL && s->a->bi != BI_DELETE))
-            return true;
-        if (s->kind == S_IF && (prints(s->b) || prints(s->c)))
-            return true;
-    }
-    return false;
-}
-
 /* A program's name: what the kernel keeps of it (15 characters) should say
  * which point it is, so the last part of the target ("sys_enter_openat",
  * "readline"), unless that is a number (interval:s:1). */
@@ -149,15 +136,15 @@ static void gen_prog(struct cg *c, const struct ast_probe *pr, const struct ast_
     LLVMBuildRet(c->b, LLVMConstInt(c->i32, 0, 0));
 
     LLVMPositionBuilderAtEnd(c->b, body);
-    if (sp->kind->when == WHEN_EVENT && prints(pr->body)) {
-        /* once a probe has called exit, the others print nothing: no event
-         * comes after the exit (an array lookup the verifier inlines); a
-         * probe that only counts need not ask */
-        LLVMValueRef p = ir_lookup(c, c->map_exit, c->key0, c->out_bb);
-        LLVMValueRef set =
-            LLVMBuildAnd(c->b, LLVMBuildLoad2(c->b, c->i64, p, ""), ir_i64(c, CG_EXIT_SET), "");
+    if (sp->kind->when == WHEN_EVENT) {
+        /* Once a probe has run exit, or tinyprobe is stopping, the gate
+         * (plan.h) is set and every probe returns at once: no event comes
+         * after the exit, and the maps stay as they were then. One load
+         * from the page of the slots. */
+        LLVMValueRef gate = LLVMBuildLoad2(c->b, c->i64, c->slots, "gate");
+        LLVMSetVolatile(gate, 1);
         LLVMBasicBlockRef run = ir_block(c, "run");
-        LLVMBuildCondBr(c->b, LLVMBuildICmp(c->b, LLVMIntNE, set, ir_i64(c, 0), ""), c->out_bb,
+        LLVMBuildCondBr(c->b, LLVMBuildICmp(c->b, LLVMIntNE, gate, ir_i64(c, 0), ""), c->out_bb,
                         run);
         LLVMPositionBuilderAtEnd(c->b, run);
     }
@@ -232,7 +219,6 @@ int cg_compile(const struct ast_program *p, const struct cg_opts *o, struct cg_o
 
     c.map_events = ir_map_global(&c, CG_MAP_EVENTS, 2);
     c.map_lost = ir_map_global(&c, CG_MAP_LOST, 4);
-    c.map_exit = ir_map_global(&c, CG_MAP_EXIT, 4);
     if (o->cgroup)
         c.map_cgroup = ir_map_global(&c, CG_MAP_CGROUP, 4);
     c.plan = &p->plan;
@@ -270,7 +256,6 @@ int cg_compile(const struct ast_program *p, const struct cg_opts *o, struct cg_o
 
     di_map(&c.di, c.map_events, CG_MAP_EVENTS, BPF_MAP_TYPE_RINGBUF, o->ringbuf_size, 0, 0);
     di_map(&c.di, c.map_lost, CG_MAP_LOST, BPF_MAP_TYPE_PERCPU_ARRAY, nprogs ? nprogs : 1, 4, 8);
-    di_map(&c.di, c.map_exit, CG_MAP_EXIT, BPF_MAP_TYPE_ARRAY, 1, 4, 8);
     if (c.map_cgroup)
         di_map(&c.di, c.map_cgroup, CG_MAP_CGROUP, BPF_MAP_TYPE_CGROUP_ARRAY, 1, 4, 4);
     maps_finish(&c);

@@ -56,7 +56,6 @@ struct cg_output {
 /* Names of the maps in the object, for runtime. */
 #define CG_MAP_EVENTS   "events"
 #define CG_MAP_LOST     "lost"
-#define CG_MAP_EXIT     "exit_req"
 #define CG_MAP_SCRATCH  "scratch"
 #define CG_MAP_FULL     "map_full"    /* by plan map: updates refused, the map being full */
 #define CG_MAP_REQUESTS "requests"    /* by plan request: how many times it was asked */
@@ -64,11 +63,11 @@ struct cg_output {
 #define CG_MAP_CGROUP   "cgroup"      /* --cgroup: the cgroup's directory, at 0 */
 #define CG_MAP_NAMES    "probe_names" /* by entry: its text, for `probe` in shared programs */
 #define CG_SLOTS        "slots"       /* the plan's slots, in PLAN_SLOTS_SECTION */
-/* The most bytes of slots, all CPUs': the kernel's cap on one map value
- * (KMALLOC_MAX_SIZE on x86-64 and arm64 with 4 KiB pages). */
-#define CG_SLOTS_MAX (4u << 20)
-/* exit_req's value: this bit, or'ed with the exit code. */
-#define CG_EXIT_SET (1ull << 32)
+/* The exit gate's word, at the head of the slots: zero while probes run;
+ * a probe's exit sets CG_EXIT_SET or'ed with its code, and tinyprobe sets
+ * CG_EXIT_STOP when it stops for another reason. */
+#define CG_EXIT_SET  (1ull << 32)
+#define CG_EXIT_STOP (1ull << 33)
 
 /* 0, or -1 after reporting why (at the script's location where there is one). */
 int cg_compile(const struct ast_program *p, const struct cg_opts *o, struct cg_output *out);

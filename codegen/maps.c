@@ -18,31 +18,20 @@ void maps_init(struct cg *c)
     for (int i = 0; i < p->nmaps; i++) {
         char name[32];
         snprintf(name, sizeof(name), CG_MAP_PREFIX "%d", i);
-        if (!p->maps[i].array) /* those are slots */
+        if (!p->maps[i].in_slots)
             c->map_globals[i] = ir_map_global(c, name, 4);
     }
     c->map_full = ir_map_global(c, CG_MAP_FULL, 4);
     if (p->nreqs)
         c->map_reqs = ir_map_global(c, CG_MAP_REQUESTS, 4);
-    uint64_t bytes = (uint64_t)c->out->ncpus * p->slots_block;
-    for (int i = p->nmaps - 1; i >= 0 && bytes > CG_SLOTS_MAX; i--)
-        if (p->maps[i].array || p->maps[i].cache_n) { /* the last with slots */
-            diag_error(c->src, p->maps[i].value_at,
-                       "the maps' per-CPU slots need %" PRIu64
-                       " KiB on this machine's %d CPUs, more than the %u KiB the kernel "
-                       "allows; use fewer maps without a key, or smaller lhist ranges",
-                       bytes >> 10, c->out->ncpus, CG_SLOTS_MAX >> 10);
-            return;
-        }
-    if (p->slots_block) {
-        uint64_t words = (uint64_t)c->out->ncpus * p->slots_block / 8;
-        LLVMTypeRef t = LLVMArrayType2(c->i64, words);
-        c->slots = LLVMAddGlobal(c->m, t, CG_SLOTS);
-        LLVMSetInitializer(c->slots, LLVMConstNull(t));
-        LLVMSetSection(c->slots, PLAN_SLOTS_SECTION);
-        LLVMSetAlignment(c->slots, 64);
-        di_global(&c->di, c->slots, CG_SLOTS, (unsigned)words);
-    }
+    /* always there: its head is the exit gate (plan.h) */
+    uint64_t words = (PLAN_SLOTS_HEAD + (uint64_t)c->out->ncpus * p->slots_block) / 8;
+    LLVMTypeRef t = LLVMArrayType2(c->i64, words);
+    c->slots = LLVMAddGlobal(c->m, t, CG_SLOTS);
+    LLVMSetInitializer(c->slots, LLVMConstNull(t));
+    LLVMSetSection(c->slots, PLAN_SLOTS_SECTION);
+    LLVMSetAlignment(c->slots, 64);
+    di_global(&c->di, c->slots, CG_SLOTS, (unsigned)words);
 }
 
 /* Map `id`'s global, noted as used by the program being made: the kernel
@@ -61,12 +50,17 @@ void maps_finish(struct cg *c)
     const struct plan *p = c->plan;
     for (int i = 0; i < p->nmaps; i++) {
         const struct plan_map *m = &p->maps[i];
-        if (m->array)
+        if (m->in_slots)
             continue;
         char name[32];
         snprintf(name, sizeof(name), CG_MAP_PREFIX "%d", i);
-        unsigned type = m->agg ? BPF_MAP_TYPE_PERCPU_HASH : BPF_MAP_TYPE_HASH;
-        di_map(&c->di, c->map_globals[i], name, type, c->o->map_size, m->key_size, m->value_size);
+        if (m->array)
+            di_map(&c->di, c->map_globals[i], name, BPF_MAP_TYPE_PERCPU_ARRAY, 1, 4,
+                   m->array_size * m->value_size);
+        else
+            di_map(&c->di, c->map_globals[i], name,
+                   m->agg ? BPF_MAP_TYPE_PERCPU_HASH : BPF_MAP_TYPE_HASH, c->o->map_size,
+                   m->key_size, m->value_size);
     }
     di_map(&c->di, c->map_full, CG_MAP_FULL, BPF_MAP_TYPE_ARRAY, p->nmaps ? p->nmaps : 1, 4, 8);
     if (p->nreqs)
@@ -267,21 +261,38 @@ static LLVMValueRef slot(struct cg *c, const struct plan_map *m, LLVMValueRef id
         idx = ir_bounded(c, idx, n - 1);
         off = LLVMBuildAdd(c->b, off, LLVMBuildMul(c->b, idx, ir_i64(c, size), ""), "");
     }
-    off = LLVMBuildAdd(c->b, off, ir_i64(c, m->slot_off), "");
+    off = LLVMBuildAdd(c->b, off, ir_i64(c, PLAN_SLOTS_HEAD + m->slot_off), "");
     return LLVMBuildGEP2(c->b, c->i8, c->slots, &off, 1, "");
 }
 
-/* @m = count() and the like, without a key: this CPU's value in the slots,
- * the bucket's for hist and lhist. */
-static void aggregate_array(struct cg *c, const struct plan_map *m, LLVMValueRef v)
+/* This CPU's value `idx` (or the first) of map `id`, an aggregation without
+ * a key: in the slots, or past them in its per-CPU array map, whose one
+ * value holds them all as a CPU's block of slots would. */
+static LLVMValueRef array_value(struct cg *c, int id, LLVMValueRef idx, LLVMBasicBlockRef none)
 {
+    const struct plan_map *m = &c->plan->maps[id];
+    if (m->in_slots)
+        return slot(c, m, idx, m->array_size, m->value_size, none);
+    LLVMValueRef p = ir_lookup(c, map_ref(c, id), c->key0, none);
+    if (!idx)
+        return p;
+    LLVMValueRef off =
+        LLVMBuildMul(c->b, ir_bounded(c, idx, m->array_size - 1), ir_i64(c, m->value_size), "");
+    return LLVMBuildGEP2(c->b, c->i8, p, &off, 1, "");
+}
+
+/* @m = count() and the like, without a key: this CPU's value, the bucket's
+ * for hist and lhist. */
+static void aggregate_array(struct cg *c, int id, LLVMValueRef v)
+{
+    const struct plan_map *m = &c->plan->maps[id];
     LLVMValueRef idx = NULL;
     if (m->agg == AGG_HIST || m->agg == AGG_LHIST) {
         idx = m->agg == AGG_HIST ? hist_bucket(c, v) : lhist_bucket(c, m, v);
         v = ir_i64(c, 1);
     }
     LLVMBasicBlockRef done = ir_block(c, "folded");
-    fold(c, m, slot(c, m, idx, m->array_size, m->value_size, done), v);
+    fold(c, m, array_value(c, id, idx, done), v);
     LLVMBuildBr(c->b, done);
     LLVMPositionBuilderAtEnd(c->b, done);
 }
@@ -389,7 +400,7 @@ static void aggregate(struct cg *c, const struct ast_node *lv, const struct ast_
     const struct plan_map *m = &c->plan->maps[lv->id];
     LLVMValueRef v = call->args ? expr_int(c, call->args) : ir_i64(c, 1);
     if (m->array) {
-        aggregate_array(c, m, v);
+        aggregate_array(c, lv->id, v);
         return;
     }
     LLVMValueRef key = key_of(c, lv);
@@ -526,9 +537,9 @@ void maps_assign(struct cg *c, const struct ast_node *s)
 void maps_delete(struct cg *c, const struct ast_node *m)
 {
     const struct plan_map *pm = &c->plan->maps[m->id];
-    if (pm->array) { /* slots stay: this CPU's are zeroed, as a delete would empty them */
+    if (pm->array) { /* values stay: this CPU's are zeroed, as a delete would empty them */
         LLVMBasicBlockRef done = ir_block(c, "deleted");
-        zero(c, slot(c, pm, NULL, 1, 0, done), pm->array_size * pm->value_size);
+        zero(c, array_value(c, m->id, NULL, done), pm->array_size * pm->value_size);
         LLVMBuildBr(c->b, done);
         LLVMPositionBuilderAtEnd(c->b, done);
         return;

@@ -63,8 +63,7 @@ static void gen_exit(struct cg *c, const struct ast_node *s)
     ir_loc(c, s->loc);
     code = LLVMBuildOr(c->b, LLVMBuildAnd(c->b, code, ir_i64(c, 0xff), ""), ir_i64(c, CG_EXIT_SET),
                        "");
-    LLVMValueRef p = ir_lookup(c, c->map_exit, c->key0, c->out_bb);
-    LLVMBuildStore(c->b, code, p);
+    LLVMBuildStore(c->b, code, c->slots); /* the gate, at the head of the slots */
     LLVMBuildBr(c->b, c->out_bb);
     /* statements after exit are dead; give them a block nothing jumps to */
     LLVMPositionBuilderAtEnd(c->b, ir_block(c, "dead"));

@@ -1110,46 +1110,7 @@ bool check_program(struct ast_program *p, const struct check_opts *o)
     c.src->errors = errors;
     c.last_pass = true;
     check_pass(&c);
-    p->plan.slots_block = 0;
-    unsigned cache_bytes = 0;
-    for (int i = 0; i < p->plan.nmaps; i++) {
-        struct plan_map *m = &p->plan.maps[i];
-        if (m->nkeys < 0)
-            m->nkeys = 0;
-        unsigned off = 0;
-        for (int k = 0; k < m->nkeys; k++) {
-            m->keys[k].off = off;
-            off += (m->keys[k].size + 7) & ~7u;
-        }
-        m->user_key_size = off;
-        bool hist = m->agg == AGG_HIST || m->agg == AGG_LHIST;
-        if (m->agg && !m->nkeys) {
-            m->array = true;
-            m->array_size = m->agg == AGG_HIST ? PLAN_HIST_BUCKETS
-                            : m->agg == AGG_LHIST
-                                ? (unsigned)((m->lhist_max - m->lhist_min) / m->lhist_step + 2)
-                                : 1;
-            m->key_size = 4;
-            /* each map's values on their own cache lines, and each CPU's
-             * block too: no two CPUs write one line */
-            m->slot_off = p->plan.slots_block;
-            p->plan.slots_block += (m->array_size * m->value_size + 63) & ~63u;
-            continue;
-        }
-        if (hist)
-            off += 8; /* the bucket */
-        m->key_size = off ? off : 8;
-        unsigned slot_size = 8 + m->key_size + m->value_size;
-        unsigned bytes = (PLAN_CACHE_SLOTS * slot_size + 63) & ~63u;
-        if ((m->agg == AGG_COUNT || m->agg == AGG_SUM) && !m->deleted &&
-            m->key_size <= PLAN_CACHE_KEY_MAX && cache_bytes + bytes <= PLAN_CACHE_BYTES) {
-            m->cache_n = PLAN_CACHE_SLOTS;
-            m->cache_slot_size = slot_size;
-            m->slot_off = p->plan.slots_block;
-            p->plan.slots_block += bytes;
-            cache_bytes += bytes;
-        }
-    }
+    plan_layout(&p->plan, o->ncpus);
     strset_free(&c.var_ids);
     strset_free(&c.map_ids);
     return c.src->errors == 0;

@@ -16,6 +16,7 @@ struct check_opts {
     int str_size;          /* bytes, NUL included, of str() and of __data_loc strings */
     unsigned ringbuf_size; /* bytes of the event buffer, which must hold any one event */
     bool cpid;             /* whether -c gives a command, and so cpid a value */
+    int ncpus;             /* possible CPUs, which the slots are laid out for (plan.h) */
 };
 
 /* False after reporting every error found. */

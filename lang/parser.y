@@ -58,7 +58,7 @@ static void yyerror(YYLTYPE *loc, struct parse_state *ps, const char *msg);
 %type <spec> spec
 %type <nodes> stmt_list if_list exprs
 %type <node> filter block stmts stmt args expr cond lor land bor bxor band
-%type <node> lvalue map if_stmt else_part braced
+%type <node> lvalue map if_stmt else_part
 %type <node> eq rel shift add mul unary postfix primary
 
 %%
@@ -188,9 +188,9 @@ map
     | MAP '[' exprs ']'     { $$ = ast_node(ps->arena, N_MAP, @$); $$->sval = $1.s; $$->args = $3.head; DEEP($$); }
     ;
 
-/* if_stmt: 'if' '(' expr ')' braced [else_part] */
+/* if_stmt: 'if' '(' expr ')' block [else_part] */
 if_stmt
-    : IF '(' expr ')' braced else_part {
+    : IF '(' expr ')' block else_part {
             $$ = ast_node(ps->arena, S_IF, @1);
             $$->a = $3;
             $$->b = $5;
@@ -198,20 +198,16 @@ if_stmt
         }
     ;
 
-/* else_part: ['else' (if_stmt | braced)] */
+/* else_part: ['else' (if_stmt | block)] */
 else_part
     : %empty                { $$ = NULL; }
     | ELSE if_stmt          { $$ = $2; }
-    | ELSE braced           {
+    | ELSE block            {
             /* an empty else is no else; a non-empty one is one list */
             $$ = $2;
         }
     ;
 
-/* braced: '{' stmts '}' */
-braced
-    : '{' stmts '}'         { $$ = $2; }
-    ;
 
 /* exprs: expr (',' expr)* */
 exprs
@@ -343,6 +339,14 @@ static int lex(YYSTYPE *lval, YYLTYPE *lloc, struct parse_state *ps)
         else if (t == INT)
             fprintf(ps->dump_tokens, " %lld", (long long)lval->num);
         fputc('\n', ps->dump_tokens);
+    }
+    /* what a '<' after this token is: a block after `if (c)` and `else` */
+    ps->block_next = t == ELSE || (t == ')' && ps->if_open && ps->parens == ps->if_parens);
+    if (ps->block_next)
+        ps->if_open = false;
+    if (t == IF) {
+        ps->if_open = true;
+        ps->if_parens = ps->parens;
     }
     if (t != YYEOF) {
         ps->before_token = ps->last_token;

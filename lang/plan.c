@@ -22,3 +22,66 @@ const char *plan_agg_name(enum plan_agg agg)
     };
     return names[agg];
 }
+
+/* Bytes of slots a CPU that map m's values take, on their own cache lines:
+ * no two maps, and no two CPUs, write one line. */
+static unsigned array_bytes(const struct plan_map *m)
+{
+    return (m->array_size * m->value_size + 63) & ~63u;
+}
+
+/* Whether `more` bytes a CPU still fit the kernel's cap on one map value. */
+static bool slots_fit(const struct plan *p, int ncpus, unsigned more)
+{
+    return PLAN_SLOTS_HEAD + (uint64_t)ncpus * (p->slots_block + more) <= PLAN_SLOTS_MAX;
+}
+
+void plan_layout(struct plan *p, int ncpus)
+{
+    if (ncpus < 1)
+        ncpus = 1;
+    p->slots_block = 0;
+    unsigned cache_bytes = 0;
+    for (int i = 0; i < p->nmaps; i++) {
+        struct plan_map *m = &p->maps[i];
+        if (m->nkeys < 0)
+            m->nkeys = 0;
+        unsigned off = 0;
+        for (int k = 0; k < m->nkeys; k++) {
+            m->keys[k].off = off;
+            off += (m->keys[k].size + 7) & ~7u;
+        }
+        m->user_key_size = off;
+        bool hist = m->agg == AGG_HIST || m->agg == AGG_LHIST;
+        if (m->agg && !m->nkeys) {
+            m->array = true;
+            m->array_size = m->agg == AGG_HIST ? PLAN_HIST_BUCKETS
+                            : m->agg == AGG_LHIST
+                                ? (unsigned)((m->lhist_max - m->lhist_min) / m->lhist_step + 2)
+                                : 1;
+            m->key_size = 4;
+            /* Past the cap (many lhists, or many CPUs), a per-CPU array
+             * map: a lookup more an event, but the script runs. */
+            m->in_slots = slots_fit(p, ncpus, array_bytes(m));
+            if (m->in_slots) {
+                m->slot_off = p->slots_block;
+                p->slots_block += array_bytes(m);
+            }
+            continue;
+        }
+        if (hist)
+            off += 8; /* the bucket */
+        m->key_size = off ? off : 8;
+        unsigned slot_size = 8 + m->key_size + m->value_size;
+        unsigned bytes = (PLAN_CACHE_SLOTS * slot_size + 63) & ~63u;
+        if ((m->agg == AGG_COUNT || m->agg == AGG_SUM) && !m->deleted &&
+            m->key_size <= PLAN_CACHE_KEY_MAX && cache_bytes + bytes <= PLAN_CACHE_BYTES &&
+            slots_fit(p, ncpus, bytes)) {
+            m->cache_n = PLAN_CACHE_SLOTS;
+            m->cache_slot_size = slot_size;
+            m->slot_off = p->slots_block;
+            p->slots_block += bytes;
+            cache_bytes += bytes;
+        }
+    }
+}

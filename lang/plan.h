@@ -57,6 +57,7 @@ struct plan_map {
      * slot_off in it. A program reaches its CPU's value with no map lookup,
      * touching one page; user space reads it all through one mmap. */
     bool array;
+    bool in_slots; /* false past PLAN_SLOTS_MAX: a per-CPU array map instead */
     unsigned array_size;
     unsigned slot_off;
     /* count() and sum() with a key also have a cache in the slots: per CPU,
@@ -103,11 +104,22 @@ struct plan {
     unsigned slots_block; /* bytes of slots a CPU (a multiple of 64), 0 for none */
 };
 
-/* The global that holds the slots, in the object's .bss. */
+/* The global that holds the slots, in the object's .bss. Its first
+ * PLAN_SLOTS_HEAD bytes are shared by all CPUs: the exit gate (a word every
+ * program reads first, on a line of its own so that no CPU's writes evict
+ * it), then each CPU's block. */
 #define PLAN_SLOTS_SECTION ".bss"
+#define PLAN_SLOTS_HEAD    64
+/* The most bytes of slots, head and all CPUs': the kernel's cap on one map
+ * value (KMALLOC_MAX_SIZE on x86-64 and arm64 with 4 KiB pages). */
+#define PLAN_SLOTS_MAX (4u << 20)
 
 /* hist()'s buckets: below 0, 0, then one a power of 2 up to 2^64. */
 #define PLAN_HIST_BUCKETS 66
+
+/* Lays out the maps' keys, and which aggregations get slots or a cache
+ * (plan_map) on a machine of `ncpus` CPUs, within PLAN_SLOTS_MAX. */
+void plan_layout(struct plan *p, int ncpus);
 
 /* An aggregation's bytes per CPU. */
 unsigned plan_agg_size(enum plan_agg agg);

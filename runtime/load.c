@@ -306,13 +306,14 @@ static int set_cgroup(struct rt *rt)
     return -1;
 }
 
-/* The slots of the maps without a key, mapped: read and zeroed in place.
- * libbpf (before 1.5) maps only its own copy of a data section. */
+/* The slots of the maps without a key, and the exit gate before them,
+ * mapped: read, zeroed and set in place. libbpf (before 1.5) maps only its
+ * own copy of a data section. */
 static int map_slots(struct rt *rt)
 {
     const struct plan *p = rt->cg->plan;
     struct bpf_map *m = bpf_object__find_map_by_name(rt->obj, PLAN_SLOTS_SECTION);
-    size_t need = (size_t)rt->cg->ncpus * p->slots_block;
+    size_t need = PLAN_SLOTS_HEAD + (size_t)rt->cg->ncpus * p->slots_block;
     long page = sysconf(_SC_PAGESIZE);
     const char *why = "no " PLAN_SLOTS_SECTION " map";
     if (m && (bpf_map__map_flags(m) & BPF_F_MMAPABLE) && bpf_map__value_size(m) >= need) {
@@ -438,7 +439,7 @@ int load_object(struct rt *rt)
             rc = -1;
         if (rt->cg->names_size && set_names(rt))
             rc = -1;
-        if (rt->cg->plan->slots_block && map_slots(rt))
+        if (map_slots(rt))
             rc = -1;
     }
     for (int i = 0; i < n; i++) {
@@ -462,4 +463,5 @@ void load_free(struct rt *rt)
     free(rt->links);
     free(rt->fmtbuf);
     free(rt->reqs_seen);
+    free(rt->unprinted);
 }

@@ -350,20 +350,40 @@ out:
 /* `off` bytes into map m's slots on CPU `cpu`. */
 static unsigned char *slot_at(const struct rt *rt, const struct plan_map *m, int cpu, size_t off)
 {
-    return rt->slots + (size_t)cpu * rt->cg->plan->slots_block + m->slot_off + off;
+    return rt->slots + PLAN_SLOTS_HEAD + (size_t)cpu * rt->cg->plan->slots_block + m->slot_off +
+           off;
 }
 
 /* A map without a key: each of its values (a bucket's, for hist and lhist)
- * from the slots, merged over the CPUs. */
-static void read_slots(struct rt *rt, const struct plan_map *m, struct entry **es, size_t *n,
-                       size_t *cap)
+ * merged over the CPUs, from the slots, or from the one value of its per-CPU
+ * array map, laid out as the slots. */
+static void read_array(struct rt *rt, const struct plan_map *m, int fd, struct entry **es,
+                       size_t *n, size_t *cap)
 {
+    const unsigned char *base;
+    size_t stride;
+    unsigned char *vals = NULL;
+    int ncpus = rt->cg->ncpus;
+    if (m->in_slots) {
+        base = slot_at(rt, m, 0, 0);
+        stride = rt->cg->plan->slots_block;
+    } else {
+        /* a per-CPU value comes 8-byte aligned, one a CPU */
+        stride = ((size_t)m->array_size * m->value_size + 7) & ~(size_t)7;
+        vals = xcalloc(ncpus, stride);
+        __u32 key = 0;
+        if (bpf_map_lookup_elem(fd, &key, vals)) {
+            free(vals);
+            return;
+        }
+        base = vals;
+    }
     for (unsigned i = 0; i < m->array_size; i++) {
         __u32 key = i;
-        take(m, es, n, cap, (const unsigned char *)&key,
-             slot_at(rt, m, 0, (size_t)i * m->value_size), rt->cg->ncpus,
-             rt->cg->plan->slots_block);
+        take(m, es, n, cap, (const unsigned char *)&key, base + (size_t)i * m->value_size, ncpus,
+             stride);
     }
+    free(vals);
 }
 
 /* A map's cache (plan.h): every ready slot of every CPU, as one entry more
@@ -408,13 +428,13 @@ static void coalesce(const struct plan_map *m, struct entry *es, size_t *n)
 static int print_map(struct rt *rt, int id, int64_t top)
 {
     const struct plan_map *m = &rt->cg->plan->maps[id];
-    int fd = m->array ? -1 : map_fd_of(rt, id);
-    if (m->array ? !rt->slots : fd < 0)
+    int fd = m->in_slots ? -1 : map_fd_of(rt, id);
+    if (m->in_slots ? !rt->slots : fd < 0)
         return -1;
     size_t cap = 64, n = 0;
     struct entry *es = xcalloc(cap, sizeof(*es));
     if (m->array) {
-        read_slots(rt, m, &es, &n, &cap);
+        read_array(rt, m, fd, &es, &n, &cap);
     } else {
         int ncpu = m->agg ? libbpf_num_possible_cpus() : 1;
         if (ncpu < 1)
@@ -454,7 +474,7 @@ static int print_map(struct rt *rt, int id, int64_t top)
 static void empty_map(struct rt *rt, int id, bool zero)
 {
     const struct plan_map *m = &rt->cg->plan->maps[id];
-    if (m->array) { /* slots stay: zeroed, they are not printed */
+    if (m->in_slots) { /* slots stay: zeroed, they are not printed */
         for (int cpu = 0; rt->slots && cpu < rt->cg->ncpus; cpu++)
             memset(slot_at(rt, m, cpu, 0), 0, (size_t)m->array_size * m->value_size);
         return;
@@ -473,7 +493,8 @@ static void empty_map(struct rt *rt, int id, bool zero)
     if (fd < 0)
         return;
     int ncpu = m->agg ? libbpf_num_possible_cpus() : 1;
-    size_t vsize = ((m->value_size + 7) & ~7u) * (ncpu < 1 ? 1 : ncpu);
+    size_t bytes = m->array ? (size_t)m->array_size * m->value_size : m->value_size;
+    size_t vsize = ((bytes + 7) & ~(size_t)7) * (ncpu < 1 ? 1 : ncpu);
     unsigned char *key = xmalloc(m->key_size), *next = xmalloc(m->key_size);
     unsigned char *zeros = xcalloc(1, vsize);
     bool first = true;

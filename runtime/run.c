@@ -16,6 +16,16 @@
 
 /* Events are drained on this timer: the programs do not wake us per event. */
 #define DRAIN_MS 10
+/* A round of the drain formats events for at most this long, then looks at
+ * the stop signals: producers that keep up with us cannot keep us from them
+ * (libbpf's consume returns only once the buffer is empty). */
+#define ROUND_NS 50000000ll
+/* Once stopping, events already in the buffer are printed for at most this
+ * long; what is left then is counted as lost, not printed. */
+#define STOP_DRAIN_NS 300000000ll
+/* What on_event returns to end a round with events left in the buffer
+ * (libbpf has consumed the one it was given). */
+#define ROUND_OVER (-EAGAIN)
 
 static volatile sig_atomic_t stop_signal;
 
@@ -24,13 +34,25 @@ static void on_signal(int sig)
     stop_signal = sig;
 }
 
+static int64_t clock_ns(clockid_t id);
+
 static int on_event(void *ctx, void *data, size_t size)
 {
+    struct rt *rt = ctx;
     const struct ev_header *h = data;
-    if (size >= sizeof(*h) && (h->id & EV_REQUEST))
-        printmap_request_event(ctx, data, size);
+    bool request = size >= sizeof(*h) && (h->id & EV_REQUEST);
+    if (rt->dropping) { /* out of time: counted, by the probe that sent it */
+        if (!request && size >= sizeof(*h) && h->prog < (uint32_t)rt->cg->nprogs)
+            rt->unprinted[h->prog]++;
+        return 0;
+    }
+    if (request)
+        printmap_request_event(rt, data, size);
     else
-        format_event(ctx, data, size);
+        format_event(rt, data, size);
+    /* the clock is read every 64 events: a fraction of formatting one */
+    if (!(++rt->drained & 63) && clock_ns(CLOCK_MONOTONIC) > rt->round_end)
+        return ROUND_OVER;
     return 0;
 }
 
@@ -47,12 +69,12 @@ static int map_fd(struct rt *rt, const char *name)
     return m ? bpf_map__fd(m) : -1;
 }
 
-/* exit_req holds the code of a probe's exit, with CG_EXIT_SET, once one ran. */
-static bool exit_requested(struct rt *rt, int fd, int *code)
+/* The exit gate (plan.h) holds the code of a probe's exit, with
+ * CG_EXIT_SET, once one ran. */
+static bool exit_requested(struct rt *rt, int *code)
 {
-    __u32 key = 0;
-    __u64 v = 0;
-    if (bpf_map_lookup_elem(fd, &key, &v) || !(v & CG_EXIT_SET))
+    uint64_t v = rt->slots ? __atomic_load_n((uint64_t *)rt->slots, __ATOMIC_ACQUIRE) : 0;
+    if (!(v & CG_EXIT_SET))
         return false;
     *code = (int)(v & 0xff);
     return true;
@@ -162,7 +184,8 @@ static int attach(struct rt *rt)
     return n;
 }
 
-/* Events lost because the ring buffer was full, by the probe that lost them:
+/* Events lost because the ring buffer was full, by the probe that lost them,
+ * and those not printed in time once stopping:
  * "Lost 12 events: tracepoint:syscalls:sys_enter_openat 9, interval:s:1 3". */
 static void report_lost(struct rt *rt)
 {
@@ -171,12 +194,17 @@ static void report_lost(struct rt *rt)
     if (ncpu <= 0 || fd < 0)
         return;
     __u64 *v = xcalloc(ncpu, sizeof(*v));
-    unsigned long long *by = xcalloc(rt->cg->nprogs ? rt->cg->nprogs : 1, sizeof(*by)), total = 0;
+    unsigned long long *by = xcalloc(rt->cg->nprogs ? rt->cg->nprogs : 1, sizeof(*by)), total = 0,
+                       unprinted = 0;
     for (int p = 0; p < rt->cg->nprogs; p++) {
         __u32 key = (__u32)p;
         if (bpf_map_lookup_elem(fd, &key, v) == 0)
             for (int i = 0; i < ncpu; i++)
                 by[p] += v[i];
+        if (rt->unprinted) {
+            by[p] += rt->unprinted[p];
+            unprinted += rt->unprinted[p];
+        }
         total += by[p];
     }
     if (total) {
@@ -189,18 +217,46 @@ static void report_lost(struct rt *rt)
             sep = ", ";
         }
         fputc('\n', stderr);
-        diag_note(rt->src, "the event buffer was full; raise it with --buffer-size");
+        if (total > unprinted)
+            diag_note(rt->src, "the event buffer was full; raise it with --buffer-size");
+        if (unprinted)
+            diag_note(rt->src,
+                      "%llu of them were still in the buffer when tinyprobe stopped, and could "
+                      "not be printed within %lld ms",
+                      unprinted, STOP_DRAIN_NS / 1000000);
     }
     free(by);
     free(v);
 }
 
-/* What the probes sent and asked since the last drain: events, then the
- * requests (print, clear, zero), in that order. */
-static void drain(struct rt *rt, struct ring_buffer *rb)
+/* What the probes sent and asked since the last drain, events then the
+ * requests (print, clear, zero), for at most `budget` ns of formatting;
+ * `poll_ms` first waits that long for the buffer to fill. Whether events
+ * are left in the buffer. */
+static bool drain(struct rt *rt, struct ring_buffer *rb, int poll_ms, int64_t budget, int *err)
 {
-    ring_buffer__consume(rb);
+    rt->round_end = clock_ns(CLOCK_MONOTONIC) + budget;
+    int r = poll_ms ? ring_buffer__poll(rb, poll_ms) : ring_buffer__consume(rb);
+    bool more = r == ROUND_OVER;
+    if (r < 0 && !more && r != -EINTR && err)
+        *err = -r;
     printmap_requests(rt);
+    return more;
+}
+
+/* Stopping: every probe returns at once from now on (the exit gate,
+ * plan.h), so the buffer only empties. What is in it is printed for at
+ * most STOP_DRAIN_NS; the rest is counted as lost, never left unsaid. */
+static void gate(struct rt *rt, struct ring_buffer *rb)
+{
+    if (rt->slots)
+        __atomic_fetch_or((uint64_t *)rt->slots, CG_EXIT_STOP, __ATOMIC_SEQ_CST);
+    if (drain(rt, rb, 0, STOP_DRAIN_NS, NULL)) {
+        rt->unprinted = xcalloc(rt->cg->nprogs ? rt->cg->nprogs : 1, sizeof(*rt->unprinted));
+        rt->dropping = true;
+        ring_buffer__consume(rb); /* counting only: bounded by the buffer */
+        rt->dropping = false;
+    }
 }
 
 /* The reader of our pipe went away (| head -1): end at once and quietly,
@@ -221,7 +277,7 @@ int run_probes(struct rt *rt)
             diag_note(rt->src, "check ulimit -v; a smaller --buffer-size needs less");
         return 1;
     }
-    int exit_fd = map_fd(rt, CG_MAP_EXIT), code = 0, rc = 0;
+    int code = 0, rc = 0;
     struct sigaction sa = {.sa_handler = on_signal}; /* no SA_RESTART: wake the poll */
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
@@ -231,35 +287,40 @@ int run_probes(struct rt *rt)
         rc = 1;
         goto out;
     }
-    bool exiting = exit_requested(rt, exit_fd, &code);
-    if (!exiting) {
-        int n = attach(rt);
-        if (n < 0) {
-            detach(rt);
-            ring_buffer__consume(rb);
-            output_flush(out);
-            rc = 1;
-            goto out;
-        }
-        if (!rt->o->quiet)
-            fprintf(stderr, "Attached %d probe%s\n", n, n == 1 ? "" : "s");
-        if (rt->o->child && child_release(rt->o->child)) {
-            detach(rt);
-            rc = 1;
-            goto out;
-        }
+    bool exiting = exit_requested(rt, &code);
+    int n = exiting ? 0 : attach(rt);
+    if (n < 0) {
+        rc = 1;
+        goto out;
     }
+    /* -o's file is emptied only now that the run will not fail for want of
+     * a probe */
+    if (rt->o->outpath ? output_open(out, rt->o->outpath) : (output_stdout(out), 0)) {
+        rc = 1;
+        goto out;
+    }
+    if (n && !rt->o->quiet)
+        fprintf(stderr, "Attached %d probe%s\n", n, n == 1 ? "" : "s");
+    /* BEGIN's lines come before anything -c's command prints */
+    drain(rt, rb, 0, ROUND_NS, NULL);
+    output_flush(out);
+    if (!exiting && rt->o->child && child_release(rt->o->child)) {
+        rc = 1;
+        goto out;
+    }
+    bool more = false;
     while (!exiting && !stop_signal) {
-        int err = ring_buffer__poll(rb, DRAIN_MS);
-        if (err < 0 && err != -EINTR) {
-            diag_sys_error(rt->src, "reading events failed: %s", strerror(-err));
+        int err = 0;
+        /* wait for events only when the last round left none */
+        more = drain(rt, rb, more ? 0 : DRAIN_MS, ROUND_NS, &err);
+        if (err) {
+            diag_sys_error(rt->src, "reading events failed: %s", strerror(err));
             rc = 1;
             break;
         }
-        drain(rt, rb);
         if (output_flush(out) || output_reader_gone(out))
             break;
-        exiting = exit_requested(rt, exit_fd, &code);
+        exiting = exit_requested(rt, &code);
         /* -c: the command is done, and so is tracing it */
         if (rt->o->child && child_exited(rt->o->child))
             exiting = true;
@@ -267,17 +328,18 @@ int run_probes(struct rt *rt)
         if (rt->o->probe.pid && kill(rt->o->probe.pid, 0) && errno == ESRCH)
             exiting = true;
     }
-    detach(rt);
+    /* The probes are gated, not yet detached (which can take the kernel
+     * long): what they did until now is all there is to print. */
+    gate(rt, rb);
     if (out->gone) {
         rc = RC_READER_GONE;
         goto out;
     }
     if (out->err) /* say it now: END and the lost count come after */
         output_report(out);
-    drain(rt, rb);
     if (run_once(rt, WHEN_END))
         rc = 1;
-    drain(rt, rb);
+    drain(rt, rb, 0, STOP_DRAIN_NS, NULL);
     printmap_all(rt);
     output_flush(out);
     if (out->gone) {
@@ -292,6 +354,7 @@ int run_probes(struct rt *rt)
     if (!rc)
         rc = code;
 out:
+    detach(rt);
     ring_buffer__free(rb);
     return rc;
 }

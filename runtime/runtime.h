@@ -18,7 +18,8 @@ struct rt_opts {
     bool verbose;            /* -v: list what was loaded */
     bool quiet;              /* no "Attached N probes" */
     bool dump_verifier;      /* -d verifier: every program's verifier log */
-    struct output *out;      /* where events go */
+    struct output *out;      /* where events go: opened once the probes are attached */
+    const char *outpath;     /* -o FILE, or NULL for standard output */
     struct probe_opts probe; /* whom the probes are for (-p) */
     struct child *child;     /* -c's command, released once the probes are attached */
     int cgroup_fd;           /* --cgroup's directory, or -1 */
@@ -36,7 +37,11 @@ struct rt {
     uint64_t *reqs_seen;        /* by plan request: the count last carried out */
     unsigned char *slots;       /* the plan's slots: the kernel's memory, mapped */
     size_t slots_len;
-    bool maps_header; /* whether the blank line before maps is out (true but at exit) */
+    bool maps_header;    /* whether the blank line before maps is out (true but at exit) */
+    int64_t round_end;   /* CLOCK_MONOTONIC ns at which this round of the drain ends */
+    uint64_t drained;    /* events formatted: the clock is read every 64 */
+    uint64_t *unprinted; /* by program: events left in the buffer once out of time */
+    bool dropping;       /* counting those, not printing them */
     size_t fmtcap;
 };
 

@@ -279,4 +279,88 @@ END
     esac
 }
 
+# An event storm from two CPUs cannot keep tinyprobe from a stop signal: the
+# drain is bounded a round, and once stopping the probes are gated; what was
+# left in the buffer is counted as lost and said.
+event_storm() {
+    "$HELPER" spin 8 2>/dev/null &
+    local s1=$!
+    "$HELPER" spin 8 2>/dev/null &
+    local s2=$!
+    start -e 'probe tracepoint:syscalls:sys_enter_getppid / comm == "tp_helper" / {
+        printf("%1024d%1024d%1024d%1024d%1024d%1024d%1024d%1024d\n", cpu, cpu, cpu, cpu, cpu, cpu, cpu, cpu) }'
+    sleep 1
+    local t0
+    t0=$(now)
+    kill -INT "$TP_PID"
+    wait "$TP_PID"
+    local rc=$?
+    within "$t0" 2
+    TP_PID=
+    kill "$s1" "$s2" 2>/dev/null
+    wait
+    [ "$rc" -eq 0 ] || fail "exit code $rc after SIGINT"
+    grep -Eq '^Lost [0-9]+ events: tracepoint:syscalls:sys_enter_getppid [0-9]+$' "$WORK/err" ||
+        fail "no lost count"
+    [ -s "$WORK/out" ] || fail "nothing printed"
+}
+
+# A sampling rate above the kernel's limit for a perf event is an error at
+# the probe, not a storm of timer interrupts.
+sample_rate() {
+    local most
+    most=$(cat /proc/sys/kernel/perf_event_max_sample_rate)
+    "$TP" -e "probe profile:hz:$((most + 1)) { @ = count() }" 2>"$WORK/got"
+    [ $? -eq 1 ] || fail "exit code $?, not 1"
+    cat >"$WORK/want" <<END
+cmdline:1:7: error: profile:hz:$((most + 1)) fires $((most + 1)) times a second, more than the $most the kernel allows
+    1 | probe profile:hz:$((most + 1)) { @ = count() }
+      |       ^~~~~~~~~~~~~~~~~
+note: the limit is in /proc/sys/kernel/perf_event_max_sample_rate; write a lower rate, as profile:hz:99
+END
+    expect "$WORK/want"
+    "$TP" --dry-run -e 'probe interval:us:1 { @ = count() }' 2>"$WORK/got"
+    [ $? -eq 1 ] || fail "interval:us:1: exit code $?, not 1"
+    grep -q "^cmdline:1:7: error: interval:us:1 fires 1000000 times a second, more than the $most the kernel allows$" "$WORK/got" ||
+        fail "interval:us:1 not refused"
+}
+
+# Once a probe has run exit, no probe counts any more (the exit gate): the
+# map printed at the end holds what it held when exit ran, while two CPUs
+# go on making the traced call.
+exit_gate() {
+    "$HELPER" spin 6 2>/dev/null &
+    local s1=$!
+    "$HELPER" spin 6 2>/dev/null &
+    local s2=$!
+    sleep 0.2
+    "$TP" -q -e 'probe tracepoint:syscalls:sys_enter_getppid / comm == "tp_helper" / { @n++ }
+                 probe interval:ms:300 { printf("at exit %d\n", @n); exit }' >"$WORK/out" 2>"$WORK/err"
+    local rc=$?
+    kill "$s1" "$s2" 2>/dev/null
+    wait
+    [ "$rc" -eq 0 ] || fail "exit code $rc"
+    local at end
+    at=$(sed -n 's/^at exit //p' "$WORK/out")
+    end=$(sed -n 's/^@n: //p' "$WORK/out")
+    [ -n "$at" ] && [ -n "$end" ] && [ "$at" -gt 1000 ] || fail "the helpers were not counted"
+    # a probe already past the gate on the other CPU may add its one
+    [ $((end - at)) -le 2 ] || fail "counted on after exit: $at at exit, $end at the end"
+}
+
+# -o FILE is emptied only once every probe is attached: a run that fails to
+# attach leaves it as it was.
+output_kept() {
+    echo keep >"$WORK/f"
+    local s=""
+    for i in $(seq 1 60); do s="$s probe tracepoint:syscalls:sys_enter_openat < print $i >"; done
+    # enough file descriptors to load, not to attach
+    (ulimit -n 100 && "$TP" -o "$WORK/f" -e "probe BEGIN { print 0 } $s") 2>"$WORK/err"
+    [ $? -eq 1 ] || fail "attaching did not fail"
+    grep -q 'error: cannot attach' "$WORK/err" || fail "not an attach error"
+    echo keep >"$WORK/want"
+    cp "$WORK/f" "$WORK/got"
+    expect "$WORK/want"
+}
+
 "$1"

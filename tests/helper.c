@@ -45,7 +45,8 @@ static int usage(void)
           "       tp_helper reads N PATH       read PATH N times, 1 to 4096 bytes at a time\n"
           "       tp_helper call N A STR       call tp_target(A + i, STR) for i from 0 to N-1\n"
           "       tp_helper usdt N A STR       fire USDT probe tinyprobe:hit(A + i, STR, -i) N "
-          "times\n",
+          "times\n"
+          "       tp_helper spin SECS          call getppid() as fast as it can for SECS seconds\n",
           stderr);
     return 2;
 }
@@ -125,6 +126,17 @@ int main(int argc, char **argv)
         fputs("tp_helper: built without <sys/sdt.h>\n", stderr);
         return 77;
 #endif
+    }
+    if (strcmp(argv[1], "spin") == 0 && argc == 3) {
+        /* an event storm, for a tracer that must still heed Ctrl-C */
+        double end = now() + atof(argv[2]);
+        long n = 0;
+        while ((n & 1023) || now() < end) {
+            getppid();
+            n++;
+        }
+        fprintf(stderr, "%ld calls\n", n);
+        return 0;
     }
     if (strcmp(argv[1], "rate") == 0 && argc == 5) {
         /* paced in 1 ms steps: each step opens its share, then waits for the next */

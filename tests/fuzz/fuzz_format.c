@@ -32,7 +32,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         devnull_fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
     const uint8_t *nul = memchr(data, 0, size);
     struct fuzz_script fs;
-    if (!fuzz_script_open(&fs, data, nul ? (size_t)(nul - data) : size)) {
+    if (!fuzz_script_open(&fs, data, nul ? (size_t)(nul - data) : size, 2)) {
         fuzz_script_close(&fs);
         return 0;
     }

@@ -17,9 +17,10 @@ struct fuzz_script {
     struct ast_program *prog; /* NULL when the script has errors */
 };
 
-/* Parses and checks the first `len` bytes of `data` (which must hold no NUL):
- * true when the script passed the checks. */
-static inline bool fuzz_script_open(struct fuzz_script *fs, const uint8_t *data, size_t len)
+/* Parses and checks the first `len` bytes of `data` (which must hold no NUL)
+ * for a machine of `ncpus` CPUs: true when the script passed the checks. */
+static inline bool fuzz_script_open(struct fuzz_script *fs, const uint8_t *data, size_t len,
+                                    int ncpus)
 {
     static FILE *devnull;
     if (!devnull)
@@ -33,7 +34,8 @@ static inline bool fuzz_script_open(struct fuzz_script *fs, const uint8_t *data,
     diag_init(&fs->src, "fuzz", fs->text);
     fs->src.out = devnull;
     fs->prog = parse_script(&fs->src, NULL);
-    struct check_opts o = {.str_size = CHECK_STR_SIZE_DEFAULT, .ringbuf_size = 1u << 20};
+    struct check_opts o = {
+        .str_size = CHECK_STR_SIZE_DEFAULT, .ringbuf_size = 1u << 20, .ncpus = ncpus};
     return fs->prog && check_program(fs->prog, &o);
 }
 
