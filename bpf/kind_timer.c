@@ -149,6 +149,7 @@ const struct probe_kind kind_interval = {
     .alias = "i",
     .usage = "interval:UNIT:N",
     .prog_type = BPF_PROG_TYPE_PERF_EVENT,
+    .untargeted = true,
     .expand = timer_expand,
     .section = timer_section,
     .attach = timer_attach,

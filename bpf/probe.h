@@ -110,6 +110,8 @@ struct probe_kind {
     bool args_in_regs;  /* argN is a register: arg1..ARCH_MAX_ARGS only */
     bool cookie_shares; /* a pattern's points may share one program, told apart by the
                            attach cookie (when they read the same fields at the same places) */
+    bool untargeted;    /* fires on a timer, in whatever task runs: -p and --cgroup do not
+                           filter it (interval; profile they do, to profile a process) */
     /* Adds the points `target` names (NULL when the spec had no ':'); a
      * pattern ('*') adds every match. 0, or -1 with err filled. */
     int (*expand)(const struct probe_kind *k, const char *target, struct probe_points *out,

@@ -35,9 +35,12 @@ static void prog_name(const struct probe_point *pt, char *buf, size_t n)
     sanitize(buf);
 }
 
-/* -p and --cgroup: events of other tasks end the program at once. */
+/* -p and --cgroup: events of other tasks end the program at once; a timer
+ * of interval's fires in whatever task runs, and is not theirs to filter. */
 static void target_filter(struct cg *c)
 {
+    if (c->spec->kind->untargeted)
+        return;
     if (c->o->pid) {
         LLVMValueRef id = ir_helper(c, BPF_FUNC_get_current_pid_tgid, c->i64, NULL, 0);
         LLVMValueRef tgid = LLVMBuildLShr(c->b, id, ir_i64(c, 32), "");

@@ -343,8 +343,13 @@ static LLVMValueRef cache_try(struct cg *c, const struct plan_map *m, LLVMValueR
  * holds more keys than the map may), its value 0: the event is counted in
  * the map. Claimed with a compare-and-swap, as a program that interrupted
  * this one on its CPU may have taken it, and made ready with an exchange, a
- * barrier: user space reads a slot's key and value once it is ready. */
-static void cache_claim(struct cg *c, const struct plan_map *m, LLVMValueRef s, LLVMValueRef key)
+ * barrier: user space reads a slot's key and value once it is ready. A
+ * clear deletes the map's keys, then frees the slots: a key deleted between
+ * this program's update and its claim is not in the map when looked up
+ * again, and the slot is given back; one deleted after it, the clear's
+ * freeing of the slots frees. So no slot holds a key the map lacks. */
+static void cache_claim(struct cg *c, const struct plan_map *m, int map, LLVMValueRef s,
+                        LLVMValueRef key)
 {
     LLVMBasicBlockRef fill = ir_block(c, "fill"), after = ir_block(c, "claimed");
     LLVMValueRef x = LLVMBuildAtomicCmpXchg(
@@ -358,6 +363,13 @@ static void cache_claim(struct cg *c, const struct plan_map *m, LLVMValueRef s, 
     zero(c, ir_at(c, s, 8 + m->key_size), m->value_size);
     LLVMBuildAtomicRMW(c->b, LLVMAtomicRMWBinOpXchg, s, ir_i64(c, PLAN_CACHE_READY),
                        LLVMAtomicOrderingSequentiallyConsistent, 0);
+    struct ir_if f;
+    ir_if_begin(c, is_null(c, lookup_raw(c, map, key)), &f);
+    LLVMBuildAtomicCmpXchg(c->b, s, ir_i64(c, PLAN_CACHE_READY), ir_i64(c, PLAN_CACHE_FREE),
+                           LLVMAtomicOrderingSequentiallyConsistent,
+                           LLVMAtomicOrderingSequentiallyConsistent, 0);
+    ir_if_else(c, &f);
+    ir_if_end(c, &f, NULL, NULL);
     LLVMBuildBr(c->b, after);
     LLVMPositionBuilderAtEnd(c->b, after);
 }
@@ -428,7 +440,7 @@ static void aggregate(struct cg *c, const struct ast_node *lv, const struct ast_
     LLVMValueRef in = hashed(c, m, lv->id, key, v);
     struct ir_if f;
     ir_if_begin(c, LLVMBuildAnd(c->b, in, LLVMBuildLoad2(c->b, c->i1, freed, ""), ""), &f);
-    cache_claim(c, m, LLVMBuildLoad2(c->b, c->ptr, slot_at, ""), key);
+    cache_claim(c, m, lv->id, LLVMBuildLoad2(c->b, c->ptr, slot_at, ""), key);
     ir_if_else(c, &f);
     ir_if_end(c, &f, NULL, NULL);
     LLVMBuildBr(c->b, done);

@@ -91,6 +91,7 @@ struct ast_node {
     struct ast_node *next;
     int depth;     /* of the tree below, itself included: at most AST_DEPTH_MAX */
     bool compound; /* S_ASSIGN: a op= b */
+    bool big;      /* N_INT: above INT64_MAX as written, so unsigned */
     /* filled by checks */
     struct ty ty;
     int bi;               /* N_IDENT, N_CALL: enum bi_id (lang/builtin.h) */

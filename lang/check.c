@@ -373,7 +373,7 @@ static bool check_binary(struct check *c, struct ast_node *n)
 static bool check_expr(struct check *c, struct ast_node *n)
 {
     switch (n->kind) {
-    case N_INT: n->ty = ty_int(true); return true;
+    case N_INT: n->ty = ty_int(!n->big); return true;
     case N_STR: n->ty = ty_str((int)n->slen + 1); return true;
     case N_IDENT: return check_ident(c, n);
     case N_VAR: return check_var_read(c, n);
@@ -474,6 +474,8 @@ static bool check_var_read(struct check *c, struct ast_node *n)
 {
     int id;
     const struct ast_var *v = var_find(c, n->sval, &id);
+    if (v && v->ty.kind == TY_NONE)
+        return false; /* its assignment was an error, said there */
     if (!v) {
         diag_error(c->src, n->loc, "variable %s is read before it is assigned", n->sval);
         diag_note(c->src,
@@ -493,6 +495,20 @@ static const char *kind_desc(bool is_str)
     return is_str ? "a string" : "an integer";
 }
 
+/* A variable's first assignment, lv = (something of type ty). */
+static struct ast_var *var_add(struct check *c, const struct ast_node *lv, struct ty ty)
+{
+    c->probe->vars =
+        grow(c, c->probe->vars, c->probe->nvars, &c->probe->capvars, sizeof(*c->probe->vars));
+    int id = c->probe->nvars++;
+    strset_put(&c->var_ids, lv->sval, id);
+    struct ast_var *v = &c->probe->vars[id];
+    v->name = lv->sval;
+    v->ty = ty;
+    v->at = lv->loc;
+    return v;
+}
+
 static bool check_var_write(struct check *c, struct ast_node *lv, struct ast_node *rhs,
                             bool compound)
 {
@@ -502,6 +518,8 @@ static bool check_var_write(struct check *c, struct ast_node *lv, struct ast_nod
     if (rhs->ty.kind != TY_INT && !is_str) {
         diag_error(c->src, rhs->loc, "a variable holds an integer or a string, not %s",
                    ty_desc(rhs->ty));
+        if (!v) /* known, without a type: its reads say nothing more */
+            var_add(c, lv, (struct ty){TY_NONE});
         return false;
     }
     if (compound) {
@@ -514,14 +532,10 @@ static bool check_var_write(struct check *c, struct ast_node *lv, struct ast_nod
             return false;
         }
     } else if (!v) {
-        c->probe->vars =
-            grow(c, c->probe->vars, c->probe->nvars, &c->probe->capvars, sizeof(*c->probe->vars));
-        id = c->probe->nvars++;
-        strset_put(&c->var_ids, lv->sval, id);
-        v = &c->probe->vars[id];
-        v->name = lv->sval;
-        v->ty = rhs->ty;
-        v->at = lv->loc;
+        v = var_add(c, lv, rhs->ty);
+        id = (int)(v - c->probe->vars);
+    } else if (v->ty.kind == TY_NONE) {
+        return false; /* its first assignment was an error, said there */
     } else if ((v->ty.kind == TY_STR) != is_str) {
         diag_error(c->src, rhs->loc, "%s is %s, and this is %s", lv->sval,
                    kind_desc(v->ty.kind == TY_STR), kind_desc(is_str));
@@ -611,13 +625,17 @@ static bool check_key(struct check *c, struct ast_node *n, struct plan_map *m)
     return true;
 }
 
+/* What map m holds, for messages: "an integer", "a join()", "count()". */
 static const char *value_desc(const struct plan_map *m)
 {
-    static char buf[32];
-    if (m->agg == AGG_NONE)
-        return kind_desc(m->value_is_str);
-    snprintf(buf, sizeof(buf), "%s()", plan_agg_name(m->agg));
-    return buf;
+    static const char *const aggs[] = {
+        [AGG_COUNT] = "count()", [AGG_SUM] = "sum()",     [AGG_MIN] = "min()",
+        [AGG_MAX] = "max()",     [AGG_AVG] = "avg()",     [AGG_STATS] = "stats()",
+        [AGG_HIST] = "hist()",   [AGG_LHIST] = "lhist()",
+    };
+    if (m->agg != AGG_NONE)
+        return aggs[m->agg];
+    return m->value_is_join ? "a join()" : kind_desc(m->value_is_str);
 }
 
 /* A map's value, set by an assignment of `rhs` (or of an aggregation). */
@@ -656,13 +674,11 @@ static bool check_value(struct check *c, struct plan_map *m, struct ast_node *at
         m->value_at = at->loc;
         return true;
     }
-    if (m->agg != agg || m->value_is_str != is_str) {
-        char was[32];
-        snprintf(was, sizeof(was), "%s", value_desc(m));
-        struct plan_map now = {.agg = agg, .value_is_str = is_str};
-        diag_error(c->src, at->loc, "map %s holds %s, and this assigns %s", m->name, was,
+    if (m->agg != agg || m->value_is_str != is_str || m->value_is_join != is_join) {
+        struct plan_map now = {.agg = agg, .value_is_str = is_str, .value_is_join = is_join};
+        diag_error(c->src, at->loc, "map %s holds %s, and this assigns %s", m->name, value_desc(m),
                    value_desc(&now));
-        diag_note_at(c->src, m->value_at, "it became %s here", was);
+        diag_note_at(c->src, m->value_at, "it became %s here", value_desc(m));
         return false;
     }
     if (is_str && (unsigned)rhs->ty.size > m->value_size)
@@ -671,18 +687,49 @@ static bool check_value(struct check *c, struct plan_map *m, struct ast_node *at
     return true;
 }
 
-/* An integer known when the script is compiled: a literal, maybe negated. */
-static bool constant(const struct ast_node *n, int64_t *v)
+/* An integer known when the script is compiled: literals and the integer
+ * operators on them, folded as the program would compute them, but refused
+ * where it would overflow or divide by zero. *big: the value is above
+ * INT64_MAX. */
+static bool constant(const struct ast_node *n, int64_t *v, bool *big)
 {
-    if (n->kind == N_INT) {
+    int64_t a, b;
+    bool ba = false, bb = false;
+    *big = false;
+    switch (n->kind) {
+    case N_INT:
         *v = n->ival;
+        *big = n->big;
         return true;
+    case N_UNARY:
+        if (!constant(n->a, &a, &ba) || ba)
+            return false;
+        switch (n->op) {
+        case OP_NEG: return !__builtin_sub_overflow((int64_t)0, a, v);
+        case OP_BNOT: *v = ~a; return true;
+        case OP_NOT: *v = !a; return true;
+        default: return false;
+        }
+    case N_BINARY:
+        if (!constant(n->a, &a, &ba) || !constant(n->b, &b, &bb) || ba || bb)
+            return false;
+        switch (n->op) {
+        case OP_ADD: return !__builtin_add_overflow(a, b, v);
+        case OP_SUB: return !__builtin_sub_overflow(a, b, v);
+        case OP_MUL: return !__builtin_mul_overflow(a, b, v);
+        case OP_DIV:
+        case OP_MOD:
+            if (b == 0 || (a == INT64_MIN && b == -1))
+                return false;
+            *v = n->op == OP_DIV ? a / b : a % b;
+            return true;
+        case OP_AND: *v = a & b; return true;
+        case OP_OR: *v = a | b; return true;
+        case OP_XOR: *v = a ^ b; return true;
+        default: return false;
+        }
+    default: return false;
     }
-    if (n->kind == N_UNARY && n->op == OP_NEG && n->a->kind == N_INT) {
-        *v = -n->a->ival;
-        return true;
-    }
-    return false;
 }
 
 /* lhist(v, min, max, step): constants, step dividing max - min, and no more
@@ -693,8 +740,16 @@ static bool check_lhist(struct check *c, struct plan_map *m, struct ast_node *ca
     struct ast_node *a = call->args->next;
     static const char *const what[] = {"min", "max", "step"};
     for (int i = 0; i < 3; i++, a = a->next) {
-        if (!constant(a, &p[i])) {
-            diag_error(c->src, a->loc, "lhist()'s %s must be a number", what[i]);
+        bool big;
+        if (!constant(a, &p[i], &big)) {
+            diag_error(c->src, a->loc,
+                       "lhist()'s %s must be a number known when the script is compiled", what[i]);
+            diag_note(c->src, "a literal, or integer operators on literals that do not overflow");
+            return false;
+        }
+        if (big) {
+            diag_error(c->src, a->loc, "lhist()'s %s, %llu, is above %lld, the largest it can be",
+                       what[i], (unsigned long long)p[i], (long long)INT64_MAX);
             return false;
         }
     }

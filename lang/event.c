@@ -24,7 +24,7 @@ void ev_layout(struct ev_desc *d, const struct ast_node *s, struct arena *arena)
             e->kind = EA_CONST_STR;
             e->text = a->sval;
             e->textlen = a->slen;
-        } else if (a->kind == N_INT) {
+        } else if (a->kind == N_INT && !a->big) { /* a big one is sent, as unsigned */
             e->kind = EA_CONST_INT;
             e->ival = a->ival;
         } else if (a->kind == N_IDENT && a->bi == BI_PROBE) {

@@ -32,7 +32,8 @@ static void yyerror(YYLTYPE *loc, struct parse_state *ps, const char *msg);
 
 %union {
     struct { char *s; size_t n; } str;
-    int64_t num;
+    /* an integer literal, and whether it is above INT64_MAX (so unsigned) */
+    struct { int64_t v; bool big; } num;
     struct ast_node *node;
     struct ast_spec *spec;
     struct ast_probe *probe;
@@ -317,7 +318,7 @@ postfix
 
 /* primary: INT | STRING | IDENT | IDENT '(' args ')' | VAR | map | '(' expr ')' */
 primary
-    : INT                   { $$ = ast_node(ps->arena, N_INT, @$); $$->ival = $1; }
+    : INT                   { $$ = ast_node(ps->arena, N_INT, @$); $$->ival = $1.v; $$->big = $1.big; }
     | STRING                { $$ = ast_node(ps->arena, N_STR, @$); $$->sval = $1.s; $$->slen = $1.n; }
     | IDENT                 { $$ = ast_node(ps->arena, N_IDENT, @$); $$->sval = $1.s; }
     | IDENT '(' args ')'    { $$ = ast_node(ps->arena, N_CALL, @$); $$->sval = $1.s; $$->args = $3; DEEP($$); }
@@ -337,7 +338,7 @@ static int lex(YYSTYPE *lval, YYLTYPE *lloc, struct parse_state *ps)
         if (t == IDENT || t == SPEC)
             fprintf(ps->dump_tokens, " %s", lval->str.s);
         else if (t == INT)
-            fprintf(ps->dump_tokens, " %lld", (long long)lval->num);
+            fprintf(ps->dump_tokens, lval->num.big ? " %llu" : " %lld", (long long)lval->num.v);
         fputc('\n', ps->dump_tokens);
     }
     /* what a '<' after this token is: a block after `if (c)` and `else` */

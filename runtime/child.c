@@ -5,17 +5,33 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 #include <wordexp.h>
 
 #include "lang/diag.h"
 
+/* Whether `file` is a program this process may run; else why not, as an
+ * errno (EISDIR for a directory, EACCES for a file that is not executable). */
+static int can_run(const char *file)
+{
+    struct stat st;
+    if (stat(file, &st))
+        return errno;
+    if (S_ISDIR(st.st_mode))
+        return EISDIR;
+    if (!S_ISREG(st.st_mode) || access(file, X_OK))
+        return EACCES;
+    return 0;
+}
+
 /* Whether argv0 names a program this process may run: as execvp finds it. */
 static bool runnable(const char *argv0, int *err)
 {
     if (strchr(argv0, '/')) {
-        *err = access(argv0, X_OK) ? errno : 0;
+        *err = can_run(argv0);
         return *err == 0;
     }
     const char *path = getenv("PATH");
@@ -26,13 +42,46 @@ static bool runnable(const char *argv0, int *err)
         size_t n = strcspn(p, ":");
         char file[4096];
         snprintf(file, sizeof(file), "%.*s/%s", (int)n, p, argv0);
-        if (access(file, X_OK) == 0) {
+        int e = can_run(file);
+        if (!e) {
             *err = 0;
             return true;
         }
+        if (e != ENOENT) /* as execvp: found, but not runnable, unless a later one is */
+            *err = e;
         p += n + (p[n] == ':');
     }
     return false;
+}
+
+/* Why `name` cannot be run, in a word a person reads. */
+static const char *why_not(const char *name, int err)
+{
+    if (err == ENOENT && !strchr(name, '/'))
+        return "it is not in $PATH";
+    if (err == EISDIR)
+        return "it is a directory";
+    if (err == EACCES)
+        return "it is not an executable file (Permission denied)";
+    return strerror(err);
+}
+
+/* Whether the quotes in cmd match, as a shell pairs them. */
+static bool quotes_match(const char *cmd)
+{
+    char q = 0;
+    for (const char *p = cmd; *p; p++) {
+        if (q == '\'') {
+            q = *p == '\'' ? 0 : q;
+        } else if (*p == '\\' && p[1]) {
+            p++;
+        } else if (q == '"') {
+            q = *p == '"' ? 0 : q;
+        } else if (*p == '\'' || *p == '"') {
+            q = *p;
+        }
+    }
+    return !q;
 }
 
 int child_start(struct child *c, const char *cmd)
@@ -47,18 +96,17 @@ int child_start(struct child *c, const char *cmd)
                        : rc == WRDE_BADCHAR ? "it has a character a shell would treat specially "
                                               "(|&;<>(){} or a newline)"
                        : rc == WRDE_BADVAL  ? "it names an undefined variable"
-                       : rc == WRDE_SYNTAX  ? "its quotes do not match"
-                       : rc                 ? "it cannot be split into words"
-                                            : "it is empty");
+                       : rc == WRDE_SYNTAX && !quotes_match(cmd) ? "its quotes do not match"
+                       : rc == WRDE_SYNTAX ? "an expansion in it ($((...)) or ${...}) fails"
+                       : rc                ? "it cannot be split into words"
+                                           : "it is empty");
         if (!rc)
             wordfree(&w);
         return -1;
     }
     int err;
     if (!runnable(w.we_wordv[0], &err)) {
-        diag_sys_error(NULL, "-c: cannot run '%s': %s", w.we_wordv[0],
-                       err == ENOENT && !strchr(w.we_wordv[0], '/') ? "it is not in $PATH"
-                                                                    : strerror(err));
+        diag_sys_error(NULL, "-c: cannot run '%s': %s", w.we_wordv[0], why_not(w.we_wordv[0], err));
         wordfree(&w);
         return -1;
     }
@@ -120,6 +168,9 @@ bool child_exited(struct child *c)
     return c->exited;
 }
 
+/* How long a command told to stop (SIGTERM) has before it is killed. */
+#define GRACE_MS 1000
+
 void child_end(struct child *c)
 {
     if (!c->pid)
@@ -130,8 +181,17 @@ void child_end(struct child *c)
         close(c->err);
         while (waitpid(c->pid, &c->status, 0) < 0 && errno == EINTR)
             ;
-    } else if (!c->exited) {
-        child_exited(c);
+    } else if (!child_exited(c)) {
+        /* tinyprobe ends first (exit, Ctrl-C, an error): the command it
+         * started must not outlive it, as with bpftrace */
+        kill(c->pid, SIGTERM);
+        for (int ms = 0; ms < GRACE_MS && !child_exited(c); ms += 10)
+            nanosleep(&(struct timespec){0, 10000000}, NULL);
+        if (!c->exited) {
+            kill(c->pid, SIGKILL);
+            while (waitpid(c->pid, &c->status, 0) < 0 && errno == EINTR)
+                ;
+        }
     }
     c->pid = 0;
 }

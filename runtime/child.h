@@ -22,7 +22,8 @@ int child_start(struct child *c, const char *cmd);
 int child_release(struct child *c);
 /* Whether it has exited (reaped, without waiting). */
 bool child_exited(struct child *c);
-/* A child never released is killed; one released is left to run. */
+/* A child never released is killed; one released that still runs gets
+ * SIGTERM, then SIGKILL after a grace period. */
 void child_end(struct child *c);
 
 #endif

@@ -210,6 +210,68 @@ void load_note_fd_limit(struct rt *rt)
               (unsigned long long)r.rlim_cur);
 }
 
+/* Bytes the kernel takes for map m (a hash map's are taken whole when it
+ * is made), roughly: its entries' keys and values, a value a CPU for
+ * aggregations. */
+static uint64_t map_bytes(const struct rt *rt, const struct bpf_map *m, bool per_cpu)
+{
+    uint64_t value = bpf_map__value_size(m);
+    if (per_cpu)
+        value = (uint64_t)rt->cg->ncpus * ((value + 7) & ~7ull);
+    return (bpf_map__key_size(m) + value) * bpf_map__max_entries(m);
+}
+
+/* The kernel had no memory for a map: which one it could not make (libbpf
+ * makes them in order, and stops at the first it cannot), and which option
+ * makes the maps that take the most smaller: the largest of the script's,
+ * or the event buffer. */
+static void report_map_memory(struct rt *rt, int err)
+{
+    struct bpf_map *m, *failed = NULL, *largest = NULL;
+    uint64_t most = 0;
+    int largest_id = -1;
+    const struct plan *p = rt->cg->plan;
+    size_t plen = strlen(CG_MAP_PREFIX);
+    bpf_object__for_each_map(m, rt->obj)
+    {
+        if (!failed && bpf_map__fd(m) < 0)
+            failed = m;
+        const char *name = bpf_map__name(m);
+        int id = strncmp(name, CG_MAP_PREFIX, plen) == 0 ? atoi(name + plen) : -1;
+        if (id < 0 || id >= p->nmaps)
+            continue;
+        uint64_t bytes = map_bytes(rt, m, p->maps[id].agg != AGG_NONE);
+        if (bytes > most) {
+            most = bytes;
+            largest = m;
+            largest_id = id;
+        }
+    }
+    struct bpf_map *events = bpf_object__find_map_by_name(rt->obj, CG_MAP_EVENTS);
+    uint64_t ring = events ? bpf_map__max_entries(events) : 0;
+    const char *fname = failed ? bpf_map__name(failed) : "";
+    int fid = strncmp(fname, CG_MAP_PREFIX, plen) == 0 ? atoi(fname + plen) : -1;
+    char what[96];
+    if (fid >= 0 && fid < p->nmaps)
+        snprintf(what, sizeof(what), "map %s", p->maps[fid].name);
+    else if (strcmp(fname, CG_MAP_EVENTS) == 0)
+        snprintf(what, sizeof(what), "the event buffer");
+    else
+        snprintf(what, sizeof(what), "%s", *fname ? fname : "one");
+    diag_sys_error(rt->src, "the kernel is out of memory for BPF maps, making %s: %s", what,
+                   strerror(-err));
+    if (largest && most >= ring)
+        diag_note(rt->src,
+                  "map %s takes about %llu KiB (%u entries); --map-size makes each map "
+                  "smaller",
+                  p->maps[largest_id].name, (unsigned long long)(most >> 10),
+                  bpf_map__max_entries(largest));
+    else
+        diag_note(rt->src, "the event buffer takes %llu KiB; --buffer-size makes it smaller",
+                  (unsigned long long)(ring >> 10));
+    diag_note(rt->src, "check the memory cgroup, or RLIMIT_MEMLOCK on kernels before 5.11");
+}
+
 /* Says why the kernel refused the object: which probe, which limit. */
 static void report_load_error(struct rt *rt, int err, char **logs)
 {
@@ -233,11 +295,11 @@ static void report_load_error(struct rt *rt, int err, char **logs)
     } else if (err == -E2BIG && prog_failed) {
         diag_error(rt->src, p->loc, "the kernel refused probe %s: its program is too large (E2BIG)",
                    p->text);
+    } else if ((err == -ENOMEM || err == -E2BIG) && !prog_failed) {
+        report_map_memory(rt, err);
     } else if (err == -ENOMEM || err == -E2BIG) {
-        diag_sys_error(rt->src, "the kernel is out of memory for BPF %s: %s",
-                       prog_failed ? "programs" : "maps", strerror(-err));
-        diag_note(rt->src, "check the memory cgroup, or RLIMIT_MEMLOCK on kernels before 5.11; "
-                           "--buffer-size makes the event buffer smaller");
+        diag_sys_error(rt->src, "the kernel is out of memory for BPF programs: %s", strerror(-err));
+        diag_note(rt->src, "check the memory cgroup, or RLIMIT_MEMLOCK on kernels before 5.11");
     } else if (err == -EPERM && geteuid() != 0) {
         diag_sys_error(
             rt->src,

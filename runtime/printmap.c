@@ -479,16 +479,6 @@ static void empty_map(struct rt *rt, int id, bool zero)
             memset(slot_at(rt, m, cpu, 0), 0, (size_t)m->array_size * m->value_size);
         return;
     }
-    for (int cpu = 0; rt->slots && m->cache_n && cpu < rt->cg->ncpus; cpu++)
-        for (unsigned i = 0; i < m->cache_n; i++) {
-            unsigned char *s = slot_at(rt, m, cpu, (size_t)i * m->cache_slot_size);
-            if (__atomic_load_n((uint64_t *)s, __ATOMIC_ACQUIRE) != PLAN_CACHE_READY)
-                continue;
-            if (zero) /* the key stays, as zero() keeps keys */
-                memset(s + 8 + m->key_size, 0, m->value_size);
-            else /* free: the next key to come takes it */
-                __atomic_store_n((uint64_t *)s, PLAN_CACHE_FREE, __ATOMIC_RELEASE);
-        }
     int fd = map_fd_of(rt, id);
     if (fd < 0)
         return;
@@ -512,6 +502,19 @@ static void empty_map(struct rt *rt, int id, bool zero)
     free(key);
     free(next);
     free(zeros);
+    /* after the map's keys: a program that takes a slot for a key looks
+     * the key up once more, and gives the slot back if a clear deleted it
+     * meanwhile (codegen/maps.c, cache_claim) */
+    for (int cpu = 0; rt->slots && m->cache_n && cpu < rt->cg->ncpus; cpu++)
+        for (unsigned i = 0; i < m->cache_n; i++) {
+            unsigned char *s = slot_at(rt, m, cpu, (size_t)i * m->cache_slot_size);
+            if (__atomic_load_n((uint64_t *)s, __ATOMIC_ACQUIRE) != PLAN_CACHE_READY)
+                continue;
+            if (zero) /* the key stays, as zero() keeps keys */
+                memset(s + 8 + m->key_size, 0, m->value_size);
+            else /* free: the next key to come takes it */
+                __atomic_store_n((uint64_t *)s, PLAN_CACHE_FREE, __ATOMIC_RELEASE);
+        }
 }
 
 /* Request i asked for until its count was `count`: what of it is not yet

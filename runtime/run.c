@@ -236,7 +236,11 @@ static void report_lost(struct rt *rt)
 static bool drain(struct rt *rt, struct ring_buffer *rb, int poll_ms, int64_t budget, int *err)
 {
     rt->round_end = clock_ns(CLOCK_MONOTONIC) + budget;
-    int r = poll_ms ? ring_buffer__poll(rb, poll_ms) : ring_buffer__consume(rb);
+    /* the poll consumes only when the programs woke us (a quarter full):
+     * the consume takes what they wrote without waking us */
+    int r = poll_ms ? ring_buffer__poll(rb, poll_ms) : 0;
+    if (r >= 0 || r == -EINTR)
+        r = ring_buffer__consume(rb);
     bool more = r == ROUND_OVER;
     if (r < 0 && !more && r != -EINTR && err)
         *err = -r;
@@ -266,7 +270,6 @@ static void gate(struct rt *rt, struct ring_buffer *rb)
 int run_probes(struct rt *rt)
 {
     struct output *out = rt->o->out;
-    out->stop = &stop_signal;
     rt->maps_header = true; /* maps a probe prints need no blank line before them */
     rt->realtime_offset = clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_MONOTONIC);
     struct ring_buffer *rb = ring_buffer__new(map_fd(rt, CG_MAP_EVENTS), on_event, rt, NULL);
@@ -299,6 +302,7 @@ int run_probes(struct rt *rt)
         rc = 1;
         goto out;
     }
+    out->stop = &stop_signal; /* a blocked reader cannot keep us from a stop signal */
     if (n && !rt->o->quiet)
         fprintf(stderr, "Attached %d probe%s\n", n, n == 1 ? "" : "s");
     /* BEGIN's lines come before anything -c's command prints */

@@ -363,4 +363,52 @@ output_kept() {
     expect "$WORK/want"
 }
 
+# A per-CPU cache never holds a key its map does not: with room for one key,
+# two CPUs counting by CPU and a clear every 3 ms, no print shows two
+# keys (a clear deletes the keys, then frees the slots; a slot taken for a
+# key deleted meanwhile is given back).
+cache_clear() {
+    "$HELPER" spin 4 2>/dev/null &
+    "$HELPER" spin 4 2>/dev/null &
+    "$TP" -q --map-size 1 -e 'probe tracepoint:syscalls:sys_enter_getppid / comm == "tp_helper" / { @c[cpu] = count() }
+        probe interval:ms:3 { clear(@c) }
+        probe interval:ms:7 { print @c; print "--" }
+        probe interval:s:3 { exit }' >"$WORK/out" 2>"$WORK/err"
+    local rc=$?
+    wait
+    [ "$rc" -eq 0 ] || fail "exit code $rc"
+    awk '/^@c\[/ { n++; keys++ } /^--$/ { if (n > 1) bad++; n = 0 }
+         END { if (!keys) { print "nothing counted"; exit 1 } if (bad) { print bad " prints with two keys"; exit 1 } }' \
+        "$WORK/out" || fail "the cache held a key the map did not"
+}
+
+# Out of memory for maps in a memory cgroup: the message names the map that
+# takes the most and the option that makes it smaller (--map-size for the
+# script's maps, --buffer-size for the event buffer).
+map_memory() {
+    local cg=/sys/fs/cgroup/memory/tinyprobe-test.$$
+    [ -d /sys/fs/cgroup/memory ] && mkdir "$cg" 2>/dev/null || { echo "no cgroup v1 memory controller"; exit 77; }
+    echo 100M >"$cg/memory.limit_in_bytes"
+    sh -c "echo \$\$ >$cg/tasks && exec \"\$0\" \"\$@\"" "$TP" --dry-run --map-size 4000000 \
+        -e 'probe tracepoint:syscalls:sys_enter_openat { @files[str(args.filename)] = count() }' 2>"$WORK/err"
+    local rc=$?
+    sh -c "echo \$\$ >$cg/tasks && exec \"\$0\" \"\$@\"" "$TP" --dry-run --buffer-size 1000000000 \
+        -e 'probe tracepoint:syscalls:sys_enter_openat { print 1 }' 2>"$WORK/err2"
+    local rc2=$?
+    rmdir "$cg"
+    [ $rc -eq 1 ] || fail "a map too large for the cgroup: exit code $rc"
+    grep -Eq '^tinyprobe: error: the kernel is out of memory for BPF maps, making .*: Cannot allocate memory$' "$WORK/err" ||
+        fail "no error"
+    grep -Eq '^note: map @files takes about [0-9]+ KiB \(4000000 entries\); --map-size makes each map smaller$' "$WORK/err" ||
+        fail "--map-size not named"
+    [ $rc2 -eq 1 ] || fail "an event buffer too large for the cgroup: exit code $rc2"
+    cp "$WORK/err2" "$WORK/got"
+    cat >"$WORK/want" <<'END'
+tinyprobe: error: the kernel is out of memory for BPF maps, making the event buffer: Cannot allocate memory
+note: the event buffer takes 1048576 KiB; --buffer-size makes it smaller
+note: check the memory cgroup, or RLIMIT_MEMLOCK on kernels before 5.11
+END
+    expect "$WORK/want"
+}
+
 "$1"

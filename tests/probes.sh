@@ -311,4 +311,63 @@ END
     expect "$WORK/want"
 }
 
+# BEGIN's lines come before anything -c's command prints: BEGIN runs, and is
+# printed, before the command is released.
+command_begin_first() {
+    for i in 1 2 3; do
+        "$TP" -q -c 'echo command' -e 'probe BEGIN { print "begin" }' >"$WORK/got" 2>"$WORK/err" ||
+            fail "run $i: exit code $?"
+        printf '%s\n' begin command >"$WORK/want"
+        expect "$WORK/want"
+    done
+}
+
+# -c's command does not outlive tinyprobe: when tinyprobe ends first (exit,
+# Ctrl-C), the command gets SIGTERM, and SIGKILL a second later if it
+# ignores that.
+command_ends() {
+    "$TP" -q -c 'sleep 77.25' -e 'probe interval:ms:100 { exit }' 2>"$WORK/err" || fail "exit code $?"
+    pgrep -f 'sleep 77.25' >/dev/null && fail "the command outlived exit"
+    start -c 'sleep 77.5' -e 'probe interval:s:100 { exit }'
+    stop
+    pgrep -f 'sleep 77.5' >/dev/null && fail "the command outlived Ctrl-C"
+    local t0
+    t0=$(date +%s%N)
+    "$TP" -q -c "python3 -c 'import signal, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); print(\"ready\", flush=True); time.sleep(77.75)'" \
+        -e 'probe interval:s:1 { exit }' >"$WORK/out" 2>"$WORK/err" || fail "exit code $?"
+    pgrep -f 'sleep\(77.75\)' >/dev/null && fail "a command that ignores SIGTERM outlived tinyprobe"
+    grep -qx ready "$WORK/out" || fail "the command did not start"
+    [ $(( ($(date +%s%N) - t0) / 1000000 )) -lt 4000 ] || fail "no SIGKILL after the grace period"
+}
+
+# -p filters the probes that fire in a task's context, not interval's timer,
+# which fires in whatever task runs: a process that sleeps still gets its
+# ticks.
+pid_interval() {
+    sleep 30 &
+    local sleeper=$!
+    "$TP" -q -p "$sleeper" -e 'probe interval:ms:100 { @ticks = count() } probe interval:ms:1050 { exit }' \
+        >"$WORK/out" 2>"$WORK/err" || fail "exit code $?"
+    kill "$sleeper"
+    wait
+    local n
+    n=$(sed -n 's/^@ticks: //p' "$WORK/out")
+    [ -n "$n" ] && [ "$n" -ge 9 ] && [ "$n" -le 11 ] || fail "$n ticks in a second, not 10"
+}
+
+# -c's errors: each says what is wrong with the command, in one wording.
+command_errors() {
+    local c
+    for c in 'echo $((1/0))' "echo 'a" /tmp /etc/passwd; do
+        "$TP" -c "$c" -e 'probe interval:s:1 { exit }' 2>>"$WORK/got" && fail "-c '$c' ran"
+    done
+    cat >"$WORK/want" <<'END'
+tinyprobe: error: -c 'echo $((1/0))': an expansion in it ($((...)) or ${...}) fails
+tinyprobe: error: -c 'echo 'a': its quotes do not match
+tinyprobe: error: -c: cannot run '/tmp': it is a directory
+tinyprobe: error: -c: cannot run '/etc/passwd': it is not an executable file (Permission denied)
+END
+    expect "$WORK/want"
+}
+
 "$@"

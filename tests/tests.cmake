@@ -18,7 +18,7 @@ endforeach()
 # Hardening: output faults, signals, limits; see tests/hardening.sh.
 foreach(case output_full output_fs_full stdout_closed blocked_reader reader_gone sighup output_late
              fd_limit no_caps verifier_long_log memory_limit verifier_many linear_parse long_jumps
-             event_storm sample_rate exit_gate output_kept)
+             event_storm sample_rate exit_gate output_kept cache_clear map_memory)
   add_test(NAME hardening_${case} COMMAND ${CMAKE_SOURCE_DIR}/tests/hardening.sh ${case})
   set_tests_properties(hardening_${case} PROPERTIES ENVIRONMENT "${TP_TEST_ENV}"
                        SKIP_RETURN_CODE 77 TIMEOUT 120 RUN_SERIAL TRUE)
@@ -29,7 +29,7 @@ set(TP_PROBES_CASES uprobe_args uprobe_library uprobe_pattern uretprobe_readline
     rawtracepoint_args tracepoint_pattern shared_programs too_many_programs list command pid
     cgroup kprobe_pattern
     kprobe_not_traceable fentry_args fentry_pattern fexit_retval fentry_no_btf usdt_args
-    usdt_errors)
+    usdt_errors command_begin_first command_ends pid_interval command_errors)
 foreach(case ${TP_PROBES_CASES})
   add_test(NAME probes_${case} COMMAND ${CMAKE_SOURCE_DIR}/tests/probes.sh ${case})
   set_tests_properties(probes_${case} PROPERTIES ENVIRONMENT "${TP_TEST_ENV}" SKIP_RETURN_CODE 77
