@@ -35,8 +35,10 @@ foreach(case ${TP_PROBES_CASES})
                        TIMEOUT 120 RUN_SERIAL TRUE)
 endforeach()
 
-# Unit: the register layouts of both architectures (bpf/arch.c).
+# Unit: the register layouts of both architectures (bpf/arch.c), and where
+# their instructions start (bpf/insn.c).
 add_test(NAME unit_arch COMMAND arch_test)
+add_test(NAME unit_insn COMMAND insn_test)
 
 # Script errors: each tests/errors/NAME.tp must fail with exactly NAME.err.
 file(GLOB TP_ERROR_CASES ${CMAKE_SOURCE_DIR}/tests/errors/*.tp)
