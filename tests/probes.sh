@@ -39,6 +39,85 @@ uprobe_pattern() {
     expect "$WORK/want"
 }
 
+# insn_starts FILE FUNCTION: FUNCTION's length, then the offsets into it at
+# which objdump decodes instructions, one a line: the code is the compiler's
+# (-O0 under ASan, -O2 else), so what tinyprobe must say is found here.
+insn_starts() {
+    local addr size
+    read -r addr size < <({ nm -S --defined-only "$1"; nm -DS --defined-only "$1"; } 2>/dev/null |
+        awk -v f="$2" '($4 == f || index($4, f "@") == 1) && $2 != "" { print $1, $2; exit }')
+    [ -n "$size" ] || fail "$1 has no symbol $2 for nm"
+    echo $((16#$size))
+    objdump -d --no-show-raw-insn --start-address=$((16#$addr)) \
+        --stop-address=$((16#$addr + 16#$size)) "$1" |
+        sed -n 's/^ *\([0-9a-f]*\):\t.*/\1/p' | while read -r a; do echo $((16#$a - 16#$addr)); done
+}
+
+# refused SPEC LINE...: --dry-run of `probe SPEC { @ = count() }` exits 1
+# and prints exactly the error LINE with the spec underlined, then the
+# other LINEs.
+refused() {
+    local spec=$1 line=$2
+    shift 2
+    "$TP" --dry-run -e "probe $spec { @ = count() }" >"$WORK/out" 2>"$WORK/got"
+    [ $? -eq 1 ] || fail "expected exit code 1 for $spec"
+    {
+        echo "cmdline:1:7: error: $line"
+        echo "    1 | probe $spec { @ = count() }"
+        echo "      |       ^$(printf '%*s' $((${#spec} - 1)) '' | tr ' ' '~')"
+        printf '%s\n' "$@"
+    } >"$WORK/want"
+    expect "$WORK/want"
+}
+
+# uprobe:PATH:FUNCTION+OFFSET: an offset inside an instruction is refused
+# with the instructions nearest it (the kernel would put its breakpoint
+# there, and the helper would crash), as is one past the function's end;
+# one where an instruction starts attaches and fires, and the helper runs
+# as it would untraced.
+uprobe_offset() {
+    command -v objdump >/dev/null || { echo "no objdump"; exit 77; }
+    local starts size i inside=
+    mapfile -t starts < <(insn_starts "$HELPER" tp_target)
+    size=${starts[0]}
+    starts=("${starts[@]:1}")
+    [ "${starts[0]}" = 0 ] || fail "objdump did not decode tp_target from its start"
+    for ((i = 0; i + 1 < ${#starts[@]}; i++)); do
+        if [ $((starts[i + 1] - starts[i])) -gt 1 ]; then
+            inside=$((starts[i] + 1))
+            break
+        fi
+    done
+    [ -n "$inside" ] || fail "tp_target has no instruction longer than a byte"
+    refused "uprobe:$HELPER:tp_target+$inside" \
+        "offset $inside is inside an instruction of tp_target" \
+        "note: the instructions nearest it start at +${starts[i]} and +${starts[i + 1]}"
+    refused "uprobe:$HELPER:tp_target+$size" "offset $size is past the end of tp_target" \
+        "note: tp_target is $size bytes long"
+
+    start -e "probe uprobe:$HELPER:tp_target+${starts[i + 1]} { @ = count() }"
+    "$HELPER" call 3 0 x 2>"$WORK/helper" || fail "the traced helper exited $?"
+    grep -q ' ns per call (sum 6)$' "$WORK/helper" || fail "the traced helper computed: $(cat "$WORK/helper")"
+    stop
+    printf '\n@: 3\n' >"$WORK/want"
+    cp "$WORK/out" "$WORK/got"
+    expect "$WORK/want"
+}
+
+# uprobe:libc:malloc+1 is inside malloc's first instruction: attached, it
+# would corrupt every process that calls malloc, so even --dry-run refuses.
+uprobe_offset_libc() {
+    command -v objdump >/dev/null || { echo "no objdump"; exit 77; }
+    local libc starts
+    libc=$(ldconfig -p | awk '$1 == "libc.so.6" && $2 ~ /x86-64|AArch64/ { print $NF; exit }')
+    [ -n "$libc" ] || { echo "no libc.so.6 in ld.so.cache"; exit 77; }
+    mapfile -t starts < <(insn_starts "$libc" malloc)
+    [ "${starts[1]}" = 0 ] && [ "${starts[2]}" -gt 1 ] ||
+        fail "malloc's first instruction, as objdump decodes it, is not longer than a byte"
+    refused uprobe:libc:malloc+1 "offset 1 is inside an instruction of malloc" \
+        "note: the instructions nearest it start at +0 and +${starts[2]}"
+}
+
 # What is typed at an interactive bash, as readline returns it.
 uretprobe_readline() {
     command -v script >/dev/null && [ -x /bin/bash ] || { echo "no script(1) or bash"; exit 77; }

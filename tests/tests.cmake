@@ -24,7 +24,8 @@ foreach(case output_full output_fs_full stdout_closed blocked_reader reader_gone
 endforeach()
 
 # Probe kinds and targeting: see tests/probes.sh.
-set(TP_PROBES_CASES uprobe_args uprobe_library uprobe_pattern uretprobe_readline
+set(TP_PROBES_CASES uprobe_args uprobe_library uprobe_pattern uprobe_offset uprobe_offset_libc
+    uretprobe_readline
     rawtracepoint_args tracepoint_pattern shared_programs too_many_programs list command pid
     cgroup kprobe_pattern
     kprobe_not_traceable fentry_args fentry_pattern fexit_retval fentry_no_btf usdt_args
