@@ -105,10 +105,12 @@ add_test(NAME qemu_suite COMMAND ${CMAKE_SOURCE_DIR}/tests/qemu/run.sh ${TP_QEMU
 set_tests_properties(qemu_suite PROPERTIES FIXTURES_REQUIRED qemu SKIP_RETURN_CODE 77
                      TIMEOUT 1900 RUN_SERIAL TRUE LABELS vm)
 
-# The fuzz targets replay their seeds and past crashes (fuzz builds only).
+# The fuzz targets replay their seeds and past crashes (fuzz builds only);
+# tp_helper is one of fuzz_elf's seeds.
 if(TP_FUZZ)
-  foreach(t fuzz_front fuzz_codegen fuzz_format)
+  foreach(t fuzz_front fuzz_codegen fuzz_format fuzz_elf)
     add_test(NAME ${t}_replay COMMAND ${CMAKE_SOURCE_DIR}/tests/fuzz/replay.sh $<TARGET_FILE:${t}>)
-    set_tests_properties(${t}_replay PROPERTIES TIMEOUT 600)
+    set_tests_properties(${t}_replay PROPERTIES TIMEOUT 600
+                         ENVIRONMENT HELPER=$<TARGET_FILE:tp_helper>)
   endforeach()
 endif()
