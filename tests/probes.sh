@@ -76,7 +76,7 @@ refused() {
 # one where an instruction starts attaches and fires, and the helper runs
 # as it would untraced.
 uprobe_offset() {
-    command -v objdump >/dev/null || { echo "no objdump"; exit 77; }
+    type -P objdump >/dev/null || { echo "no objdump"; exit 77; }
     local starts size i inside=
     mapfile -t starts < <(insn_starts "$HELPER" tp_target)
     size=${starts[0]}
@@ -107,7 +107,7 @@ uprobe_offset() {
 # uprobe:libc:malloc+1 is inside malloc's first instruction: attached, it
 # would corrupt every process that calls malloc, so even --dry-run refuses.
 uprobe_offset_libc() {
-    command -v objdump >/dev/null || { echo "no objdump"; exit 77; }
+    type -P objdump >/dev/null || { echo "no objdump"; exit 77; }
     local libc starts
     libc=$(ldconfig -p | awk '$1 == "libc.so.6" && $2 ~ /x86-64|AArch64/ { print $NF; exit }')
     [ -n "$libc" ] || { echo "no libc.so.6 in ld.so.cache"; exit 77; }
@@ -116,6 +116,65 @@ uprobe_offset_libc() {
         fail "malloc's first instruction, as objdump decodes it, is not longer than a byte"
     refused uprobe:libc:malloc+1 "offset 1 is inside an instruction of malloc" \
         "note: the instructions nearest it start at +0 and +${starts[2]}"
+}
+
+# poke FILE AT VALUE: VALUE as 8 little-endian bytes at byte AT of FILE.
+poke() {
+    local i bytes=
+    for ((i = 0; i < 8; i++)); do bytes+=$(printf '\\x%02x' $((($3 >> (8 * i)) & 255))); done
+    printf "$bytes" | dd of="$1" bs=1 seek="$2" conv=notrunc status=none
+}
+
+# A function whose code the file does not hold where its section says is
+# refused an offset, not guessed at: its section placed past the end of the
+# file, or holding no bytes (SHT_NOBITS), or where its segment does not put
+# it, or no section at its address. Offset 0 needs no code.
+uprobe_offset_unreadable() {
+    type -P cc >/dev/null || { echo "no cc"; exit 77; }
+    cat >"$WORK/small.c" <<'END'
+__attribute__((noinline)) long tp_small(long a) { return a * 3 + 1; }
+void _start(void) { for (long i = 0;; i++) tp_small(i); }
+END
+    cc -O2 -nostdlib -static -Wl,--build-id=none -o "$WORK/small" "$WORK/small.c" ||
+        fail "cannot build a small program"
+    local shoff idx text addr off f at
+    shoff=$(readelf -hW "$WORK/small" | sed -n 's/.*Start of section headers: *\([0-9]*\).*/\1/p')
+    idx=$(readelf -SW "$WORK/small" | sed -n 's/^ *\[ *\([0-9]*\)\] \.text .*/\1/p')
+    text=$((shoff + 64 * idx)) # Elf64_Shdr: sh_type at 4, sh_addr at 16, sh_offset at 24
+    read -r addr off < <(readelf -SW "$WORK/small" |
+        sed -n 's/^ *\[ *[0-9]*\] \.text *PROGBITS *\([0-9a-f]*\) \([0-9a-f]*\) .*/\1 \2/p')
+    addr=$((16#$addr)) off=$((16#$off))
+    # the second instruction
+    at=$(insn_starts "$WORK/small" tp_small | sed -n 3p)
+    [ -n "$at" ] || fail "tp_small has one instruction"
+    "$TP" --dry-run -e "probe uprobe:$WORK/small:tp_small+$at { @ = count() }" 2>"$WORK/got" ||
+        fail "the unchanged program is refused: $(cat "$WORK/got")"
+
+    f=$WORK/past_end
+    cp "$WORK/small" "$f"
+    poke "$f" $((text + 24)) $((1 << 40))
+    refused "uprobe:$f:tp_small+$at" "cannot check that an instruction of tp_small starts at offset $at" \
+        "note: the section that holds tp_small has no bytes in $f"
+    "$TP" --dry-run -e "probe uprobe:$f:tp_small { @ = count() }" 2>"$WORK/got" ||
+        fail "offset 0 is refused: $(cat "$WORK/got")"
+
+    f=$WORK/nobits
+    cp "$WORK/small" "$f"
+    poke "$f" $((text + 4)) $((8 | 6 << 32)) # SHT_NOBITS, and sh_flags' low word kept (AX)
+    refused "uprobe:$f:tp_small+$at" "cannot check that an instruction of tp_small starts at offset $at" \
+        "note: the section that holds tp_small has no bytes in $f"
+
+    f=$WORK/elsewhere
+    cp "$WORK/small" "$f"
+    poke "$f" $((text + 24)) $((off + 1))
+    refused "uprobe:$f:tp_small+$at" "cannot check that an instruction of tp_small starts at offset $at" \
+        "note: tp_small's section and its segment place it at different offsets of $f"
+
+    f=$WORK/no_section
+    cp "$WORK/small" "$f"
+    poke "$f" $((text + 16)) $((addr + (1 << 30)))
+    refused "uprobe:$f:tp_small+$at" "cannot check that an instruction of tp_small starts at offset $at" \
+        "note: no section of $f holds tp_small's address, 0x$(nm "$WORK/small" | awk '$3 == "tp_small" { sub(/^0+/, "", $1); print $1 }')"
 }
 
 # What is typed at an interactive bash, as readline returns it.

@@ -25,7 +25,7 @@ endforeach()
 
 # Probe kinds and targeting: see tests/probes.sh.
 set(TP_PROBES_CASES uprobe_args uprobe_library uprobe_pattern uprobe_offset uprobe_offset_libc
-    uretprobe_readline
+    uprobe_offset_unreadable uretprobe_readline
     rawtracepoint_args tracepoint_pattern shared_programs too_many_programs list command pid
     cgroup kprobe_pattern
     kprobe_not_traceable fentry_args fentry_pattern fexit_retval fentry_no_btf usdt_args
