@@ -179,7 +179,7 @@ END
 
 # What is typed at an interactive bash, as readline returns it.
 uretprobe_readline() {
-    command -v script >/dev/null && [ -x /bin/bash ] || { echo "no script(1) or bash"; exit 77; }
+    type -P script >/dev/null && [ -x /bin/bash ] || { echo "no script(1) or bash"; exit 77; }
     script -qc true /dev/null >/dev/null 2>&1 </dev/null || { echo "script(1) cannot open a terminal"; exit 77; }
     start -e 'probe uretprobe:/bin/bash:readline < print str(retval) >'
     printf 'echo typed-at-bash\nexit\n' |
