@@ -10,6 +10,7 @@
 #include <bpf/libbpf.h>
 
 #include "bpf/arch.h"
+#include "bpf/insn.h"
 #include "bpf/kinds.h"
 #include "bpf/usym.h"
 #include "lang/xalloc.h"
@@ -45,6 +46,62 @@ static void suggest(const struct usym_file *f, const char *name, struct probe_er
     else
         probe_hintf(err, "tinyprobe -l 'uprobe:%s:*' lists its functions", f->path);
     free(names);
+}
+
+/* The most bytes of a function read to check an offset in it: what a
+ * hostile file's symbol sizes can make tinyprobe read and decode. */
+#define UP_CODE_MAX (1u << 20)
+
+/* Whether an instruction of u starts at off (not 0): the kernel puts its
+ * breakpoint wherever it is told, and one inside an instruction changes
+ * what the traced program runs. What cannot be checked is refused. */
+static bool on_boundary(const struct usym_file *f, const struct usym_func *u, uint64_t off,
+                        struct probe_err *err)
+{
+    if (u->size && off >= u->size) {
+        probe_errf(err, "offset %" PRIu64 " is past the end of %s", off, u->name);
+        probe_hintf(err, "%s is %" PRIu64 " bytes long", u->name, u->size);
+        return false;
+    }
+    if (off > UP_CODE_MAX - INSN_MAX_LEN) {
+        probe_errf(err, "offset %" PRIu64 " is too far into %s to check for an instruction there",
+                   off, u->name);
+        probe_hintf(err, "tinyprobe decodes at most the first %u KiB of a function",
+                    UP_CODE_MAX >> 10);
+        return false;
+    }
+    size_t want = off + INSN_MAX_LEN, len;
+    if (u->size && u->size < want)
+        want = u->size;
+    uint8_t *code;
+    char why[512];
+    if (usym_func_bytes(f, u, want, &code, &len, why, sizeof(why))) {
+        probe_errf(err, "cannot check that an instruction of %s starts at offset %" PRIu64, u->name,
+                   off);
+        probe_hintf(err, "%s", why);
+        return false;
+    }
+    struct insn_at at = insn_find(f->machine, code, len, off);
+    free(code);
+    if (at.where == INSN_BOUNDARY)
+        return true;
+    if (at.where == INSN_INSIDE) {
+        probe_errf(err, "offset %" PRIu64 " is inside an instruction of %s", off, u->name);
+        probe_hintf(err, "the instructions nearest it start at +%" PRIu64 " and +%" PRIu64,
+                    at.before, at.after);
+        return false;
+    }
+    probe_errf(err, "cannot check that an instruction of %s starts at offset %" PRIu64, u->name,
+               off);
+    if (at.where == INSN_INVALID)
+        probe_hintf(err, "its bytes at +%" PRIu64 " are not an %s instruction", at.before,
+                    insn_machine(f->machine));
+    else if (at.where == INSN_SHORT)
+        probe_hintf(err, "its bytes in %s end at +%zu, inside an instruction or before it", f->path,
+                    len);
+    else
+        probe_hintf(err, "%s is not x86-64 or arm64 code", f->path);
+    return false;
 }
 
 static void add(const struct probe_kind *k, const char *path, const char *func, uint64_t off,
@@ -115,12 +172,10 @@ static int up_expand(const struct probe_kind *k, const char *target, struct prob
             probe_errf(err, "%s has no function '%s'", path, fname);
             suggest(&f, fname, err);
             rc = -1;
-        } else if (off && u->size && off >= u->size) {
-            probe_errf(err, "offset 0x%" PRIx64 " is past the end of %s (%" PRIu64 " bytes)", off,
-                       fname, u->size);
-            rc = -1;
         } else if (off && k->caps & PROBE_RETVAL) {
             probe_errf(err, "a %s takes no offset: it fires when the function returns", k->name);
+            rc = -1;
+        } else if (off && !on_boundary(&f, u, off, err)) {
             rc = -1;
         } else {
             add(k, path, fname, off, u->offset, out);

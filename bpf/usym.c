@@ -4,6 +4,7 @@
 #include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <gelf.h>
 #include <libelf.h>
 #include <stdio.h>
@@ -209,6 +210,7 @@ static void read_table(Elf *e, Elf_Scn *scn, const GElf_Shdr *sh, const GElf_Phd
         struct usym_func *u = &f->funcs[f->nfuncs++];
         u->name = xstrndup(name, strcspn(name, "@")); /* no version */
         u->offset = sym.st_value - loads[k].p_vaddr + loads[k].p_offset;
+        u->addr = sym.st_value;
         u->size = sym.st_size;
     }
 }
@@ -383,6 +385,7 @@ int usym_open(struct usym_file *f, const char *path, char *why, size_t whylen)
     }
     f->nfuncs = k;
     f->path = xstrdup(path);
+    f->machine = eh.e_machine;
     rc = 0;
 out:
     free(loads);
@@ -399,6 +402,62 @@ static int cmp_key(const void *key, const void *elem)
 const struct usym_func *usym_lookup(const struct usym_file *f, const char *name)
 {
     return f->nfuncs ? bsearch(name, f->funcs, f->nfuncs, sizeof(*f->funcs), cmp_key) : NULL;
+}
+
+/* The section that holds addr, or NULL. */
+static Elf_Scn *section_at(Elf *e, uint64_t addr, GElf_Shdr *sh)
+{
+    Elf_Scn *scn = NULL;
+    while ((scn = elf_nextscn(e, scn)))
+        if (gelf_getshdr(scn, sh) && sh->sh_type != SHT_NULL && (sh->sh_flags & SHF_ALLOC) &&
+            addr >= sh->sh_addr && addr - sh->sh_addr < sh->sh_size)
+            return scn;
+    return NULL;
+}
+
+int usym_func_bytes(const struct usym_file *f, const struct usym_func *u, size_t max,
+                    uint8_t **code, size_t *len, char *why, size_t whylen)
+{
+    *code = NULL;
+    *len = 0;
+    int fd;
+    Elf *e = open_elf(f->path, &fd, why, whylen);
+    if (!e)
+        return -1;
+    int rc = -1;
+    GElf_Shdr sh;
+    size_t size = 0;
+    const char *raw = elf_rawfile(e, &size);
+    if (!section_at(e, u->addr, &sh)) {
+        snprintf(why, whylen, "no section of %s holds %s's address, 0x%" PRIx64, f->path, u->name,
+                 u->addr);
+        goto out;
+    }
+    uint64_t in = u->addr - sh.sh_addr;
+    if (sh.sh_type == SHT_NOBITS || !raw || sh.sh_offset > size || in >= size - sh.sh_offset) {
+        snprintf(why, whylen, "the section that holds %s has no bytes in %s", u->name, f->path);
+        goto out;
+    }
+    /* the kernel patches the file at u->offset, found through the segment:
+     * bytes found elsewhere through the section would vouch for nothing */
+    if (sh.sh_offset + in != u->offset) {
+        snprintf(why, whylen, "%s's section and its segment place it at different offsets of %s",
+                 u->name, f->path);
+        goto out;
+    }
+    uint64_t n = sh.sh_size - in;
+    if (n > size - u->offset)
+        n = size - u->offset;
+    if (n > max)
+        n = max;
+    *code = xmalloc(n ? n : 1);
+    memcpy(*code, raw + u->offset, n);
+    *len = n;
+    rc = 0;
+out:
+    elf_end(e);
+    close(fd);
+    return rc;
 }
 
 void usym_close(struct usym_file *f)

@@ -11,11 +11,13 @@
 struct usym_func {
     char *name;
     uint64_t offset; /* in the file: what a uprobe attaches at */
-    uint64_t size;
+    uint64_t addr;   /* the symbol's value, which its section holds */
+    uint64_t size;   /* 0: not known */
 };
 
 struct usym_file {
     char *path;
+    int machine;             /* e_machine: EM_X86_64, ... */
     struct usym_func *funcs; /* sorted by name, each name once */
     int nfuncs;
 };
@@ -28,6 +30,12 @@ char *usym_find(const char *name, char *why, size_t whylen);
  * why ("not an ELF file", ...). */
 int usym_open(struct usym_file *f, const char *path, char *why, size_t whylen);
 const struct usym_func *usym_lookup(const struct usym_file *f, const char *name);
+/* The first bytes of function u as f's file holds them: at most max, fewer
+ * where its section or the file ends first. 0 with a malloc'ed copy in
+ * *code (*len bytes), or -1 with a message in why (no section holds it, or
+ * the section's bytes are not in the file). */
+int usym_func_bytes(const struct usym_file *f, const struct usym_func *u, size_t max,
+                    uint8_t **code, size_t *len, char *why, size_t whylen);
 
 /* A USDT probe: a note in .note.stapsdt (<sys/sdt.h>'s DTRACE_PROBE). */
 struct usym_usdt {

@@ -39,9 +39,147 @@ uprobe_pattern() {
     expect "$WORK/want"
 }
 
+# insn_starts FILE FUNCTION: FUNCTION's length, then the offsets into it at
+# which objdump decodes instructions, one a line: the code is the compiler's
+# (-O0 under ASan, -O2 else), so what tinyprobe must say is found here.
+insn_starts() {
+    local addr size
+    read -r addr size < <({ nm -S --defined-only "$1"; nm -DS --defined-only "$1"; } 2>/dev/null |
+        awk -v f="$2" '($4 == f || index($4, f "@") == 1) && $2 != "" { print $1, $2; exit }')
+    [ -n "$size" ] || fail "$1 has no symbol $2 for nm"
+    echo $((16#$size))
+    objdump -d --no-show-raw-insn --start-address=$((16#$addr)) \
+        --stop-address=$((16#$addr + 16#$size)) "$1" |
+        sed -n 's/^ *\([0-9a-f]*\):\t.*/\1/p' | while read -r a; do echo $((16#$a - 16#$addr)); done
+}
+
+# refused SPEC LINE...: --dry-run of `probe SPEC { @ = count() }` exits 1
+# and prints exactly the error LINE with the spec underlined, then the
+# other LINEs.
+refused() {
+    local spec=$1 line=$2
+    shift 2
+    "$TP" --dry-run -e "probe $spec { @ = count() }" >"$WORK/out" 2>"$WORK/got"
+    [ $? -eq 1 ] || fail "expected exit code 1 for $spec"
+    {
+        echo "cmdline:1:7: error: $line"
+        echo "    1 | probe $spec { @ = count() }"
+        echo "      |       ^$(printf '%*s' $((${#spec} - 1)) '' | tr ' ' '~')"
+        printf '%s\n' "$@"
+    } >"$WORK/want"
+    expect "$WORK/want"
+}
+
+# uprobe:PATH:FUNCTION+OFFSET: an offset inside an instruction is refused
+# with the instructions nearest it (the kernel would put its breakpoint
+# there, and the helper would crash), as is one past the function's end;
+# one where an instruction starts attaches and fires, and the helper runs
+# as it would untraced.
+uprobe_offset() {
+    type -P objdump >/dev/null || { echo "no objdump"; exit 77; }
+    local starts size i inside=
+    mapfile -t starts < <(insn_starts "$HELPER" tp_target)
+    size=${starts[0]}
+    starts=("${starts[@]:1}")
+    [ "${starts[0]}" = 0 ] || fail "objdump did not decode tp_target from its start"
+    for ((i = 0; i + 1 < ${#starts[@]}; i++)); do
+        if [ $((starts[i + 1] - starts[i])) -gt 1 ]; then
+            inside=$((starts[i] + 1))
+            break
+        fi
+    done
+    [ -n "$inside" ] || fail "tp_target has no instruction longer than a byte"
+    refused "uprobe:$HELPER:tp_target+$inside" \
+        "offset $inside is inside an instruction of tp_target" \
+        "note: the instructions nearest it start at +${starts[i]} and +${starts[i + 1]}"
+    refused "uprobe:$HELPER:tp_target+$size" "offset $size is past the end of tp_target" \
+        "note: tp_target is $size bytes long"
+
+    start -e "probe uprobe:$HELPER:tp_target+${starts[i + 1]} { @ = count() }"
+    "$HELPER" call 3 0 x 2>"$WORK/helper" || fail "the traced helper exited $?"
+    grep -q ' ns per call (sum 6)$' "$WORK/helper" || fail "the traced helper computed: $(cat "$WORK/helper")"
+    stop
+    printf '\n@: 3\n' >"$WORK/want"
+    cp "$WORK/out" "$WORK/got"
+    expect "$WORK/want"
+}
+
+# uprobe:libc:malloc+1 is inside malloc's first instruction: attached, it
+# would corrupt every process that calls malloc, so even --dry-run refuses.
+uprobe_offset_libc() {
+    type -P objdump >/dev/null || { echo "no objdump"; exit 77; }
+    local libc starts
+    libc=$(ldconfig -p | awk '$1 == "libc.so.6" && $2 ~ /x86-64|AArch64/ { print $NF; exit }')
+    [ -n "$libc" ] || { echo "no libc.so.6 in ld.so.cache"; exit 77; }
+    mapfile -t starts < <(insn_starts "$libc" malloc)
+    [ "${starts[1]}" = 0 ] && [ "${starts[2]}" -gt 1 ] ||
+        fail "malloc's first instruction, as objdump decodes it, is not longer than a byte"
+    refused uprobe:libc:malloc+1 "offset 1 is inside an instruction of malloc" \
+        "note: the instructions nearest it start at +0 and +${starts[2]}"
+}
+
+# poke FILE AT VALUE: VALUE as 8 little-endian bytes at byte AT of FILE.
+poke() {
+    local i bytes=
+    for ((i = 0; i < 8; i++)); do bytes+=$(printf '\\x%02x' $((($3 >> (8 * i)) & 255))); done
+    printf "$bytes" | dd of="$1" bs=1 seek="$2" conv=notrunc status=none
+}
+
+# A function whose code the file does not hold where its section says is
+# refused an offset, not guessed at: its section placed past the end of the
+# file, or holding no bytes (SHT_NOBITS), or where its segment does not put
+# it, or no section at its address. Offset 0 needs no code.
+uprobe_offset_unreadable() {
+    type -P cc >/dev/null || { echo "no cc"; exit 77; }
+    cat >"$WORK/small.c" <<'END'
+__attribute__((noinline)) long tp_small(long a) { return a * 3 + 1; }
+void _start(void) { for (long i = 0;; i++) tp_small(i); }
+END
+    cc -O2 -nostdlib -static -Wl,--build-id=none -o "$WORK/small" "$WORK/small.c" ||
+        fail "cannot build a small program"
+    local shoff idx text addr off f at
+    shoff=$(readelf -hW "$WORK/small" | sed -n 's/.*Start of section headers: *\([0-9]*\).*/\1/p')
+    idx=$(readelf -SW "$WORK/small" | sed -n 's/^ *\[ *\([0-9]*\)\] \.text .*/\1/p')
+    text=$((shoff + 64 * idx)) # Elf64_Shdr: sh_type at 4, sh_addr at 16, sh_offset at 24
+    read -r addr off < <(readelf -SW "$WORK/small" |
+        sed -n 's/^ *\[ *[0-9]*\] \.text *PROGBITS *\([0-9a-f]*\) \([0-9a-f]*\) .*/\1 \2/p')
+    addr=$((16#$addr)) off=$((16#$off))
+    # the second instruction
+    at=$(insn_starts "$WORK/small" tp_small | sed -n 3p)
+    [ -n "$at" ] || fail "tp_small has one instruction"
+    "$TP" --dry-run -e "probe uprobe:$WORK/small:tp_small+$at { @ = count() }" 2>"$WORK/got" ||
+        fail "the unchanged program is refused: $(cat "$WORK/got")"
+
+    f=$WORK/past_end
+    cp "$WORK/small" "$f"
+    poke "$f" $((text + 24)) $((1 << 40))
+    refused "uprobe:$f:tp_small+$at" "cannot check that an instruction of tp_small starts at offset $at" \
+        "note: the section that holds tp_small has no bytes in $f"
+    "$TP" --dry-run -e "probe uprobe:$f:tp_small { @ = count() }" 2>"$WORK/got" ||
+        fail "offset 0 is refused: $(cat "$WORK/got")"
+
+    f=$WORK/nobits
+    cp "$WORK/small" "$f"
+    poke "$f" $((text + 4)) $((8 | 6 << 32)) # SHT_NOBITS, and sh_flags' low word kept (AX)
+    refused "uprobe:$f:tp_small+$at" "cannot check that an instruction of tp_small starts at offset $at" \
+        "note: the section that holds tp_small has no bytes in $f"
+
+    f=$WORK/elsewhere
+    cp "$WORK/small" "$f"
+    poke "$f" $((text + 24)) $((off + 1))
+    refused "uprobe:$f:tp_small+$at" "cannot check that an instruction of tp_small starts at offset $at" \
+        "note: tp_small's section and its segment place it at different offsets of $f"
+
+    f=$WORK/no_section
+    cp "$WORK/small" "$f"
+    poke "$f" $((text + 16)) $((addr + (1 << 30)))
+    refused "uprobe:$f:tp_small+$at" "cannot check that an instruction of tp_small starts at offset $at" \
+        "note: no section of $f holds tp_small's address, 0x$(nm "$WORK/small" | awk '$3 == "tp_small" { sub(/^0+/, "", $1); print $1 }')"
+}
+
 # What is typed at an interactive bash, as readline returns it.
 uretprobe_readline() {
-    command -v script >/dev/null && [ -x /bin/bash ] || { echo "no script(1) or bash"; exit 77; }
+    type -P script >/dev/null && [ -x /bin/bash ] || { echo "no script(1) or bash"; exit 77; }
     script -qc true /dev/null >/dev/null 2>&1 </dev/null || { echo "script(1) cannot open a terminal"; exit 77; }
     start -e 'probe uretprobe:/bin/bash:readline < print str(retval) >'
     printf 'echo typed-at-bash\nexit\n' |

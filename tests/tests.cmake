@@ -25,7 +25,8 @@ foreach(case output_full output_fs_full stdout_closed blocked_reader reader_gone
 endforeach()
 
 # Probe kinds and targeting: see tests/probes.sh.
-set(TP_PROBES_CASES uprobe_args uprobe_library uprobe_pattern uretprobe_readline
+set(TP_PROBES_CASES uprobe_args uprobe_library uprobe_pattern uprobe_offset uprobe_offset_libc
+    uprobe_offset_unreadable uretprobe_readline
     rawtracepoint_args tracepoint_pattern shared_programs too_many_programs list command pid
     cgroup kprobe_pattern
     kprobe_not_traceable fentry_args fentry_pattern fexit_retval fentry_no_btf usdt_args
@@ -36,8 +37,10 @@ foreach(case ${TP_PROBES_CASES})
                        TIMEOUT 120 RUN_SERIAL TRUE)
 endforeach()
 
-# Unit: the register layouts of both architectures (bpf/arch.c).
+# Unit: the register layouts of both architectures (bpf/arch.c), and where
+# their instructions start (bpf/insn.c).
 add_test(NAME unit_arch COMMAND arch_test)
+add_test(NAME unit_insn COMMAND insn_test)
 
 # Script errors: each tests/errors/NAME.tp must fail with exactly NAME.err.
 file(GLOB TP_ERROR_CASES ${CMAKE_SOURCE_DIR}/tests/errors/*.tp)
@@ -103,10 +106,12 @@ add_test(NAME qemu_suite COMMAND ${CMAKE_SOURCE_DIR}/tests/qemu/run.sh ${TP_QEMU
 set_tests_properties(qemu_suite PROPERTIES FIXTURES_REQUIRED qemu SKIP_RETURN_CODE 77
                      TIMEOUT 1900 RUN_SERIAL TRUE LABELS vm)
 
-# The fuzz targets replay their seeds and past crashes (fuzz builds only).
+# The fuzz targets replay their seeds and past crashes (fuzz builds only);
+# tp_helper is one of fuzz_elf's seeds.
 if(TP_FUZZ)
-  foreach(t fuzz_front fuzz_codegen fuzz_format)
+  foreach(t fuzz_front fuzz_codegen fuzz_format fuzz_elf)
     add_test(NAME ${t}_replay COMMAND ${CMAKE_SOURCE_DIR}/tests/fuzz/replay.sh $<TARGET_FILE:${t}>)
-    set_tests_properties(${t}_replay PROPERTIES TIMEOUT 600)
+    set_tests_properties(${t}_replay PROPERTIES TIMEOUT 600
+                         ENVIRONMENT HELPER=$<TARGET_FILE:tp_helper>)
   endforeach()
 endif()

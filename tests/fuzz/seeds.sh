@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # seeds.sh DIR: fills DIR with the fuzz targets' seed corpus: every script
 # the tests and the canned scripts have (those made by a "// gen:" line are
-# made), and the inputs that once crashed a target.
+# made), small ELF files (a program, a shared library: fuzz_elf's), tp_helper
+# when $HELPER names it, and the inputs that once crashed a target.
 set -eu
 top=$(cd "$(dirname "$0")/../.." && pwd)
 out=$1
@@ -23,3 +24,38 @@ done
     for _ in $(seq 1 1500); do echo '    print comm;'; done
     echo '    exit >'
 } >"$out/long_jumps.tp"
+# ELF files a few KiB long, so that the fuzzer's mutations reach every
+# header: functions in .symtab and .dynsym, and a USDT note where
+# <sys/sdt.h> is installed
+if command -v cc >/dev/null; then
+    src=$(mktemp -d)
+    cat >"$src/small.c" <<'END'
+#if __has_include(<sys/sdt.h>)
+#include <sys/sdt.h>
+#else
+#define DTRACE_PROBE2(p, n, a, b)
+#endif
+__attribute__((noinline)) long tp_small(long a, long b)
+{
+    DTRACE_PROBE2(tinyprobe, small, a, b);
+    return a * 3 + b;
+}
+void _start(void)
+{
+    for (long i = 0;; i++)
+        tp_small(i, i + 1);
+}
+END
+    cc -Os -nostdlib -static -Wl,-n -Wl,--build-id=none -o "$out/small_program.elf" "$src/small.c"
+    cc -Os -nostdlib -shared -fPIC -Wl,--build-id=none -Wl,-z,noseparate-code \
+        -Wl,-z,max-page-size=16 -o "$out/small_library.elf" "$src/small.c"
+    rm -rf "$src"
+fi
+if [ -n "${HELPER:-}" ]; then
+    cp "$HELPER" "$out/tp_helper.elf"
+fi
+for f in "$top"/tests/fuzz/regressions/*.elf; do
+    if [ -e "$f" ]; then
+        cp "$f" "$out/regressions_$(basename "$f")"
+    fi
+done

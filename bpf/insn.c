@@ -1,0 +1,77 @@
+#include "bpf/insn.h"
+
+#include <elf.h>
+
+#include <capstone/capstone.h>
+
+/* x86-64: one instruction after another from the function's start, the
+ * only way to know where they begin, as their lengths vary (1 to 15). */
+static struct insn_at x86_64_find(const uint8_t *code, size_t len, uint64_t off)
+{
+    struct insn_at at = {.where = INSN_SHORT};
+    csh cs;
+    if (cs_open(CS_ARCH_X86, CS_MODE_64, &cs) != CS_ERR_OK) {
+        at.where = INSN_MACHINE;
+        return at;
+    }
+    cs_insn *insn = cs_malloc(cs);
+    /* an instruction that starts before off ends before off + INSN_MAX_LEN:
+     * decoding no further bounds the work by the offset, not the function */
+    size_t end = len;
+    if (len > INSN_MAX_LEN && off < len - INSN_MAX_LEN)
+        end = off + INSN_MAX_LEN;
+    uint64_t pos = 0;
+    while (insn && pos < off && pos < end) {
+        const uint8_t *p = code + pos;
+        size_t left = end - pos;
+        uint64_t addr = pos;
+        if (!cs_disasm_iter(cs, &p, &left, &addr, insn)) {
+            /* too few bytes left for the longest instruction: perhaps cut */
+            at.where = len - pos < INSN_MAX_LEN ? INSN_SHORT : INSN_INVALID;
+            break;
+        }
+        if (addr > off) {
+            at.where = INSN_INSIDE;
+            at.after = addr;
+            break;
+        }
+        pos = addr;
+    }
+    at.before = pos;
+    if (pos == off && off < len)
+        at.where = INSN_BOUNDARY;
+    cs_free(insn, 1);
+    cs_close(&cs);
+    return at;
+}
+
+/* arm64: every instruction is 4 bytes, aligned. */
+static struct insn_at arm64_find(size_t len, uint64_t off)
+{
+    struct insn_at at = {.before = off & ~(uint64_t)3};
+    if (off >= len)
+        at.where = INSN_SHORT;
+    else if (off % 4)
+        at = (struct insn_at){INSN_INSIDE, at.before, at.before + 4};
+    else
+        at.where = INSN_BOUNDARY;
+    return at;
+}
+
+struct insn_at insn_find(int machine, const uint8_t *code, size_t len, uint64_t off)
+{
+    switch (machine) {
+    case EM_X86_64: return x86_64_find(code, len, off);
+    case EM_AARCH64: return arm64_find(len, off);
+    default: return (struct insn_at){.where = INSN_MACHINE};
+    }
+}
+
+const char *insn_machine(int machine)
+{
+    switch (machine) {
+    case EM_X86_64: return "x86-64";
+    case EM_AARCH64: return "arm64";
+    default: return "this machine's";
+    }
+}

@@ -1,0 +1,80 @@
+/* libFuzzer over ELF files as hostile as a uprobe's or a USDT probe's PATH
+ * may be: the bytes become a file, whose functions are read, each looked up
+ * by name, their first bytes read and decoded; a few are expanded as
+ * uprobe:PATH:FUNCTION+OFFSET is, offset checked and all; its USDT notes
+ * are read. Any bytes must end in functions or a message, never a crash, a
+ * read past what the file holds, or a leak. */
+#include <elf.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "bpf/insn.h"
+#include "bpf/kinds.h"
+#include "bpf/usym.h"
+
+/* as kind_uprobe.c asks for them: the offset, and an instruction more */
+static void decode(const struct usym_file *f, const struct usym_func *u, uint64_t off)
+{
+    uint8_t *code;
+    size_t len;
+    char why[512];
+    uint64_t want = off + INSN_MAX_LEN;
+    if (u->size && u->size < want)
+        want = u->size;
+    if (usym_func_bytes(f, u, want, &code, &len, why, sizeof(why)))
+        return;
+    if (len > want)
+        abort(); /* more than was asked for */
+    /* both decoders, whatever the file says its machine is */
+    insn_find(EM_X86_64, code, len, off);
+    insn_find(EM_AARCH64, code, len, off);
+    free(code);
+}
+
+static void expand(const char *path, const struct usym_func *u, uint64_t off)
+{
+    char target[8192];
+    snprintf(target, sizeof(target), "%s:%s+%llu", path, u->name, (unsigned long long)off);
+    struct probe_points pts = {0};
+    struct probe_err err = {0};
+    kind_uprobe.expand(&kind_uprobe, target, &pts, &err);
+    probe_points_free(&pts);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    static int fd = -1;
+    static char path[64];
+    if (fd < 0) {
+        fd = memfd_create("fuzz_elf", MFD_CLOEXEC);
+        if (fd < 0)
+            abort();
+        snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+    }
+    if (ftruncate(fd, 0) || pwrite(fd, data, size, 0) != (ssize_t)size)
+        abort();
+
+    struct usym_file f;
+    char why[512];
+    if (usym_open(&f, path, why, sizeof(why)) == 0) {
+        for (int i = 0; i < f.nfuncs && i < 256; i++) {
+            const struct usym_func *u = usym_lookup(&f, f.funcs[i].name);
+            if (u != &f.funcs[i])
+                abort(); /* each name once, sorted: found where it is */
+            decode(&f, u, u->size ? u->size - 1 : 1);
+            decode(&f, u, u->size / 2);
+            if (i < 4) {
+                expand(path, u, 1);
+                expand(path, u, u->size / 2 + 1);
+            }
+        }
+        usym_close(&f);
+    }
+    struct usym_usdt *v;
+    int n = usym_usdt(path, &v, why, sizeof(why));
+    if (n >= 0)
+        usym_usdt_free(v, n);
+    return 0;
+}
