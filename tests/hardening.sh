@@ -29,7 +29,7 @@ END
 
 # -o on a file system that fills up: said, and status 1.
 output_fs_full() {
-    command -v unshare >/dev/null || { echo "no unshare"; exit 77; }
+    command -v unshare >/dev/null || skip "no unshare"
     mkdir "$WORK/mnt"
     {
         echo 'probe BEGIN <'
@@ -152,7 +152,7 @@ END
 
 # Root without the capabilities BPF needs is told which are missing.
 no_caps() {
-    command -v setpriv >/dev/null || { echo "no setpriv"; exit 77; }
+    command -v setpriv >/dev/null || skip "no setpriv"
     setpriv --bounding-set=-bpf,-perfmon,-sys_admin --inh-caps=-bpf,-perfmon,-sys_admin \
         "$TP" -e 'probe BEGIN < exit >' >"$WORK/out" 2>"$WORK/got"
     [ $? -eq 1 ] || fail "exit code $?, not 1"
@@ -179,7 +179,7 @@ verifier_long_log() {
 # Under a tight address-space limit tinyprobe works, or says it is out of
 # memory; ASan cannot run at all there.
 memory_limit() {
-    [ -z "${TP_ASAN:-}" ] || { echo "ASan needs more address space"; exit 77; }
+    [ -z "${TP_ASAN:-}" ] || skip "ASan needs more address space"
     (ulimit -v 60000 && "$TP" -e 'probe BEGIN < print 1; exit >') >"$WORK/got" 2>"$WORK/err"
     [ $? -eq 0 ] || fail "exit code $?, not 0, under ulimit -v 60000"
     echo 1 >"$WORK/want"
@@ -387,7 +387,7 @@ cache_clear() {
 # script's maps, --buffer-size for the event buffer).
 map_memory() {
     local cg=/sys/fs/cgroup/memory/tinyprobe-test.$$
-    [ -d /sys/fs/cgroup/memory ] && mkdir "$cg" 2>/dev/null || { echo "no cgroup v1 memory controller"; exit 77; }
+    [ -d /sys/fs/cgroup/memory ] && mkdir "$cg" 2>/dev/null || skip "no cgroup v1 memory controller"
     echo 100M >"$cg/memory.limit_in_bytes"
     sh -c "echo \$\$ >$cg/tasks && exec \"\$0\" \"\$@\"" "$TP" --dry-run --map-size 4000000 \
         -e 'probe tracepoint:syscalls:sys_enter_openat { @files[str(args.filename)] = count() }' 2>"$WORK/err"

@@ -8,9 +8,9 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-#if __has_include(<sys/sdt.h>) /* systemtap-sdt-dev: the USDT tests need it */
+#include "tp_sdt.h" /* TP_HAVE_SDT: whether this build found <sys/sdt.h> */
+#if TP_HAVE_SDT     /* systemtap-sdt-dev: the USDT tests need it */
 #include <sys/sdt.h>
-#define HAVE_SDT 1
 #endif
 
 static double now(void)
@@ -115,7 +115,7 @@ int main(int argc, char **argv)
         return 0;
     }
     if (strcmp(argv[1], "usdt") == 0 && argc == 5) {
-#ifdef HAVE_SDT
+#if TP_HAVE_SDT
         long n = atol(argv[2]), a = atol(argv[3]);
         for (long i = 0; i < n; i++) {
             int neg = (int)-i; /* a 4-byte signed operand, widened by the probe */

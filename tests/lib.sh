@@ -6,6 +6,17 @@ set -u
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/tinyprobe-test.XXXXXX")
 trap 'rm -rf "$WORK"; [ -n "${TP_PID:-}" ] && kill -9 "$TP_PID" 2>/dev/null' EXIT
 
+# The case, as ctest names it: e2e_signals, probes_pid.
+TP_CASE="$(basename "$0" .sh)_${1:-}"
+
+# skip REASON: this case cannot run here. Said, and kept where ctest shows it
+# after its summary (CTestCustom.cmake: the reasons in $TP_SKIPPED).
+skip() {
+    echo "$*"
+    [ -n "${TP_SKIPPED:-}" ] && [ -d "$TP_SKIPPED" ] && echo "$TP_CASE: $*" >"$TP_SKIPPED/$TP_CASE"
+    exit 77
+}
+
 fail() {
     echo "FAIL: $*" >&2
     for f in "$WORK"/out "$WORK"/err; do

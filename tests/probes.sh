@@ -76,7 +76,7 @@ refused() {
 # one where an instruction starts attaches and fires, and the helper runs
 # as it would untraced.
 uprobe_offset() {
-    type -P objdump >/dev/null || { echo "no objdump"; exit 77; }
+    type -P objdump >/dev/null || skip "no objdump"
     local starts size i inside=
     mapfile -t starts < <(insn_starts "$HELPER" tp_target)
     size=${starts[0]}
@@ -107,10 +107,10 @@ uprobe_offset() {
 # uprobe:libc:malloc+1 is inside malloc's first instruction: attached, it
 # would corrupt every process that calls malloc, so even --dry-run refuses.
 uprobe_offset_libc() {
-    type -P objdump >/dev/null || { echo "no objdump"; exit 77; }
+    type -P objdump >/dev/null || skip "no objdump"
     local libc starts
     libc=$(ldconfig -p | awk '$1 == "libc.so.6" && $2 ~ /x86-64|AArch64/ { print $NF; exit }')
-    [ -n "$libc" ] || { echo "no libc.so.6 in ld.so.cache"; exit 77; }
+    [ -n "$libc" ] || skip "no libc.so.6 in ld.so.cache"
     mapfile -t starts < <(insn_starts "$libc" malloc)
     [ "${starts[1]}" = 0 ] && [ "${starts[2]}" -gt 1 ] ||
         fail "malloc's first instruction, as objdump decodes it, is not longer than a byte"
@@ -130,7 +130,7 @@ poke() {
 # file, or holding no bytes (SHT_NOBITS), or where its segment does not put
 # it, or no section at its address. Offset 0 needs no code.
 uprobe_offset_unreadable() {
-    type -P cc >/dev/null || { echo "no cc"; exit 77; }
+    type -P cc >/dev/null || skip "no cc"
     cat >"$WORK/small.c" <<'END'
 __attribute__((noinline)) long tp_small(long a) { return a * 3 + 1; }
 void _start(void) { for (long i = 0;; i++) tp_small(i); }
@@ -179,8 +179,8 @@ END
 
 # What is typed at an interactive bash, as readline returns it.
 uretprobe_readline() {
-    type -P script >/dev/null && [ -x /bin/bash ] || { echo "no script(1) or bash"; exit 77; }
-    script -qc true /dev/null >/dev/null 2>&1 </dev/null || { echo "script(1) cannot open a terminal"; exit 77; }
+    type -P script >/dev/null && [ -x /bin/bash ] || skip "no script(1) or bash"
+    script -qc true /dev/null >/dev/null 2>&1 </dev/null || skip "script(1) cannot open a terminal"
     start -e 'probe uretprobe:/bin/bash:readline < print str(retval) >'
     printf 'echo typed-at-bash\nexit\n' |
         script -qc "/bin/bash --norc --noprofile -i" /dev/null >/dev/null 2>&1
@@ -220,7 +220,7 @@ tracepoint_pattern() {
 # A pattern of thousands of functions, each needing a program (fentry):
 # refused before anything loads.
 too_many_programs() {
-    [ -e /sys/kernel/btf/vmlinux ] || { echo "no BTF"; exit 77; }
+    [ -e /sys/kernel/btf/vmlinux ] || skip "no BTF"
     "$TP" --dry-run -e 'probe fentry:* < print 1 >' >"$WORK/out" 2>"$WORK/got"
     [ $? -eq 1 ] || fail "expected exit code 1"
     grep -Eqx 'cmdline:1:7: error: fentry:\* matches [0-9]+ functions, and each needs a program of its own' \
@@ -303,7 +303,7 @@ pid() {
 cgroup() {
     local root
     root=$(awk '$3 == "cgroup2" { print $2; exit }' /proc/mounts)
-    [ -n "$root" ] || { echo "no cgroup v2 mounted"; exit 77; }
+    [ -n "$root" ] || skip "no cgroup v2 mounted"
     local cg="$root/tinyprobe-test.$$"
     mkdir -p "$cg/inner" || fail "cannot make a cgroup under $root"
     trap 'rmdir "$cg/inner" "$cg" 2>/dev/null; rm -rf "$WORK"; [ -n "${TP_PID:-}" ] && kill -9 "$TP_PID" 2>/dev/null' EXIT
@@ -320,7 +320,7 @@ cgroup() {
 # USDT: the helper's probe tinyprobe:hit(a + i, s, -i), fired 3 times; the
 # third operand is a 4-byte int, widened with its sign.
 need_usdt() {
-    "$TP" -l "usdt:$HELPER:*" 2>/dev/null | grep -q . || { echo "tp_helper has no USDT probes"; exit 77; }
+    "$TP" -l "usdt:$HELPER:*" 2>/dev/null | grep -q . || skip "tp_helper has no USDT probes: it was built without <sys/sdt.h> (systemtap-sdt-dev)"
 }
 usdt_args() {
     need_usdt
@@ -353,11 +353,11 @@ usdt_errors() {
 # The kinds this machine's kernel lacks run on the second one (tests/qemu);
 # here they skip.
 need_kprobes() {
-    [ -e /sys/bus/event_source/devices/kprobe ] || { echo "this kernel has no kprobes"; exit 77; }
+    [ -e /sys/bus/event_source/devices/kprobe ] || skip "this kernel has no kprobes"
 }
 need_fentry() {
     "$TP" --dry-run -e 'probe fentry:do_sys_openat2 < exit >' >/dev/null 2>&1 ||
-        { echo "this kernel does not run fentry programs"; exit 77; }
+        skip "this kernel does not run fentry programs"
 }
 
 # A kprobe pattern: every match attached, by one program, in one
@@ -385,8 +385,8 @@ kprobe_pattern() {
 kprobe_not_traceable() {
     [ -r /sys/kernel/tracing/available_filter_functions ] &&
         head -c1 /sys/kernel/tracing/available_filter_functions >/dev/null 2>&1 ||
-        { echo "available_filter_functions cannot be read here"; exit 77; }
-    grep -q ' do_syscall_64$' /proc/kallsyms || { echo "no do_syscall_64"; exit 77; }
+        skip "available_filter_functions cannot be read here"
+    grep -q ' do_syscall_64$' /proc/kallsyms || skip "no do_syscall_64"
     "$TP" --dry-run -e 'probe kprobe:do_syscall_64 < print 1 >' >"$WORK/out" 2>"$WORK/got"
     [ $? -eq 1 ] || fail "expected exit code 1"
     cat >"$WORK/want" <<'END'
@@ -436,7 +436,7 @@ fexit_retval() {
 # fentry without the kernel's BTF (hidden in a private mount namespace): the
 # error says so, and names the kind that needs none.
 fentry_no_btf() {
-    [ -e /sys/kernel/btf/vmlinux ] || { echo "no BTF here to hide"; exit 77; }
+    [ -e /sys/kernel/btf/vmlinux ] || skip "no BTF here to hide"
     unshare -m sh -c 'mount -t tmpfs none /sys/kernel/btf && exec "$0" "$@"' \
         "$TP" --dry-run -e 'probe fentry:vfs_read < print 1 >' >"$WORK/out" 2>"$WORK/got"
     [ $? -eq 1 ] || fail "expected exit code 1"

@@ -6,7 +6,8 @@
 set -uo pipefail
 dir=$1 script=$(realpath "$2")
 if [ ! -f "$dir/vmlinuz" ] || ! command -v qemu-system-x86_64 >/dev/null; then
-    echo "run.sh: no second kernel in $dir: run tests/qemu/prepare.sh $dir"
+    echo "qemu_suite: no second kernel in $dir: run tests/qemu/prepare.sh $dir" |
+        tee "${TP_SKIPPED:-/dev/null}/qemu_suite" 2>/dev/null
     exit 77
 fi
 # TCG, not KVM: nested KVM here refuses the guest's MSRs, and TCG behaves the
