@@ -239,12 +239,13 @@ int cg_compile(const struct ast_program *p, const struct cg_opts *o, struct cg_o
         for (const struct ast_spec *s = pr->specs; s; s = s->next)
             nprogs += s->points.n;
     out->progs = xcalloc(nprogs, sizeof(*out->progs));
-    for (const struct ast_probe *pr = p->probes; pr; pr = pr->next)
-        for (const struct ast_spec *s = pr->specs; s; s = s->next) {
+    /* no program is made after an error: a stage stops at its first */
+    for (const struct ast_probe *pr = p->probes; pr && p->src->errors == errors; pr = pr->next)
+        for (const struct ast_spec *s = pr->specs; s && p->src->errors == errors; s = s->next) {
             if (s->kind->cookie_shares && !s->split)
                 gen_prog(&c, pr, s, 0, s->points.n);
             else
-                for (int i = 0; i < s->points.n; i++)
+                for (int i = 0; i < s->points.n && p->src->errors == errors; i++)
                     gen_prog(&c, pr, s, i, 1);
         }
     if (c.map_names) {
