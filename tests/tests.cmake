@@ -17,7 +17,7 @@ endforeach()
 
 # Hardening: output faults, signals, limits; see tests/hardening.sh.
 foreach(case output_full output_fs_full stdout_closed blocked_reader reader_gone sighup output_late
-             fd_limit no_caps verifier_long_log memory_limit verifier_many linear_parse long_jumps)
+             fd_limit no_caps verifier_long_log memory_limit verifier_many linear_parse long_jumps detach_many)
   add_test(NAME hardening_${case} COMMAND ${CMAKE_SOURCE_DIR}/tests/hardening.sh ${case})
   set_tests_properties(hardening_${case} PROPERTIES ENVIRONMENT "${TP_TEST_ENV}"
                        SKIP_RETURN_CODE 77 TIMEOUT 120 RUN_SERIAL TRUE)
