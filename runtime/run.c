@@ -1,5 +1,4 @@
 #include <errno.h>
-#include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +10,7 @@
 
 #include "bpf/probe.h"
 #include "lang/xalloc.h"
+#include "runtime/detach.h"
 #include "runtime/printmap.h"
 #include "runtime/runtime.h"
 
@@ -96,43 +96,6 @@ static int run_once(struct rt *rt, enum probe_when when)
         }
     }
     return 0;
-}
-
-/* Closing a tracepoint's perf event waits for RCU grace periods in the
- * kernel (perf_trace_event_unreg), some 50 ms each in a VM: the 360
- * sys_enter_* tracepoints took 17 s one after another. Threads close them
- * together, and their waits overlap. */
-#define DETACH_THREADS 32
-
-struct detacher {
-    struct rt *rt;
-    int first, step;
-};
-
-static void *detach_some(void *arg)
-{
-    struct detacher *d = arg;
-    for (int i = d->first; i < d->rt->cg->nprogs; i += d->step)
-        probe_links_free(&d->rt->links[i]);
-    return NULL;
-}
-
-static void detach(struct rt *rt)
-{
-    int n = rt->cg->nprogs, nt = n / 8 < DETACH_THREADS ? n / 8 : DETACH_THREADS;
-    pthread_t threads[DETACH_THREADS];
-    struct detacher ds[DETACH_THREADS];
-    int started = 0;
-    for (; started < nt; started++) {
-        ds[started] = (struct detacher){rt, started, nt};
-        if (pthread_create(&threads[started], NULL, detach_some, &ds[started]))
-            break;
-    }
-    for (int i = 0; i < started; i++)
-        pthread_join(threads[i], NULL);
-    /* what no thread took (all, when there are few): freeing twice is nothing */
-    for (int i = 0; i < n; i++)
-        probe_links_free(&rt->links[i]);
 }
 
 /* The count of probes now in place, BEGIN and END included, as bpftrace counts. */
@@ -281,6 +244,7 @@ int run_probes(struct rt *rt)
         return 1;
     }
     int code = 0, rc = 0;
+    bool detaching = false;
     struct sigaction sa = {.sa_handler = on_signal}; /* no SA_RESTART: wake the poll */
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
@@ -332,9 +296,12 @@ int run_probes(struct rt *rt)
         if (rt->o->probe.pid && kill(rt->o->probe.pid, 0) && errno == ESRCH)
             exiting = true;
     }
-    /* The probes are gated, not yet detached (which can take the kernel
-     * long): what they did until now is all there is to print. */
+    /* The probes are gated, not yet detached (the kernel lets go of a
+     * tracepoint after a grace period, one at a time): what they did until
+     * now is all there is to print, while the detach goes on. */
     gate(rt, rb);
+    detach_start(rt);
+    detaching = true;
     if (out->gone) {
         rc = RC_READER_GONE;
         goto out;
@@ -358,7 +325,9 @@ int run_probes(struct rt *rt)
     if (!rc)
         rc = code;
 out:
-    detach(rt);
+    if (!detaching)
+        detach_start(rt);
+    detach_finish(rt);
     ring_buffer__free(rb);
     return rc;
 }

@@ -413,4 +413,62 @@ END
     expect "$WORK/want"
 }
 
+# ours PID: "prog ID", "map ID" and "link ID" of tinyprobe's BPF objects,
+# from the perf events its pid holds (this bpftool lists no pids, and the
+# kernel keeps no owner).
+ours() {
+    local progs
+    progs=$(bpftool -j perf list | jq -c --argjson p "$1" '[.[] | select(.pid == $p) | .prog_id] | unique')
+    bpftool -j prog show | jq -r --argjson ids "$progs" \
+        '.[] | select(.id | IN($ids[])) | "prog \(.id)", "map \(.map_ids[]?)"' | sort -u
+    bpftool -j link show | jq -r --argjson ids "$progs" '.[] | select(.prog_id | IN($ids[])) | "link \(.id)"'
+}
+
+# Ctrl-C with 720 tracepoints attached returns within a second, with the
+# maps printed, though the kernel takes some 23 ms a tracepoint to let go of
+# them (an RCU Tasks Trace grace period each, one at a time under its
+# event_mutex): a process that outlives tinyprobe closes them. tinyprobe
+# runs in a cgroup of its own, which that process inherits: once the cgroup
+# is empty, no program, map, link or perf event of tinyprobe's is left (a
+# perf event lives as long as a file descriptor holds it, and bpftool lists
+# only those with a program).
+detach_many() {
+    command -v bpftool >/dev/null || skip "no bpftool"
+    command -v jq >/dev/null || skip "no jq"
+    local root cg
+    root=$(awk '$3 == "cgroup2" { print $2; exit }' /proc/mounts)
+    [ -n "$root" ] || skip "no cgroup v2 mounted"
+    cg="$root/tinyprobe-detach-$$"
+    mkdir "$cg" || fail "cannot make a cgroup under $root"
+    # the cgroup goes too, whatever happens (once what is in it has ended)
+    trap 'rm -rf "$WORK"; [ -n "${TP_PID:-}" ] && kill -9 "$TP_PID" 2>/dev/null && wait "$TP_PID"
+          for _ in $(seq 1 300); do rmdir "'"$cg"'" 2>/dev/null && break; sleep 0.1; done' EXIT
+    start -e 'probe tracepoint:syscalls:sys_enter_*, tracepoint:syscalls:sys_exit_* { @[probe] = count() }'
+    echo "$TP_PID" >"$cg/cgroup.procs" || fail "cannot move tinyprobe to $cg"
+    local n
+    n=$(sed -n 's/^Attached \([0-9]*\) probes$/\1/p' "$WORK/err")
+    [ "${n:-0}" -gt 600 ] || fail "only ${n:-no} probes attached"
+    ours "$TP_PID" >"$WORK/ids"
+    [ "$(grep -c '^prog ' "$WORK/ids")" -ge 2 ] || fail "tinyprobe's programs not found: $(cat "$WORK/ids")"
+    local t0 rc
+    t0=$(now)
+    kill -INT "$TP_PID"
+    wait "$TP_PID"
+    rc=$?
+    within "$t0" 1
+    [ $rc -eq 0 ] || fail "exit code $rc, not 0"
+    TP_PID=
+    grep -q '^@\[tracepoint:syscalls:sys_exit_read\]: [1-9]' "$WORK/out" || fail "the map was not printed"
+    for _ in $(seq 1 900); do
+        grep -qx 'populated 0' "$cg/cgroup.events" && break
+        sleep 0.1
+    done
+    grep -qx 'populated 0' "$cg/cgroup.events" || fail "what tinyprobe left is still running after 90 s"
+    : >"$WORK/left"
+    while read -r kind id; do
+        bpftool "$kind" show id "$id" >/dev/null 2>&1 && echo "$kind $id" >>"$WORK/left"
+    done <"$WORK/ids"
+    [ ! -s "$WORK/left" ] || fail "left in the kernel after the last close: $(head -5 "$WORK/left" | tr '\n' ' ')"
+}
+
 "$1"

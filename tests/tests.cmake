@@ -26,7 +26,7 @@ endforeach()
 # Hardening: output faults, signals, limits; see tests/hardening.sh.
 foreach(case output_full output_fs_full stdout_closed blocked_reader reader_gone sighup output_late
              fd_limit no_caps verifier_long_log memory_limit verifier_many linear_parse long_jumps
-             event_storm sample_rate exit_gate output_kept cache_clear map_memory)
+             event_storm sample_rate exit_gate output_kept cache_clear map_memory detach_many)
   add_test(NAME hardening_${case} COMMAND ${CMAKE_SOURCE_DIR}/tests/hardening.sh ${case})
   set_tests_properties(hardening_${case} PROPERTIES ENVIRONMENT "${TP_TEST_ENV}"
                        SKIP_RETURN_CODE 77 TIMEOUT 120 RUN_SERIAL TRUE)
@@ -49,6 +49,7 @@ endforeach()
 # their instructions start (bpf/insn.c).
 add_test(NAME unit_arch COMMAND arch_test)
 add_test(NAME unit_insn COMMAND insn_test)
+add_test(NAME unit_plan COMMAND plan_test)
 
 # Script errors: each tests/errors/NAME.tp must fail with exactly NAME.err.
 file(GLOB TP_ERROR_CASES ${CMAKE_SOURCE_DIR}/tests/errors/*.tp)

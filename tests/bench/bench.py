@@ -343,7 +343,8 @@ def probe_kinds(tmp):
         res[who] = (statistics.median(up), statistics.median(down))
     report("%d sys_enter_* tracepoints: start to attached" % n, res["tinyprobe"][0],
            res["bpftrace"][0], "s")
-    report("  ... Ctrl-C to exit (the kernel's detach)", res["tinyprobe"][1], res["bpftrace"][1], "s")
+    report("  ... Ctrl-C to exit (bpftrace waits for the kernel)", res["tinyprobe"][1],
+           res["bpftrace"][1], "s")
     res = {}
     for who, cmd in {"tinyprobe": [TP, "-l"], "bpftrace": ["bpftrace", "-l"]}.items():
         timed(cmd)
