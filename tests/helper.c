@@ -3,6 +3,7 @@
  * statically, so no dynamic loader opens files before main. */
 #include <fcntl.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,7 +47,8 @@ static int usage(void)
           "       tp_helper call N A STR       call tp_target(A + i, STR) for i from 0 to N-1\n"
           "       tp_helper usdt N A STR       fire USDT probe tinyprobe:hit(A + i, STR, -i) N "
           "times\n"
-          "       tp_helper spin SECS          call getppid() as fast as it can for SECS seconds\n",
+          "       tp_helper spin SECS          call getppid() as fast as it can for SECS seconds\n"
+          "       tp_helper hold SECS          ignore SIGTERM, say ready, and sleep SECS seconds\n",
           stderr);
     return 2;
 }
@@ -136,6 +138,16 @@ int main(int argc, char **argv)
             n++;
         }
         fprintf(stderr, "%ld calls\n", n);
+        return 0;
+    }
+    if (strcmp(argv[1], "hold") == 0 && argc == 3) {
+        /* a command that will not stop when asked: only SIGKILL ends it */
+        signal(SIGTERM, SIG_IGN);
+        puts("ready");
+        fflush(stdout);
+        double end = now() + atof(argv[2]);
+        while (now() < end)
+            usleep(10000);
         return 0;
     }
     if (strcmp(argv[1], "rate") == 0 && argc == 5) {

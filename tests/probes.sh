@@ -44,8 +44,9 @@ uprobe_pattern() {
 # (-O0 under ASan, -O2 else), so what tinyprobe must say is found here.
 insn_starts() {
     local addr size
-    read -r addr size < <({ nm -S --defined-only "$1"; nm -DS --defined-only "$1"; } 2>/dev/null |
-        awk -v f="$2" '($4 == f || index($4, f "@") == 1) && $2 != "" { print $1, $2; exit }')
+    # no <(...): the second kernel's guest has no /dev/fd
+    read -r addr size <<<"$({ nm -S --defined-only "$1"; nm -DS --defined-only "$1"; } 2>/dev/null |
+        awk -v f="$2" '($4 == f || index($4, f "@") == 1) && $2 != "" { print $1, $2; exit }')"
     [ -n "$size" ] || fail "$1 has no symbol $2 for nm"
     echo $((16#$size))
     objdump -d --no-show-raw-insn --start-address=$((16#$addr)) \
@@ -78,7 +79,7 @@ refused() {
 uprobe_offset() {
     type -P objdump >/dev/null || skip "no objdump"
     local starts size i inside=
-    mapfile -t starts < <(insn_starts "$HELPER" tp_target)
+    mapfile -t starts <<<"$(insn_starts "$HELPER" tp_target)"
     size=${starts[0]}
     starts=("${starts[@]:1}")
     [ "${starts[0]}" = 0 ] || fail "objdump did not decode tp_target from its start"
@@ -111,7 +112,7 @@ uprobe_offset_libc() {
     local libc starts
     libc=$(ldconfig -p | awk '$1 == "libc.so.6" && $2 ~ /x86-64|AArch64/ { print $NF; exit }')
     [ -n "$libc" ] || skip "no libc.so.6 in ld.so.cache"
-    mapfile -t starts < <(insn_starts "$libc" malloc)
+    mapfile -t starts <<<"$(insn_starts "$libc" malloc)"
     [ "${starts[1]}" = 0 ] && [ "${starts[2]}" -gt 1 ] ||
         fail "malloc's first instruction, as objdump decodes it, is not longer than a byte"
     refused uprobe:libc:malloc+1 "offset 1 is inside an instruction of malloc" \
@@ -141,8 +142,8 @@ END
     shoff=$(readelf -hW "$WORK/small" | sed -n 's/.*Start of section headers: *\([0-9]*\).*/\1/p')
     idx=$(readelf -SW "$WORK/small" | sed -n 's/^ *\[ *\([0-9]*\)\] \.text .*/\1/p')
     text=$((shoff + 64 * idx)) # Elf64_Shdr: sh_type at 4, sh_addr at 16, sh_offset at 24
-    read -r addr off < <(readelf -SW "$WORK/small" |
-        sed -n 's/^ *\[ *[0-9]*\] \.text *PROGBITS *\([0-9a-f]*\) \([0-9a-f]*\) .*/\1 \2/p')
+    read -r addr off <<<"$(readelf -SW "$WORK/small" |
+        sed -n 's/^ *\[ *[0-9]*\] \.text *PROGBITS *\([0-9a-f]*\) \([0-9a-f]*\) .*/\1 \2/p')"
     addr=$((16#$addr)) off=$((16#$off))
     # the second instruction
     at=$(insn_starts "$WORK/small" tp_small | sed -n 3p)
@@ -471,9 +472,9 @@ command_ends() {
     pgrep -f 'sleep 77.5' >/dev/null && fail "the command outlived Ctrl-C"
     local t0
     t0=$(date +%s%N)
-    "$TP" -q -c "python3 -c 'import signal, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); print(\"ready\", flush=True); time.sleep(77.75)'" \
-        -e 'probe interval:s:1 { exit }' >"$WORK/out" 2>"$WORK/err" || fail "exit code $?"
-    pgrep -f 'sleep\(77.75\)' >/dev/null && fail "a command that ignores SIGTERM outlived tinyprobe"
+    "$TP" -q -c "$HELPER hold 77.75" -e 'probe interval:s:1 { exit }' >"$WORK/out" 2>"$WORK/err" ||
+        fail "exit code $?"
+    pgrep -f 'hold 77.75' >/dev/null && fail "a command that ignores SIGTERM outlived tinyprobe"
     grep -qx ready "$WORK/out" || fail "the command did not start"
     [ $(( ($(date +%s%N) - t0) / 1000000 )) -lt 4000 ] || fail "no SIGKILL after the grace period"
 }

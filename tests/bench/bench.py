@@ -3,7 +3,7 @@
 
 Run by hand as root (not a test): tests/bench/bench.py [--quick] [SECTION...]
 where a SECTION is one of startup first_event per_event sustained
-tiny_buffers maps probe_kinds (all of them when none is named).
+tiny_buffers maps probe_kinds storm (all of them when none is named).
 Needs bpftrace and bpftool (apt-get install bpftrace bpftool) and a build
 (build/tinyprobe, build/tp_helper). Prints each figure for both tracers and
 their ratio.
@@ -384,12 +384,46 @@ def probe_kinds(tmp):
     print("%-46s %12s" % ("  ... an untraced call", "%.0f ns" % base))
 
 
+def storm(tmp):
+    """Ctrl-C under an event storm: two CPUs calling getppid() as fast as
+    they can, each call an 8 KiB printf line. How long from the signal to
+    the exit, and how many events each says it lost."""
+    wide = "%1024d" * 8
+    cmds = {
+        "tinyprobe": [TP, "-q", "-e", 'probe tracepoint:syscalls:sys_enter_getppid / comm == '
+                      '"tp_helper" / { printf("' + wide + '\\n", cpu, cpu, cpu, cpu, cpu, cpu, '
+                      'cpu, cpu) }'],
+        "bpftrace": ["bpftrace", "-e", 'tracepoint:syscalls:sys_enter_getppid / comm == '
+                     '"tp_helper" / { printf("' + wide + '\\n", cpu, cpu, cpu, cpu, cpu, cpu, '
+                     'cpu, cpu); }'],
+    }
+    res = {}
+    for who, cmd in cmds.items():
+        out = os.path.join(tmp, who + ".storm")
+        spinners = [subprocess.Popen([HELPER, "spin", "30"], stderr=subprocess.DEVNULL)
+                    for _ in range(2)]
+        try:
+            p = start(cmd, out)
+            time.sleep(4 if who == "bpftrace" else 1)
+            t0 = time.monotonic()
+            err = stop(p)
+            res[who] = (time.monotonic() - t0, lost(err, out))
+        finally:
+            for s in spinners:
+                s.kill()
+                s.wait()
+    report("storm from 2 CPUs: Ctrl-C to exit", res["tinyprobe"][0], res["bpftrace"][0], "s")
+    print("%-46s %12s %12s" % ("  ... events reported lost", res["tinyprobe"][1],
+                               res["bpftrace"][1]))
+
+
 def main():
     if os.geteuid() != 0:
         sys.exit("bench.py: run as root")
     print("%-46s %12s %12s   %s" % ("", "tinyprobe", "bpftrace", "ratio"))
     with tempfile.TemporaryDirectory() as tmp:
-        sections = [startup, first_event, per_event, sustained, tiny_buffers, maps, probe_kinds]
+        sections = [startup, first_event, per_event, sustained, tiny_buffers, maps, probe_kinds,
+                    storm]
         wanted = [a for a in sys.argv[1:] if not a.startswith("--")]
         unknown = set(wanted) - {f.__name__ for f in sections}
         if unknown:
