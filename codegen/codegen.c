@@ -139,11 +139,12 @@ static void gen_prog(struct cg *c, const struct ast_probe *pr, const struct ast_
     LLVMBuildRet(c->b, LLVMConstInt(c->i32, 0, 0));
 
     LLVMPositionBuilderAtEnd(c->b, body);
-    if (sp->kind->when == WHEN_EVENT) {
+    if (sp->kind->when == WHEN_EVENT && pr->body) {
         /* Once a probe has run exit, or tinyprobe is stopping, the gate
          * (plan.h) is set and every probe returns at once: no event comes
          * after the exit, and the maps stay as they were then. One load
-         * from the page of the slots. */
+         * from the page of the slots, which aggregations touch anyway (a
+         * probe that does nothing need not ask). */
         LLVMValueRef gate = LLVMBuildLoad2(c->b, c->i64, c->slots, "gate");
         LLVMSetVolatile(gate, 1);
         LLVMBasicBlockRef run = ir_block(c, "run");
