@@ -476,7 +476,8 @@ command_ends() {
         fail "exit code $?"
     pgrep -f 'hold 77.75' >/dev/null && fail "a command that ignores SIGTERM outlived tinyprobe"
     grep -qx ready "$WORK/out" || fail "the command did not start"
-    [ $(( ($(date +%s%N) - t0) / 1000000 )) -lt 4000 ] || fail "no SIGKILL after the grace period"
+    # it would sleep 77 s: gone within 30 s (a slow guest included) is the SIGKILL
+    [ $(( ($(date +%s%N) - t0) / 1000000 )) -lt 30000 ] || fail "no SIGKILL after the grace period"
 }
 
 # -p filters the probes that fire in a task's context, not interval's timer,
