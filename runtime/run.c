@@ -34,7 +34,12 @@ static void on_signal(int sig)
     stop_signal = sig;
 }
 
-static int64_t clock_ns(clockid_t id);
+static int64_t clock_ns(clockid_t id)
+{
+    struct timespec ts;
+    clock_gettime(id, &ts);
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
 
 static int on_event(void *ctx, void *data, size_t size)
 {
@@ -56,12 +61,6 @@ static int on_event(void *ctx, void *data, size_t size)
     return 0;
 }
 
-static int64_t clock_ns(clockid_t id)
-{
-    struct timespec ts;
-    clock_gettime(id, &ts);
-    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
 
 static int map_fd(struct rt *rt, const char *name)
 {
