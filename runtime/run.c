@@ -61,7 +61,6 @@ static int on_event(void *ctx, void *data, size_t size)
     return 0;
 }
 
-
 static int map_fd(struct rt *rt, const char *name)
 {
     struct bpf_map *m = bpf_object__find_map_by_name(rt->obj, name);
