@@ -36,6 +36,13 @@ static bool slots_fit(const struct plan *p, int ncpus, unsigned more)
     return PLAN_SLOTS_HEAD + (uint64_t)ncpus * (p->slots_block + more) <= PLAN_SLOTS_MAX;
 }
 
+/* Map m's slots: the next `bytes` of each CPU's block. */
+static void take_slots(struct plan *p, struct plan_map *m, unsigned bytes)
+{
+    m->slot_off = p->slots_block;
+    p->slots_block += bytes;
+}
+
 void plan_layout(struct plan *p, int ncpus)
 {
     if (ncpus < 1)
@@ -63,10 +70,8 @@ void plan_layout(struct plan *p, int ncpus)
             /* Past the cap (many lhists, or many CPUs), a per-CPU array
              * map: a lookup more an event, but the script runs. */
             m->in_slots = slots_fit(p, ncpus, array_bytes(m));
-            if (m->in_slots) {
-                m->slot_off = p->slots_block;
-                p->slots_block += array_bytes(m);
-            }
+            if (m->in_slots)
+                take_slots(p, m, array_bytes(m));
             continue;
         }
         if (hist)
@@ -79,8 +84,7 @@ void plan_layout(struct plan *p, int ncpus)
             slots_fit(p, ncpus, bytes)) {
             m->cache_n = PLAN_CACHE_SLOTS;
             m->cache_slot_size = slot_size;
-            m->slot_off = p->slots_block;
-            p->slots_block += bytes;
+            take_slots(p, m, bytes);
             cache_bytes += bytes;
         }
     }

@@ -221,6 +221,18 @@ static uint64_t map_bytes(const struct rt *rt, const struct bpf_map *m, bool per
     return (bpf_map__key_size(m) + value) * bpf_map__max_entries(m);
 }
 
+/* The plan's index of map m (m0, m1...), or -1 for tinyprobe's own maps. */
+static int plan_map_of(const struct rt *rt, const struct bpf_map *m)
+{
+    const char *name = bpf_map__name(m);
+    size_t plen = strlen(CG_MAP_PREFIX);
+    if (strncmp(name, CG_MAP_PREFIX, plen) != 0 || !name[plen])
+        return -1;
+    char *end;
+    long id = strtol(name + plen, &end, 10);
+    return *end || id < 0 || id >= rt->cg->plan->nmaps ? -1 : (int)id;
+}
+
 /* The kernel had no memory for a map: which one it could not make (libbpf
  * makes them in order, and stops at the first it cannot), and which option
  * makes the maps that take the most smaller: the largest of the script's,
@@ -231,14 +243,12 @@ static void report_map_memory(struct rt *rt, int err)
     uint64_t most = 0;
     int largest_id = -1;
     const struct plan *p = rt->cg->plan;
-    size_t plen = strlen(CG_MAP_PREFIX);
     bpf_object__for_each_map(m, rt->obj)
     {
         if (!failed && bpf_map__fd(m) < 0)
             failed = m;
-        const char *name = bpf_map__name(m);
-        int id = strncmp(name, CG_MAP_PREFIX, plen) == 0 ? atoi(name + plen) : -1;
-        if (id < 0 || id >= p->nmaps)
+        int id = plan_map_of(rt, m);
+        if (id < 0)
             continue;
         uint64_t bytes = map_bytes(rt, m, p->maps[id].agg != AGG_NONE);
         if (bytes > most) {
@@ -250,9 +260,9 @@ static void report_map_memory(struct rt *rt, int err)
     struct bpf_map *events = bpf_object__find_map_by_name(rt->obj, CG_MAP_EVENTS);
     uint64_t ring = events ? bpf_map__max_entries(events) : 0;
     const char *fname = failed ? bpf_map__name(failed) : "";
-    int fid = strncmp(fname, CG_MAP_PREFIX, plen) == 0 ? atoi(fname + plen) : -1;
+    int fid = failed ? plan_map_of(rt, failed) : -1;
     char what[96];
-    if (fid >= 0 && fid < p->nmaps)
+    if (fid >= 0)
         snprintf(what, sizeof(what), "map %s", p->maps[fid].name);
     else if (strcmp(fname, CG_MAP_EVENTS) == 0)
         snprintf(what, sizeof(what), "the event buffer");

@@ -347,6 +347,15 @@ out:
     free(vals);
 }
 
+/* The bytes one CPU's value of map m takes in what the kernel returns for
+ * a lookup: per-CPU values come 8-byte aligned, one a CPU (a per-CPU array
+ * map's one value holds all its buckets); others as they are. */
+static size_t value_stride(const struct plan_map *m)
+{
+    size_t bytes = m->array ? (size_t)m->array_size * m->value_size : m->value_size;
+    return m->agg ? (bytes + 7) & ~(size_t)7 : bytes;
+}
+
 /* `off` bytes into map m's slots on CPU `cpu`. */
 static unsigned char *slot_at(const struct rt *rt, const struct plan_map *m, int cpu, size_t off)
 {
@@ -368,8 +377,7 @@ static void read_array(struct rt *rt, const struct plan_map *m, int fd, struct e
         base = slot_at(rt, m, 0, 0);
         stride = rt->cg->plan->slots_block;
     } else {
-        /* a per-CPU value comes 8-byte aligned, one a CPU */
-        stride = ((size_t)m->array_size * m->value_size + 7) & ~(size_t)7;
+        stride = value_stride(m);
         vals = xcalloc(ncpus, stride);
         __u32 key = 0;
         if (bpf_map_lookup_elem(fd, &key, vals)) {
@@ -439,9 +447,7 @@ static int print_map(struct rt *rt, int id, int64_t top)
         int ncpu = m->agg ? libbpf_num_possible_cpus() : 1;
         if (ncpu < 1)
             ncpu = 1;
-        /* per-CPU values come 8-byte aligned, one a CPU; others as they are */
-        size_t stride = m->agg ? (m->value_size + 7) & ~7u : m->value_size;
-        read_entries(rt, m, fd, &es, &n, &cap, ncpu, stride);
+        read_entries(rt, m, fd, &es, &n, &cap, ncpu, value_stride(m));
         if (m->cache_n && rt->slots) {
             read_cache(rt, m, &es, &n, &cap);
             coalesce(m, es, &n);
@@ -483,8 +489,7 @@ static void empty_map(struct rt *rt, int id, bool zero)
     if (fd < 0)
         return;
     int ncpu = m->agg ? libbpf_num_possible_cpus() : 1;
-    size_t bytes = m->array ? (size_t)m->array_size * m->value_size : m->value_size;
-    size_t vsize = ((bytes + 7) & ~(size_t)7) * (ncpu < 1 ? 1 : ncpu);
+    size_t vsize = value_stride(m) * (ncpu < 1 ? 1 : ncpu);
     unsigned char *key = xmalloc(m->key_size), *next = xmalloc(m->key_size);
     unsigned char *zeros = xcalloc(1, vsize);
     bool first = true;
