@@ -38,6 +38,9 @@ static void usage(FILE *f)
           "options:\n"
           "  -e PROGRAM         run PROGRAM\n"
           "  -o FILE            write events to FILE\n"
+          "  -f, --format FMT   text (default) or json: one JSON object a line\n"
+          "  -B MODE            output buffering: full (default: written every 10 ms),\n"
+          "                     line or none (each record as it is made)\n"
           "  -l [PATTERN]       list the probes (matching PATTERN, as 'tracepoint:syscalls:*');\n"
           "                     with -v, their arguments\n"
           "  -L                 list the built-in scripts\n"
@@ -140,6 +143,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 {
     enum { OPT_DRY = 256, OPT_STR, OPT_BUF, OPT_MAP, OPT_CGROUP };
     static const struct option longopts[] = {
+        {"format", required_argument, 0, 'f'},
         {"dry-run", no_argument, 0, OPT_DRY},
         {"str-size", required_argument, 0, OPT_STR},
         {"buffer-size", required_argument, 0, OPT_BUF},
@@ -151,10 +155,29 @@ static int parse_args(int argc, char **argv, struct opts *o)
     };
     long v;
     int c;
-    while ((c = getopt_long(argc, argv, "e:o:lLvqd:p:c:hV", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "e:o:f:B:lLvqd:p:c:hV", longopts, NULL)) != -1) {
         switch (c) {
         case 'e': o->program = optarg; break;
         case 'o': o->outpath = optarg; break;
+        case 'f':
+            o->rt.out->ops = output_find(optarg);
+            if (!o->rt.out->ops) {
+                diag_sys_error(NULL, "-f takes text or json, not '%s'", optarg);
+                return -1;
+            }
+            break;
+        case 'B':
+            if (!strcmp(optarg, "full"))
+                o->rt.out->buffering = OUT_BUF_FULL;
+            else if (!strcmp(optarg, "line"))
+                o->rt.out->buffering = OUT_BUF_LINE;
+            else if (!strcmp(optarg, "none"))
+                o->rt.out->buffering = OUT_BUF_NONE;
+            else {
+                diag_sys_error(NULL, "-B takes full, line or none, not '%s'", optarg);
+                return -1;
+            }
+            break;
         case 'l': o->list = true; break;
         case 'p':
             if (parse_size(optarg, "-p", 1, INT32_MAX, &v))
@@ -356,11 +379,12 @@ int main(int argc, char **argv)
     struct timespec start;
     clock_gettime(CLOCK_MONOTONIC, &start);
     bool stdout_closed = claim_std_fds();
-    struct output out = {.fd = -1};
+    struct sink out = {.fd = -1};
+    struct output output = {.ops = &output_text, .sink = &out};
     struct opts o = {
         .check = {.str_size = CHECK_STR_SIZE_DEFAULT, .ringbuf_size = 1u << 20},
         .cg = {.str_size = CHECK_STR_SIZE_DEFAULT, .ringbuf_size = 1u << 20, .map_size = 4096},
-        .rt = {.out = &out, .cgroup_fd = -1},
+        .rt = {.out = &output, .cgroup_fd = -1},
     };
     struct child child = {0};
     if (parse_args(argc, argv, &o))
@@ -424,11 +448,12 @@ int main(int argc, char **argv)
         goto out;
     }
     rc = run_probes(&rt);
-    if (output_close(&out) && rc == 0)
+    if (sink_close(&out) && rc == 0)
         rc = 1;
 out:
     if (out.fd >= 0)
-        output_close(&out);
+        sink_close(&out);
+    output_free(&output);
     child_end(&child);
     if (o.rt.cgroup_fd >= 0)
         close(o.rt.cgroup_fd);

@@ -88,8 +88,8 @@ static LLVMValueRef key_of(struct cg *c, const struct ast_node *n)
     const struct ast_node *k = n->args;
     for (int i = 0; i < m->nkeys; i++, k = k->next) {
         LLVMValueRef at = ir_at(c, key, m->keys[i].off);
-        if (m->keys[i].is_str)
-            str_into(c, k, at, m->keys[i].size);
+        if (m->keys[i].ty.kind == TY_STR)
+            str_into(c, k, at, m->keys[i].ty.size);
         else
             LLVMBuildStore(c->b, expr_int(c, k), at);
     }
@@ -513,10 +513,10 @@ void maps_assign(struct cg *c, const struct ast_node *s)
         aggregate(c, lv, rhs);
         return;
     }
-    if (m->value_is_str || m->value_is_join) {
+    if (m->value.kind != TY_INT) {
         LLVMValueRef val = ir_scratch(c, m->value_size);
-        if (m->value_is_join)
-            str_join(c, rhs, val, m->join_arg_size);
+        if (m->value.kind == TY_JOIN)
+            str_join(c, rhs, val, m->value.size);
         else
             str_into(c, rhs, val, m->value_size);
         update(c, lv->id, key_of(c, lv), val, BPF_ANY);
@@ -534,7 +534,7 @@ void maps_assign(struct cg *c, const struct ast_node *s)
     struct ir_if f;
     ir_if_begin(c, is_null(c, p), &f);
     LLVMValueRef val = ir_room(c, 8);
-    LLVMBuildStore(c->b, apply(c, s->op, m->value_is_signed, ir_i64(c, 0), v), val);
+    LLVMBuildStore(c->b, apply(c, s->op, m->value.is_signed, ir_i64(c, 0), v), val);
     update(c, lv->id, key, val, BPF_ANY);
     ir_if_else(c, &f);
     if (s->op == OP_ADD || s->op == OP_SUB) /* the common case, atomic: @n++ from every CPU */
@@ -542,7 +542,7 @@ void maps_assign(struct cg *c, const struct ast_node *s)
                            v, LLVMAtomicOrderingMonotonic, 0);
     else
         LLVMBuildStore(
-            c->b, apply(c, s->op, m->value_is_signed, LLVMBuildLoad2(c->b, c->i64, p, ""), v), p);
+            c->b, apply(c, s->op, m->value.is_signed, LLVMBuildLoad2(c->b, c->i64, p, ""), v), p);
     ir_if_end(c, &f, NULL, NULL);
 }
 

@@ -28,16 +28,17 @@ static void gen_event(struct cg *c, const struct ast_node *s)
     for (int i = 0; i < d->nargs; i++, a = a->next) {
         const struct ev_arg *e = &d->args[i];
         LLVMValueRef slot = ir_at(c, ev, e->off);
-        switch (e->kind) {
-        case EA_INT:
-        case EA_UINT: LLVMBuildStore(c->b, expr_int(c, a), slot); break;
-        case EA_TIME: LLVMBuildStore(c->b, expr_int(c, a->args->next), slot); break;
-        case EA_STR: str_into(c, a, slot, e->size); break;
-        case EA_JOIN:
+        if (e->src != EV_SRC_EVENT)
+            continue;
+        switch (e->ty.kind) {
+        case TY_INT: LLVMBuildStore(c->b, expr_int(c, a), slot); break;
+        case TY_TIME: LLVMBuildStore(c->b, expr_int(c, a->args->next), slot); break;
+        case TY_STR: str_into(c, a, slot, e->ty.size); break;
+        case TY_JOIN:
             if (a->kind == N_MAP)
                 maps_read_bytes(c, a, slot);
             else
-                str_join(c, a, slot, e->size);
+                str_join(c, a, slot, e->ty.size);
             break;
         default: break;
         }

@@ -133,19 +133,19 @@ void str_join(struct cg *c, const struct ast_node *n, LLVMValueRef slot, unsigne
 {
     LLVMValueRef base = expr_int(c, n->args);
     LLVMBasicBlockRef done = ir_block(c, "joined");
-    LLVMValueRef vals[EV_JOIN_MAX + 2];
-    LLVMBasicBlockRef from[EV_JOIN_MAX + 2];
+    LLVMValueRef vals[TY_JOIN_MAX + 2];
+    LLVMBasicBlockRef from[TY_JOIN_MAX + 2];
     int k = 0;
-    for (unsigned i = 0; i <= EV_JOIN_MAX; i++) {
+    for (unsigned i = 0; i <= TY_JOIN_MAX; i++) {
         LLVMValueRef rd = ir_read_mem(c, c->tmp64, ir_i64(c, 8),
                                       LLVMBuildAdd(c->b, base, ir_i64(c, 8 * i), ""), false);
         LLVMValueRef p = LLVMBuildLoad2(c->b, c->i64, c->tmp64, "");
         LLVMValueRef end = LLVMBuildOr(c->b, LLVMBuildICmp(c->b, LLVMIntNE, rd, ir_i64(c, 0), ""),
                                        LLVMBuildICmp(c->b, LLVMIntEQ, p, ir_i64(c, 0), ""), "");
-        if (i == EV_JOIN_MAX) {
+        if (i == TY_JOIN_MAX) {
             /* one entry more than fits: the list was cut off unless it ends here */
-            LLVMValueRef cut = LLVMBuildSelect(c->b, end, ir_i64(c, 0), ir_i64(c, EV_JOIN_CUT), "");
-            vals[k] = LLVMBuildOr(c->b, cut, ir_i64(c, EV_JOIN_MAX), "");
+            LLVMValueRef cut = LLVMBuildSelect(c->b, end, ir_i64(c, 0), ir_i64(c, TY_JOIN_CUT), "");
+            vals[k] = LLVMBuildOr(c->b, cut, ir_i64(c, TY_JOIN_MAX), "");
             from[k++] = LLVMGetInsertBlock(c->b);
             LLVMBuildBr(c->b, done);
             break;

@@ -60,17 +60,6 @@ const char *ast_op_name(enum ast_op op)
     return names[op];
 }
 
-const char *ast_ty_name(struct ty t)
-{
-    switch (t.kind) {
-    case TY_INT: return t.is_signed ? "int" : "unsigned int";
-    case TY_STR: return "string";
-    case TY_JOIN: return "join()";
-    case TY_TIME: return "strftime()";
-    default: return "nothing";
-    }
-}
-
 static void dump_str(FILE *out, const char *s, size_t n)
 {
     fputc('"', out);
@@ -119,8 +108,10 @@ static void dump_node(const struct ast_node *n, int depth, FILE *out)
         }
         if (n->ty.kind == TY_STR)
             fprintf(out, " : string[%d]", n->ty.size);
-        else if (n->ty.kind != TY_NONE && n->kind < S_PRINT)
-            fprintf(out, " : %s", ast_ty_name(n->ty));
+        else if (n->ty.kind != TY_NONE && n->kind < S_PRINT) {
+            char tn[32];
+            fprintf(out, " : %s", ty_name(n->ty, tn, sizeof(tn)));
+        }
         fprintf(out, "  @%d:%d\n", n->loc.first_line, n->loc.first_column);
         if (n->kind == N_MEMBER)
             continue; /* its base is always `args` */

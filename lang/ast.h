@@ -13,6 +13,7 @@
 #include "lang/diag.h"
 #include "bpf/probe.h"
 #include "lang/plan.h"
+#include "lang/type.h"
 
 enum ast_kind {
     /* expressions */
@@ -58,16 +59,6 @@ enum ast_op {
     OP_NEG,
     OP_NOT,
     OP_BNOT,
-};
-
-/* Types: 64-bit integers (signed or not, as their source says), bounded
- * strings, and two values that only user space can produce and so can only be
- * printed: a joined argv and a formatted time. */
-enum ty_kind { TY_NONE, TY_INT, TY_STR, TY_JOIN, TY_TIME };
-struct ty {
-    enum ty_kind kind;
-    bool is_signed; /* TY_INT */
-    int size;       /* TY_STR: bytes including the NUL */
 };
 
 struct fmt_spec; /* lang/printf.h */
@@ -149,7 +140,6 @@ struct ast_node *ast_step(struct arena *a, struct ast_node *lv, enum ast_op op, 
  * which user space does on request, rather than sending an event. */
 bool ast_print_is_map(const struct ast_node *s);
 const char *ast_op_name(enum ast_op op);
-const char *ast_ty_name(struct ty t);
 /* -d ast: one node a line, indented by depth. */
 void ast_dump(const struct ast_program *p, FILE *out);
 void ast_program_free(struct ast_program *p);

@@ -9,9 +9,10 @@
 #include "lang/plan.h"
 #include "lang/plan.h"
 
-#define INT(sgn)                                                                                   \
+/* an integer of `bytes` bytes, as the kernel keeps it */
+#define INT(bytes, sgn)                                                                            \
     {                                                                                              \
-        .kind = TY_INT, .is_signed = (sgn)                                                         \
+        .kind = TY_INT, .is_signed = (sgn), .size = (bytes)                                        \
     }
 #define STR(bytes)                                                                                 \
     {                                                                                              \
@@ -64,20 +65,20 @@ static bool check_strftime(struct check *c, struct ast_node *n)
 /* a table reads best a row a line */
 // clang-format off
 static const struct builtin table[BI__COUNT] = {
-    [BI_PID]      = {"pid",      BK_VAR, .ty = INT(false)},
-    [BI_TID]      = {"tid",      BK_VAR, .ty = INT(false)},
-    [BI_UID]      = {"uid",      BK_VAR, .ty = INT(false)},
-    [BI_GID]      = {"gid",      BK_VAR, .ty = INT(false)},
+    [BI_PID]      = {"pid",      BK_VAR, .ty = INT(4, false)},
+    [BI_TID]      = {"tid",      BK_VAR, .ty = INT(4, false)},
+    [BI_UID]      = {"uid",      BK_VAR, .ty = INT(4, false)},
+    [BI_GID]      = {"gid",      BK_VAR, .ty = INT(4, false)},
     [BI_COMM]     = {"comm",     BK_VAR, .ty = STR(16)},
-    [BI_NSECS]    = {"nsecs",    BK_VAR, .ty = INT(false)},
-    [BI_CPU]      = {"cpu",      BK_VAR, .ty = INT(false)},
+    [BI_NSECS]    = {"nsecs",    BK_VAR, .ty = INT(8, false)},
+    [BI_CPU]      = {"cpu",      BK_VAR, .ty = INT(4, false)},
     [BI_PROBE]    = {"probe",    BK_VAR, .check = check_probe},
-    [BI_ARG]      = {"arg1",     BK_VAR, .ty = INT(false), .needs = PROBE_ARGS},
-    [BI_RETVAL]   = {"retval",   BK_VAR, .ty = INT(true), .needs = PROBE_RETVAL},
-    [BI_ELAPSED]  = {"elapsed",  BK_VAR, .ty = INT(false)},
-    [BI_CGROUP]   = {"cgroup",   BK_VAR, .ty = INT(false)},
-    [BI_PPID]     = {"ppid",     BK_VAR, .ty = INT(false)},
-    [BI_CPID]     = {"cpid",     BK_VAR, .ty = INT(false), .check = check_cpid},
+    [BI_ARG]      = {"arg1",     BK_VAR, .ty = INT(8, false), .needs = PROBE_ARGS},
+    [BI_RETVAL]   = {"retval",   BK_VAR, .ty = INT(8, true), .needs = PROBE_RETVAL},
+    [BI_ELAPSED]  = {"elapsed",  BK_VAR, .ty = INT(8, false)},
+    [BI_CGROUP]   = {"cgroup",   BK_VAR, .ty = INT(8, false)},
+    [BI_PPID]     = {"ppid",     BK_VAR, .ty = INT(4, false)},
+    [BI_CPID]     = {"cpid",     BK_VAR, .ty = INT(4, false), .check = check_cpid},
     [BI_STR]      = {"str",      BK_FUNC, 1, 2, {BA_ANY, BA_INT}, {"address", "length"},
                      .check = check_str},
     [BI_JOIN]     = {"join",     BK_FUNC, 1, 2, {BA_INT, BA_LITERAL}, {"address", "separator"},

@@ -34,16 +34,6 @@ static void *grow(struct check *c, void *old, int n, int *cap, size_t size)
     return p;
 }
 
-static struct ty ty_int(bool is_signed)
-{
-    return (struct ty){.kind = TY_INT, .is_signed = is_signed};
-}
-
-static struct ty ty_str(int size)
-{
-    return (struct ty){.kind = TY_STR, .size = size};
-}
-
 static bool check_expr(struct check *c, struct ast_node *n);
 static bool check_stmt(struct check *c, struct ast_node *n);
 static bool check_var_read(struct check *c, struct ast_node *n);
@@ -181,10 +171,24 @@ static bool check_ident(struct check *c, struct ast_node *n)
     return false;
 }
 
+/* "an integer", "a string": a type as a sentence names it. */
+static const char *ty_desc(struct ty t)
+{
+    switch (t.kind) {
+    case TY_INT: return "an integer";
+    case TY_STR: return "a string";
+    case TY_JOIN: return "a join()";
+    case TY_TIME: return "a strftime()";
+    default: return "nothing";
+    }
+}
+
 static struct ty field_type(struct check *c, const struct probe_field *f)
 {
     switch (f->kind) {
-    case FIELD_INT: return ty_int(f->is_signed);
+    case FIELD_INT:
+        /* its width as declared: printf's %d of a uid_t is C's */
+        return ty_int(f->size == 1 || f->size == 2 || f->size == 4 ? f->size : 8, f->is_signed);
     case FIELD_CHARS: return (struct ty){.kind = TY_STR, .size = f->size};
     case FIELD_DATA_LOC: return (struct ty){.kind = TY_STR, .size = c->o->str_size};
     default: return (struct ty){0};
@@ -252,12 +256,10 @@ static bool check_member(struct check *c, struct ast_node *n)
             }
             if (ty.kind != TY_NONE && ty.kind != t.kind) {
                 diag_error(c->src, n->loc, "field '%s' is a %s in one probe and a %s in another",
-                           n->sval, ast_ty_name(ty), ast_ty_name(t));
+                           n->sval, ty_desc(ty), ty_desc(t));
                 return false;
             }
-            if (t.size < ty.size)
-                t.size = ty.size;
-            ty = t;
+            ty = ty.kind == TY_NONE ? t : ty_merge(ty, t);
             /* one program serves the spec's points only if it is at the same place in each */
             if (!first)
                 first = f;
@@ -268,18 +270,6 @@ static bool check_member(struct check *c, struct ast_node *n)
     }
     n->ty = ty;
     return true;
-}
-
-/* "an integer", "a string": a type as a sentence names it. */
-static const char *ty_desc(struct ty t)
-{
-    switch (t.kind) {
-    case TY_INT: return "an integer";
-    case TY_STR: return "a string";
-    case TY_JOIN: return "a join()";
-    case TY_TIME: return "a strftime()";
-    default: return "nothing";
-    }
 }
 
 bool check_want(struct check *c, struct ast_node *n, enum ty_kind k, const char *what)
@@ -342,7 +332,7 @@ static bool check_binary(struct check *c, struct ast_node *n)
     struct ast_node *l = n->a, *r = n->b;
     bool eq = n->op == OP_EQ || n->op == OP_NE;
     if (eq && l->ty.kind == TY_STR && r->ty.kind == TY_STR) {
-        n->ty = ty_int(true);
+        n->ty = ty_int64(true);
         return true;
     }
     if (l->ty.kind != TY_INT || r->ty.kind != TY_INT) {
@@ -362,10 +352,10 @@ static bool check_binary(struct check *c, struct ast_node *n)
     case OP_EQ:
     case OP_NE:
     case OP_LAND:
-    case OP_LOR: n->ty = ty_int(true); break;
+    case OP_LOR: n->ty = ty_int64(true); break;
     case OP_SHL:
-    case OP_SHR: n->ty = l->ty; break;
-    default: n->ty = ty_int(l->ty.is_signed && r->ty.is_signed); break;
+    case OP_SHR: n->ty = ty_int64(l->ty.is_signed); break;
+    default: n->ty = ty_int64(l->ty.is_signed && r->ty.is_signed); break;
     }
     return true;
 }
@@ -373,7 +363,7 @@ static bool check_binary(struct check *c, struct ast_node *n)
 static bool check_expr(struct check *c, struct ast_node *n)
 {
     switch (n->kind) {
-    case N_INT: n->ty = ty_int(!n->big); return true;
+    case N_INT: n->ty = ty_int64(!n->big); return true;
     case N_STR: n->ty = ty_str((int)n->slen + 1); return true;
     case N_IDENT: return check_ident(c, n);
     case N_VAR: return check_var_read(c, n);
@@ -386,7 +376,8 @@ static bool check_expr(struct check *c, struct ast_node *n)
         if (!check_want(c, n->a, TY_INT,
                         n->op == OP_NOT ? "the operand of '!'" : "the operand of '-' and '~'"))
             return false;
-        n->ty = n->op == OP_NOT ? ty_int(true) : n->a->ty;
+        /* arithmetic is on 64 bits, as C's on a long */
+        n->ty = ty_int64(n->op == OP_NOT || n->a->ty.is_signed);
         return true;
     case N_BINARY: {
         bool ok = check_expr(c, n->a);
@@ -404,11 +395,10 @@ static bool check_expr(struct check *c, struct ast_node *n)
             diag_error(c->src, n->loc,
                        "the two sides of '?:' must both be integers or both "
                        "strings, not %s and %s",
-                       ast_ty_name(b), ast_ty_name(e));
+                       ty_desc(b), ty_desc(e));
             return false;
         }
-        n->ty = b.kind == TY_INT ? ty_int(b.is_signed && e.is_signed)
-                                 : ty_str(b.size > e.size ? b.size : e.size);
+        n->ty = ty_merge(b, e);
         return true;
     }
     default: return false;
@@ -541,8 +531,8 @@ static bool check_var_write(struct check *c, struct ast_node *lv, struct ast_nod
                    kind_desc(v->ty.kind == TY_STR), kind_desc(is_str));
         diag_note_at(c->src, v->at, "%s became %s here", lv->sval, kind_desc(v->ty.kind == TY_STR));
         return false;
-    } else if (is_str && rhs->ty.size > v->ty.size) {
-        v->ty.size = rhs->ty.size;
+    } else {
+        v->ty = ty_merge(v->ty, rhs->ty);
     }
     lv->id = id;
     lv->ty = v->ty;
@@ -592,9 +582,7 @@ static bool check_key(struct check *c, struct ast_node *n, struct plan_map *m)
             ok = false;
             continue;
         }
-        keys[nkeys++] = (struct plan_key){.is_str = k->ty.kind == TY_STR,
-                                          .is_signed = k->ty.is_signed,
-                                          .size = k->ty.kind == TY_STR ? (unsigned)k->ty.size : 8};
+        keys[nkeys++] = (struct plan_key){.ty = k->ty};
     }
     if (!ok)
         return false;
@@ -613,14 +601,14 @@ static bool check_key(struct check *c, struct ast_node *n, struct plan_map *m)
     }
     struct ast_node *k = n->args;
     for (int i = 0; i < nkeys; i++, k = k->next) {
-        if (m->keys[i].is_str != keys[i].is_str) {
+        bool was_str = m->keys[i].ty.kind == TY_STR, is_str = keys[i].ty.kind == TY_STR;
+        if (was_str != is_str) {
             diag_error(c->src, k->loc, "part %d of map %s's key is %s here, and %s elsewhere",
-                       i + 1, m->name, kind_desc(keys[i].is_str), kind_desc(m->keys[i].is_str));
-            diag_note_at(c->src, m->key_at, "it is %s here", kind_desc(m->keys[i].is_str));
+                       i + 1, m->name, kind_desc(is_str), kind_desc(was_str));
+            diag_note_at(c->src, m->key_at, "it is %s here", kind_desc(was_str));
             return false;
         }
-        if (keys[i].size > m->keys[i].size)
-            m->keys[i].size = keys[i].size;
+        m->keys[i].ty = ty_merge(m->keys[i].ty, keys[i].ty);
     }
     return true;
 }
@@ -635,55 +623,42 @@ static const char *value_desc(const struct plan_map *m)
     };
     if (m->agg != AGG_NONE)
         return aggs[m->agg];
-    return m->value_is_join ? "a join()" : kind_desc(m->value_is_str);
+    return m->value.kind == TY_JOIN ? "a join()" : kind_desc(m->value.kind == TY_STR);
 }
 
 /* A map's value, set by an assignment of `rhs` (or of an aggregation). */
 static bool check_value(struct check *c, struct plan_map *m, struct ast_node *at, enum plan_agg agg,
                         const struct ast_node *rhs)
 {
-    bool is_str = !agg && rhs->ty.kind == TY_STR;
-    bool is_join = !agg && rhs->ty.kind == TY_JOIN;
-    if (!agg && rhs->ty.kind != TY_INT && !is_str && !is_join) {
+    struct ty t = agg ? ty_int64(true) : rhs->ty;
+    if (t.kind != TY_INT && t.kind != TY_STR && t.kind != TY_JOIN) {
         diag_error(c->src, rhs->loc,
                    "a map holds integers, strings, join()s or aggregations, not %s",
                    ty_desc(rhs->ty));
         return false;
     }
-    if (is_join && rhs->kind == N_CALL && rhs->args->next) {
+    if (t.kind == TY_JOIN && rhs->kind == N_CALL && rhs->args->next) {
         diag_error(c->src, rhs->args->next->loc,
                    "a join() kept in a map uses the default separator, \" \"");
         return false;
     }
-    if (is_join && m->value_size && !m->value_is_join) {
-        diag_error(c->src, at->loc, "map %s holds %s, and this assigns a join()", m->name,
-                   value_desc(m));
-        diag_note_at(c->src, m->value_at, "it became %s here", value_desc(m));
-        return false;
-    }
     if (!m->value_size) { /* the first assignment */
         m->agg = agg;
-        m->value_is_str = is_str;
-        m->value_is_join = is_join;
-        m->join_arg_size = is_join ? (unsigned)rhs->ty.size : 0;
-        m->value_is_signed = !agg && rhs->ty.is_signed;
-        m->value_size = agg       ? plan_agg_size(agg)
-                        : is_str  ? (unsigned)rhs->ty.size
-                        : is_join ? 8 + PLAN_JOIN_MAX * (unsigned)rhs->ty.size
-                                  : 8;
+        m->value = t;
+        m->value_size = agg ? plan_agg_size(agg) : (unsigned)ty_store_size(t);
         m->value_at = at->loc;
         return true;
     }
-    if (m->agg != agg || m->value_is_str != is_str || m->value_is_join != is_join) {
-        struct plan_map now = {.agg = agg, .value_is_str = is_str, .value_is_join = is_join};
+    if (m->agg != agg || m->value.kind != t.kind) {
+        struct plan_map now = {.agg = agg, .value = t};
         diag_error(c->src, at->loc, "map %s holds %s, and this assigns %s", m->name, value_desc(m),
                    value_desc(&now));
         diag_note_at(c->src, m->value_at, "it became %s here", value_desc(m));
         return false;
     }
-    if (is_str && (unsigned)rhs->ty.size > m->value_size)
-        m->value_size = rhs->ty.size;
-    m->value_is_signed &= agg || rhs->ty.is_signed;
+    m->value = ty_merge(m->value, t);
+    if (!agg)
+        m->value_size = (unsigned)ty_store_size(m->value);
     return true;
 }
 
@@ -792,7 +767,7 @@ static bool check_map_read(struct check *c, struct ast_node *n)
             diag_error(c->src, n->loc, "map %s is read, but never assigned", n->sval);
             return false;
         }
-        n->ty = ty_int(true); /* for now: the next pass knows */
+        n->ty = ty_int64(true); /* for now: the next pass knows */
         return true;
     }
     if (!check_key(c, n, m))
@@ -805,9 +780,7 @@ static bool check_map_read(struct check *c, struct ast_node *n)
         return false;
     }
     n->id = id;
-    n->ty = m->value_is_str    ? ty_str(m->value_size)
-            : m->value_is_join ? (struct ty){.kind = TY_JOIN, .size = (int)m->join_arg_size}
-                               : ty_int(m->value_is_signed);
+    n->ty = m->value;
     return true;
 }
 
@@ -845,8 +818,8 @@ static bool check_map_write(struct check *c, struct ast_node *n, struct ast_node
     } else if (!check_expr(c, rhs) || !ok) {
         return false;
     }
-    if (n->compound && (rhs->ty.kind != TY_INT ||
-                        (m->value_size && (m->agg || m->value_is_str || m->value_is_join)))) {
+    if (n->compound &&
+        (rhs->ty.kind != TY_INT || (m->value_size && (m->agg || m->value.kind != TY_INT)))) {
         diag_error(c->src, n->loc, "'%s=' needs an integer map and an integer value",
                    ast_op_name(n->op));
         return false;
@@ -957,6 +930,7 @@ static bool check_time(struct check *c, struct ast_node *n, int nargs)
     conv->slen = 2;
     conv->next = call;
     n->kind = S_PRINTF;
+    n->bi = BI_TIME; /* an output format names it apart from printf */
     n->args = conv;
     n->a = NULL;
     return event(c, n, check_printf(c, n));

@@ -27,33 +27,29 @@ struct ev_request {
     uint64_t seq;
 };
 
-/* join() reads at most this many argv entries; one more is looked at to know
- * whether the list was cut off. */
-#define EV_JOIN_MAX PLAN_JOIN_MAX
-/* Bit of a join slot's count that says the list was cut off. */
-#define EV_JOIN_CUT (1ull << 32)
-
-enum ev_arg_kind {
-    EA_INT,       /* int64 at off */
-    EA_UINT,      /* uint64 at off */
-    EA_STR,       /* NUL-terminated, `size` bytes at off */
-    EA_JOIN,      /* uint64 count, then EV_JOIN_MAX strings of `size` bytes; text: separator */
-    EA_TIME,      /* uint64 CLOCK_MONOTONIC ns at off; text: strftime format */
-    EA_PROBE,     /* the name of the probe that sent the event, from the header */
-    EA_CONST_STR, /* text, known at compile time: nothing in the event */
-    EA_CONST_INT, /* ival */
+/* Where an argument's value comes from. */
+enum ev_src {
+    EV_SRC_EVENT, /* the event, at off */
+    EV_SRC_CONST, /* known at compile time: nothing in the event; text (a string) or
+                     ival (an integer) */
+    EV_SRC_PROBE, /* the name of the probe that sent the event, from the header */
 };
 
 struct ev_arg {
-    enum ev_arg_kind kind;
-    uint32_t off, size;
-    const char *text;
+    struct ty ty;
+    enum ev_src src;
+    uint32_t off;
+    const char *text; /* EV_SRC_CONST strings; TY_JOIN: the separator; TY_TIME: the format */
     size_t textlen;
     int64_t ival;
 };
 
+/* What the event is for: how an output format names it. */
+enum ev_kind { EV_PRINT, EV_PRINTF, EV_TIME };
+
 struct ev_desc {
-    bool laid_out;              /* a print or printf that was checked */
+    bool laid_out; /* a print or printf that was checked */
+    enum ev_kind kind;
     const struct fmt_spec *fmt; /* printf; NULL for print */
     struct ev_arg *args;
     int nargs;

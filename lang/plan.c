@@ -56,7 +56,7 @@ void plan_layout(struct plan *p, int ncpus)
         unsigned off = 0;
         for (int k = 0; k < m->nkeys; k++) {
             m->keys[k].off = off;
-            off += (m->keys[k].size + 7) & ~7u;
+            off += ((unsigned)ty_store_size(m->keys[k].ty) + 7) & ~7u;
         }
         m->user_key_size = off;
         bool hist = m->agg == AGG_HIST || m->agg == AGG_LHIST;
@@ -88,4 +88,34 @@ void plan_layout(struct plan *p, int ncpus)
             cache_bytes += bytes;
         }
     }
+}
+
+struct plan_bucket plan_bucket(const struct plan_map *m, uint64_t i)
+{
+    struct plan_bucket r = {.has_min = i > 0, .has_max = true};
+    if (m->agg == AGG_HIST) {
+        r.is_unsigned = i > 0;
+        if (i == 0)
+            r.max = -1;
+        else if (i <= 2)
+            r.min = r.max = (int64_t)i - 1;
+        else if (i < PLAN_HIST_BUCKETS) {
+            r.min = (int64_t)(1ull << (i - 2));
+            r.max = (int64_t)((1ull << (i - 2) << 1) - 1);
+        } else
+            r.has_min = r.has_max = false;
+        return r;
+    }
+    uint64_t last =
+        m->lhist_step > 0 ? (uint64_t)((m->lhist_max - m->lhist_min) / m->lhist_step + 1) : 1;
+    if (i == 0) {
+        r.max = m->lhist_min - 1;
+    } else if (i >= last) {
+        r.min = m->lhist_max;
+        r.has_max = false;
+    } else { /* the checks bound min, max and step, so these do not overflow */
+        r.min = m->lhist_min + (int64_t)(i - 1) * m->lhist_step;
+        r.max = r.min + m->lhist_step - 1;
+    }
+    return r;
 }

@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "lang/diag.h"
+#include "lang/type.h"
 
 /* A map's value: a plain value, or an aggregation kept per CPU. */
 enum plan_agg {
@@ -26,16 +27,14 @@ enum plan_agg {
 /* The most buckets an lhist may have. */
 #define PLAN_LHIST_MAX 1024
 
-/* One part of a map's key: an integer (8 bytes) or a string (size bytes). */
+/* One part of a map's key: an integer (8 bytes) or a string (its size), at
+ * off. */
 struct plan_key {
-    bool is_str;
-    bool is_signed;
-    unsigned size, off;
+    struct ty ty;
+    unsigned off;
 };
 
 #define PLAN_KEYS_MAX 8
-/* join(): the arguments kept (the event's EV_JOIN_MAX) */
-#define PLAN_JOIN_MAX 32
 
 struct plan_map {
     const char *name; /* "@x", or "@" */
@@ -43,12 +42,9 @@ struct plan_map {
     struct plan_key keys[PLAN_KEYS_MAX];
     unsigned key_size;
     enum plan_agg agg;
-    bool value_is_str;              /* AGG_NONE: a string, else an integer */
-    bool value_is_signed;           /* AGG_NONE, integers */
-    bool value_is_join;             /* AGG_NONE: a join(): a count, then PLAN_JOIN_MAX slots */
-    unsigned join_arg_size;         /* and the bytes of each */
-    unsigned value_size;            /* of one value; per CPU for aggregations */
-    struct tp_loc key_at, value_at; /* where the key's and the value's types were set */
+    struct ty value;                          /* AGG_NONE: the value's; else an int64 */
+    unsigned value_size;                      /* of one value; per CPU for aggregations */
+    struct tp_loc key_at, value_at;           /* where the key's and the value's types were set */
     int64_t lhist_min, lhist_max, lhist_step; /* AGG_LHIST */
     unsigned user_key_size;                   /* hist, lhist: the key before the bucket */
     /* An aggregation without a key is an array of array_size values (one,
@@ -120,6 +116,15 @@ struct plan {
 /* Lays out the maps' keys, and which aggregations get slots or a cache
  * (plan_map) on a machine of `ncpus` CPUs, within PLAN_SLOTS_MAX. */
 void plan_layout(struct plan *p, int ncpus);
+
+/* What bucket i of a hist or lhist map counts: min to max, both in it; a
+ * bucket open below has no min, one open above no max. hist's bounds from
+ * bucket 1 on are unsigned (its last bucket ends at 2^64 - 1). */
+struct plan_bucket {
+    int64_t min, max;
+    bool has_min, has_max, is_unsigned;
+};
+struct plan_bucket plan_bucket(const struct plan_map *m, uint64_t i);
 
 /* An aggregation's bytes per CPU. */
 unsigned plan_agg_size(enum plan_agg agg);

@@ -96,9 +96,12 @@ struct fmt_spec *fmt_parse(struct arena *a, const char *fmt, size_t len, struct 
                        "width as a number");
             return NULL;
         }
-        /* the length modifiers say nothing here: every integer is 64 bits */
-        while (i < len && fmt[i] && strchr("hljzt", fmt[i]))
+        char lenmod = 0;
+        while (i < len && fmt[i] && strchr("hljzt", fmt[i])) {
+            /* hh is 'H'; h, once; any of the rest is 64 bits */
+            lenmod = fmt[i] != 'h' ? 'l' : lenmod == 'h' ? 'H' : lenmod ? lenmod : 'h';
             i++;
+        }
         if (i >= len) {
             diag_error(src, loc, "printf format ends in the middle of a conversion");
             return NULL;
@@ -122,6 +125,7 @@ struct fmt_spec *fmt_parse(struct arena *a, const char *fmt, size_t len, struct 
         }
         memcpy(c->spec, fmt + start, speclen);
         c->conv = fmt[i];
+        c->len = lenmod;
         c->at = fmt_loc(src, loc, start - 1, i + 1);
         c->litlen = litlen;
         lit += litlen + 1;

@@ -533,7 +533,6 @@ void load_free(struct rt *rt)
     bpf_object__close(rt->obj);
     free(rt->progs);
     free(rt->links);
-    free(rt->fmtbuf);
     free(rt->reqs_seen);
     free(rt->unprinted);
 }

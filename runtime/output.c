@@ -1,173 +1,186 @@
+/* What the output backends share: the records' values read out of events
+ * and maps by their layouts, printf's text, and writing a record out. */
 #include "runtime/output.h"
 
-#include <errno.h>
-#include <fcntl.h>
-#include <poll.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <time.h>
-#include <unistd.h>
 
-#include "lang/diag.h"
-#include "lang/xalloc.h"
+#include "codegen/codegen.h"
+#include "lang/printf.h"
 
-/* A batch this large is written out before the drain ends. */
-#define BATCH (64 * 1024)
-/* A pipe takes this much without blocking once poll says it is writable. */
-#define CHUNK 4096
-/* After a stop signal, how long a blocked reader is waited for. */
-#define STOP_GRACE_NS 500000000ll
-
-static int64_t now_ns(void)
+const struct output_ops *output_find(const char *name)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+    static const struct output_ops *const all[] = {&output_text, &output_json};
+    for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++)
+        if (strcmp(all[i]->name, name) == 0)
+            return all[i];
+    return NULL;
 }
 
-static void init(struct output *o, int fd, const char *name, bool owned)
+void output_commit(struct output *o)
 {
-    memset(o, 0, sizeof(*o));
-    o->fd = fd;
-    o->name = name;
-    o->owned = owned;
-    struct stat st;
-    o->waits = fstat(fd, &st) != 0 || !S_ISREG(st.st_mode);
+    sink_put(o->sink, o->rec.p, o->rec.len);
+    o->rec.len = 0;
+    if (o->buffering != OUT_BUF_FULL)
+        sink_flush(o->sink);
 }
 
-void output_stdout(struct output *o)
+void output_free(struct output *o)
 {
-    init(o, 1, "standard output", false);
+    sb_free(&o->rec);
+    sb_free(&o->scratch);
 }
 
-int output_open(struct output *o, const char *path)
+struct value output_arg(const struct ev_desc *d, int i, const void *ev, const char *probe,
+                        int64_t *ival)
 {
-    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0) {
-        diag_sys_error(NULL, "cannot write %s: %s", path, strerror(errno));
-        return -1;
+    const struct ev_arg *a = &d->args[i];
+    struct value v = {.ty = a->ty, .text = a->text, .textlen = a->textlen};
+    switch (a->src) {
+    case EV_SRC_EVENT: v.data = (const char *)ev + a->off; break;
+    case EV_SRC_PROBE:
+        v.ty = ty_str((int)strlen(probe) + 1);
+        v.data = probe;
+        break;
+    case EV_SRC_CONST:
+        if (a->ty.kind == TY_INT) {
+            *ival = a->ival;
+            v.data = ival;
+        } else { /* a literal: its text, cut at a NUL as the checks cut it */
+            v.ty = ty_str((int)a->textlen + 1);
+            v.data = a->text;
+        }
+        break;
     }
-    init(o, fd, path, true);
-    return 0;
+    return v;
 }
 
-void output_put(struct output *o, const char *p, size_t n)
+struct value output_key_part(const struct plan_map *m, int k, const unsigned char *key)
 {
-    if (o->err || o->gone) {
-        o->dropped += n;
+    return (struct value){.ty = m->keys[k].ty, .data = key + m->keys[k].off};
+}
+
+struct value output_map_value(const struct plan_map *m, const struct out_entry *e)
+{
+    /* a join() kept in a map was made with the default separator */
+    return (struct value){.ty = m->value, .data = e->value, .text = " ", .textlen = 1};
+}
+
+int64_t output_merged(const struct plan_map *m, const struct out_entry *e)
+{
+    switch (m->agg) {
+    case AGG_AVG:
+    case AGG_STATS: return e->n ? e->total / e->n : 0;
+    default: return e->n;
+    }
+}
+
+/* %s's flags, width and precision, applied in place to the text from `start`
+ * to the end, without formatting it again. */
+static void pad(struct sbuf *b, size_t start, const char *spec)
+{
+    bool left = false;
+    while (*spec && strchr("-+ #0", *spec))
+        left |= *spec++ == '-';
+    char *end;
+    size_t width = strtoul(spec, &end, 10), len = b->len - start;
+    if (width > FMT_WIDTH_MAX) /* the checks refuse more; this is hostile input */
+        width = FMT_WIDTH_MAX;
+    if (*end == '.') {
+        size_t prec = strtoul(end + 1, NULL, 10);
+        if (prec < len) {
+            b->len = start + prec;
+            b->p[b->len] = 0;
+            len = prec;
+        }
+    }
+    if (width <= len)
         return;
+    size_t fill = width - len;
+    char *p = sb_room(b, fill);
+    if (left) {
+        memset(p, ' ', fill);
+    } else { /* the text moves right, the spaces go before it */
+        memmove(b->p + start + fill, b->p + start, len);
+        memset(b->p + start, ' ', fill);
     }
-    if (o->len + n > o->cap) {
-        size_t cap = o->cap ? o->cap : BATCH;
-        while (cap < o->len + n)
-            cap *= 2;
-        o->buf = xrealloc(o->buf, cap);
-        o->cap = cap;
-    }
-    memcpy(o->buf + o->len, p, n);
-    o->len += n;
-    if (o->len >= BATCH)
-        output_flush(o);
+    b->len += fill;
+    b->p[b->len] = 0;
 }
 
-/* Waits until fd takes a write, a stop signal has waited long enough, or the
- * reader is gone; 0 when it may write. */
-static int wait_writable(struct output *o)
+/* An integer for conversion c: of the bits C's printf would take for the
+ * argument, as its sign says. A narrow integer is promoted to an int, so
+ * %d of a uint32 0xffffffff is -1, as in C; 64-bit ones stay 64 bits. */
+static int64_t conv_int(const struct fmt_conv *c, const struct value *v)
 {
-    for (;;) {
-        if (o->stop && *o->stop && !o->give_up)
-            o->give_up = now_ns() + STOP_GRACE_NS;
-        if (o->give_up && now_ns() >= o->give_up) {
-            o->err = EAGAIN;
-            return -1;
-        }
-        struct pollfd p = {.fd = o->fd, .events = POLLOUT};
-        int n = poll(&p, 1, 100);
-        if (n < 0 && errno != EINTR) {
-            o->err = errno;
-            return -1;
-        }
-        if (n > 0 && (p.revents & POLLERR)) {
-            o->gone = true;
-            return -1;
-        }
-        if (n > 0 && (p.revents & POLLNVAL)) {
-            o->err = EBADF;
-            return -1;
-        }
-        if (n > 0 && (p.revents & POLLOUT))
-            return 0;
+    int64_t x = value_int(v);
+    int bits = c->len == 'l'     ? 64
+               : c->len == 'h'   ? 16
+               : c->len == 'H'   ? 8
+               : v->ty.size <= 4 ? 32
+                                 : 64;
+    bool sgn = c->conv == 'd' || c->conv == 'i';
+    switch (bits) {
+    case 8: return sgn ? (int8_t)x : (int64_t)(uint8_t)x;
+    case 16: return sgn ? (int16_t)x : (int64_t)(uint16_t)x;
+    case 32: return sgn ? (int32_t)x : (int64_t)(uint32_t)x;
+    default: return x;
     }
 }
 
-int output_flush(struct output *o)
+void output_printf_text(struct sbuf *b, const struct output *o, const struct ev_desc *d,
+                        const void *ev, const char *probe)
 {
-    size_t done = 0;
-    while (done < o->len && !o->err && !o->gone) {
-        size_t n = o->len - done;
-        if (o->waits) {
-            if (wait_writable(o))
-                break;
-            if (n > CHUNK)
-                n = CHUNK;
+    const struct fmt_spec *f = d->fmt;
+    for (int i = 0;; i++) {
+        const struct fmt_conv *c = &f->convs[i];
+        sb_put(b, c->lit, c->litlen);
+        if (!c->conv || i >= d->nargs)
+            break;
+        int64_t ival;
+        struct value v = output_arg(d, i, ev, probe, &ival);
+        /* the checks bound width and precision, so this holds any conversion */
+        char spec[48], out[2 * FMT_WIDTH_MAX + 64];
+        if (c->conv == 's' || c->conv == 'p') {
+            size_t start = b->len;
+            if (c->conv == 's')
+                value_text(b, &v, &o->env);
+            else
+                sb_printf(b, "0x%" PRIx64, (uint64_t)value_int(&v));
+            pad(b, start, c->spec);
+            continue;
         }
-        ssize_t w = write(o->fd, o->buf + done, n);
-        if (w > 0)
-            done += (size_t)w;
-        else if (w < 0 && errno == EPIPE)
-            o->gone = true;
-        else if (w < 0 && errno != EINTR && errno != EAGAIN)
-            o->err = errno;
-        else if (w == 0)
-            o->err = EIO;
+        if (v.ty.kind != TY_INT)
+            continue; /* the checks allow none: a hostile layout */
+        int64_t x = conv_int(c, &v);
+        int n;
+        if (c->conv == 'c') {
+            snprintf(spec, sizeof(spec), "%%%sc", c->spec);
+            n = snprintf(out, sizeof(out), spec, (int)x);
+        } else {
+            snprintf(spec, sizeof(spec), "%%%sll%c", c->spec, c->conv);
+            n = snprintf(out, sizeof(out), spec, (long long)x);
+        }
+        if (n < 0)
+            continue;
+        if (n >= (int)sizeof(out))
+            n = sizeof(out) - 1;
+        sb_put(b, out, n);
     }
-    o->dropped += o->len - done;
-    o->len = 0;
-    return o->err || o->gone ? -1 : 0;
 }
 
-bool output_reader_gone(struct output *o)
+void output_event(struct output *o, const struct cg_output *cg, const void *data, size_t size)
 {
-    if (!o->waits || o->gone)
-        return o->gone;
-    struct pollfd p = {.fd = o->fd, .events = 0};
-    if (poll(&p, 1, 0) == 1 && (p.revents & (POLLERR | POLLHUP)))
-        o->gone = true;
-    return o->gone;
-}
-
-void output_report(struct output *o)
-{
-    if (!o->err || o->reported)
+    const struct ev_header *h = data;
+    /* the bytes are the kernel's: the header names a layout and a program
+     * that exist, and the event is as long as its layout */
+    if (size < sizeof(*h) || h->id >= (uint32_t)cg->plan->nevents ||
+        h->prog >= (uint32_t)cg->nprogs)
         return;
-    o->reported = true;
-    if (o->err == EAGAIN)
-        diag_sys_error(NULL,
-                       "cannot write events to %s: it is not being read; gave up on a stop signal",
-                       o->name);
-    else
-        diag_sys_error(NULL, "cannot write events to %s: %s", o->name, strerror(o->err));
-}
-
-int output_close(struct output *o)
-{
-    if (o->fd < 0)
-        return o->err ? -1 : 0;
-    output_flush(o);
-    if (o->owned && close(o->fd) && !o->err && errno != EINTR)
-        o->err = errno;
-    o->owned = false;
-    o->fd = -1;
-    free(o->buf);
-    o->buf = NULL;
-    o->cap = o->len = 0;
-    if (o->err) {
-        output_report(o);
-        if (o->dropped)
-            diag_note(NULL, "%zu bytes of events were not written", o->dropped);
-        return -1;
-    }
-    return 0;
+    const struct ev_desc *d = &cg->plan->events[h->id];
+    if (!d->laid_out || size < d->size)
+        return;
+    o->ops->event(o, d, data, cg->progs[h->prog].text);
 }

@@ -1,45 +1,115 @@
-/* Where events go: standard output or -o FILE, written by tinyprobe itself
- * (not stdio) so that a write error is seen and said once, a reader that went
- * away ends tracing at once, and a reader that stopped reading cannot keep
- * tinyprobe from honouring a stop signal. */
+/* The output interface: every line tinyprobe prints at run time is one of
+ * these records, and a backend renders it: text (output_text.c, what a
+ * person reads) or JSON lines (output_json.c, bpftrace's -f json shapes).
+ * What a record holds is decided once, here; how it looks, there. A new
+ * output format is a new struct output_ops. */
 #ifndef TP_OUTPUT_H
 #define TP_OUTPUT_H
 
-#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
-struct output {
-    int fd;
-    const char *name; /* for messages: "standard output" or the path */
-    bool owned;       /* opened by tinyprobe: closed (and checked) at the end */
-    bool waits;       /* a pipe, socket or terminal: a write may block */
-    char *buf;
-    size_t len, cap;
-    int err;         /* errno of the first failed write; 0 while all is well */
-    bool gone;       /* the reader went away (EPIPE, or a pipe with no reader) */
-    bool reported;   /* err has been said */
-    size_t dropped;  /* bytes not written since the error */
-    int64_t give_up; /* CLOCK_MONOTONIC ns after which a blocked write is abandoned; 0 never */
-    volatile sig_atomic_t
-        *stop; /* set when a stop signal came: writes then wait at most a second */
+#include "lang/diag.h"
+#include "lang/event.h"
+#include "lang/plan.h"
+#include "runtime/sbuf.h"
+#include "runtime/sink.h"
+#include "runtime/value.h"
+
+/* One entry of a map, its value merged over the CPUs (printmap.c). */
+struct out_entry {
+    const unsigned char *key;
+    const unsigned char *value; /* AGG_NONE: the value as the map holds it */
+    int64_t n, total;           /* aggregations: count (or min, max, sum) and total */
+    uint64_t bucket;            /* hist, lhist: the bucket's index */
+    bool any;                   /* some CPU has a value (an array's entries always exist) */
 };
 
-/* Standard output (fd 1). */
-void output_stdout(struct output *o);
-/* Opens (creates, truncates) `path`; -1 after saying why. */
-int output_open(struct output *o, const char *path);
-/* Appends; writes out once a batch has gathered. After an error, counts. */
-void output_put(struct output *o, const char *p, size_t n);
-/* Writes everything gathered; -1 when it could not (see err and gone). */
-int output_flush(struct output *o);
-/* Whether the reader of a pipe or socket has gone away (without writing). */
-bool output_reader_gone(struct output *o);
-/* Says the first error, once: "tinyprobe: error: cannot write events to ..." */
-void output_report(struct output *o);
-/* Flushes, closes what tinyprobe opened and frees; -1 if anything was lost
- * (after saying so). */
-int output_close(struct output *o);
+/* One key's histogram: its buckets' entries, by bucket. */
+struct out_group {
+    const unsigned char *key;
+    const struct out_entry *es;
+    size_t n;
+    int64_t total;
+};
+
+/* A map to print: its entries sorted as they are printed (the top N of them
+ * when print asked for that), or for hist and lhist one group a key, the
+ * smallest total first. */
+struct out_map {
+    const struct plan_map *m;
+    const struct out_entry *es;
+    size_t n;
+    const struct out_group *gs;
+    size_t ng;
+};
+
+/* Events that were not printed, counted by program. */
+struct out_lost {
+    uint64_t total;
+    uint64_t unprinted; /* of them, still in the buffer at the stop */
+    const uint64_t *by; /* by program */
+    const char *const *probes;
+    int nprogs;
+    int stop_drain_ms; /* how long the stop waited for them */
+};
+
+struct output;
+struct output_ops {
+    const char *name;
+    /* A print, printf or time() event: d's layout over the bytes at ev,
+     * sent by the probe called `probe`. */
+    void (*event)(struct output *o, const struct ev_desc *d, const void *ev, const char *probe);
+    /* A map, at exit or as a probe asked, with at least one entry. */
+    void (*map)(struct output *o, const struct out_map *m);
+    /* The maps at exit follow (text: after a blank line). */
+    void (*maps_begin)(struct output *o);
+    void (*attached)(struct output *o, int nprobes);
+    void (*lost)(struct output *o, const struct out_lost *l);
+    /* Something that went wrong at run time, said in the output's way. */
+    void (*warning)(struct output *o, const char *msg);
+};
+
+/* How output is buffered (-B): full writes what a drain gathered at once;
+ * line and none write each record as it is made (tinyprobe makes whole
+ * records, so the two are the same). */
+enum output_buffering { OUT_BUF_FULL, OUT_BUF_LINE, OUT_BUF_NONE };
+
+struct output {
+    const struct output_ops *ops;
+    struct sink *sink;
+    struct diag_src *src;
+    struct value_env env;
+    enum output_buffering buffering;
+    struct sbuf rec;     /* the record being made */
+    struct sbuf scratch; /* a printf's text, for a backend that needs it apart */
+    bool blank_owed;     /* text: a blank line before the next map */
+};
+
+extern const struct output_ops output_text, output_json;
+/* The backend called `name` ("text", "json"), or NULL. */
+const struct output_ops *output_find(const char *name);
+struct cg_output;
+/* Prints one event as its print/printf said; bytes that do not fit the
+ * layouts are dropped. */
+void output_event(struct output *o, const struct cg_output *cg, const void *data, size_t size);
+/* Writes the record made in o->rec to the sink, and starts the next. */
+void output_commit(struct output *o);
+void output_free(struct output *o);
+
+/* printf's text for event ev of layout d (format.c): what both backends
+ * print, text as it is and JSON as the record's data. */
+void output_printf_text(struct sbuf *b, const struct output *o, const struct ev_desc *d,
+                        const void *ev, const char *probe);
+/* Argument i of event ev as a value; `probe` is the name its header
+ * names, `ival` room for a constant's bytes. */
+struct value output_arg(const struct ev_desc *d, int i, const void *ev, const char *probe,
+                        int64_t *ival);
+/* Part k of a map key as a value, and the value of a plain map's entry. */
+struct value output_key_part(const struct plan_map *m, int k, const unsigned char *key);
+struct value output_map_value(const struct plan_map *m, const struct out_entry *e);
+/* An aggregation's merged value: what sorting and printing use. */
+int64_t output_merged(const struct plan_map *m, const struct out_entry *e);
 
 #endif

@@ -13,14 +13,6 @@
 #include "lang/xalloc.h"
 #include "runtime/runtime.h"
 
-/* One entry, its value merged over the CPUs. */
-struct entry {
-    const unsigned char *key;
-    const unsigned char *value; /* AGG_NONE: the value as the map holds it */
-    int64_t n, total;           /* aggregations: count (or min/max) and total */
-    bool any;                   /* some CPU has a value (an array's entries always exist) */
-};
-
 static int map_fd_of(struct rt *rt, int id)
 {
     char name[32];
@@ -29,105 +21,28 @@ static int map_fd_of(struct rt *rt, int id)
     return m ? bpf_map__fd(m) : -1;
 }
 
-static void put(struct rt *rt, const char *s, size_t n)
-{
-    output_put(rt->o->out, s, n);
-}
-
-static void puts_(struct rt *rt, const char *s)
-{
-    put(rt, s, strlen(s));
-}
-
-static void put_int(struct rt *rt, int64_t v, bool is_signed)
-{
-    char num[32];
-    int n = is_signed ? snprintf(num, sizeof(num), "%" PRId64, v)
-                      : snprintf(num, sizeof(num), "%" PRIu64, (uint64_t)v);
-    put(rt, num, n);
-}
-
-/* An aggregation's value, merged: what sorting and printing use. */
-static int64_t merged(const struct plan_map *m, const struct entry *e)
-{
-    switch (m->agg) {
-    case AGG_AVG:
-    case AGG_STATS: return e->n ? e->total / e->n : 0;
-    default: return e->n;
-    }
-}
-
 static const struct plan_map *sort_map;
 
 static int cmp_entries(const void *pa, const void *pb)
 {
-    const struct entry *a = pa, *b = pb;
+    const struct out_entry *a = pa, *b = pb;
     const struct plan_map *m = sort_map;
     int c = 0;
-    if (m->agg == AGG_NONE && m->value_is_join) {
+    if (m->agg == AGG_NONE && m->value.kind == TY_JOIN) {
         c = 0; /* by key */
-    } else if (m->agg == AGG_NONE && m->value_is_str) {
+    } else if (m->agg == AGG_NONE && m->value.kind == TY_STR) {
         c = strncmp((const char *)a->value, (const char *)b->value, m->value_size);
     } else {
-        int64_t x = m->agg ? merged(m, a) : *(const int64_t *)a->value;
-        int64_t y = m->agg ? merged(m, b) : *(const int64_t *)b->value;
-        bool sgn = m->agg || m->value_is_signed;
+        int64_t x = m->agg ? output_merged(m, a) : *(const int64_t *)a->value;
+        int64_t y = m->agg ? output_merged(m, b) : *(const int64_t *)b->value;
+        bool sgn = m->agg || m->value.is_signed;
         c = sgn ? (x > y) - (x < y) : ((uint64_t)x > (uint64_t)y) - ((uint64_t)x < (uint64_t)y);
     }
     return c ? c : memcmp(a->key, b->key, m->key_size);
 }
 
-/* NAME or NAME[k1, k2]: ints as numbers, strings as they are */
-static void put_name_key(struct rt *rt, const struct plan_map *m, const unsigned char *key)
-{
-    puts_(rt, m->name);
-    if (!m->nkeys)
-        return;
-    put(rt, "[", 1);
-    for (int i = 0; i < m->nkeys; i++) {
-        const struct plan_key *k = &m->keys[i];
-        if (i)
-            put(rt, ", ", 2);
-        if (k->is_str)
-            put(rt, (const char *)key + k->off, strnlen((const char *)key + k->off, k->size));
-        else
-            put_int(rt, *(const int64_t *)(key + k->off), k->is_signed);
-    }
-    put(rt, "]", 1);
-}
-
-static void put_entry(struct rt *rt, const struct plan_map *m, const struct entry *e)
-{
-    put_name_key(rt, m, e->key);
-    put(rt, ": ", 2);
-    if (m->agg == AGG_STATS) {
-        char buf[96];
-        int n = snprintf(buf, sizeof(buf), "count %" PRId64 ", average %" PRId64 ", total %" PRId64,
-                         e->n, merged(m, e), e->total);
-        put(rt, buf, n);
-    } else if (m->agg) {
-        put_int(rt, merged(m, e), true);
-    } else if (m->value_is_join) {
-        uint64_t count = *(const uint64_t *)e->value;
-        unsigned n = (unsigned)count > PLAN_JOIN_MAX ? PLAN_JOIN_MAX : (unsigned)count;
-        for (unsigned i = 0; i < n; i++) {
-            const char *arg = (const char *)e->value + 8 + i * m->join_arg_size;
-            if (i)
-                put(rt, " ", 1);
-            put(rt, arg, strnlen(arg, m->join_arg_size));
-        }
-        if (count >> 32) /* cut: more arguments than kept */
-            put(rt, " ...", 4);
-    } else if (m->value_is_str) {
-        put(rt, (const char *)e->value, strnlen((const char *)e->value, m->value_size));
-    } else {
-        put_int(rt, *(const int64_t *)e->value, m->value_is_signed);
-    }
-    put(rt, "\n", 1);
-}
-
 /* Merges one key's per-CPU values into e. */
-static void merge(const struct plan_map *m, struct entry *e, const unsigned char *v, int ncpu,
+static void merge(const struct plan_map *m, struct out_entry *e, const unsigned char *v, int ncpu,
                   size_t stride)
 {
     bool any = false;
@@ -162,43 +77,7 @@ static void merge(const struct plan_map *m, struct entry *e, const unsigned char
     e->any = any;
 }
 
-/* 2^k as a histogram's label says it: 512, 1K, 2M, 16E */
-static int pow2_label(char *buf, size_t n, unsigned k)
-{
-    static const char units[] = " KMGTPE";
-    unsigned u = k / 10 > 6 ? 6 : k / 10;
-    unsigned long long v = 1ull << (k - 10 * u);
-    return u ? snprintf(buf, n, "%llu%c", v, units[u]) : snprintf(buf, n, "%llu", v);
-}
-
-static void bucket_label(const struct plan_map *m, uint64_t b, char *buf, size_t n)
-{
-    if (m->agg == AGG_HIST) {
-        char lo[24], hi[24];
-        if (b == 0)
-            snprintf(buf, n, "(..., 0)");
-        else if (b == 1)
-            snprintf(buf, n, "[0]");
-        else if (b == 2)
-            snprintf(buf, n, "[1]");
-        else {
-            pow2_label(lo, sizeof(lo), (unsigned)(b - 2));
-            pow2_label(hi, sizeof(hi), (unsigned)(b - 1));
-            snprintf(buf, n, "[%s, %s)", lo, hi);
-        }
-        return;
-    }
-    uint64_t last = (uint64_t)((m->lhist_max - m->lhist_min) / m->lhist_step + 1);
-    long long lo = m->lhist_min + (long long)(b - 1) * m->lhist_step;
-    if (b == 0)
-        snprintf(buf, n, "(..., %lld)", (long long)m->lhist_min);
-    else if (b >= last)
-        snprintf(buf, n, "[%lld, ...)", (long long)m->lhist_max);
-    else
-        snprintf(buf, n, "[%lld, %lld)", lo, lo + m->lhist_step);
-}
-
-static uint64_t bucket_of(const struct plan_map *m, const struct entry *e)
+static uint64_t bucket_of(const struct plan_map *m, const struct out_entry *e)
 {
     if (m->array)
         return *(const uint32_t *)e->key;
@@ -207,88 +86,52 @@ static uint64_t bucket_of(const struct plan_map *m, const struct entry *e)
 
 static int cmp_buckets(const void *pa, const void *pb)
 {
-    const struct entry *a = pa, *b = pb;
+    const struct out_entry *a = pa, *b = pb;
     const struct plan_map *m = sort_map;
     int c = memcmp(a->key, b->key, m->user_key_size);
     if (c)
         return c;
-    uint64_t x = bucket_of(m, a), y = bucket_of(m, b);
-    return (x > y) - (x < y);
+    return (a->bucket > b->bucket) - (a->bucket < b->bucket);
 }
-
-/* One key's histogram: its entries, sorted by bucket, and their total. */
-struct group {
-    size_t from, to;
-    int64_t total;
-    const unsigned char *key;
-};
 
 static int cmp_groups(const void *pa, const void *pb)
 {
-    const struct group *a = pa, *b = pb;
+    const struct out_group *a = pa, *b = pb;
     if (a->total != b->total)
         return (a->total > b->total) - (a->total < b->total);
     return memcmp(a->key, b->key, sort_map->user_key_size);
 }
 
-#define BAR_WIDTH 52
-
-/* A histogram, as bpftrace draws it: from the first bucket with a count to
- * the last, each with its count and a bar scaled to the largest. */
-static void put_hist(struct rt *rt, const struct plan_map *m, const struct entry *es,
-                     const struct group *g)
-{
-    put_name_key(rt, m, g->key);
-    put(rt, ":\n", 2);
-    int64_t max = 0;
-    for (size_t i = g->from; i < g->to; i++)
-        if (es[i].n > max)
-            max = es[i].n;
-    size_t i = g->from;
-    for (uint64_t b = bucket_of(m, &es[g->from]); i < g->to; b++) {
-        int64_t n = 0;
-        if (bucket_of(m, &es[i]) == b)
-            n = es[i++].n;
-        char label[64], line[160];
-        bucket_label(m, b, label, sizeof(label));
-        int bar = max > 0 && n > 0 ? (int)((double)n * BAR_WIDTH / (double)max) : 0;
-        int len =
-            snprintf(line, sizeof(line), "%-16s %7lld |%.*s%*s|\n", label, (long long)n, bar,
-                     "@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@", BAR_WIDTH - bar, "");
-        put(rt, line, (size_t)len < sizeof(line) ? (size_t)len : sizeof(line) - 1);
-    }
-    put(rt, "\n", 1);
-}
-
 /* A hist or lhist map: a histogram a key, the smallest total first. */
-static void put_hists(struct rt *rt, const struct plan_map *m, struct entry *es, size_t n)
+static void hists(struct rt *rt, const struct plan_map *m, struct out_entry *es, size_t n)
 {
     sort_map = m;
+    for (size_t i = 0; i < n; i++)
+        es[i].bucket = bucket_of(m, &es[i]);
     qsort(es, n, sizeof(*es), cmp_buckets);
-    struct group *gs = xcalloc(n ? n : 1, sizeof(*gs));
+    struct out_group *gs = xcalloc(n ? n : 1, sizeof(*gs));
     size_t ng = 0;
     for (size_t i = 0; i < n; i++) {
         if (!ng || memcmp(es[i].key, gs[ng - 1].key, m->user_key_size) != 0)
-            gs[ng++] = (struct group){.from = i, .to = i, .key = es[i].key};
+            gs[ng++] = (struct out_group){.es = &es[i], .key = es[i].key};
         if (es[i].n) /* zero() leaves buckets at 0: they are not drawn */
             gs[ng - 1].total += es[i].n;
-        gs[ng - 1].to = i + 1;
+        gs[ng - 1].n++;
     }
     qsort(gs, ng, sizeof(*gs), cmp_groups);
-    for (size_t g = 0; g < ng; g++)
-        put_hist(rt, m, es, &gs[g]);
+    struct out_map om = {.m = m, .gs = gs, .ng = ng};
+    rt->out->ops->map(rt->out, &om);
     free(gs);
 }
 
-/* Prints map `id`: every entry, or the top `top`, sorted by value. */
 /* Takes one entry read from the map: merged over the CPUs, key and value
  * copied (the buffers they come from are reused). */
-static void take(const struct plan_map *m, struct entry **es, size_t *n, size_t *cap,
+static void take(const struct plan_map *m, struct out_entry **es, size_t *n, size_t *cap,
                  const unsigned char *key, const unsigned char *val, int ncpu, size_t stride)
 {
     if (*n == *cap)
         *es = xrealloc(*es, (*cap *= 2) * sizeof(**es));
-    struct entry *e = &(*es)[*n];
+    struct out_entry *e = &(*es)[*n];
     memset(e, 0, sizeof(*e));
     if (m->agg)
         merge(m, e, val, ncpu, stride);
@@ -304,7 +147,7 @@ static void take(const struct plan_map *m, struct entry **es, size_t *n, size_t 
  * can (5.6), else one key at a time. Bounded by the map's size, so a map
  * that changes while it is read cannot make this loop forever. */
 #define BATCH 4096
-static void read_entries(struct rt *rt, const struct plan_map *m, int fd, struct entry **es,
+static void read_entries(struct rt *rt, const struct plan_map *m, int fd, struct out_entry **es,
                          size_t *n, size_t *cap, int ncpu, size_t stride)
 {
     size_t vsize = stride * ncpu;
@@ -366,7 +209,7 @@ static unsigned char *slot_at(const struct rt *rt, const struct plan_map *m, int
 /* A map without a key: each of its values (a bucket's, for hist and lhist)
  * merged over the CPUs, from the slots, or from the one value of its per-CPU
  * array map, laid out as the slots. */
-static void read_array(struct rt *rt, const struct plan_map *m, int fd, struct entry **es,
+static void read_array(struct rt *rt, const struct plan_map *m, int fd, struct out_entry **es,
                        size_t *n, size_t *cap)
 {
     const unsigned char *base;
@@ -396,7 +239,7 @@ static void read_array(struct rt *rt, const struct plan_map *m, int fd, struct e
 
 /* A map's cache (plan.h): every ready slot of every CPU, as one entry more
  * each; the same key may then be in several entries. */
-static void read_cache(struct rt *rt, const struct plan_map *m, struct entry **es, size_t *n,
+static void read_cache(struct rt *rt, const struct plan_map *m, struct out_entry **es, size_t *n,
                        size_t *cap)
 {
     for (int cpu = 0; cpu < rt->cg->ncpus; cpu++)
@@ -410,11 +253,12 @@ static void read_cache(struct rt *rt, const struct plan_map *m, struct entry **e
 static size_t cmp_key_size;
 static int cmp_keys(const void *a, const void *b)
 {
-    return memcmp(((const struct entry *)a)->key, ((const struct entry *)b)->key, cmp_key_size);
+    return memcmp(((const struct out_entry *)a)->key, ((const struct out_entry *)b)->key,
+                  cmp_key_size);
 }
 
 /* Entries of one key made one: counts and sums add. */
-static void coalesce(const struct plan_map *m, struct entry *es, size_t *n)
+static void coalesce(const struct plan_map *m, struct out_entry *es, size_t *n)
 {
     cmp_key_size = m->key_size;
     qsort(es, *n, sizeof(*es), cmp_keys);
@@ -440,7 +284,7 @@ static int print_map(struct rt *rt, int id, int64_t top)
     if (m->in_slots ? !rt->slots : fd < 0)
         return -1;
     size_t cap = 64, n = 0;
-    struct entry *es = xcalloc(cap, sizeof(*es));
+    struct out_entry *es = xcalloc(cap, sizeof(*es));
     if (m->array) {
         read_array(rt, m, fd, &es, &n, &cap);
     } else {
@@ -453,20 +297,16 @@ static int print_map(struct rt *rt, int id, int64_t top)
             coalesce(m, es, &n);
         }
     }
-    if (n && !rt->maps_header) { /* at exit, a blank line before the first map */
-        put(rt, "\n", 1);
-        rt->maps_header = true;
-    }
-    if (m->agg == AGG_HIST || m->agg == AGG_LHIST) {
-        put_hists(rt, m, es, n);
+    if (!n) {
+        /* nothing to print */
+    } else if (m->agg == AGG_HIST || m->agg == AGG_LHIST) {
+        hists(rt, m, es, n);
     } else {
         sort_map = m;
         qsort(es, n, sizeof(*es), cmp_entries);
         size_t from = top > 0 && (uint64_t)top < n ? n - (size_t)top : 0;
-        for (size_t i = from; i < n; i++)
-            put_entry(rt, m, &es[i]);
-        if (n && m->nkeys)
-            put(rt, "\n", 1);
+        struct out_map om = {.m = m, .es = es + from, .n = n - from};
+        rt->out->ops->map(rt->out, &om);
     }
     for (size_t i = 0; i < n; i++) {
         free((void *)es[i].key);
@@ -585,7 +425,8 @@ void printmap_all(struct rt *rt)
     for (int i = 0; i < p->nmaps; i++)
         byname[i] = &p->maps[i];
     qsort(byname, p->nmaps, sizeof(*byname), cmp_names);
-    rt->maps_header = false;
+    if (rt->out->ops->maps_begin)
+        rt->out->ops->maps_begin(rt->out);
     for (int i = 0; i < p->nmaps; i++)
         print_map(rt, (int)(byname[i] - p->maps), 0);
     free(byname);
@@ -593,11 +434,13 @@ void printmap_all(struct rt *rt)
     for (int i = 0; fm && i < p->nmaps; i++) {
         __u32 k = i;
         __u64 v = 0;
-        if (bpf_map_lookup_elem(bpf_map__fd(fm), &k, &v) == 0 && v)
-            diag_sys_warning(rt->src,
-                             "%llu update%s of map %s %s refused: it was full (%u entries; "
-                             "raise --map-size)",
-                             (unsigned long long)v, v == 1 ? "" : "s", p->maps[i].name,
-                             v == 1 ? "was" : "were", rt->cg->map_size);
+        if (bpf_map_lookup_elem(bpf_map__fd(fm), &k, &v) || !v)
+            continue;
+        char msg[256];
+        snprintf(msg, sizeof(msg),
+                 "%llu update%s of map %s %s refused: it was full (%u entries; raise --map-size)",
+                 (unsigned long long)v, v == 1 ? "" : "s", p->maps[i].name, v == 1 ? "was" : "were",
+                 rt->cg->map_size);
+        rt->out->ops->warning(rt->out, msg);
     }
 }

@@ -54,7 +54,7 @@ static int on_event(void *ctx, void *data, size_t size)
     if (request)
         printmap_request_event(rt, data, size);
     else
-        format_event(rt, data, size);
+        output_event(rt->out, rt->cg, data, size);
     /* the clock is read every 64 events: a fraction of formatting one */
     if (!(++rt->drained & 63) && clock_ns(CLOCK_MONOTONIC) > rt->round_end)
         return ROUND_OVER;
@@ -154,38 +154,29 @@ static void report_lost(struct rt *rt)
     int fd = map_fd(rt, CG_MAP_LOST);
     if (ncpu <= 0 || fd < 0)
         return;
+    int nprogs = rt->cg->nprogs;
     __u64 *v = xcalloc(ncpu, sizeof(*v));
-    unsigned long long *by = xcalloc(rt->cg->nprogs ? rt->cg->nprogs : 1, sizeof(*by)), total = 0,
-                       unprinted = 0;
-    for (int p = 0; p < rt->cg->nprogs; p++) {
+    uint64_t *by = xcalloc(nprogs ? nprogs : 1, sizeof(*by));
+    const char **probes = xcalloc(nprogs ? nprogs : 1, sizeof(*probes));
+    struct out_lost l = {.by = by,
+                         .probes = probes,
+                         .nprogs = nprogs,
+                         .stop_drain_ms = (int)(STOP_DRAIN_NS / 1000000)};
+    for (int p = 0; p < nprogs; p++) {
         __u32 key = (__u32)p;
+        probes[p] = rt->cg->progs[p].text;
         if (bpf_map_lookup_elem(fd, &key, v) == 0)
             for (int i = 0; i < ncpu; i++)
                 by[p] += v[i];
         if (rt->unprinted) {
             by[p] += rt->unprinted[p];
-            unprinted += rt->unprinted[p];
+            l.unprinted += rt->unprinted[p];
         }
-        total += by[p];
+        l.total += by[p];
     }
-    if (total) {
-        fprintf(stderr, "Lost %llu event%s:", total, total == 1 ? "" : "s");
-        const char *sep = " ";
-        for (int p = 0; p < rt->cg->nprogs; p++) {
-            if (!by[p])
-                continue;
-            fprintf(stderr, "%s%s %llu", sep, rt->cg->progs[p].text, by[p]);
-            sep = ", ";
-        }
-        fputc('\n', stderr);
-        if (total > unprinted)
-            diag_note(rt->src, "the event buffer was full; raise it with --buffer-size");
-        if (unprinted)
-            diag_note(rt->src,
-                      "%llu of them were still in the buffer when tinyprobe stopped, and could "
-                      "not be printed within %lld ms",
-                      unprinted, STOP_DRAIN_NS / 1000000);
-    }
+    if (l.total)
+        rt->out->ops->lost(rt->out, &l);
+    free(probes);
     free(by);
     free(v);
 }
@@ -230,9 +221,10 @@ static void gate(struct rt *rt, struct ring_buffer *rb)
 
 int run_probes(struct rt *rt)
 {
-    struct output *out = rt->o->out;
-    rt->maps_header = true; /* maps a probe prints need no blank line before them */
-    rt->realtime_offset = clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_MONOTONIC);
+    rt->out = rt->o->out;
+    struct sink *out = rt->out->sink;
+    rt->out->src = rt->src;
+    rt->out->env.realtime_offset = clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_MONOTONIC);
     struct ring_buffer *rb = ring_buffer__new(map_fd(rt, CG_MAP_EVENTS), on_event, rt, NULL);
     if (!rb) {
         int err = errno;
@@ -260,16 +252,16 @@ int run_probes(struct rt *rt)
     }
     /* -o's file is emptied only now that the run will not fail for want of
      * a probe */
-    if (rt->o->outpath ? output_open(out, rt->o->outpath) : (output_stdout(out), 0)) {
+    if (rt->o->outpath ? sink_open(out, rt->o->outpath) : (sink_stdout(out), 0)) {
         rc = 1;
         goto out;
     }
     out->stop = &stop_signal; /* a blocked reader cannot keep us from a stop signal */
     if (n && !rt->o->quiet)
-        fprintf(stderr, "Attached %d probe%s\n", n, n == 1 ? "" : "s");
+        rt->out->ops->attached(rt->out, n);
     /* BEGIN's lines come before anything -c's command prints */
     drain(rt, rb, 0, ROUND_NS, NULL);
-    output_flush(out);
+    sink_flush(out);
     if (!exiting && rt->o->child && child_release(rt->o->child)) {
         rc = 1;
         goto out;
@@ -284,7 +276,7 @@ int run_probes(struct rt *rt)
             rc = 1;
             break;
         }
-        if (output_flush(out) || output_reader_gone(out))
+        if (sink_flush(out) || sink_reader_gone(out))
             break;
         exiting = exit_requested(rt, &code);
         /* -c: the command is done, and so is tracing it */
@@ -305,19 +297,19 @@ int run_probes(struct rt *rt)
         goto out;
     }
     if (out->err) /* say it now: END and the lost count come after */
-        output_report(out);
+        sink_report(out);
     if (run_once(rt, WHEN_END))
         rc = 1;
     drain(rt, rb, 0, STOP_DRAIN_NS, NULL);
     printmap_all(rt);
-    output_flush(out);
+    sink_flush(out);
     if (out->gone) {
         rc = RC_READER_GONE;
         goto out;
     }
     report_lost(rt);
     if (out->err) {
-        output_report(out);
+        sink_report(out);
         rc = 1;
     }
     if (!rc)

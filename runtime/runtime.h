@@ -12,13 +12,14 @@
 #include "lang/diag.h"
 #include "runtime/child.h"
 #include "runtime/output.h"
+#include "runtime/sink.h"
 
 struct rt_opts {
     bool dry_run;            /* load, attach nothing, run nothing */
     bool verbose;            /* -v: list what was loaded */
     bool quiet;              /* no "Attached N probes" */
     bool dump_verifier;      /* -d verifier: every program's verifier log */
-    struct output *out;      /* where events go: opened once the probes are attached */
+    struct output *out;      /* what prints, and its sink (opened once the probes are attached) */
     const char *outpath;     /* -o FILE, or NULL for standard output */
     struct probe_opts probe; /* whom the probes are for (-p) */
     struct child *child;     /* -c's command, released once the probes are attached */
@@ -32,17 +33,14 @@ struct rt {
     struct bpf_object *obj;
     struct bpf_program **progs; /* by cg program index */
     struct probe_links *links;  /* by cg program index */
-    int64_t realtime_offset;    /* CLOCK_REALTIME - CLOCK_MONOTONIC, for strftime() */
-    char *fmtbuf;               /* scratch for formatting */
+    struct output *out;         /* o->out */
     uint64_t *reqs_seen;        /* by plan request: the count last carried out */
     unsigned char *slots;       /* the plan's slots: the kernel's memory, mapped */
     size_t slots_len;
-    bool maps_header;    /* whether the blank line before maps is out (true but at exit) */
     int64_t round_end;   /* CLOCK_MONOTONIC ns at which this round of the drain ends */
     uint64_t drained;    /* events formatted: the clock is read every 64 */
     uint64_t *unprinted; /* by program: events left in the buffer once out of time */
     bool dropping;       /* counting those, not printing them */
-    size_t fmtcap;
 };
 
 /* libbpf's messages are kept for the error reports (and shown with -v),
@@ -56,7 +54,5 @@ void load_free(struct rt *rt);
 /* A note with the limit of open files in force, after running out of them. */
 void load_note_fd_limit(struct rt *rt);
 
-/* Prints one event as its print/printf said. */
-void format_event(struct rt *rt, const void *data, size_t size);
 
 #endif

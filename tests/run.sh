@@ -4,7 +4,10 @@
 # script, "// exit: N" expects exit code N, "// gen: COMMAND" makes the
 # script from the output of the bash COMMAND (as in errors.sh). When
 # NAME.stderr exists, what tinyprobe says on stderr must be exactly that.
+# run.sh NAME json: the same with -f json, against NAME.json; every line
+# must parse as JSON (python3's json, and jq where it is installed).
 . "$(dirname "$0")/lib.sh"
+format=${2:-text}
 args=$(sed -n 's|^// args: ||p' "$1.tp")
 want_rc=$(sed -n 's|^// exit: ||p' "$1.tp")
 gen=$(sed -n '1s|^// gen: ||p' "$1.tp")
@@ -14,9 +17,26 @@ if [ -n "$gen" ]; then
     script="$WORK/$1.tp"
 fi
 # shellcheck disable=SC2086
-"$TP" -q $args "$script" >"$WORK/got" 2>"$WORK/err"
+"$TP" -q -f "$format" $args "$script" >"$WORK/got" 2>"$WORK/err"
 rc=$?
 [ "$rc" -eq "${want_rc:-0}" ] || fail "exit code $rc, not ${want_rc:-0}"
+if [ "$format" = json ]; then
+    python3 -c '
+import json, sys
+for n, line in enumerate(open(sys.argv[1], "rb"), 1):
+    try:
+        if not line.endswith(b"\n"):
+            raise ValueError("no newline at the end")
+        json.loads(line)
+    except ValueError as e:
+        sys.exit("line %d is not JSON: %s: %r" % (n, e, line[:200]))
+' "$WORK/got" || fail "-f json wrote a line that does not parse"
+    if command -v jq >/dev/null; then
+        jq -c . "$WORK/got" >/dev/null 2>"$WORK/jq" || fail "jq cannot parse it: $(cat "$WORK/jq")"
+    fi
+    expect "$1.json"
+    exit 0
+fi
 expect "$1.out"
 if [ -f "$1.stderr" ]; then
     cp "$WORK/err" "$WORK/got"

@@ -68,6 +68,10 @@ foreach(path ${TP_RUN_CASES})
   add_test(NAME run_${name} COMMAND ${CMAKE_SOURCE_DIR}/tests/run.sh ${name}
            WORKING_DIRECTORY ${CMAKE_SOURCE_DIR}/tests/run)
   set_tests_properties(run_${name} PROPERTIES ENVIRONMENT "${TP_TEST_ENV}" TIMEOUT 120)
+  # and with -f json, against NAME.json
+  add_test(NAME run_json_${name} COMMAND ${CMAKE_SOURCE_DIR}/tests/run.sh ${name} json
+           WORKING_DIRECTORY ${CMAKE_SOURCE_DIR}/tests/run)
+  set_tests_properties(run_json_${name} PROPERTIES ENVIRONMENT "${TP_TEST_ENV}" TIMEOUT 120)
 endforeach()
 
 # Codegen: each tests/codegen/*.tp compiles and passes the kernel's verifier;

@@ -13,7 +13,7 @@
 #include "runtime/runtime.h"
 #include "tests/fuzz/fuzz_script.h"
 
-static void format_copy(struct rt *rt, const uint8_t *p, size_t n)
+static void format_copy(struct output *o, const struct cg_output *cg, const uint8_t *p, size_t n)
 {
     /* a record of its own, exactly as long, so ASan sees any overread; the
      * ring buffer's records are 8-byte aligned, and so is malloc's */
@@ -21,7 +21,7 @@ static void format_copy(struct rt *rt, const uint8_t *p, size_t n)
     if (!ev)
         return;
     memcpy(ev, p, n);
-    format_event(rt, ev, n);
+    output_event(o, cg, ev, n);
     free(ev);
 }
 
@@ -49,39 +49,45 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         for (struct ast_spec *s = pr->specs; s; s = s->next, k++)
             cg.progs[k].text = s->text;
     }
-    struct output out;
-    output_stdout(&out);
+    struct sink out;
+    sink_stdout(&out);
     out.fd = devnull_fd;
-    struct rt_opts ro = {.out = &out};
-    struct rt rt = {.cg = &cg, .src = &fs.src, .o = &ro};
-    if (nul) {
-        const uint8_t *p = nul + 1, *end = data + size;
-        while (end - p >= 2) {
-            size_t n = p[0] | (size_t)p[1] << 8;
-            p += 2;
-            if (n > (size_t)(end - p))
-                n = end - p;
-            format_copy(&rt, p, n);
-            p += n;
-        }
-    } else {
-        for (int i = 0; i < prog->plan.nevents; i++) {
-            size_t n = prog->plan.events[i].size;
-            if (!prog->plan.events[i].laid_out || n > (1u << 20))
-                continue;
-            uint8_t *ev = malloc(n);
-            if (!ev)
-                break;
-            for (int fill = 0; fill <= 0xff; fill += 0xff) {
-                memset(ev, fill, n);
-                memcpy(ev, &(struct ev_header){.id = i, .prog = 0}, sizeof(struct ev_header));
-                format_copy(&rt, ev, n);
+    /* text and JSON alike: every JSON line must parse (checked by the
+     * replay, tests/fuzz) */
+    struct output text = {.ops = &output_text, .sink = &out, .src = &fs.src};
+    struct output json = {.ops = &output_json, .sink = &out, .src = &fs.src};
+    struct output *outs[] = {&text, &json};
+    for (int oi = 0; oi < 2; oi++) {
+        struct output *o = outs[oi];
+        if (nul) {
+            const uint8_t *p = nul + 1, *end = data + size;
+            while (end - p >= 2) {
+                size_t n = p[0] | (size_t)p[1] << 8;
+                p += 2;
+                if (n > (size_t)(end - p))
+                    n = end - p;
+                format_copy(o, &cg, p, n);
+                p += n;
             }
-            free(ev);
+        } else {
+            for (int i = 0; i < prog->plan.nevents; i++) {
+                size_t n = prog->plan.events[i].size;
+                if (!prog->plan.events[i].laid_out || n > (1u << 20))
+                    continue;
+                uint8_t *ev = malloc(n);
+                if (!ev)
+                    break;
+                for (int fill = 0; fill <= 0xff; fill += 0xff) {
+                    memset(ev, fill, n);
+                    memcpy(ev, &(struct ev_header){.id = i, .prog = 0}, sizeof(struct ev_header));
+                    format_copy(o, &cg, ev, n);
+                }
+                free(ev);
+            }
         }
+        output_free(o);
     }
-    output_close(&out);
-    free(rt.fmtbuf);
+    sink_close(&out);
     free(cg.progs);
     fuzz_script_close(&fs);
     return 0;

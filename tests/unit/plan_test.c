@@ -33,7 +33,7 @@ static void make(struct plan *p, struct plan_map *maps, int n, enum plan_agg agg
     maps[n].agg = AGG_COUNT;
     maps[n].value_size = plan_agg_size(AGG_COUNT);
     maps[n].nkeys = 1;
-    maps[n].keys[0] = (struct plan_key){.is_str = true, .size = 16};
+    maps[n].keys[0] = (struct plan_key){.ty = ty_str(16)};
     p->maps = maps;
     p->nmaps = n + 1;
 }

@@ -1,0 +1,40 @@
+#include "lang/type.h"
+
+#include <stdio.h>
+
+uint64_t ty_store_size(struct ty t)
+{
+    switch (t.kind) {
+    case TY_INT:
+    case TY_TIME: return 8;
+    case TY_STR:
+    case TY_BUF: return t.size > 0 ? (uint64_t)t.size : 0;
+    case TY_JOIN: return 8 + TY_JOIN_MAX * (uint64_t)(t.size > 0 ? t.size : 0);
+    default: return 0;
+    }
+}
+
+const char *ty_name(struct ty t, char *buf, int len)
+{
+    switch (t.kind) {
+    case TY_INT: snprintf(buf, len, "%sint%d", t.is_signed ? "" : "u", t.size * 8); break;
+    case TY_STR: snprintf(buf, len, "string[%d]", t.size); break;
+    case TY_BUF: snprintf(buf, len, "buffer[%d]", t.size); break;
+    case TY_JOIN: snprintf(buf, len, "join()"); break;
+    case TY_TIME: snprintf(buf, len, "strftime()"); break;
+    default: snprintf(buf, len, "nothing"); break;
+    }
+    return buf;
+}
+
+struct ty ty_merge(struct ty a, struct ty b)
+{
+    struct ty t = a;
+    if (b.size > t.size)
+        t.size = b.size;
+    /* integers of one sign keep it at the wider width; of both, they are
+     * 64 bits, signed only if both are, as arithmetic is */
+    if (a.kind == TY_INT && a.is_signed != b.is_signed)
+        t = ty_int64(false);
+    return t;
+}

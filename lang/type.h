@@ -1,0 +1,58 @@
+/* The one model of what a value is, shared by the checks (which decide it),
+ * the plan (which lays maps and events out by it), codegen (which writes
+ * values by it) and the runtime (which prints each kind by its own printer,
+ * runtime/value.c). A new kind of value is a kind here, its size, and its
+ * printers there. */
+#ifndef TP_TYPE_H
+#define TP_TYPE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+enum ty_kind {
+    TY_NONE,
+    TY_INT,  /* size: its width as declared, 1, 2, 4 or 8 bytes; is_signed. Kept
+                in 8 bytes everywhere, sign- or zero-extended */
+    TY_STR,  /* size: the most bytes, the NUL included; ends at the first NUL */
+    TY_BUF,  /* size: bytes that are not text */
+    TY_JOIN, /* an argv: a count, then TY_JOIN_MAX strings of size bytes */
+    TY_TIME, /* CLOCK_MONOTONIC ns, printed by a strftime() format */
+    /* to come: pointers and structs by BTF id, stacks, symbols, socket
+     * addresses and tuples, each a kind with its size and printers */
+    TY_KINDS
+};
+
+struct ty {
+    enum ty_kind kind;
+    bool is_signed; /* TY_INT */
+    int size;       /* see the kinds */
+};
+
+/* join(): the arguments kept. */
+#define TY_JOIN_MAX 32
+/* Bit of a join's count that says the list was cut off. */
+#define TY_JOIN_CUT (1ull << 32)
+
+static inline struct ty ty_int(int size, bool is_signed)
+{
+    return (struct ty){.kind = TY_INT, .is_signed = is_signed, .size = size};
+}
+static inline struct ty ty_int64(bool is_signed)
+{
+    return ty_int(8, is_signed);
+}
+static inline struct ty ty_str(int size)
+{
+    return (struct ty){.kind = TY_STR, .size = size};
+}
+
+/* The bytes a value of type t takes in an event, a map key or a map value:
+ * integers 8, the rest their size (a join its count and its slots). */
+uint64_t ty_store_size(struct ty t);
+/* As -d ast and messages name it: "uint32", "string[64]". */
+const char *ty_name(struct ty t, char *buf, int len);
+/* The type of a value that holds either a or b (both of one kind): the
+ * wider, signed only if both are. */
+struct ty ty_merge(struct ty a, struct ty b);
+
+#endif

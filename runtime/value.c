@@ -1,0 +1,277 @@
+#include "runtime/value.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "lang/check.h"
+
+int64_t value_int(const struct value *v)
+{
+    int64_t x;
+    memcpy(&x, v->data, 8);
+    /* kept extended to 8 bytes; read back at the width, whatever the bytes */
+    switch (v->ty.size) {
+    case 1: return v->ty.is_signed ? (int8_t)x : (int64_t)(uint8_t)x;
+    case 2: return v->ty.is_signed ? (int16_t)x : (int64_t)(uint16_t)x;
+    case 4: return v->ty.is_signed ? (int32_t)x : (int64_t)(uint32_t)x;
+    default: return x;
+    }
+}
+
+static void int_text(struct sbuf *b, const struct value *v, const struct value_env *env)
+{
+    (void)env;
+    int64_t x = value_int(v);
+    if (v->ty.is_signed)
+        sb_printf(b, "%" PRId64, x);
+    else
+        sb_printf(b, "%" PRIu64, (uint64_t)x);
+}
+
+void value_json_int(struct sbuf *b, int64_t v, bool is_signed)
+{
+    /* exact as a double: from the double back to the same integer, the
+     * double's range checked first (a conversion out of range is undefined) */
+    bool exact;
+    if (is_signed) {
+        double d = (double)v;
+        exact = d >= -9223372036854775808.0 && d < 9223372036854775808.0 && (int64_t)d == v;
+    } else {
+        double d = (double)(uint64_t)v;
+        exact = d < 18446744073709551616.0 && (uint64_t)d == (uint64_t)v;
+    }
+    char num[24];
+    if (is_signed)
+        snprintf(num, sizeof(num), "%" PRId64, v);
+    else
+        snprintf(num, sizeof(num), "%" PRIu64, (uint64_t)v);
+    if (exact)
+        sb_puts(b, num);
+    else
+        sb_printf(b, "\"%s\"", num);
+}
+
+static void int_json(struct sbuf *b, const struct value *v, const struct value_env *env)
+{
+    (void)env;
+    value_json_int(b, value_int(v), v->ty.is_signed);
+}
+
+/* The length of the valid UTF-8 sequence at s (n bytes left), or 0. */
+static size_t utf8_len(const unsigned char *s, size_t n)
+{
+    unsigned c = s[0];
+    size_t len;
+    unsigned min;
+    if (c < 0x80)
+        return 1;
+    if (c >= 0xc2 && c <= 0xdf)
+        len = 2, min = 0x80;
+    else if (c >= 0xe0 && c <= 0xef)
+        len = 3, min = 0x800;
+    else if (c >= 0xf0 && c <= 0xf4)
+        len = 4, min = 0x10000;
+    else
+        return 0;
+    if (n < len)
+        return 0;
+    unsigned cp = c & (0x7f >> len);
+    for (size_t i = 1; i < len; i++) {
+        if ((s[i] & 0xc0) != 0x80)
+            return 0;
+        cp = cp << 6 | (s[i] & 0x3f);
+    }
+    /* overlong forms, UTF-16 surrogates and past U+10FFFF are not UTF-8 */
+    if (cp < min || (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
+        return 0;
+    return len;
+}
+
+void value_json_str(struct sbuf *b, const char *s, size_t n)
+{
+    const unsigned char *u = (const unsigned char *)s;
+    sb_putc(b, '"');
+    size_t i = 0;
+    while (i < n) {
+        size_t run = i; /* plain bytes go in one copy */
+        while (run < n && u[run] >= 0x20 && u[run] < 0x80 && u[run] != '"' && u[run] != '\\')
+            run++;
+        if (run > i) {
+            sb_put(b, s + i, run - i);
+            i = run;
+            continue;
+        }
+        unsigned c = u[i];
+        switch (c) {
+        case '"': sb_put(b, "\\\"", 2); break;
+        case '\\': sb_put(b, "\\\\", 2); break;
+        case '\n': sb_put(b, "\\n", 2); break;
+        case '\r': sb_put(b, "\\r", 2); break;
+        case '\t': sb_put(b, "\\t", 2); break;
+        default:
+            if (c < 0x20) {
+                sb_printf(b, "\\u%04x", c);
+            } else {
+                size_t len = utf8_len(u + i, n - i);
+                if (len) {
+                    sb_put(b, s + i, len);
+                    i += len;
+                    continue;
+                }
+                sb_printf(b, "\\udc%02x", c);
+            }
+        }
+        i++;
+    }
+    sb_putc(b, '"');
+}
+
+static void str_text(struct sbuf *b, const struct value *v, const struct value_env *env)
+{
+    (void)env;
+    sb_put(b, v->data, strnlen(v->data, (size_t)v->ty.size));
+}
+
+static void str_json(struct sbuf *b, const struct value *v, const struct value_env *env)
+{
+    (void)env;
+    value_json_str(b, v->data, strnlen(v->data, (size_t)v->ty.size));
+}
+
+static void buf_text(struct sbuf *b, const struct value *v, const struct value_env *env)
+{
+    (void)env;
+    const unsigned char *p = v->data;
+    for (int i = 0; i < v->ty.size; i++) {
+        if (p[i] >= 0x20 && p[i] < 0x7f && p[i] != '\\')
+            sb_putc(b, (char)p[i]);
+        else
+            sb_printf(b, "\\x%02x", p[i]);
+    }
+}
+
+static void buf_json(struct sbuf *b, const struct value *v, const struct value_env *env)
+{
+    (void)env;
+    const unsigned char *p = v->data;
+    sb_putc(b, '[');
+    for (int i = 0; i < v->ty.size; i++)
+        sb_printf(b, i ? ",%u" : "%u", p[i]);
+    sb_putc(b, ']');
+}
+
+/* An argv: the arguments with the separator between them; one as long as
+ * its slot was cut, and so was the list if the count says so. */
+static void join_text(struct sbuf *b, const struct value *v, const struct value_env *env)
+{
+    (void)env;
+    uint64_t count;
+    memcpy(&count, v->data, 8);
+    unsigned n = (unsigned)count > TY_JOIN_MAX ? TY_JOIN_MAX : (unsigned)count;
+    size_t size = v->ty.size > 0 ? (size_t)v->ty.size : 0;
+    for (unsigned i = 0; i < n; i++) {
+        if (i)
+            sb_put(b, v->text, v->textlen);
+        const char *arg = (const char *)v->data + 8 + i * size;
+        size_t len = strnlen(arg, size);
+        sb_put(b, arg, len);
+        if (size && len >= size - 1)
+            sb_puts(b, "...");
+    }
+    if (count & TY_JOIN_CUT) {
+        sb_put(b, v->text, v->textlen);
+        sb_puts(b, "...");
+    }
+}
+
+/* strftime() with two additions for sub-second times: %L milliseconds and
+ * %f microseconds. */
+static void time_text(struct sbuf *b, const struct value *v, const struct value_env *env)
+{
+    /* the value comes from the event, so any 64 bits: no overflow, no
+     * negative remainder, and a year localtime_r cannot represent is said */
+    uint64_t mono_ns;
+    memcpy(&mono_ns, v->data, 8);
+    int64_t ns;
+    struct tm tm;
+    if (mono_ns > INT64_MAX ||
+        __builtin_add_overflow((int64_t)mono_ns, env->realtime_offset, &ns)) {
+        sb_puts(b, "(time out of range)");
+        return;
+    }
+    time_t secs = ns / 1000000000;
+    long frac = ns % 1000000000;
+    if (frac < 0) {
+        frac += 1000000000;
+        secs--;
+    }
+    if (!localtime_r(&secs, &tm)) {
+        sb_puts(b, "(time out of range)");
+        return;
+    }
+    /* the checks bound the format to STRFTIME_FMT_MAX bytes; out holds what
+     * any such format expands to */
+    const char *fmt = v->text;
+    size_t fmtlen = v->textlen;
+    char f[2 * STRFTIME_FMT_MAX + 8], out[8192];
+    size_t n = 0;
+    for (size_t i = 0; i < fmtlen && n < sizeof(f) - 8; i++) {
+        if (fmt[i] == '%' && i + 1 < fmtlen && (fmt[i + 1] == 'L' || fmt[i + 1] == 'f')) {
+            n += snprintf(f + n, sizeof(f) - n, fmt[i + 1] == 'L' ? "%03ld" : "%06ld",
+                          fmt[i + 1] == 'L' ? frac / 1000000 : frac / 1000);
+            i++;
+        } else {
+            if (fmt[i] == '%' && i + 1 < fmtlen)
+                f[n++] = fmt[i++];
+            f[n++] = fmt[i];
+        }
+    }
+    f[n] = 0;
+    sb_put(b, out, strftime(out, sizeof(out), f, &tm));
+}
+
+/* A value whose JSON is its text, as a string. */
+static void as_json_string(struct sbuf *b, const struct value *v, const struct value_env *env,
+                           void (*text)(struct sbuf *, const struct value *,
+                                        const struct value_env *))
+{
+    struct sbuf t = {0};
+    text(&t, v, env);
+    value_json_str(b, t.p ? t.p : "", t.len);
+    sb_free(&t);
+}
+
+static void join_json(struct sbuf *b, const struct value *v, const struct value_env *env)
+{
+    as_json_string(b, v, env, join_text);
+}
+
+static void time_json(struct sbuf *b, const struct value *v, const struct value_env *env)
+{
+    as_json_string(b, v, env, time_text);
+}
+
+typedef void value_printer(struct sbuf *, const struct value *, const struct value_env *);
+static const struct {
+    value_printer *text, *json;
+} printers[TY_KINDS] = {
+    [TY_INT] = {int_text, int_json},    [TY_STR] = {str_text, str_json},
+    [TY_BUF] = {buf_text, buf_json},    [TY_JOIN] = {join_text, join_json},
+    [TY_TIME] = {time_text, time_json},
+};
+
+void value_text(struct sbuf *b, const struct value *v, const struct value_env *env)
+{
+    if (v->ty.kind > TY_NONE && v->ty.kind < TY_KINDS && printers[v->ty.kind].text)
+        printers[v->ty.kind].text(b, v, env);
+}
+
+void value_json(struct sbuf *b, const struct value *v, const struct value_env *env)
+{
+    if (v->ty.kind > TY_NONE && v->ty.kind < TY_KINDS && printers[v->ty.kind].json)
+        printers[v->ty.kind].json(b, v, env);
+    else
+        sb_puts(b, "null");
+}

@@ -1,0 +1,42 @@
+/* Values printed by their type (lang/type.h): each kind has one printer
+ * for text and one for JSON, used for events, map keys, map values and
+ * print alike. A new printed type is a kind there and its two printers in
+ * the table in value.c. */
+#ifndef TP_VALUE_H
+#define TP_VALUE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "lang/type.h"
+#include "runtime/sbuf.h"
+
+/* A value as it is kept: in an event, a map's key or value. */
+struct value {
+    struct ty ty;
+    const void *data; /* ty_store_size(ty) bytes; integers in 8 */
+    const char *text; /* TY_JOIN: the separator; TY_TIME: the strftime format */
+    size_t textlen;
+};
+
+/* What printing a value may need beyond its bytes. */
+struct value_env {
+    int64_t realtime_offset; /* CLOCK_REALTIME - CLOCK_MONOTONIC, for TY_TIME */
+};
+
+void value_text(struct sbuf *b, const struct value *v, const struct value_env *env);
+void value_json(struct sbuf *b, const struct value *v, const struct value_env *env);
+
+/* An integer value, read at its width and sign. */
+int64_t value_int(const struct value *v);
+/* An integer as JSON: a number, or a string where a double cannot hold it
+ * exactly (as bpftrace does). */
+void value_json_int(struct sbuf *b, int64_t v, bool is_signed);
+/* Bytes as a JSON string that parses whatever they are: control characters
+ * escaped, and each byte that is not part of valid UTF-8 as \udcXX (as
+ * Python's surrogateescape, so that s.encode('utf-8', 'surrogateescape')
+ * gives the bytes back). */
+void value_json_str(struct sbuf *b, const char *s, size_t n);
+
+#endif
