@@ -509,7 +509,7 @@ static bool check_var_write(struct check *c, struct ast_node *lv, struct ast_nod
         diag_error(c->src, rhs->loc, "a variable holds an integer or a string, not %s",
                    ty_desc(rhs->ty));
         if (!v) /* known, without a type: its reads say nothing more */
-            var_add(c, lv, (struct ty){TY_NONE});
+            var_add(c, lv, (struct ty){.kind = TY_NONE});
         return false;
     }
     if (compound) {

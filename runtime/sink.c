@@ -53,10 +53,21 @@ int sink_open(struct sink *o, const char *path)
     return 0;
 }
 
+/* Counts n bytes from p as not written: lines, a last one without its
+ * newline included. */
+static void drop(struct sink *o, const char *p, size_t n)
+{
+    o->dropped += n;
+    for (const char *e = p + n; p < e; o->dropped_lines++) {
+        const char *nl = memchr(p, '\n', (size_t)(e - p));
+        p = nl ? nl + 1 : e;
+    }
+}
+
 void sink_put(struct sink *o, const char *p, size_t n)
 {
     if (o->err || o->gone) {
-        o->dropped += n;
+        drop(o, p, n);
         return;
     }
     if (o->len + n > o->cap) {
@@ -102,6 +113,27 @@ static int wait_writable(struct sink *o)
     }
 }
 
+/* A write stopped by an error after `done` bytes: the line it cut is not
+ * left behind cut. A file's is taken back out of it; a pipe's cannot be, and
+ * is said. Either way it counts as lost, whole. */
+static void uncut(struct sink *o, size_t done)
+{
+    size_t start = done;
+    while (start > 0 && o->buf[start - 1] != '\n')
+        start--;
+    size_t cut = done - start;
+    if (cut && !o->waits) {
+        off_t end = lseek(o->fd, 0, SEEK_CUR);
+        if (end >= (off_t)cut && ftruncate(o->fd, end - (off_t)cut) == 0 &&
+            lseek(o->fd, end - (off_t)cut, SEEK_SET) >= 0) {
+            o->cut_removed = true;
+            cut = 0;
+        }
+    }
+    o->cut += cut;
+    drop(o, o->buf + start, o->len - start);
+}
+
 int sink_flush(struct sink *o)
 {
     size_t done = 0;
@@ -110,8 +142,14 @@ int sink_flush(struct sink *o)
         if (o->waits) {
             if (wait_writable(o))
                 break;
-            if (n > CHUNK)
+            /* a chunk ends at a line's end where one fits: giving up on a
+             * blocked reader then leaves no line cut */
+            if (n > CHUNK) {
                 n = CHUNK;
+                const char *nl = memrchr(o->buf + done, '\n', n);
+                if (nl)
+                    n = (size_t)(nl - (o->buf + done)) + 1;
+            }
         }
         ssize_t w = write(o->fd, o->buf + done, n);
         if (w > 0)
@@ -123,7 +161,8 @@ int sink_flush(struct sink *o)
         else if (w == 0)
             o->err = EIO;
     }
-    o->dropped += o->len - done;
+    if (done < o->len)
+        uncut(o, done);
     o->len = 0;
     return o->err || o->gone ? -1 : 0;
 }
@@ -166,7 +205,18 @@ int sink_close(struct sink *o)
     if (o->err) {
         sink_report(o);
         if (o->dropped)
-            diag_note(NULL, "%zu bytes of events were not written", o->dropped);
+            diag_note(NULL, "%zu line%s of events (%zu bytes) %s not written", o->dropped_lines,
+                      o->dropped_lines == 1 ? "" : "s", o->dropped,
+                      o->dropped_lines == 1 ? "was" : "were");
+        if (o->cut_removed)
+            diag_note(NULL,
+                      "the line the error cut was taken back out of %s: every line in it is whole",
+                      o->name);
+        else if (o->cut)
+            diag_note(
+                NULL,
+                "the last line written was cut by the error after %zu bytes; it counts among those",
+                o->cut);
         return -1;
     }
     return 0;

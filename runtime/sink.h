@@ -17,11 +17,14 @@ struct sink {
     bool waits;       /* a pipe, socket or terminal: a write may block */
     char *buf;
     size_t len, cap;
-    int err;         /* errno of the first failed write; 0 while all is well */
-    bool gone;       /* the reader went away (EPIPE, or a pipe with no reader) */
-    bool reported;   /* err has been said */
-    size_t dropped;  /* bytes not written since the error */
-    int64_t give_up; /* CLOCK_MONOTONIC ns after which a blocked write is abandoned; 0 never */
+    int err;              /* errno of the first failed write; 0 while all is well */
+    bool gone;            /* the reader went away (EPIPE, or a pipe with no reader) */
+    bool reported;        /* err has been said */
+    size_t dropped;       /* bytes not written since the error, the cut line's included */
+    size_t dropped_lines; /* and the lines they were */
+    size_t cut;           /* bytes of a line the error cut that were written (a pipe's) */
+    bool cut_removed;     /* a file's cut line was taken back out of it */
+    int64_t give_up;      /* CLOCK_MONOTONIC ns after which a blocked write is abandoned; 0 never */
     volatile sig_atomic_t
         *stop; /* set when a stop signal came: writes then wait at most a second */
 };

@@ -225,6 +225,83 @@ lost_events() {
     echo "printed $printed, lost $lost, of $n"
 }
 
+# -f json counts lost events as text does, in a record of the output.
+lost_events_json() {
+    local n=200000 name="tp_lost_$$"
+    cp "$HELPER" "$WORK/$name"
+    start -f json --buffer-size 4096 --str-size 1024 -e "probe tracepoint:syscalls:sys_enter_openat / comm == \"${name:0:15}\" / < print str(args.filename) >"
+    "$WORK/$name" burst $n /dev/null
+    stop
+    python3 - "$WORK/out" "$n" <<'END' || fail "the lost_events record does not add up"
+import json, sys
+recs = [json.loads(line) for line in open(sys.argv[1])]
+values = sum(r["type"] == "value" for r in recs)
+lost = [r for r in recs if r["type"] == "lost_events"]
+assert len(lost) == 1, "%d lost_events records" % len(lost)
+l = lost[0]
+assert l["count"] == l["data"]["events"] > 0, l
+assert l["data"]["probes"] == {"tracepoint:syscalls:sys_enter_openat": l["count"]}, l
+assert values + l["count"] == int(sys.argv[2]), (values, l["count"])
+assert recs[-1] is l, "it is not the last record"
+print("printed %d, lost %d" % (values, l["count"]))
+END
+    [ ! -s "$WORK/err" ] || fail "-f json said something on stderr: $(head -3 "$WORK/err")"
+}
+
+# Strings are valid JSON whatever bytes the kernel sent: control characters
+# escaped, bytes that are not UTF-8 as \udcXX, so that Python's
+# surrogateescape gives back exactly the bytes.
+json_strings() {
+    local path name="tp_json_$$"
+    cp "$HELPER" "$WORK/$name" # a name of its own: no other helper's opens are printed
+    path="$WORK/"$'a\x01\t"\\\xff\xc3\xa9\xed\xa0\x80\xf4\x90\x80\x80\xc0\xafz\x7f'
+    start -f json -e "probe tracepoint:syscalls:sys_enter_openat / comm == \"${name:0:15}\" / <
+        printf(\"<%s>\\n\", str(args.filename)); print str(args.filename), 1 >"
+    "$WORK/$name" open "$path"
+    stop
+    python3 - "$WORK/out" "$path" <<'END' || fail "the strings do not come back as the bytes they were"
+import json, os, sys
+want = os.fsencode(sys.argv[2])
+lines = open(sys.argv[1], "rb").read().splitlines()
+assert json.loads(lines.pop(0)) == {"type": "attached_probes", "count": 1, "data": {"probes": 1}}
+assert len(lines) == 2, lines
+p, v = (json.loads(l) for l in lines)
+assert p["type"] == "printf" and p["probe"] == "tracepoint:syscalls:sys_enter_openat", p
+assert p["data"].encode("utf-8", "surrogateescape") == b"<" + want + b">\n", p
+assert p["args"][0].encode("utf-8", "surrogateescape") == want, p
+assert v["type"] == "value" and v["data"][1] == 1, v
+assert v["data"][0].encode("utf-8", "surrogateescape") == want, v
+# only ASCII on the line itself: every other byte was escaped or valid UTF-8
+assert b"\\udcff" in lines[0] and b"\\u0001" in lines[0] and "\u00e9".encode() in lines[0], lines[0]
+END
+}
+
+# Integers keep their width and sign: power:cpu_idle's state is a u32, and
+# (u32)-1 when a CPU leaves idle; printf prints it as C's printf prints a
+# uint32_t (and as bpftrace does), print as the unsigned value it is.
+int_widths() {
+    timeout 30 "$TP" -q -e 'probe tracepoint:power:cpu_idle / args.state > 100 / <
+        printf("%d %u %x %ld %lu %hd %hhu %i\n", args.state, args.state, args.state, args.state,
+               args.state, args.state, args.state, args.state + 0);
+        print args.state, -args.state, args.state * 2; exit >' >"$WORK/got" 2>"$WORK/err" ||
+        fail "exit code $?"
+    printf '%s\n' "-1 4294967295 ffffffff 4294967295 4294967295 -1 255 4294967295" \
+        "4294967295 18446744069414584321 8589934590" >"$WORK/want"
+    expect "$WORK/want"
+}
+
+# | head -1 with -f json: the line it reads parses, and tinyprobe ends at
+# once with the status of a tool the pipe ended.
+json_head() {
+    local t0=$SECONDS
+    timeout 20 "$TP" -q -f json -e 'probe interval:ms:1 < printf("%d\n", 7) >' 2>"$WORK/err" | head -1 >"$WORK/got"
+    local rc=${PIPESTATUS[0]}
+    [ "$rc" -eq 141 ] || fail "exit code $rc, not 141"
+    [ $((SECONDS - t0)) -lt 10 ] || fail "took $((SECONDS - t0)) s"
+    echo '{"type": "printf", "data": "7\n", "args": [7], "probe": "interval:ms:1"}' >"$WORK/want"
+    expect "$WORK/want"
+}
+
 # A script from a file with a #! line, from stdin, and run as an executable.
 script_files() {
     printf '#!%s\n// a comment\nprobe BEGIN { print "file", 1; exit }\n' "$TP" >"$WORK/s.tp"

@@ -18,7 +18,7 @@ output_full() {
     [ $? -eq 1 ] || fail "exit code $?, not 1, writing to /dev/full"
     cat >"$WORK/want" <<'END'
 tinyprobe: error: cannot write events to standard output: No space left on device
-note: 2 bytes of events were not written
+note: 1 line of events (2 bytes) was not written
 END
     expect "$WORK/want"
     "$TP" -o /dev/full -e 'probe BEGIN < print "x"; exit >' 2>"$WORK/got"
@@ -42,7 +42,45 @@ output_fs_full() {
     head -1 "$WORK/err" >"$WORK/got"
     echo "tinyprobe: error: cannot write events to $WORK/mnt/out: No space left on device" >"$WORK/want"
     expect "$WORK/want"
-    grep -Eq '^note: [0-9]+ bytes of events were not written$' "$WORK/err" || fail "no count of what was lost"
+    grep -Eq '^note: [0-9]+ lines of events \([0-9]+ bytes\) were not written$' "$WORK/err" ||
+        fail "no count of what was lost"
+}
+
+# A write that fails half way through a line (here at ulimit -f's 1 KiB)
+# leaves no cut line: the file ends at the last whole line, and the rest is
+# counted, in text and in JSON.
+output_cut_line() {
+    {
+        echo 'probe BEGIN <'
+        for i in $(seq 100 199); do echo "    print \"line $i 0123456789012345678901234567890123456789012345678901\";"; done
+        echo '    exit >'
+    } >"$WORK/lines.tp"
+    for format in text json; do
+        (ulimit -f 1 && exec "$TP" -q -f $format -o "$WORK/out" "$WORK/lines.tp") 2>"$WORK/got"
+        local rc=$?
+        [ $rc -eq 1 ] || fail "exit code $rc, not 1, past ulimit -f ($format)"
+        local size whole
+        size=$(stat -c %s "$WORK/out")
+        [ "$size" -le 1024 ] || fail "$format: the file has $size bytes, past the limit"
+        whole=$(wc -l <"$WORK/out")
+        [ "$size" -eq "$(head -c "$size" "$WORK/out" | wc -c)" ] && [ "$(tail -c 1 "$WORK/out" | od -An -c | tr -d ' ')" = '\n' ] ||
+            fail "$format: the file does not end at a line's end"
+        # every line the file has is one the script printed, whole
+        if [ $format = text ]; then
+            grep -cvE '^line 1[0-9]{2} 0123456789012345678901234567890123456789012345678901$' "$WORK/out" | grep -qx 0 ||
+                fail "a line in the file is not whole"
+        else
+            python3 -c 'import json,sys; [json.loads(l) for l in open(sys.argv[1])]' "$WORK/out" ||
+                fail "a JSON line in the file does not parse"
+        fi
+        local lost=$((100 - whole))
+        cat >"$WORK/want" <<END
+tinyprobe: error: cannot write events to $WORK/out: File too large
+note: $lost lines of events ($(($(sed -n 1p "$WORK/out" | wc -c) * lost)) bytes) were not written
+note: the line the error cut was taken back out of $WORK/out: every line in it is whole
+END
+        expect "$WORK/want"
+    done
 }
 
 # With stdout closed, events go nowhere else: tinyprobe says so; -o works.

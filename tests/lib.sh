@@ -33,7 +33,9 @@ start() {
     "$TP" -o "$WORK/out" "$@" 2>"$WORK/err" &
     TP_PID=$!
     for _ in $(seq 1 3000); do
+        # -f json says it in the output
         grep -q '^Attached' "$WORK/err" && return 0
+        grep -q '^{"type": "attached_probes"' "$WORK/out" && return 0
         kill -0 "$TP_PID" 2>/dev/null || fail "tinyprobe exited before attaching: $*"
         sleep 0.01
     done

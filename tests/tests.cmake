@@ -16,7 +16,8 @@ endif()
 set(TP_E2E_CASES oneliner fields open_script exec_script exec_long_argv kprobe_dry_run
     kprobe_missing kprobe_attach kretprobe_retval kprobe_no_function signals exit_codes
     lost_events script_files values strings inspect list_scripts verifier_reject unprivileged
-    cpu_order count_opens count_cpus ppid_time more_scripts print_when_full counter_every_second)
+    cpu_order count_opens count_cpus ppid_time more_scripts print_when_full counter_every_second
+    lost_events_json json_strings int_widths json_head)
 foreach(case ${TP_E2E_CASES})
   add_test(NAME e2e_${case} COMMAND ${CMAKE_SOURCE_DIR}/tests/e2e.sh ${case})
   set_tests_properties(e2e_${case} PROPERTIES ENVIRONMENT "${TP_TEST_ENV}" SKIP_RETURN_CODE 77
@@ -24,7 +25,7 @@ foreach(case ${TP_E2E_CASES})
 endforeach()
 
 # Hardening: output faults, signals, limits; see tests/hardening.sh.
-foreach(case output_full output_fs_full stdout_closed blocked_reader reader_gone sighup output_late
+foreach(case output_full output_fs_full output_cut_line stdout_closed blocked_reader reader_gone sighup output_late
              fd_limit no_caps verifier_long_log memory_limit verifier_many linear_parse long_jumps
              event_storm sample_rate exit_gate output_kept cache_clear map_memory detach_many)
   add_test(NAME hardening_${case} COMMAND ${CMAKE_SOURCE_DIR}/tests/hardening.sh ${case})
@@ -50,6 +51,7 @@ endforeach()
 add_test(NAME unit_arch COMMAND arch_test)
 add_test(NAME unit_insn COMMAND insn_test)
 add_test(NAME unit_plan COMMAND plan_test)
+add_test(NAME unit_output COMMAND output_test)
 
 # Script errors: each tests/errors/NAME.tp must fail with exactly NAME.err.
 file(GLOB TP_ERROR_CASES ${CMAKE_SOURCE_DIR}/tests/errors/*.tp)

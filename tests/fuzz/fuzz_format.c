@@ -9,9 +9,12 @@
 #include <string.h>
 
 #include <fcntl.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include "runtime/runtime.h"
 #include "tests/fuzz/fuzz_script.h"
+#include "tests/unit/json_check.h"
 
 static void format_copy(struct output *o, const struct cg_output *cg, const uint8_t *p, size_t n)
 {
@@ -25,8 +28,34 @@ static void format_copy(struct output *o, const struct cg_output *cg, const uint
     free(ev);
 }
 
+/* Every line the JSON backend wrote to fd parses, or the fuzzer stops. */
+static void check_json(int fd)
+{
+    off_t n = lseek(fd, 0, SEEK_END);
+    char *buf = malloc(n + 1);
+    if (!buf || pread(fd, buf, n, 0) != n)
+        abort();
+    buf[n] = 0;
+    for (char *l = buf; l < buf + n;) {
+        char *nl = memchr(l, '\n', (size_t)(buf + n - l));
+        const char *err = nl ? json_check(l, (size_t)(nl - l)) : "no newline at the end";
+        if (err) {
+            fprintf(stderr, "fuzz_format: a JSON line does not parse: %s: %.*s\n", err,
+                    (int)(nl ? nl - l : buf + n - l), l);
+            abort();
+        }
+        l = nl + 1;
+    }
+    free(buf);
+    if (ftruncate(fd, 0) || lseek(fd, 0, SEEK_SET))
+        abort();
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+    static int json_fd = -1;
+    if (json_fd < 0)
+        json_fd = memfd_create("fuzz_format_json", MFD_CLOEXEC);
     static int devnull_fd = -1;
     if (devnull_fd < 0)
         devnull_fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
@@ -55,7 +84,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     /* text and JSON alike: every JSON line must parse (checked by the
      * replay, tests/fuzz) */
     struct output text = {.ops = &output_text, .sink = &out, .src = &fs.src};
-    struct output json = {.ops = &output_json, .sink = &out, .src = &fs.src};
+    struct sink json_out;
+    sink_stdout(&json_out);
+    json_out.fd = json_fd;
+    json_out.waits = false;
+    struct output json = {.ops = &output_json, .sink = &json_out, .src = &fs.src};
     struct output *outs[] = {&text, &json};
     for (int oi = 0; oi < 2; oi++) {
         struct output *o = outs[oi];
@@ -88,6 +121,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         output_free(o);
     }
     sink_close(&out);
+    sink_flush(&json_out);
+    free(json_out.buf);
+    check_json(json_fd);
     free(cg.progs);
     fuzz_script_close(&fs);
     return 0;
