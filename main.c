@@ -49,7 +49,7 @@ static void usage(FILE *f)
           "  --cgroup PATH      trace only tasks in the cgroup v2 directory PATH, or below it\n"
           "  -v                 list the programs and maps loaded, and libbpf's messages\n"
           "  -q                 do not say how many probes were attached\n"
-          "  -d WHAT            dump a stage: tokens, ast, ir, asm, verifier (repeatable)\n"
+          "  -d WHAT            dump a stage: tokens, ast, plan, ir, asm, verifier (repeatable)\n"
           "  --dry-run          compile and load into the kernel, attach nothing\n"
           "  --str-size N       bytes of a string, NUL included (default 64, at most 4096)\n"
           "  --buffer-size N    bytes of the event ring buffer (default 1048576)\n"
@@ -98,7 +98,7 @@ static char *slurp(FILE *f)
 struct opts {
     const char *program, *script, *outpath;
     const char *command, *cgroup; /* -c, --cgroup */
-    bool dump_tokens, dump_ast, dump_ir, dump_asm;
+    bool dump_tokens, dump_ast, dump_plan, dump_ir, dump_asm;
     bool list; /* -l [PATTERN]: list probes */
     struct check_opts check;
     struct cg_opts cg;
@@ -112,6 +112,8 @@ static int parse_dump(struct opts *o, char *what)
             o->dump_tokens = true;
         else if (!strcmp(w, "ast"))
             o->dump_ast = true;
+        else if (!strcmp(w, "plan"))
+            o->dump_plan = true;
         else if (!strcmp(w, "ir"))
             o->dump_ir = true;
         else if (!strcmp(w, "asm"))
@@ -119,7 +121,7 @@ static int parse_dump(struct opts *o, char *what)
         else if (!strcmp(w, "verifier"))
             o->rt.dump_verifier = true;
         else {
-            diag_sys_error(NULL, "-d takes tokens, ast, ir, asm or verifier, not '%s'", w);
+            diag_sys_error(NULL, "-d takes tokens, ast, plan, ir, asm or verifier, not '%s'", w);
             return -1;
         }
     }
@@ -416,7 +418,9 @@ int main(int argc, char **argv)
         goto out;
     if (o.dump_ast)
         ast_dump(prog, stdout);
-    if (o.dump_tokens || o.dump_ast) {
+    if (o.dump_plan)
+        plan_dump(&prog->plan, stdout);
+    if (o.dump_tokens || o.dump_ast || o.dump_plan) {
         rc = 0;
         goto out;
     }

@@ -8,6 +8,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "lang/diag.h"
 #include "lang/type.h"
@@ -125,6 +126,9 @@ struct plan_bucket {
     bool has_min, has_max, is_unsigned;
 };
 struct plan_bucket plan_bucket(const struct plan_map *m, uint64_t i);
+
+/* -d plan: every map, event and request, one line each part (plan_dump.c). */
+void plan_dump(const struct plan *p, FILE *out);
 
 /* An aggregation's bytes per CPU. */
 unsigned plan_agg_size(enum plan_agg agg);

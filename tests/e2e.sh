@@ -302,6 +302,32 @@ json_head() {
     expect "$WORK/want"
 }
 
+# -B: full writes what a drain gathered at once, line and none each record
+# as it is made. A second tinyprobe counts the first's writes by size.
+buffering() {
+    {
+        printf 'probe BEGIN <'
+        for i in $(seq 1 20); do printf ' print %d;' "$i"; done
+        echo ' exit >'
+    } >"$WORK/twenty.tp"
+    local mode
+    for mode in full line none; do
+        "$TP" -q -e 'probe tracepoint:syscalls:sys_enter_write / pid == cpid && args.count < 100 / <
+            @writes[args.count] = count() >' \
+            -c "$TP -q -B $mode -o $WORK/child.out $WORK/twenty.tp" >"$WORK/got" 2>"$WORK/err" ||
+            fail "-B $mode: exit code $?"
+        if [ $mode = full ]; then
+            printf '\n@writes[51]: 1\n\n' >"$WORK/want" # "1\n" to "20\n" at once
+        else
+            printf '\n@writes[2]: 9\n@writes[3]: 11\n\n' >"$WORK/want"
+        fi
+        expect "$WORK/want"
+        seq 1 20 >"$WORK/want"
+        cp "$WORK/child.out" "$WORK/got"
+        expect "$WORK/want"
+    done
+}
+
 # A script from a file with a #! line, from stdin, and run as an executable.
 script_files() {
     printf '#!%s\n// a comment\nprobe BEGIN { print "file", 1; exit }\n' "$TP" >"$WORK/s.tp"

@@ -17,7 +17,7 @@ set(TP_E2E_CASES oneliner fields open_script exec_script exec_long_argv kprobe_d
     kprobe_missing kprobe_attach kretprobe_retval kprobe_no_function signals exit_codes
     lost_events script_files values strings inspect list_scripts verifier_reject unprivileged
     cpu_order count_opens count_cpus ppid_time more_scripts print_when_full counter_every_second
-    lost_events_json json_strings int_widths json_head)
+    lost_events_json json_strings int_widths json_head buffering)
 foreach(case ${TP_E2E_CASES})
   add_test(NAME e2e_${case} COMMAND ${CMAKE_SOURCE_DIR}/tests/e2e.sh ${case})
   set_tests_properties(e2e_${case} PROPERTIES ENVIRONMENT "${TP_TEST_ENV}" SKIP_RETURN_CODE 77
@@ -95,6 +95,14 @@ foreach(path ${TP_AST_CASES})
   add_test(NAME ast_${name} COMMAND ${CMAKE_SOURCE_DIR}/tests/ast.sh ${name}
            WORKING_DIRECTORY ${CMAKE_SOURCE_DIR}/tests/ast)
   set_tests_properties(ast_${name} PROPERTIES ENVIRONMENT "${TP_TEST_ENV}")
+endforeach()
+# The plan: how each map and event is laid out (-d plan), no kernel needed.
+file(GLOB TP_PLAN_CASES ${CMAKE_SOURCE_DIR}/tests/plan/*.tp)
+foreach(path ${TP_PLAN_CASES})
+  get_filename_component(name ${path} NAME_WE)
+  add_test(NAME plan_${name} COMMAND ${CMAKE_SOURCE_DIR}/tests/plan.sh ${name}
+           WORKING_DIRECTORY ${CMAKE_SOURCE_DIR}/tests/plan)
+  set_tests_properties(plan_${name} PROPERTIES ENVIRONMENT "${TP_TEST_ENV}")
 endforeach()
 
 # The second kernel: this machine's has no kprobes and runs no fentry, so
