@@ -67,8 +67,9 @@ struct output_ops {
     void (*maps_begin)(struct output *o);
     void (*attached)(struct output *o, int nprobes);
     void (*lost)(struct output *o, const struct out_lost *l);
-    /* Something that went wrong at run time, said in the output's way. */
-    void (*warning)(struct output *o, const char *msg);
+    /* Something that went wrong at run time, said in the output's way; an
+     * error ends the run, a warning does not. */
+    void (*runtime_error)(struct output *o, bool is_error, const char *msg);
 };
 
 /* How output is buffered (-B): full writes what a drain gathered at once;

@@ -166,8 +166,9 @@ static void json_lost(struct output *o, const struct out_lost *l)
     output_commit(o);
 }
 
-static void json_warning(struct output *o, const char *msg)
+static void json_runtime_error(struct output *o, bool is_error, const char *msg)
 {
+    (void)is_error; /* bpftrace's record has no such field */
     sb_puts(&o->rec, "{\"type\": \"runtime_error\", \"msg\": ");
     value_json_str(&o->rec, msg, strlen(msg));
     sb_put(&o->rec, "}\n", 2);
@@ -180,5 +181,5 @@ const struct output_ops output_json = {
     .map = json_map,
     .attached = json_attached,
     .lost = json_lost,
-    .warning = json_warning,
+    .runtime_error = json_runtime_error,
 };

@@ -1,5 +1,5 @@
 /* The text backend: what a person reads, as bpftrace prints it. Events and
- * maps go to the sink; "Attached", lost events and run-time warnings to
+ * maps go to the sink; "Attached", lost events and run-time errors to
  * standard error. */
 #include <inttypes.h>
 #include <stdio.h>
@@ -170,9 +170,12 @@ static void text_lost(struct output *o, const struct out_lost *l)
                   l->unprinted, l->stop_drain_ms);
 }
 
-static void text_warning(struct output *o, const char *msg)
+static void text_runtime_error(struct output *o, bool is_error, const char *msg)
 {
-    diag_sys_warning(o->src, "%s", msg);
+    if (is_error)
+        diag_sys_error(o->src, "%s", msg);
+    else
+        diag_sys_warning(o->src, "%s", msg);
 }
 
 const struct output_ops output_text = {
@@ -182,5 +185,5 @@ const struct output_ops output_text = {
     .maps_begin = text_maps_begin,
     .attached = text_attached,
     .lost = text_lost,
-    .warning = text_warning,
+    .runtime_error = text_runtime_error,
 };

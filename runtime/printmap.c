@@ -441,6 +441,6 @@ void printmap_all(struct rt *rt)
                  "%llu update%s of map %s %s refused: it was full (%u entries; raise --map-size)",
                  (unsigned long long)v, v == 1 ? "" : "s", p->maps[i].name, v == 1 ? "was" : "were",
                  rt->cg->map_size);
-        rt->out->ops->warning(rt->out, msg);
+        rt->out->ops->runtime_error(rt->out, false, msg);
     }
 }

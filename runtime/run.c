@@ -274,7 +274,9 @@ int run_probes(struct rt *rt)
         /* wait for events only when the last round left none */
         more = drain(rt, rb, more ? 0 : DRAIN_MS, ROUND_NS, &err);
         if (err) {
-            diag_sys_error(rt->src, "reading events failed: %s", strerror(err));
+            char msg[128];
+            snprintf(msg, sizeof(msg), "reading events failed: %s", strerror(err));
+            rt->out->ops->runtime_error(rt->out, true, msg);
             rc = 1;
             break;
         }

@@ -54,5 +54,4 @@ void load_free(struct rt *rt);
 /* A note with the limit of open files in force, after running out of them. */
 void load_note_fd_limit(struct rt *rt);
 
-
 #endif

@@ -244,7 +244,7 @@ static void records(struct output *json)
     const char *probes[2] = {"BEGIN", "tracepoint:a:b"};
     struct out_lost l = {.total = 5, .unprinted = 1, .by = by, .probes = probes, .nprogs = 2};
     json->ops->lost(json, &l);
-    json->ops->warning(json, "map @m was full");
+    json->ops->runtime_error(json, false, "map @m was full");
     same("run-time records as JSON", written(json),
          "{\"type\": \"attached_probes\", \"count\": 3, \"data\": {\"probes\": 3}}\n"
          "{\"type\": \"lost_events\", \"count\": 5, \"data\": {\"events\": 5, \"probes\": "
