@@ -403,6 +403,7 @@ int main(int argc, char **argv)
     struct diag_src src;
     diag_init(&src, name, text);
     struct ast_program *prog = parse_script(&src, o.dump_tokens ? stdout : NULL);
+    struct plan *plan = plan_new();
     struct cg_output cg = {0};
     struct rt rt = {.cg = &cg, .src = &src, .o = &o.rt};
     /* the checks lay out the slots, a block a CPU */
@@ -412,7 +413,7 @@ int main(int argc, char **argv)
                        strerror(-o.cg.ncpus));
         goto out;
     }
-    if (!prog || !check_program(prog, &o.check))
+    if (!prog || !check_program(prog, plan, &o.check))
         goto out;
     if (o.dump_ast)
         ast_dump(prog, stdout);
@@ -437,6 +438,10 @@ int main(int argc, char **argv)
     o.cg.dump_asm = o.dump_asm ? stdout : NULL;
     if (cg_compile(prog, &o.cg, &cg))
         goto out;
+    /* From here on the plan and the object are all there is: the runtime
+     * reads no tree (a compiled script will have none). */
+    ast_program_free(prog);
+    prog = NULL;
     if (o.dump_ir || o.dump_asm) {
         rc = 0;
         goto out;
@@ -461,6 +466,7 @@ out:
     cg_output_free(&cg);
     kbtf_free();
     ast_program_free(prog);
+    plan_free(plan);
     free(text);
     if (fflush(stdout) && !rc) { /* -d's output */
         diag_sys_error(NULL, "cannot write to standard output: %s", strerror(errno));

@@ -11,6 +11,7 @@
 
 #include "codegen/codegen.h"
 #include "codegen/debuginfo.h"
+#include "lang/ast.h"
 #include "lang/plan.h"
 #include "lang/strset.h"
 

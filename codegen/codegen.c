@@ -225,8 +225,8 @@ int cg_compile(const struct ast_program *p, const struct cg_opts *o, struct cg_o
     c.map_lost = ir_map_global(&c, CG_MAP_LOST, 4);
     if (o->cgroup)
         c.map_cgroup = ir_map_global(&c, CG_MAP_CGROUP, 4);
-    c.plan = &p->plan;
-    out->plan = &p->plan;
+    c.plan = p->plan;
+    out->plan = p->plan;
     out->map_size = o->map_size;
     out->ncpus = o->ncpus > 0 ? o->ncpus : 1;
     maps_init(&c);

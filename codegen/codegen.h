@@ -8,8 +8,14 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "bpf/probe.h"
+#include "lang/diag.h"
 #include "lang/event.h"
-#include "lang/ast.h"
+#include "lang/plan.h"
+
+/* The tree is codegen's input only: the runtime, which reads codegen's
+ * output, never sees it. */
+struct ast_program;
 
 struct cg_opts {
     int str_size;          /* as for checks */
@@ -38,7 +44,7 @@ struct cg_prog {
     char *text;        /* its point in full: "tracepoint:syscalls:sys_enter_openat" */
     struct tp_loc loc; /* where it is written */
     const struct probe_kind *kind;
-    const struct probe_point *point; /* owned by the tree's spec */
+    const struct probe_point *point; /* owned by the plan (plan.points) */
     bool shared; /* its program serves other points too: attach with its index as cookie */
 };
 
@@ -47,7 +53,7 @@ struct cg_output {
     size_t objlen;
     struct cg_prog *progs;
     int nprogs;
-    const struct plan *plan; /* the program's events, maps and requests */
+    const struct plan *plan; /* the program's events, maps, requests and points */
     unsigned names_size;     /* CG_MAP_NAMES's values: each entry's text, padded; 0: no map */
     unsigned map_size;       /* entries of each map */
     int ncpus;               /* CPUs the slots are laid out for */

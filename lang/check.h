@@ -19,8 +19,9 @@ struct check_opts {
     int ncpus;             /* possible CPUs, which the slots are laid out for (plan.h) */
 };
 
-/* False after reporting every error found. */
-bool check_program(struct ast_program *p, const struct check_opts *o);
+/* Checks p and fills `plan` (plan_new), which p then points to; false after
+ * reporting every error found. The plan holds no pointer into the tree. */
+bool check_program(struct ast_program *p, struct plan *plan, const struct check_opts *o);
 
 /* For the check hooks of builtins (lang/builtin.c). */
 struct check;

@@ -43,7 +43,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         for (struct ast_spec *s = pr->specs; s; s = s->next)
             cg.nprogs++;
     cg.progs = calloc(cg.nprogs, sizeof(*cg.progs));
-    cg.plan = &prog->plan;
+    cg.plan = fs.plan;
     int k = 0;
     for (struct ast_probe *pr = prog->probes; pr; pr = pr->next) {
         for (struct ast_spec *s = pr->specs; s; s = s->next, k++)
@@ -70,9 +70,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 p += n;
             }
         } else {
-            for (int i = 0; i < prog->plan.nevents; i++) {
-                size_t n = prog->plan.events[i].size;
-                if (!prog->plan.events[i].laid_out || n > (1u << 20))
+            for (int i = 0; i < fs.plan->nevents; i++) {
+                size_t n = fs.plan->events[i].size;
+                if (!fs.plan->events[i].laid_out || n > (1u << 20))
                     continue;
                 uint8_t *ev = malloc(n);
                 if (!ev)
