@@ -182,7 +182,8 @@ static int parse_args(int argc, char **argv, struct opts *o)
         case 'p':
             if (parse_size(optarg, "-p", 1, INT32_MAX, &v))
                 return -1;
-            o->cg.pid = o->rt.probe.pid = (int)v;
+            o->rt.probe.pid = (int)v;
+            o->cg.pid = true;
             break;
         case 'c':
             o->command = optarg;
@@ -309,8 +310,8 @@ static int list_probes(const char *pattern, bool verbose)
 /* -p, --cgroup: what they name must exist, before anything is compiled. */
 static int check_targets(struct opts *o)
 {
-    if (o->cg.pid && kill(o->cg.pid, 0) && errno == ESRCH) {
-        diag_sys_error(NULL, "-p %d: there is no such process", o->cg.pid);
+    if (o->cg.pid && kill(o->rt.probe.pid, 0) && errno == ESRCH) {
+        diag_sys_error(NULL, "-p %d: there is no such process", o->rt.probe.pid);
         return -1;
     }
     if (!o->cgroup)
@@ -394,7 +395,7 @@ int main(int argc, char **argv)
         return list_probes(o.script, o.rt.verbose);
     if (check_targets(&o) || check_output(&o, stdout_closed))
         return 1;
-    o.cg.start_ns = (uint64_t)start.tv_sec * 1000000000 + (uint64_t)start.tv_nsec;
+    o.rt.start_ns = (uint64_t)start.tv_sec * 1000000000 + (uint64_t)start.tv_nsec;
     const char *name;
     char *text = read_script(&o, &name);
     if (!text)
@@ -431,7 +432,6 @@ int main(int argc, char **argv)
     if (o.command && !o.rt.dry_run && !o.dump_ir && !o.dump_asm) {
         if (child_start(&child, o.command))
             goto out;
-        o.cg.cpid = child.pid;
         o.rt.child = &child;
     }
     o.cg.dump_ir = o.dump_ir ? stdout : NULL;

@@ -45,8 +45,8 @@ static void target_filter(struct cg *c)
         LLVMValueRef id = ir_helper(c, BPF_FUNC_get_current_pid_tgid, c->i64, NULL, 0);
         LLVMValueRef tgid = LLVMBuildLShr(c->b, id, ir_i64(c, 32), "");
         LLVMBasicBlockRef ours = ir_block(c, "pid");
-        LLVMBuildCondBr(c->b, LLVMBuildICmp(c->b, LLVMIntEQ, tgid, ir_i64(c, c->o->pid), ""), ours,
-                        c->out_bb);
+        LLVMValueRef pid = ir_run(c, offsetof(struct cg_run, pid));
+        LLVMBuildCondBr(c->b, LLVMBuildICmp(c->b, LLVMIntEQ, tgid, pid, ""), ours, c->out_bb);
         LLVMPositionBuilderAtEnd(c->b, ours);
     }
     if (c->o->cgroup) {
@@ -234,6 +234,13 @@ int cg_compile(const struct ast_program *p, const struct cg_opts *o, struct cg_o
     LLVMValueRef lic = LLVMAddGlobal(c.m, lic_t, "_license");
     LLVMSetInitializer(lic, LLVMConstStringInContext(c.ctx, "GPL", 3, 0));
     LLVMSetSection(lic, "license");
+    LLVMTypeRef run_t = LLVMArrayType(c.i64, sizeof(struct cg_run) / 8);
+    c.run = LLVMAddGlobal(c.m, run_t, CG_RUN);
+    LLVMSetInitializer(c.run, LLVMConstNull(run_t));
+    LLVMSetGlobalConstant(c.run, 1);
+    LLVMSetSection(c.run, CG_RUN_SECTION);
+    LLVMSetAlignment(c.run, 8);
+    di_global(&c.di, c.run, CG_RUN, sizeof(struct cg_run) / 8);
 
     int nprogs = 0;
     for (const struct ast_probe *pr = p->probes; pr; pr = pr->next)

@@ -24,6 +24,7 @@ struct rt_opts {
     struct probe_opts probe; /* whom the probes are for (-p) */
     struct child *child;     /* -c's command, released once the probes are attached */
     int cgroup_fd;           /* --cgroup's directory, or -1 */
+    uint64_t start_ns;       /* CLOCK_MONOTONIC when tinyprobe started: elapsed counts from it */
 };
 
 struct rt {
@@ -53,6 +54,5 @@ int run_probes(struct rt *rt);
 void load_free(struct rt *rt);
 /* A note with the limit of open files in force, after running out of them. */
 void load_note_fd_limit(struct rt *rt);
-
 
 #endif
