@@ -36,19 +36,23 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         fuzz_script_close(&fs);
         return 0;
     }
-    struct ast_program *prog = fs.prog;
-    /* what cg_compile makes for the runtime, without LLVM */
+    /* what cg_compile makes for the runtime, without LLVM: an entry a
+     * point; then the tree goes, as main.c frees it before the load */
     struct cg_output cg = {0};
-    for (struct ast_probe *pr = prog->probes; pr; pr = pr->next)
-        for (struct ast_spec *s = pr->specs; s; s = s->next)
-            cg.nprogs++;
-    cg.progs = calloc(cg.nprogs, sizeof(*cg.progs));
+    cg.nprogs = fs.plan->points.n;
+    cg.progs = calloc(cg.nprogs ? cg.nprogs : 1, sizeof(*cg.progs));
     cg.plan = fs.plan;
-    int k = 0;
-    for (struct ast_probe *pr = prog->probes; pr; pr = pr->next) {
-        for (struct ast_spec *s = pr->specs; s; s = s->next, k++)
-            cg.progs[k].text = s->text;
+    for (int k = 0; k < cg.nprogs; k++) {
+        const struct probe_point *pt = fs.plan->points.v[k];
+        size_t len = strlen(pt->kind->name) + strlen(pt->target) + 2;
+        cg.progs[k].text = malloc(len);
+        if (cg.progs[k].text)
+            snprintf(cg.progs[k].text, len, "%s:%s", pt->kind->name, pt->target);
+        cg.progs[k].kind = pt->kind;
+        cg.progs[k].point = pt;
     }
+    ast_program_free(fs.prog);
+    fs.prog = NULL;
     struct sink out;
     sink_stdout(&out);
     out.fd = devnull_fd;
@@ -88,6 +92,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         output_free(o);
     }
     sink_close(&out);
+    for (int k = 0; k < cg.nprogs; k++)
+        free(cg.progs[k].text);
     free(cg.progs);
     fuzz_script_close(&fs);
     return 0;
