@@ -237,8 +237,8 @@ static void fold(struct cg *c, const struct plan_map *m, LLVMValueRef p, LLVMVal
 
 /* This CPU's slots of map m, at `idx` (an i64 below n, or NULL for the
  * first) of `size` bytes each; a CPU past the run's count (at most those
- * laid out; none is) branches to `none`. The CPU number is inlined by the verifier: no helper call
- * and no map lookup. */
+ * laid out; none is) branches to `none`. The CPU number is inlined by the
+ * verifier: no helper call and no map lookup. */
 static LLVMValueRef slot(struct cg *c, const struct plan_map *m, LLVMValueRef idx, unsigned n,
                          unsigned size, LLVMBasicBlockRef none)
 {
