@@ -184,7 +184,8 @@ static int parse_args(int argc, char **argv, struct opts *o)
         case 'p':
             if (parse_size(optarg, "-p", 1, INT32_MAX, &v))
                 return -1;
-            o->cg.pid = o->rt.probe.pid = (int)v;
+            o->rt.probe.pid = (int)v;
+            o->cg.pid = true;
             break;
         case 'c':
             o->command = optarg;
@@ -311,8 +312,8 @@ static int list_probes(const char *pattern, bool verbose)
 /* -p, --cgroup: what they name must exist, before anything is compiled. */
 static int check_targets(struct opts *o)
 {
-    if (o->cg.pid && kill(o->cg.pid, 0) && errno == ESRCH) {
-        diag_sys_error(NULL, "-p %d: there is no such process", o->cg.pid);
+    if (o->cg.pid && kill(o->rt.probe.pid, 0) && errno == ESRCH) {
+        diag_sys_error(NULL, "-p %d: there is no such process", o->rt.probe.pid);
         return -1;
     }
     if (!o->cgroup)
@@ -396,7 +397,7 @@ int main(int argc, char **argv)
         return list_probes(o.script, o.rt.verbose);
     if (check_targets(&o) || check_output(&o, stdout_closed))
         return 1;
-    o.cg.start_ns = (uint64_t)start.tv_sec * 1000000000 + (uint64_t)start.tv_nsec;
+    o.rt.start_ns = (uint64_t)start.tv_sec * 1000000000 + (uint64_t)start.tv_nsec;
     const char *name;
     char *text = read_script(&o, &name);
     if (!text)
@@ -405,6 +406,7 @@ int main(int argc, char **argv)
     struct diag_src src;
     diag_init(&src, name, text);
     struct ast_program *prog = parse_script(&src, o.dump_tokens ? stdout : NULL);
+    struct plan *plan = plan_new();
     struct cg_output cg = {0};
     struct rt rt = {.cg = &cg, .src = &src, .o = &o.rt};
     /* the checks lay out the slots, a block a CPU */
@@ -414,12 +416,12 @@ int main(int argc, char **argv)
                        strerror(-o.cg.ncpus));
         goto out;
     }
-    if (!prog || !check_program(prog, &o.check))
+    if (!prog || !check_program(prog, plan, &o.check))
         goto out;
     if (o.dump_ast)
         ast_dump(prog, stdout);
     if (o.dump_plan)
-        plan_dump(&prog->plan, stdout);
+        plan_dump(prog->plan, stdout);
     if (o.dump_tokens || o.dump_ast || o.dump_plan) {
         rc = 0;
         goto out;
@@ -434,13 +436,16 @@ int main(int argc, char **argv)
     if (o.command && !o.rt.dry_run && !o.dump_ir && !o.dump_asm) {
         if (child_start(&child, o.command))
             goto out;
-        o.cg.cpid = child.pid;
         o.rt.child = &child;
     }
     o.cg.dump_ir = o.dump_ir ? stdout : NULL;
     o.cg.dump_asm = o.dump_asm ? stdout : NULL;
     if (cg_compile(prog, &o.cg, &cg))
         goto out;
+    /* From here on the plan and the object are all there is: the runtime
+     * reads no tree (a compiled script will have none). */
+    ast_program_free(prog);
+    prog = NULL;
     if (o.dump_ir || o.dump_asm) {
         rc = 0;
         goto out;
@@ -465,6 +470,7 @@ out:
     cg_output_free(&cg);
     kbtf_free();
     ast_program_free(prog);
+    plan_free(plan);
     free(text);
     if (fflush(stdout) && !rc) { /* -d's output */
         diag_sys_error(NULL, "cannot write to standard output: %s", strerror(errno));

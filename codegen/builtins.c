@@ -72,7 +72,7 @@ static LLVMValueRef gen_retval(struct cg *c, const struct ast_node *n)
 /* elapsed: ns since tinyprobe started, on the clock nsecs reads */
 static LLVMValueRef gen_elapsed(struct cg *c, const struct ast_node *n)
 {
-    return LLVMBuildSub(c->b, gen_nsecs(c, n), ir_i64(c, c->o->start_ns), "");
+    return LLVMBuildSub(c->b, gen_nsecs(c, n), ir_run(c, offsetof(struct cg_run, start_ns)), "");
 }
 
 static LLVMValueRef gen_cgroup(struct cg *c, const struct ast_node *n)
@@ -108,7 +108,7 @@ static LLVMValueRef gen_ppid(struct cg *c, const struct ast_node *n)
 
 static LLVMValueRef gen_cpid(struct cg *c, const struct ast_node *n)
 {
-    return ir_i64(c, (uint64_t)c->o->cpid);
+    return ir_run(c, offsetof(struct cg_run, cpid));
 }
 
 /* comm: two loads from the current task_struct where the kernel's BTF says

@@ -11,6 +11,7 @@
 
 #include "codegen/codegen.h"
 #include "codegen/debuginfo.h"
+#include "lang/ast.h"
 #include "lang/plan.h"
 #include "lang/strset.h"
 
@@ -35,6 +36,7 @@ struct cg {
     int maps_in_prog;
     LLVMValueRef map_full, map_reqs;
     LLVMValueRef slots; /* the plan's slots, after the exit gate (plan.h) */
+    LLVMValueRef run;   /* struct cg_run, in .rodata */
     int comm_off;       /* task_struct's comm: -1 unknown, -2 not to be read directly */
     unsigned scratch_max;
     /* the function being generated */
@@ -66,6 +68,8 @@ LLVMValueRef ir_phi2(struct cg *c, LLVMTypeRef t, LLVMValueRef a, LLVMBasicBlock
 /* base + off bytes */
 LLVMValueRef ir_at(struct cg *c, LLVMValueRef base, uint64_t off);
 LLVMValueRef ir_ptr(struct cg *c, LLVMValueRef v);
+/* A value of the run (struct cg_run's member at `off`), as i64. */
+LLVMValueRef ir_run(struct cg *c, size_t off);
 /* A map's BTF-defined global, of nfields pointer members. */
 LLVMValueRef ir_map_global(struct cg *c, const char *name, int nfields);
 /* `size` bytes of per-CPU scratch for this program run. */
@@ -128,10 +132,11 @@ LLVMValueRef builtins_int(struct cg *c, const struct ast_node *n);
 void builtins_str(struct cg *c, const struct ast_node *n, LLVMValueRef dst, unsigned size);
 
 /* The most maps one BPF program may use (the kernel's MAX_USED_MAPS), and
- * those every program may use besides the script's: events, lost, exit_req,
- * scratch, map_full, requests (and cgroup, with --cgroup). */
+ * those every program may use besides the script's: events, lost, the
+ * slots (.bss), the run's values (.rodata), scratch, map_full, requests (and
+ * cgroup, with --cgroup). */
 #define CG_PROG_MAPS_MAX 64
-#define CG_OWN_MAPS      6
+#define CG_OWN_MAPS      7
 
 /* usdt.c: argument n (from 1) of a USDT probe; the maps it needs, declared */
 LLVMValueRef usdt_arg(struct cg *c, int n);

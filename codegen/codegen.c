@@ -45,8 +45,8 @@ static void target_filter(struct cg *c)
         LLVMValueRef id = ir_helper(c, BPF_FUNC_get_current_pid_tgid, c->i64, NULL, 0);
         LLVMValueRef tgid = LLVMBuildLShr(c->b, id, ir_i64(c, 32), "");
         LLVMBasicBlockRef ours = ir_block(c, "pid");
-        LLVMBuildCondBr(c->b, LLVMBuildICmp(c->b, LLVMIntEQ, tgid, ir_i64(c, c->o->pid), ""), ours,
-                        c->out_bb);
+        LLVMValueRef pid = ir_run(c, offsetof(struct cg_run, pid));
+        LLVMBuildCondBr(c->b, LLVMBuildICmp(c->b, LLVMIntEQ, tgid, pid, ""), ours, c->out_bb);
         LLVMPositionBuilderAtEnd(c->b, ours);
     }
     if (c->o->cgroup) {
@@ -225,8 +225,8 @@ int cg_compile(const struct ast_program *p, const struct cg_opts *o, struct cg_o
     c.map_lost = ir_map_global(&c, CG_MAP_LOST, 4);
     if (o->cgroup)
         c.map_cgroup = ir_map_global(&c, CG_MAP_CGROUP, 4);
-    c.plan = &p->plan;
-    out->plan = &p->plan;
+    c.plan = p->plan;
+    out->plan = p->plan;
     out->map_size = o->map_size;
     out->ncpus = o->ncpus > 0 ? o->ncpus : 1;
     maps_init(&c);
@@ -234,6 +234,13 @@ int cg_compile(const struct ast_program *p, const struct cg_opts *o, struct cg_o
     LLVMValueRef lic = LLVMAddGlobal(c.m, lic_t, "_license");
     LLVMSetInitializer(lic, LLVMConstStringInContext(c.ctx, "GPL", 3, 0));
     LLVMSetSection(lic, "license");
+    LLVMTypeRef run_t = LLVMArrayType(c.i64, sizeof(struct cg_run) / 8);
+    c.run = LLVMAddGlobal(c.m, run_t, CG_RUN);
+    LLVMSetInitializer(c.run, LLVMConstNull(run_t));
+    LLVMSetGlobalConstant(c.run, 1);
+    LLVMSetSection(c.run, CG_RUN_SECTION);
+    LLVMSetAlignment(c.run, 8);
+    di_global(&c.di, c.run, CG_RUN, sizeof(struct cg_run) / 8);
 
     int nprogs = 0;
     for (const struct ast_probe *pr = p->probes; pr; pr = pr->next)

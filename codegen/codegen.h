@@ -8,17 +8,21 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "bpf/probe.h"
+#include "lang/diag.h"
 #include "lang/event.h"
-#include "lang/ast.h"
+#include "lang/plan.h"
+
+/* The tree is codegen's input only: the runtime, which reads codegen's
+ * output, never sees it. */
+struct ast_program;
 
 struct cg_opts {
     int str_size;          /* as for checks */
     unsigned ringbuf_size; /* bytes, a power of two, at least a page */
     unsigned map_size;     /* entries of each map */
     int ncpus;             /* possible CPUs: each has its own slots (plan.h); 0 is 1 */
-    uint64_t start_ns;     /* CLOCK_MONOTONIC when tinyprobe started: elapsed counts from it */
-    int pid;               /* -p: only this process's events; 0 for all */
-    int cpid;              /* -c: the command's pid, for cpid */
+    bool pid;              /* -p: only one process's events, the one cg_run.pid says */
     bool cgroup;           /* --cgroup: only tasks under the cgroup in CG_MAP_CGROUP */
     FILE *dump_ir;         /* -d ir: the optimized IR */
     FILE *dump_asm;        /* -d asm: the BPF assembly */
@@ -26,6 +30,21 @@ struct cg_opts {
      * first refuses), or only in a probe's last statement (a long log) */
     enum { CG_FAULT_NONE, CG_FAULT_EVERY, CG_FAULT_LAST } inject_fault;
 };
+
+/* What differs from run to run, which the programs read from a global in the
+ * object's .rodata, and the runtime sets before load (load.c), so that an
+ * object is not made for one run. libbpf freezes the map before the
+ * programs load, and the verifier then reads these as the constants they
+ * are: bounds checked against them hold. Whether a program filters by pid
+ * (or cgroup) is the object's shape, and stays in cg_opts. */
+struct cg_run {
+    uint64_t pid;      /* -p: the process whose events are kept, where cg_opts.pid */
+    uint64_t cpid;     /* -c: the command's pid, for cpid */
+    uint64_t start_ns; /* CLOCK_MONOTONIC when tinyprobe started: elapsed counts from it */
+    uint64_t ncpus;    /* CPUs whose slots programs use: at most cg_output.ncpus */
+};
+#define CG_RUN         "run" /* the global */
+#define CG_RUN_SECTION ".rodata"
 
 /* One BPF program per (probe, spec): specs of one probe differ in context.
  * Plain data for the runtime, which reads no tree: the spec's text and place,
@@ -38,7 +57,7 @@ struct cg_prog {
     char *text;        /* its point in full: "tracepoint:syscalls:sys_enter_openat" */
     struct tp_loc loc; /* where it is written */
     const struct probe_kind *kind;
-    const struct probe_point *point; /* owned by the tree's spec */
+    const struct probe_point *point; /* owned by the plan (plan.points) */
     bool shared; /* its program serves other points too: attach with its index as cookie */
 };
 
@@ -47,7 +66,7 @@ struct cg_output {
     size_t objlen;
     struct cg_prog *progs;
     int nprogs;
-    const struct plan *plan; /* the program's events, maps and requests */
+    const struct plan *plan; /* the program's events, maps, requests and points */
     unsigned names_size;     /* CG_MAP_NAMES's values: each entry's text, padded; 0: no map */
     unsigned map_size;       /* entries of each map */
     int ncpus;               /* CPUs the slots are laid out for */

@@ -56,6 +56,17 @@ LLVMValueRef ir_ptr(struct cg *c, LLVMValueRef v)
     return LLVMBuildIntToPtr(c->b, v, c->ptr, "");
 }
 
+/* A volatile load, as C's `const volatile`: the global is a constant of
+ * zeros to LLVM, which would fold a plain load of it; its value is the
+ * runtime's. */
+LLVMValueRef ir_run(struct cg *c, size_t off)
+{
+    LLVMValueRef v = LLVMBuildLoad2(c->b, c->i64, ir_at(c, c->run, off), "");
+    LLVMSetVolatile(v, 1);
+    LLVMSetAlignment(v, 8);
+    return v;
+}
+
 LLVMValueRef ir_map_global(struct cg *c, const char *name, int nfields)
 {
     LLVMTypeRef fields[4] = {c->ptr, c->ptr, c->ptr, c->ptr};

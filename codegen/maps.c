@@ -236,9 +236,9 @@ static void fold(struct cg *c, const struct plan_map *m, LLVMValueRef p, LLVMVal
 }
 
 /* This CPU's slots of map m, at `idx` (an i64 below n, or NULL for the
- * first) of `size` bytes each; a CPU past those laid out (none is) branches
- * to `none`. The CPU number is inlined by the verifier: no helper call and
- * no map lookup. */
+ * first) of `size` bytes each; a CPU past the run's count (at most those
+ * laid out; none is) branches to `none`. The CPU number is inlined by the
+ * verifier: no helper call and no map lookup. */
 static LLVMValueRef slot(struct cg *c, const struct plan_map *m, LLVMValueRef idx, unsigned n,
                          unsigned size, LLVMBasicBlockRef none)
 {
@@ -252,7 +252,9 @@ static LLVMValueRef slot(struct cg *c, const struct plan_map *m, LLVMValueRef id
         LLVMAddCallSiteAttribute(cpu, LLVMAttributeFunctionIndex,
                                  LLVMCreateEnumAttribute(c->ctx, kinds[i], 0));
     cpu = ir_opaque(c, cpu); /* compared as it is then used */
-    LLVMValueRef ok = LLVMBuildICmp(c->b, LLVMIntULT, cpu, ir_i64(c, (uint64_t)c->out->ncpus), "");
+    /* the run's count, which the verifier knows is at most the layout's */
+    LLVMValueRef ncpus = ir_run(c, offsetof(struct cg_run, ncpus));
+    LLVMValueRef ok = LLVMBuildICmp(c->b, LLVMIntULT, cpu, ncpus, "");
     LLVMBasicBlockRef on = ir_block(c, "slot");
     LLVMBuildCondBr(c->b, ok, on, none);
     LLVMPositionBuilderAtEnd(c->b, on);

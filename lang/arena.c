@@ -4,6 +4,7 @@
 #include "lang/xalloc.h"
 
 #include <stddef.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -54,4 +55,13 @@ char *arena_strndup(struct arena *a, const char *s, size_t n)
     char *d = arena_alloc(a, n + 1);
     memcpy(d, s, n);
     return d;
+}
+
+bool arena_holds(const struct arena *a, const void *p)
+{
+    uintptr_t x = (uintptr_t)p;
+    for (const struct chunk *c = a->head; c; c = c->next)
+        if (x >= (uintptr_t)c->data && x < (uintptr_t)c->data + c->cap)
+            return true;
+    return false;
 }

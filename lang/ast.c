@@ -1,5 +1,6 @@
 #include "lang/ast.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "bpf/probe.h"
@@ -143,8 +144,9 @@ void ast_program_free(struct ast_program *p)
 {
     if (!p)
         return;
+    /* the points themselves are the plan's */
     for (struct ast_probe *pr = p->probes; pr; pr = pr->next)
         for (struct ast_spec *s = pr->specs; s; s = s->next)
-            probe_points_free(&s->points);
+            free(s->points.v);
     arena_free(p->arena);
 }

@@ -97,7 +97,8 @@ struct ast_spec {
     char *text;
     struct ast_spec *next;
     bool optional; /* written with a trailing '?': skipped where the kernel lacks it */
-    /* filled by checks: the points it names, one each program */
+    /* filled by checks: the points it names, one each program; the plan
+     * owns them once the checks are done (plan.points), this lists them */
     const struct probe_kind *kind;
     struct probe_points points;
     bool split; /* its points read fields at different places: a program each */
@@ -124,7 +125,7 @@ struct ast_program {
     struct ast_probe *probes;
     struct arena *arena;
     struct diag_src *src;
-    struct plan plan;
+    struct plan *plan; /* the checks': the caller's, which outlives the tree */
 };
 
 /* Construction, used by the parser */

@@ -54,9 +54,9 @@ static bool check_str(struct check *c, struct ast_node *n)
 static bool check_strftime(struct check *c, struct ast_node *n)
 {
     const struct ast_node *f = n->args;
-    if (f->slen > STRFTIME_FMT_MAX) {
+    if (f->slen > TY_TIME_FMT_MAX) {
         diag_error(check_src(c), f->loc, "strftime()'s format is %zu bytes long: the most is %d",
-                   f->slen, STRFTIME_FMT_MAX);
+                   f->slen, TY_TIME_FMT_MAX);
         return false;
     }
     return true;

@@ -21,14 +21,15 @@ struct check {
     struct strset var_ids;   /* the probe's variable name -> its index */
 };
 
-/* A bigger array of n elements of `size` bytes in the arena, twice the
- * capacity each time, so that growing is linear. */
-static void *grow(struct check *c, void *old, int n, int *cap, size_t size)
+/* A bigger array of n elements of `size` bytes in arena `a` (the tree's, or
+ * the plan's for what the plan keeps), twice the capacity each time, so that
+ * growing is linear. */
+static void *grow(struct arena *a, void *old, int n, int *cap, size_t size)
 {
     if (n < *cap)
         return old;
     *cap = *cap ? 2 * *cap : 8;
-    void *p = arena_alloc(c->prog->arena, (size_t)*cap * size);
+    void *p = arena_alloc(a, (size_t)*cap * size);
     if (n)
         memcpy(p, old, (size_t)n * size);
     return p;
@@ -488,8 +489,8 @@ static const char *kind_desc(bool is_str)
 /* A variable's first assignment, lv = (something of type ty). */
 static struct ast_var *var_add(struct check *c, const struct ast_node *lv, struct ty ty)
 {
-    c->probe->vars =
-        grow(c, c->probe->vars, c->probe->nvars, &c->probe->capvars, sizeof(*c->probe->vars));
+    c->probe->vars = grow(c->prog->arena, c->probe->vars, c->probe->nvars, &c->probe->capvars,
+                          sizeof(*c->probe->vars));
     int id = c->probe->nvars++;
     strset_put(&c->var_ids, lv->sval, id);
     struct ast_var *v = &c->probe->vars[id];
@@ -544,18 +545,18 @@ static bool check_var_write(struct check *c, struct ast_node *lv, struct ast_nod
 static struct plan_map *map_find(struct check *c, const char *name, int *id)
 {
     *id = strset_find(&c->map_ids, name);
-    return *id >= 0 ? &c->prog->plan.maps[*id] : NULL;
+    return *id >= 0 ? &c->prog->plan->maps[*id] : NULL;
 }
 
 static struct plan_map *map_new(struct check *c, const char *name, int *id)
 {
-    struct plan *p = &c->prog->plan;
-    p->maps = grow(c, p->maps, p->nmaps, &p->capmaps, sizeof(*p->maps));
+    struct plan *p = c->prog->plan;
+    p->maps = grow(p->arena, p->maps, p->nmaps, &p->capmaps, sizeof(*p->maps));
     *id = p->nmaps++;
     strset_put(&c->map_ids, name, *id);
     struct plan_map *m = &p->maps[*id];
     memset(m, 0, sizeof(*m));
-    m->name = name;
+    m->name = arena_strndup(p->arena, name, strlen(name));
     m->nkeys = -1; /* not known yet */
     return m;
 }
@@ -847,8 +848,8 @@ static bool check_assign(struct check *c, struct ast_node *n)
 
 static int request(struct check *c, enum plan_req_kind kind, int map, int64_t top)
 {
-    struct plan *p = &c->prog->plan;
-    p->reqs = grow(c, p->reqs, p->nreqs, &p->capreqs, sizeof(*p->reqs));
+    struct plan *p = c->prog->plan;
+    p->reqs = grow(p->arena, p->reqs, p->nreqs, &p->capreqs, sizeof(*p->reqs));
     p->reqs[p->nreqs] = (struct plan_req){kind, map, top};
     return p->nreqs++;
 }
@@ -868,14 +869,14 @@ static struct plan_map *whole_map(struct check *c, struct ast_node *n, int *id)
  * ring buffer keeps an 8-byte header with each record. */
 static bool event(struct check *c, struct ast_node *n, bool ok)
 {
-    struct plan *p = &c->prog->plan;
+    struct plan *p = c->prog->plan;
     n->id = p->nevents;
-    p->events = grow(c, p->events, p->nevents, &p->capevents, sizeof(*p->events));
+    p->events = grow(p->arena, p->events, p->nevents, &p->capevents, sizeof(*p->events));
     struct ev_desc *d = &p->events[p->nevents++];
     memset(d, 0, sizeof(*d));
     if (!ok || !c->last_pass)
         return ok;
-    ev_layout(d, n, c->prog->arena);
+    ev_layout(d, n, p->arena);
     if ((uint64_t)d->size + 8 > c->o->ringbuf_size) {
         diag_error(c->src, n->loc,
                    "this %s's event is %u bytes, more than the event buffer holds (%u bytes)",
@@ -1074,8 +1075,8 @@ static bool resolve(struct check *c, struct ast_spec *s)
 static void check_pass(struct check *c)
 {
     struct ast_program *p = c->prog;
-    p->plan.nevents = 0;
-    p->plan.nreqs = 0;
+    p->plan->nevents = 0;
+    p->plan->nreqs = 0;
     for (struct ast_probe *pr = p->probes; pr; pr = pr->next) {
         bool resolved = true;
         for (struct ast_spec *s = pr->specs; s; s = s->next)
@@ -1092,8 +1093,19 @@ static void check_pass(struct check *c)
     }
 }
 
-bool check_program(struct ast_program *p, const struct check_opts *o)
+/* The plan takes every spec's points, which the runtime attaches to once
+ * the tree is gone; the specs still list them, for codegen. */
+static void hand_over_points(struct ast_program *p)
 {
+    for (struct ast_probe *pr = p->probes; pr; pr = pr->next)
+        for (struct ast_spec *s = pr->specs; s; s = s->next)
+            for (int i = 0; i < s->points.n; i++)
+                plan_take_point(p->plan, s->points.v[i]);
+}
+
+bool check_program(struct ast_program *p, struct plan *plan, const struct check_opts *o)
+{
+    p->plan = plan;
     struct check c = {.prog = p, .src = p->src, .o = o};
     for (struct ast_probe *pr = p->probes; pr; pr = pr->next) {
         /* the same spec twice in one probe is attached once */
@@ -1139,7 +1151,8 @@ bool check_program(struct ast_program *p, const struct check_opts *o)
     c.src->errors = errors;
     c.last_pass = true;
     check_pass(&c);
-    plan_layout(&p->plan, o->ncpus);
+    plan_layout(p->plan, o->ncpus);
+    hand_over_points(p);
     strset_free(&c.var_ids);
     strset_free(&c.map_ids);
     return c.src->errors == 0;

@@ -9,8 +9,6 @@
 
 #define CHECK_STR_SIZE_DEFAULT 64
 #define CHECK_STR_SIZE_MAX     4096
-/* The longest strftime() format, in bytes. */
-#define STRFTIME_FMT_MAX 255
 
 struct check_opts {
     int str_size;          /* bytes, NUL included, of str() and of __data_loc strings */
@@ -19,8 +17,9 @@ struct check_opts {
     int ncpus;             /* possible CPUs, which the slots are laid out for (plan.h) */
 };
 
-/* False after reporting every error found. */
-bool check_program(struct ast_program *p, const struct check_opts *o);
+/* Checks p and fills `plan` (plan_new), which p then points to; false after
+ * reporting every error found. The plan holds no pointer into the tree. */
+bool check_program(struct ast_program *p, struct plan *plan, const struct check_opts *o);
 
 /* For the check hooks of builtins (lang/builtin.c). */
 struct check;

@@ -11,7 +11,7 @@ void ev_layout(struct ev_desc *d, const struct ast_node *s, struct arena *arena)
     d->kind = EV_PRINT;
     if (s->kind == S_PRINTF) {
         d->kind = s->bi == BI_TIME ? EV_TIME : EV_PRINTF;
-        d->fmt = s->fmt;
+        d->fmt = fmt_copy(arena, s->fmt);
         a = a->next;
     }
     d->laid_out = true;
@@ -24,7 +24,7 @@ void ev_layout(struct ev_desc *d, const struct ast_node *s, struct arena *arena)
         e->ty = a->ty;
         if (a->kind == N_STR) {
             e->src = EV_SRC_CONST;
-            e->text = a->sval;
+            e->text = arena_strndup(arena, a->sval, a->slen);
             e->textlen = a->slen;
             continue;
         }
@@ -41,11 +41,11 @@ void ev_layout(struct ev_desc *d, const struct ast_node *s, struct arena *arena)
         if (a->ty.kind == TY_JOIN) {
             /* a join() kept in a map was made with the default separator */
             const struct ast_node *sep = a->kind == N_CALL ? a->args->next : NULL;
-            e->text = sep ? sep->sval : " ";
             e->textlen = sep ? sep->slen : 1;
+            e->text = arena_strndup(arena, sep ? sep->sval : " ", e->textlen);
         } else if (a->ty.kind == TY_TIME) {
-            e->text = a->args->sval;
             e->textlen = a->args->slen;
+            e->text = arena_strndup(arena, a->args->sval, e->textlen);
         }
         off += (ty_store_size(a->ty) + 7) & ~7ull;
     }

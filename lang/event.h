@@ -57,7 +57,8 @@ struct ev_desc {
 };
 
 /* Lays the checked print or printf statement `s` out into `d`: one slot per
- * argument, 8-byte aligned, after the header; `args` from the arena. */
+ * argument, 8-byte aligned, after the header. `args`, the format and every
+ * text are copies in arena `a` (the plan's): nothing points into the tree. */
 void ev_layout(struct ev_desc *d, const struct ast_node *s, struct arena *a);
 
 #endif

@@ -1,5 +1,36 @@
 #include "lang/plan.h"
 
+#include <stdlib.h>
+
+#include "lang/arena.h"
+#include "lang/xalloc.h"
+
+struct plan *plan_new(void)
+{
+    struct plan *p = xcalloc(1, sizeof(*p));
+    p->arena = arena_new();
+    return p;
+}
+
+void plan_free(struct plan *p)
+{
+    if (!p)
+        return;
+    probe_points_free(&p->points);
+    arena_free(p->arena);
+    free(p);
+}
+
+void plan_take_point(struct plan *p, struct probe_point *pt)
+{
+    struct probe_points *ps = &p->points;
+    if (ps->n == ps->cap) {
+        ps->cap = ps->cap ? 2 * ps->cap : 8;
+        ps->v = xrealloc(ps->v, (size_t)ps->cap * sizeof(*ps->v));
+    }
+    ps->v[ps->n++] = pt;
+}
+
 /* What each aggregation keeps per CPU: the runtime merges the CPUs. */
 unsigned plan_agg_size(enum plan_agg agg)
 {

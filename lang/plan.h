@@ -1,8 +1,10 @@
 /* The plan: what the checks decide that codegen and the runtime both need,
  * as plain data with no pointers into the tree: the maps, with their key and
- * value layouts; the layout of every event; and the requests probes make of
- * user space (print, clear and zero a map). Codegen makes the BPF maps from it; the runtime reads
- * and prints them by it. */
+ * value layouts; the layout of every event; the requests probes make of
+ * user space (print, clear and zero a map); and the points the probes attach
+ * to. Codegen makes the BPF maps from it; the runtime reads and prints them
+ * by it. The plan owns its memory (its own arena, every string copied), so
+ * the tree is freed once codegen is done and the runtime runs without it. */
 #ifndef TP_PLAN_H
 #define TP_PLAN_H
 
@@ -10,6 +12,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "bpf/probe.h"
 #include "lang/diag.h"
 #include "lang/type.h"
 
@@ -90,16 +93,28 @@ struct plan_req {
 };
 
 struct ev_desc; /* lang/event.h */
+struct arena;   /* lang/arena.h */
 
 struct plan {
+    struct arena *arena;    /* what the arrays and strings below take */
     struct ev_desc *events; /* by statement id: each print and printf's event */
     int nevents, capevents;
     struct plan_map *maps;
     int nmaps, capmaps;
     struct plan_req *reqs;
     int nreqs, capreqs;
+    /* Every point of every spec, in the order of the probes and their specs:
+     * the checks resolve them into the tree's specs, which list them for
+     * codegen, and then hand them over, since the runtime attaches to them. */
+    struct probe_points points;
     unsigned slots_block; /* bytes of slots a CPU (a multiple of 64), 0 for none */
 };
+
+/* An empty plan, and its end: its arena and its points. */
+struct plan *plan_new(void);
+void plan_free(struct plan *p);
+/* Adds `pt` to the plan's points, which then own it. */
+void plan_take_point(struct plan *p, struct probe_point *pt);
 
 /* The global that holds the slots, in the object's .bss. Its first
  * PLAN_SLOTS_HEAD bytes are shared by all CPUs: the exit gate (a word every

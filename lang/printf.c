@@ -140,3 +140,15 @@ struct fmt_spec *fmt_parse(struct arena *a, const char *fmt, size_t len, struct 
     spec->nconvs = n;
     return spec;
 }
+
+struct fmt_spec *fmt_copy(struct arena *a, const struct fmt_spec *f)
+{
+    struct fmt_spec *d = arena_alloc(a, sizeof(*d));
+    d->nconvs = f->nconvs;
+    d->convs = arena_alloc(a, (size_t)(f->nconvs + 1) * sizeof(*d->convs));
+    for (int i = 0; i <= f->nconvs; i++) {
+        d->convs[i] = f->convs[i];
+        d->convs[i].lit = arena_strndup(a, f->convs[i].lit, f->convs[i].litlen);
+    }
+    return d;
+}

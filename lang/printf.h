@@ -30,6 +30,8 @@ struct arena;
 /* Parses `fmt`; NULL after reporting at `loc`. */
 struct fmt_spec *fmt_parse(struct arena *a, const char *fmt, size_t len, struct diag_src *src,
                            struct tp_loc loc);
+/* A copy of `f` in arena `a`, its literal text included. */
+struct fmt_spec *fmt_copy(struct arena *a, const struct fmt_spec *f);
 /* Where bytes [from, to) of the literal at `lit` are in the source. */
 struct tp_loc fmt_loc(const struct diag_src *src, struct tp_loc lit, size_t from, size_t to);
 /* Whether a conversion takes a string (else an integer). */

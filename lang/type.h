@@ -28,6 +28,10 @@ struct ty {
     int size;       /* see the kinds */
 };
 
+/* The longest strftime() format, in bytes: what a TY_TIME's printer
+ * expands is bounded by it. */
+#define TY_TIME_FMT_MAX 255
+
 /* join(): the arguments kept. */
 #define TY_JOIN_MAX 32
 /* Bit of a join's count that says the list was cut off. */

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <bpf/bpf.h>
+#include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
 #include "bpf/feature.h"
@@ -403,6 +404,63 @@ static int map_slots(struct rt *rt)
     return -1;
 }
 
+/* Where the run's values are in the .rodata map's value: the object's BTF
+ * says, as the section may hold other constants; -1 if it does not. */
+static long run_offset(struct rt *rt, size_t size)
+{
+    const struct btf *btf = bpf_object__btf(rt->obj);
+    int id = btf ? btf__find_by_name_kind(btf, CG_RUN_SECTION, BTF_KIND_DATASEC) : -1;
+    const struct btf_type *sec = id > 0 ? btf__type_by_id(btf, id) : NULL;
+    for (int i = 0; sec && i < btf_vlen(sec); i++) {
+        const struct btf_var_secinfo *v = &btf_var_secinfos(sec)[i];
+        const struct btf_type *var = btf__type_by_id(btf, v->type);
+        if (var && strcmp(btf__name_by_offset(btf, var->name_off), CG_RUN) == 0)
+            return v->size == sizeof(struct cg_run) && v->offset + v->size <= size ? (long)v->offset
+                                                                                   : -1;
+    }
+    return -1;
+}
+
+/* The values of this run (struct cg_run), set before the load: libbpf
+ * then freezes the map, and the verifier reads them as constants. */
+static int set_run(struct rt *rt)
+{
+    int ncpus = libbpf_num_possible_cpus();
+    if (ncpus < 1)
+        ncpus = rt->cg->ncpus;
+    if (ncpus > rt->cg->ncpus) { /* the slots are laid out for fewer */
+        diag_sys_error(rt->src, "the programs were made for %d CPUs, and this machine has %d",
+                       rt->cg->ncpus, ncpus);
+        return -1;
+    }
+    struct cg_run run = {
+        .pid = (uint64_t)rt->o->probe.pid,
+        .cpid = rt->o->child ? (uint64_t)rt->o->child->pid : 0,
+        .start_ns = rt->o->start_ns,
+        .ncpus = (uint64_t)ncpus,
+    };
+    struct bpf_map *m = bpf_object__find_map_by_name(rt->obj, CG_RUN_SECTION);
+    size_t size = 0;
+    const void *init = m ? bpf_map__initial_value(m, &size) : NULL;
+    long off = init ? run_offset(rt, size) : -1;
+    if (off < 0) {
+        diag_sys_error(rt->src, "internal error: the object has no %s in %s", CG_RUN,
+                       CG_RUN_SECTION);
+        return -1;
+    }
+    /* set whole, from a copy: the initial value is libbpf's own memory */
+    unsigned char *v = xmalloc(size);
+    memcpy(v, init, size);
+    memcpy(v + off, &run, sizeof(run));
+    int err = bpf_map__set_initial_value(m, v, size);
+    free(v);
+    if (err) {
+        diag_sys_error(rt->src, "cannot set the programs' %s values: %s", CG_RUN, strerror(-err));
+        return -1;
+    }
+    return 0;
+}
+
 void load_messages(bool verbose)
 {
     libbpf_verbose = verbose;
@@ -461,7 +519,7 @@ int load_object(struct rt *rt)
             return -1;
         }
     }
-    if (needs_gotol(rt))
+    if (needs_gotol(rt) || set_run(rt))
         return -1;
     /* One log buffer serves all programs, since loading stops at the first
      * refusal, and the kernel writes it only then. -d verifier wants every

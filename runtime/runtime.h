@@ -24,6 +24,7 @@ struct rt_opts {
     struct probe_opts probe; /* whom the probes are for (-p) */
     struct child *child;     /* -c's command, released once the probes are attached */
     int cgroup_fd;           /* --cgroup's directory, or -1 */
+    uint64_t start_ns;       /* CLOCK_MONOTONIC when tinyprobe started: elapsed counts from it */
 };
 
 struct rt {

@@ -5,7 +5,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "lang/check.h"
+#include "lang/type.h"
 
 int64_t value_int(const struct value *v)
 {
@@ -211,11 +211,11 @@ static void time_text(struct sbuf *b, const struct value *v, const struct value_
         sb_puts(b, "(time out of range)");
         return;
     }
-    /* the checks bound the format to STRFTIME_FMT_MAX bytes; out holds what
+    /* the checks bound the format to TY_TIME_FMT_MAX bytes; out holds what
      * any such format expands to */
     const char *fmt = v->text;
     size_t fmtlen = v->textlen;
-    char f[2 * STRFTIME_FMT_MAX + 8], out[8192];
+    char f[2 * TY_TIME_FMT_MAX + 8], out[8192];
     size_t n = 0;
     for (size_t i = 0; i < fmtlen && n < sizeof(f) - 8; i++) {
         if (fmt[i] == '%' && i + 1 < fmtlen && (fmt[i + 1] == 'L' || fmt[i + 1] == 'f')) {

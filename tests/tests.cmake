@@ -46,12 +46,14 @@ foreach(case ${TP_PROBES_CASES})
                        TIMEOUT 120 RUN_SERIAL TRUE)
 endforeach()
 
-# Unit: the register layouts of both architectures (bpf/arch.c), and where
-# their instructions start (bpf/insn.c).
+# Unit: the register layouts of both architectures (bpf/arch.c), where
+# their instructions start (bpf/insn.c), the slots' layout (lang/plan.c),
+# and that the plan keeps nothing of the tree.
 add_test(NAME unit_arch COMMAND arch_test)
 add_test(NAME unit_insn COMMAND insn_test)
 add_test(NAME unit_plan COMMAND plan_test)
 add_test(NAME unit_output COMMAND output_test)
+add_test(NAME unit_plan_owns COMMAND plan_owns_test)
 
 # Script errors: each tests/errors/NAME.tp must fail with exactly NAME.err.
 file(GLOB TP_ERROR_CASES ${CMAKE_SOURCE_DIR}/tests/errors/*.tp)

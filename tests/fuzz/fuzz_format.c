@@ -65,24 +65,27 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         fuzz_script_close(&fs);
         return 0;
     }
-    struct ast_program *prog = fs.prog;
-    /* what cg_compile makes for the runtime, without LLVM */
+    /* what cg_compile makes for the runtime, without LLVM: an entry a
+     * point; then the tree goes, as main.c frees it before the load */
     struct cg_output cg = {0};
-    for (struct ast_probe *pr = prog->probes; pr; pr = pr->next)
-        for (struct ast_spec *s = pr->specs; s; s = s->next)
-            cg.nprogs++;
-    cg.progs = calloc(cg.nprogs, sizeof(*cg.progs));
-    cg.plan = &prog->plan;
-    int k = 0;
-    for (struct ast_probe *pr = prog->probes; pr; pr = pr->next) {
-        for (struct ast_spec *s = pr->specs; s; s = s->next, k++)
-            cg.progs[k].text = s->text;
+    cg.nprogs = fs.plan->points.n;
+    cg.progs = calloc(cg.nprogs ? cg.nprogs : 1, sizeof(*cg.progs));
+    cg.plan = fs.plan;
+    for (int k = 0; k < cg.nprogs; k++) {
+        const struct probe_point *pt = fs.plan->points.v[k];
+        size_t len = strlen(pt->kind->name) + strlen(pt->target) + 2;
+        cg.progs[k].text = malloc(len);
+        if (cg.progs[k].text)
+            snprintf(cg.progs[k].text, len, "%s:%s", pt->kind->name, pt->target);
+        cg.progs[k].kind = pt->kind;
+        cg.progs[k].point = pt;
     }
+    ast_program_free(fs.prog);
+    fs.prog = NULL;
     struct sink out;
     sink_stdout(&out);
     out.fd = devnull_fd;
-    /* text and JSON alike: every JSON line must parse (checked by the
-     * replay, tests/fuzz) */
+    /* text and JSON alike: every JSON line must parse (check_json) */
     struct output text = {.ops = &output_text, .sink = &out, .src = &fs.src};
     struct sink json_out;
     sink_stdout(&json_out);
@@ -103,9 +106,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 p += n;
             }
         } else {
-            for (int i = 0; i < prog->plan.nevents; i++) {
-                size_t n = prog->plan.events[i].size;
-                if (!prog->plan.events[i].laid_out || n > (1u << 20))
+            for (int i = 0; i < fs.plan->nevents; i++) {
+                size_t n = fs.plan->events[i].size;
+                if (!fs.plan->events[i].laid_out || n > (1u << 20))
                     continue;
                 uint8_t *ev = malloc(n);
                 if (!ev)
@@ -124,6 +127,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     sink_flush(&json_out);
     free(json_out.buf);
     check_json(json_fd);
+    for (int k = 0; k < cg.nprogs; k++)
+        free(cg.progs[k].text);
     free(cg.progs);
     fuzz_script_close(&fs);
     return 0;

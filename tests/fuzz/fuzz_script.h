@@ -15,6 +15,7 @@ struct fuzz_script {
     char *text;
     struct diag_src src;
     struct ast_program *prog; /* NULL when the script has errors */
+    struct plan *plan;
 };
 
 /* Parses and checks the first `len` bytes of `data` (which must hold no NUL)
@@ -36,12 +37,14 @@ static inline bool fuzz_script_open(struct fuzz_script *fs, const uint8_t *data,
     fs->prog = parse_script(&fs->src, NULL);
     struct check_opts o = {
         .str_size = CHECK_STR_SIZE_DEFAULT, .ringbuf_size = 1u << 20, .ncpus = ncpus};
-    return fs->prog && check_program(fs->prog, &o);
+    fs->plan = plan_new();
+    return fs->prog && check_program(fs->prog, fs->plan, &o);
 }
 
 static inline void fuzz_script_close(struct fuzz_script *fs)
 {
     ast_program_free(fs->prog);
+    plan_free(fs->plan);
     free(fs->text);
 }
 
