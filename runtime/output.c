@@ -31,30 +31,34 @@ void output_free(struct output *o)
 {
     sb_free(&o->rec);
     sb_free(&o->scratch);
+    sb_free(&o->end);
 }
 
-struct value output_arg(const struct ev_desc *d, int i, const void *ev, const char *probe,
-                        int64_t *ival)
+void output_arg(struct value *v, const struct ev_desc *d, int i, const void *ev, const char *probe,
+                int64_t *ival)
 {
+    /* filled in place: a value returned by copy costs a stall a value, on
+     * the path of every event */
     const struct ev_arg *a = &d->args[i];
-    struct value v = {.ty = a->ty, .text = a->text, .textlen = a->textlen};
+    v->ty = a->ty;
+    v->text = a->text;
+    v->textlen = a->textlen;
     switch (a->src) {
-    case EV_SRC_EVENT: v.data = (const char *)ev + a->off; break;
+    case EV_SRC_EVENT: v->data = (const char *)ev + a->off; break;
     case EV_SRC_PROBE:
-        v.ty = ty_str((int)strlen(probe) + 1);
-        v.data = probe;
+        v->ty = ty_str((int)strlen(probe) + 1);
+        v->data = probe;
         break;
     case EV_SRC_CONST:
         if (a->ty.kind == TY_INT) {
             *ival = a->ival;
-            v.data = ival;
+            v->data = ival;
         } else { /* a literal: its text, cut at a NUL as the checks cut it */
-            v.ty = ty_str((int)a->textlen + 1);
-            v.data = a->text;
+            v->ty = ty_str((int)a->textlen + 1);
+            v->data = a->text;
         }
         break;
     }
-    return v;
 }
 
 struct value output_key_part(const struct plan_map *m, int k, const unsigned char *key)
@@ -81,6 +85,8 @@ int64_t output_merged(const struct plan_map *m, const struct out_entry *e)
  * to the end, without formatting it again. */
 static void pad(struct sbuf *b, size_t start, const char *spec)
 {
+    if (!*spec)
+        return;
     bool left = false;
     while (*spec && strchr("-+ #0", *spec))
         left |= *spec++ == '-';
@@ -140,7 +146,8 @@ void output_printf_text(struct sbuf *b, const struct output *o, const struct ev_
         if (!c->conv || i >= d->nargs)
             break;
         int64_t ival;
-        struct value v = output_arg(d, i, ev, probe, &ival);
+        struct value v;
+        output_arg(&v, d, i, ev, probe, &ival);
         /* the checks bound width and precision, so this holds any conversion */
         char spec[48], out[2 * FMT_WIDTH_MAX + 64];
         if (c->conv == 's' || c->conv == 'p') {
@@ -155,6 +162,14 @@ void output_printf_text(struct sbuf *b, const struct output *o, const struct ev_
         if (v.ty.kind != TY_INT)
             continue; /* the checks allow none: a hostile layout */
         int64_t x = conv_int(c, &v);
+        if (!c->spec[0] && c->conv != 'c' && strchr("diu", c->conv)) {
+            /* the common %d and %u, without printf's parsing of a format */
+            if (c->conv == 'u')
+                sb_u64(b, (uint64_t)x);
+            else
+                sb_i64(b, x);
+            continue;
+        }
         int n;
         if (c->conv == 'c') {
             snprintf(spec, sizeof(spec), "%%%sc", c->spec);

@@ -83,9 +83,11 @@ struct output {
     struct diag_src *src;
     struct value_env env;
     enum output_buffering buffering;
-    struct sbuf rec;     /* the record being made */
-    struct sbuf scratch; /* a printf's text, for a backend that needs it apart */
-    bool blank_owed;     /* text: a blank line before the next map */
+    struct sbuf rec;          /* the record being made */
+    struct sbuf scratch;      /* a printf's text, for a backend that needs it apart */
+    bool blank_owed;          /* text: a blank line before the next map */
+    struct sbuf end;          /* JSON: an event record's end, with its probe's name */
+    const char *probe_of_end; /* the name it was made for */
 };
 
 extern const struct output_ops output_text, output_json;
@@ -103,10 +105,10 @@ void output_free(struct output *o);
  * print, text as it is and JSON as the record's data. */
 void output_printf_text(struct sbuf *b, const struct output *o, const struct ev_desc *d,
                         const void *ev, const char *probe);
-/* Argument i of event ev as a value; `probe` is the name its header
+/* Argument i of event ev as the value *v; `probe` is the name its header
  * names, `ival` room for a constant's bytes. */
-struct value output_arg(const struct ev_desc *d, int i, const void *ev, const char *probe,
-                        int64_t *ival);
+void output_arg(struct value *v, const struct ev_desc *d, int i, const void *ev, const char *probe,
+                int64_t *ival);
 /* Part k of a map key as a value, and the value of a plain map's entry. */
 struct value output_key_part(const struct plan_map *m, int k, const unsigned char *key);
 struct value output_map_value(const struct plan_map *m, const struct out_entry *e);

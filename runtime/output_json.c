@@ -15,31 +15,40 @@ static void json_event(struct output *o, const struct ev_desc *d, const void *ev
     if (d->fmt) {
         o->scratch.len = 0;
         output_printf_text(&o->scratch, o, d, ev, probe);
-        sb_puts(b, d->kind == EV_TIME ? "{\"type\": \"time\", \"data\": "
-                                      : "{\"type\": \"printf\", \"data\": ");
+        if (d->kind == EV_TIME)
+            SB_LIT(b, "{\"type\": \"time\", \"data\": ");
+        else
+            SB_LIT(b, "{\"type\": \"printf\", \"data\": ");
         value_json_str(b, o->scratch.p ? o->scratch.p : "", o->scratch.len);
     } else {
         /* print's one value is the data; several are an array */
-        sb_puts(b, "{\"type\": \"value\", \"data\": ");
+        SB_LIT(b, "{\"type\": \"value\", \"data\": ");
         if (d->nargs != 1)
             sb_putc(b, '[');
     }
     if (!d->fmt || d->kind == EV_PRINTF) {
         if (d->fmt)
-            sb_puts(b, ", \"args\": [");
+            SB_LIT(b, ", \"args\": [");
         for (int i = 0; i < d->nargs; i++) {
             if (i)
                 sb_put(b, ", ", 2);
             int64_t ival;
-            struct value v = output_arg(d, i, ev, probe, &ival);
+            struct value v;
+            output_arg(&v, d, i, ev, probe, &ival);
             value_json(b, &v, &o->env);
         }
         if (d->fmt || d->nargs != 1)
             sb_putc(b, ']');
     }
-    sb_puts(b, ", \"probe\": ");
-    value_json_str(b, probe, strlen(probe));
-    sb_put(b, "}\n", 2);
+    /* the record's end, the probe's name in it, made once a probe */
+    if (probe != o->probe_of_end) {
+        o->end.len = 0;
+        SB_LIT(&o->end, ", \"probe\": ");
+        value_json_str(&o->end, probe, strlen(probe));
+        SB_LIT(&o->end, "}\n");
+        o->probe_of_end = probe;
+    }
+    sb_put(b, o->end.p, o->end.len);
     output_commit(o);
 }
 

@@ -17,7 +17,8 @@ static void text_event(struct output *o, const struct ev_desc *d, const void *ev
             if (i)
                 sb_putc(b, ' ');
             int64_t ival;
-            struct value v = output_arg(d, i, ev, probe, &ival);
+            struct value v;
+            output_arg(&v, d, i, ev, probe, &ival);
             value_text(b, &v, &o->env);
         }
         sb_putc(b, '\n');

@@ -19,21 +19,23 @@ char *sb_room(struct sbuf *b, size_t n)
     return b->p + b->len;
 }
 
-void sb_put(struct sbuf *b, const char *s, size_t n)
+void sb_u64(struct sbuf *b, uint64_t v)
 {
-    memcpy(sb_room(b, n), s, n);
-    b->len += n;
-    b->p[b->len] = 0;
+    char d[20], *p = d + sizeof(d);
+    do
+        *--p = (char)('0' + v % 10);
+    while (v /= 10);
+    sb_put(b, p, (size_t)(d + sizeof(d) - p));
 }
 
-void sb_puts(struct sbuf *b, const char *s)
+void sb_i64(struct sbuf *b, int64_t v)
 {
-    sb_put(b, s, strlen(s));
-}
-
-void sb_putc(struct sbuf *b, char c)
-{
-    sb_put(b, &c, 1);
+    if (v < 0) {
+        sb_putc(b, '-');
+        sb_u64(b, 0 - (uint64_t)v); /* INT64_MIN too */
+    } else {
+        sb_u64(b, (uint64_t)v);
+    }
 }
 
 void sb_printf(struct sbuf *b, const char *fmt, ...)

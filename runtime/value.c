@@ -25,9 +25,9 @@ static void int_text(struct sbuf *b, const struct value *v, const struct value_e
     (void)env;
     int64_t x = value_int(v);
     if (v->ty.is_signed)
-        sb_printf(b, "%" PRId64, x);
+        sb_i64(b, x);
     else
-        sb_printf(b, "%" PRIu64, (uint64_t)x);
+        sb_u64(b, (uint64_t)x);
 }
 
 void value_json_int(struct sbuf *b, int64_t v, bool is_signed)
@@ -42,15 +42,14 @@ void value_json_int(struct sbuf *b, int64_t v, bool is_signed)
         double d = (double)(uint64_t)v;
         exact = d < 18446744073709551616.0 && (uint64_t)d == (uint64_t)v;
     }
-    char num[24];
+    if (!exact)
+        sb_putc(b, '"');
     if (is_signed)
-        snprintf(num, sizeof(num), "%" PRId64, v);
+        sb_i64(b, v);
     else
-        snprintf(num, sizeof(num), "%" PRIu64, (uint64_t)v);
-    if (exact)
-        sb_puts(b, num);
-    else
-        sb_printf(b, "\"%s\"", num);
+        sb_u64(b, (uint64_t)v);
+    if (!exact)
+        sb_putc(b, '"');
 }
 
 static void int_json(struct sbuf *b, const struct value *v, const struct value_env *env)
@@ -89,6 +88,24 @@ static size_t utf8_len(const unsigned char *s, size_t n)
     return len;
 }
 
+/* A byte a JSON string holds as it is: printable ASCII but '"' and '\\'
+ * (DEL needs no escape). */
+static inline bool plain(unsigned char c)
+{
+    return c >= 0x20 && c < 0x80 && c != '"' && c != '\\';
+}
+
+/* Whether all 8 bytes of w are plain: none below 0x20 or from 0x80 on,
+ * none '"' or '\\' (each test is exact for the word as a whole; a path or
+ * a name is mostly such words, so it goes 8 bytes a step). */
+static inline bool plain8(uint64_t w)
+{
+    const uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
+    uint64_t q = w ^ (ones * '"'), s = w ^ (ones * '\\');
+    uint64_t below = (w - ones * 0x20) & ~w, quote = (q - ones) & ~q, slash = (s - ones) & ~s;
+    return !((below | quote | slash | w) & highs);
+}
+
 void value_json_str(struct sbuf *b, const char *s, size_t n)
 {
     const unsigned char *u = (const unsigned char *)s;
@@ -96,7 +113,9 @@ void value_json_str(struct sbuf *b, const char *s, size_t n)
     size_t i = 0;
     while (i < n) {
         size_t run = i; /* plain bytes go in one copy */
-        while (run < n && u[run] >= 0x20 && u[run] < 0x80 && u[run] != '"' && u[run] != '\\')
+        for (uint64_t w; run + 8 <= n && (memcpy(&w, u + run, 8), plain8(w));)
+            run += 8;
+        while (run < n && plain(u[run]))
             run++;
         if (run > i) {
             sb_put(b, s + i, run - i);
