@@ -328,6 +328,22 @@ buffering() {
     done
 }
 
+# -f and -B take only what they know, and say what that is.
+output_options() {
+    "$TP" -f yaml -e 'probe BEGIN < exit >' >/dev/null 2>"$WORK/got"
+    [ $? -eq 2 ] || fail "-f yaml did not exit 2"
+    "$TP" -B some -e 'probe BEGIN < exit >' >/dev/null 2>>"$WORK/got"
+    [ $? -eq 2 ] || fail "-B some did not exit 2"
+    "$TP" --format json -B none -e 'probe BEGIN < print 1; exit >' >>"$WORK/got" 2>"$WORK/err" ||
+        fail "--format json -B none"
+    cat >"$WORK/want" <<'END'
+tinyprobe: error: -f takes text or json, not 'yaml'
+tinyprobe: error: -B takes full, line or none, not 'some'
+{"type": "value", "data": 1, "probe": "BEGIN"}
+END
+    expect "$WORK/want"
+}
+
 # A script from a file with a #! line, from stdin, and run as an executable.
 script_files() {
     printf '#!%s\n// a comment\nprobe BEGIN { print "file", 1; exit }\n' "$TP" >"$WORK/s.tp"
