@@ -101,7 +101,7 @@ void output_event(struct output *o, const struct cg_output *cg, const void *data
 void output_commit(struct output *o);
 void output_free(struct output *o);
 
-/* printf's text for event ev of layout d (format.c): what both backends
+/* printf's text for event ev of layout d: what both backends
  * print, text as it is and JSON as the record's data. */
 void output_printf_text(struct sbuf *b, const struct output *o, const struct ev_desc *d,
                         const void *ev, const char *probe);

@@ -2,7 +2,8 @@
  * as codegen lays them out), then event bytes as hostile as the kernel's
  * could be. Input: SCRIPT [NUL (u16 size, bytes)...]. Without a NUL, each
  * event is formatted once filled with zeros and once with 0xff. Any bytes
- * must print or be dropped, never crash, overflow or loop. */
+ * must print or be dropped, never crash, overflow or loop, by the text
+ * backend and the JSON one, and every JSON line must parse. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
