@@ -136,6 +136,47 @@ static int64_t conv_int(const struct fmt_conv *c, const struct value *v)
     }
 }
 
+/* One conversion's text, of value v, appended to b. */
+static void conv_text(struct sbuf *b, const struct output *o, const struct fmt_conv *c,
+                      const struct value *v)
+{
+    /* the checks bound width and precision, so this holds any conversion */
+    char spec[48], out[2 * FMT_WIDTH_MAX + 64];
+    if (c->conv == 's' || c->conv == 'p') {
+        size_t start = b->len;
+        if (c->conv == 's')
+            value_text(b, v, &o->env);
+        else
+            sb_printf(b, "0x%" PRIx64, (uint64_t)value_int(v));
+        pad(b, start, c->spec);
+        return;
+    }
+    if (v->ty.kind != TY_INT)
+        return; /* the checks allow none: a hostile layout */
+    int64_t x = conv_int(c, v);
+    if (!c->spec[0] && c->conv != 'c' && strchr("diu", c->conv)) {
+        /* the common %d and %u, without printf's parsing of a format */
+        if (c->conv == 'u')
+            sb_u64(b, (uint64_t)x);
+        else
+            sb_i64(b, x);
+        return;
+    }
+    int n;
+    if (c->conv == 'c') {
+        snprintf(spec, sizeof(spec), "%%%sc", c->spec);
+        n = snprintf(out, sizeof(out), spec, (int)x);
+    } else {
+        snprintf(spec, sizeof(spec), "%%%sll%c", c->spec, c->conv);
+        n = snprintf(out, sizeof(out), spec, (long long)x);
+    }
+    if (n < 0)
+        return;
+    if (n >= (int)sizeof(out))
+        n = sizeof(out) - 1;
+    sb_put(b, out, n);
+}
+
 void output_printf_text(struct sbuf *b, const struct output *o, const struct ev_desc *d,
                         const void *ev, const char *probe)
 {
@@ -148,42 +189,45 @@ void output_printf_text(struct sbuf *b, const struct output *o, const struct ev_
         int64_t ival;
         struct value v;
         output_arg(&v, d, i, ev, probe, &ival);
-        /* the checks bound width and precision, so this holds any conversion */
-        char spec[48], out[2 * FMT_WIDTH_MAX + 64];
-        if (c->conv == 's' || c->conv == 'p') {
-            size_t start = b->len;
-            if (c->conv == 's')
-                value_text(b, &v, &o->env);
-            else
-                sb_printf(b, "0x%" PRIx64, (uint64_t)value_int(&v));
-            pad(b, start, c->spec);
-            continue;
-        }
-        if (v.ty.kind != TY_INT)
-            continue; /* the checks allow none: a hostile layout */
-        int64_t x = conv_int(c, &v);
-        if (!c->spec[0] && c->conv != 'c' && strchr("diu", c->conv)) {
-            /* the common %d and %u, without printf's parsing of a format */
-            if (c->conv == 'u')
-                sb_u64(b, (uint64_t)x);
-            else
-                sb_i64(b, x);
-            continue;
-        }
-        int n;
-        if (c->conv == 'c') {
-            snprintf(spec, sizeof(spec), "%%%sc", c->spec);
-            n = snprintf(out, sizeof(out), spec, (int)x);
-        } else {
-            snprintf(spec, sizeof(spec), "%%%sll%c", c->spec, c->conv);
-            n = snprintf(out, sizeof(out), spec, (long long)x);
-        }
-        if (n < 0)
-            continue;
-        if (n >= (int)sizeof(out))
-            n = sizeof(out) - 1;
-        sb_put(b, out, n);
+        conv_text(b, o, c, &v);
     }
+}
+
+void output_printf_json(struct sbuf *b, struct output *o, const struct ev_desc *d, const void *ev,
+                        const char *probe)
+{
+    const struct fmt_spec *f = d->fmt;
+    sb_putc(b, '"');
+    o->escaped = 0;
+    for (int i = 0;; i++) {
+        const struct fmt_conv *c = &f->convs[i];
+        value_json_chars(b, c->lit, c->litlen);
+        if (!c->conv || i >= d->nargs)
+            break;
+        int64_t ival;
+        struct value v;
+        output_arg(&v, d, i, ev, probe, &ival);
+        if (!c->spec[0] && ((c->conv == 's' && v.ty.kind == TY_STR) ||
+                            (v.ty.kind == TY_INT && strchr("diu", c->conv)))) {
+            /* a string's bytes escaped as they are read, digits as they
+             * are: the text is not made first and then escaped */
+            if (v.ty.kind == TY_STR) {
+                size_t at = b->len;
+                value_json_chars(b, v.data, strnlen(v.data, (size_t)v.ty.size));
+                if (i < 64 && b->len - at <= UINT32_MAX && at <= UINT32_MAX) {
+                    o->escaped |= 1ull << i;
+                    o->escaped_at[i] = (uint32_t)at;
+                    o->escaped_len[i] = (uint32_t)(b->len - at);
+                }
+            } else
+                conv_text(b, o, c, &v);
+            continue;
+        }
+        o->scratch.len = 0;
+        conv_text(&o->scratch, o, c, &v);
+        value_json_chars(b, o->scratch.p ? o->scratch.p : "", o->scratch.len);
+    }
+    sb_putc(b, '"');
 }
 
 void output_event(struct output *o, const struct cg_output *cg, const void *data, size_t size)

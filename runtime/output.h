@@ -83,10 +83,14 @@ struct output {
     struct diag_src *src;
     struct value_env env;
     enum output_buffering buffering;
-    struct sbuf rec;          /* the record being made */
-    struct sbuf scratch;      /* a printf's text, for a backend that needs it apart */
-    bool blank_owed;          /* text: a blank line before the next map */
-    struct sbuf end;          /* JSON: an event record's end, with its probe's name */
+    struct sbuf rec;     /* the record being made */
+    struct sbuf scratch; /* a printf's text, for a backend that needs it apart */
+    bool blank_owed;     /* text: a blank line before the next map */
+    struct sbuf end;     /* JSON: an event record's end, with its probe's name */
+    /* JSON: where output_printf_json left each of the first 64 arguments'
+     * escaped string (a bit in `escaped` for each), for "args" to copy */
+    uint64_t escaped;
+    uint32_t escaped_at[64], escaped_len[64];
     const char *probe_of_end; /* the name it was made for */
 };
 
@@ -105,6 +109,10 @@ void output_free(struct output *o);
  * print, text as it is and JSON as the record's data. */
 void output_printf_text(struct sbuf *b, const struct output *o, const struct ev_desc *d,
                         const void *ev, const char *probe);
+/* The same text as a JSON string, quotes and all, escaped as it is made
+ * (o->scratch for the conversions that need their text first). */
+void output_printf_json(struct sbuf *b, struct output *o, const struct ev_desc *d, const void *ev,
+                        const char *probe);
 /* Argument i of event ev as the value *v; `probe` is the name its header
  * names, `ival` room for a constant's bytes. */
 void output_arg(struct value *v, const struct ev_desc *d, int i, const void *ev, const char *probe,

@@ -13,13 +13,11 @@ static void json_event(struct output *o, const struct ev_desc *d, const void *ev
 {
     struct sbuf *b = &o->rec;
     if (d->fmt) {
-        o->scratch.len = 0;
-        output_printf_text(&o->scratch, o, d, ev, probe);
         if (d->kind == EV_TIME)
             SB_LIT(b, "{\"type\": \"time\", \"data\": ");
         else
             SB_LIT(b, "{\"type\": \"printf\", \"data\": ");
-        value_json_str(b, o->scratch.p ? o->scratch.p : "", o->scratch.len);
+        output_printf_json(b, o, d, ev, probe);
     } else {
         /* print's one value is the data; several are an array */
         SB_LIT(b, "{\"type\": \"value\", \"data\": ");
@@ -32,6 +30,14 @@ static void json_event(struct output *o, const struct ev_desc *d, const void *ev
         for (int i = 0; i < d->nargs; i++) {
             if (i)
                 sb_put(b, ", ", 2);
+            if (d->fmt && i < 64 && (o->escaped >> i & 1)) {
+                /* the string as data has it, escaped already */
+                sb_putc(b, '"');
+                sb_room(b, o->escaped_len[i]); /* b->p may move: copy after */
+                sb_put(b, b->p + o->escaped_at[i], o->escaped_len[i]);
+                sb_putc(b, '"');
+                continue;
+            }
             int64_t ival;
             struct value v;
             output_arg(&v, d, i, ev, probe, &ival);

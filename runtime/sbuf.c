@@ -21,11 +21,27 @@ char *sb_room(struct sbuf *b, size_t n)
 
 void sb_u64(struct sbuf *b, uint64_t v)
 {
-    char d[20], *p = d + sizeof(d);
-    do
-        *--p = (char)('0' + v % 10);
-    while (v /= 10);
-    sb_put(b, p, (size_t)(d + sizeof(d) - p));
+    /* two digits a division, written in place from the right */
+    static const char pairs[] = "00010203040506070809101112131415161718192021222324"
+                                "25262728293031323334353637383940414243444546474849"
+                                "50515253545556575859606162636465666768697071727374"
+                                "75767778798081828384858687888990919293949596979899";
+    int n = 1;
+    for (uint64_t t = v; t >= 10; t /= 10)
+        n++;
+    char *p = (b->len + 21 <= b->cap ? b->p + b->len : sb_room(b, 20)) + n;
+    b->len += (size_t)n;
+    *p = 0;
+    for (; v >= 100; v /= 100) {
+        p -= 2;
+        memcpy(p, pairs + 2 * (v % 100), 2);
+    }
+    if (v >= 10) {
+        p -= 2;
+        memcpy(p, pairs + 2 * v, 2);
+    } else {
+        *--p = (char)('0' + v);
+    }
 }
 
 void sb_i64(struct sbuf *b, int64_t v)

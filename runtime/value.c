@@ -108,8 +108,14 @@ static inline bool plain8(uint64_t w)
 
 void value_json_str(struct sbuf *b, const char *s, size_t n)
 {
-    const unsigned char *u = (const unsigned char *)s;
     sb_putc(b, '"');
+    value_json_chars(b, s, n);
+    sb_putc(b, '"');
+}
+
+void value_json_chars(struct sbuf *b, const char *s, size_t n)
+{
+    const unsigned char *u = (const unsigned char *)s;
     size_t i = 0;
     while (i < n) {
         size_t run = i; /* plain bytes go in one copy */
@@ -144,7 +150,6 @@ void value_json_str(struct sbuf *b, const char *s, size_t n)
         }
         i++;
     }
-    sb_putc(b, '"');
 }
 
 static void str_text(struct sbuf *b, const struct value *v, const struct value_env *env)

@@ -38,5 +38,7 @@ void value_json_int(struct sbuf *b, int64_t v, bool is_signed);
  * Python's surrogateescape, so that s.encode('utf-8', 'surrogateescape')
  * gives the bytes back). */
 void value_json_str(struct sbuf *b, const char *s, size_t n);
+/* The same without the quotes: a piece of a JSON string. */
+void value_json_chars(struct sbuf *b, const char *s, size_t n);
 
 #endif

@@ -57,6 +57,12 @@ static void integers(void)
     same("2^53 is exact", show(int_value(&big, 8, true), true), "9007199254740992");
     same("2^53 + 1 is not", show(int_value(&past, 8, true), true), "\"9007199254740993\"");
     same("INT64_MIN is exact", show(int_value(&min, 8, true), true), "-9223372036854775808");
+    /* the digits at each length, written two at a time */
+    const char *digits[] = {"0", "7", "10", "99", "100", "101", "1009", "123456789"};
+    for (size_t i = 0; i < sizeof(digits) / sizeof(digits[0]); i++) {
+        int64_t x = strtoll(digits[i], NULL, 10);
+        same("digits", show(int_value(&x, 8, false), false), digits[i]);
+    }
 }
 
 static void strings(void)
