@@ -31,32 +31,34 @@
 
 static void usage(FILE *f)
 {
-    fputs("usage: tinyprobe [options] -e 'PROGRAM'\n"
-          "       tinyprobe [options] SCRIPT     (a file, '-' for stdin, or a built-in name)\n"
-          "       tinyprobe -l[v] [PATTERN]      list the probes\n"
-          "\n"
-          "options:\n"
-          "  -e PROGRAM         run PROGRAM\n"
-          "  -o FILE            write events to FILE\n"
-          "  -f, --format FMT   text (default) or json: one JSON object a line\n"
-          "  -B MODE            output buffering: full (default: written every 10 ms),\n"
-          "                     line or none (each record as it is made)\n"
-          "  -l [PATTERN]       list the probes (matching PATTERN, as 'tracepoint:syscalls:*');\n"
-          "                     with -v, their arguments\n"
-          "  -L                 list the built-in scripts\n"
-          "  -p PID             trace only process PID\n"
-          "  -c 'CMD ARGS'      run CMD, trace until it exits; cpid is its pid\n"
-          "  --cgroup PATH      trace only tasks in the cgroup v2 directory PATH, or below it\n"
-          "  -v                 list the programs and maps loaded, and libbpf's messages\n"
-          "  -q                 do not say how many probes were attached\n"
-          "  -d WHAT            dump a stage: tokens, ast, plan, ir, asm, verifier (repeatable)\n"
-          "  --dry-run          compile and load into the kernel, attach nothing\n"
-          "  --str-size N       bytes of a string, NUL included (default 64, at most 4096)\n"
-          "  --buffer-size N    bytes of the event ring buffer (default 1048576)\n"
-          "  --map-size N       entries of each map (default 4096)\n"
-          "  -h, --help         this help\n"
-          "  -V, --version      the version\n",
-          f);
+    fputs(
+        "usage: tinyprobe [options] -e 'PROGRAM' [ARG...]\n"
+        "       tinyprobe [options] SCRIPT [ARG...]  (a file, '-' for stdin, or a built-in name)\n"
+        "       (each ARG is a positional parameter: $1, $2 ..., and $# their number)\n"
+        "       tinyprobe -l[v] [PATTERN]      list the probes\n"
+        "\n"
+        "options:\n"
+        "  -e PROGRAM         run PROGRAM\n"
+        "  -o FILE            write events to FILE\n"
+        "  -f, --format FMT   text (default) or json: one JSON object a line\n"
+        "  -B MODE            output buffering: full (default: written every 10 ms),\n"
+        "                     line or none (each record as it is made)\n"
+        "  -l [PATTERN]       list the probes (matching PATTERN, as 'tracepoint:syscalls:*');\n"
+        "                     with -v, their arguments\n"
+        "  -L                 list the built-in scripts\n"
+        "  -p PID             trace only process PID\n"
+        "  -c 'CMD ARGS'      run CMD, trace until it exits; cpid is its pid\n"
+        "  --cgroup PATH      trace only tasks in the cgroup v2 directory PATH, or below it\n"
+        "  -v                 list the programs and maps loaded, and libbpf's messages\n"
+        "  -q                 do not say how many probes were attached\n"
+        "  -d WHAT            dump a stage: tokens, ast, plan, ir, asm, verifier (repeatable)\n"
+        "  --dry-run          compile and load into the kernel, attach nothing\n"
+        "  --str-size N       bytes of a string, NUL included (default 64, at most 4096)\n"
+        "  --buffer-size N    bytes of the event ring buffer (default 1048576)\n"
+        "  --map-size N       entries of each map (default 4096)\n"
+        "  -h, --help         this help\n"
+        "  -V, --version      the version\n",
+        f);
 }
 
 /* The largest script tinyprobe reads: far beyond any real one, and small
@@ -224,13 +226,16 @@ static int parse_args(int argc, char **argv, struct opts *o)
         default: usage(stderr); return -1;
         }
     }
-    if (optind < argc)
+    if (!o->program && optind < argc)
         o->script = argv[optind++];
-    if (optind < argc || (o->program && o->script) || (!o->program && !o->script && !o->list) ||
-        (o->list && o->program)) {
+    if ((!o->program && !o->script && !o->list) || (o->list && (o->program || optind < argc))) {
         usage(stderr);
         return -1;
     }
+    /* the rest are the script's positional parameters, $1.. ("--" before
+     * one that starts with '-') */
+    o->check.params = argv + optind;
+    o->check.nparams = argc - optind;
     return 0;
 }
 

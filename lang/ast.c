@@ -101,6 +101,12 @@ static void dump_node(const struct ast_node *n, int depth, FILE *out)
         case S_EXIT: fputs("exit", out); break;
         case N_VAR: fprintf(out, "variable %s", n->sval); break;
         case N_MAP: fprintf(out, "map %s", n->sval); break;
+        case N_PARAM:
+            if (n->ival >= 0)
+                fprintf(out, "parameter $%lld", (long long)n->ival);
+            else
+                fprintf(out, "parameter count $#");
+            break;
         case S_ASSIGN:
             fprintf(out, "assign %s%s", n->compound ? ast_op_name(n->op) : "", "=");
             break;

@@ -27,6 +27,8 @@ enum ast_kind {
     N_COND,   /* a ? b : c */
     N_VAR,    /* sval: a $name, scratch for one run of a probe */
     N_MAP,    /* sval: an @name; args: its key, a list, or none */
+    N_PARAM,  /* ival: N of $N (a positional parameter), or -1 for $#; the checks make
+                 it a literal */
     /* statements */
     S_PRINT,  /* print args... */
     S_PRINTF, /* printf(args...) */

@@ -1,5 +1,6 @@
 #include "lang/check.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -282,6 +283,48 @@ bool check_want(struct check *c, struct ast_node *n, enum ty_kind k, const char 
     return false;
 }
 
+/* A positional parameter becomes the literal it was given as, as in
+ * bpftrace: $N an integer, str($N) its text; one not given is 0, or ""
+ * through str(); $# their number. */
+static bool check_param(struct check *c, struct ast_node *n, bool as_str)
+{
+    const struct check_opts *o = c->o;
+    int64_t i = n->ival;
+    if (i == 0 || i > 1000000) {
+        diag_error(c->src, n->loc, "positional parameters are $1 to $1000000");
+        return false;
+    }
+    if (i < 0 && !as_str) { /* $# */
+        n->kind = N_INT;
+        n->ival = o->nparams;
+        n->ty = ty_int64(true);
+        return true;
+    }
+    const char *text = i >= 1 && i <= o->nparams ? o->params[i - 1] : NULL;
+    if (as_str) {
+        n->kind = N_STR;
+        n->sval = arena_strndup(c->prog->arena, text ? text : "", text ? strlen(text) : 0);
+        n->slen = strlen(n->sval);
+        n->ty = ty_str((int)n->slen + 1);
+        return true;
+    }
+    int64_t v = 0;
+    if (text) {
+        char *end;
+        errno = 0;
+        v = strtoll(text, &end, 0);
+        if (!*text || *end || errno) {
+            diag_error(c->src, n->loc, "$%lld is '%s', which is not a number", (long long)i, text);
+            diag_note(c->src, "read a word as a string: str($%lld)", (long long)i);
+            return false;
+        }
+    }
+    n->kind = N_INT;
+    n->ival = v;
+    n->ty = ty_int64(true);
+    return true;
+}
+
 static bool check_call(struct check *c, struct ast_node *n)
 {
     enum bi_id id = builtin_find(n->sval, BK_FUNC);
@@ -299,6 +342,10 @@ static bool check_call(struct check *c, struct ast_node *n)
     const struct builtin *b = builtin_get(id);
     int nargs = 0;
     bool ok = true;
+    /* str($1): the parameter as it was written, a word or a number */
+    if (id == BI_STR && n->args && n->args->kind == N_PARAM && n->args->ival > 0 &&
+        !check_param(c, n->args, true))
+        return false;
     for (struct ast_node *a = n->args; a; a = a->next, nargs++)
         ok = check_expr(c, a) && ok;
     if (nargs < b->min_args || nargs > b->max_args) {
@@ -368,6 +415,7 @@ static bool check_expr(struct check *c, struct ast_node *n)
     case N_STR: n->ty = ty_str((int)n->slen + 1); return true;
     case N_IDENT: return check_ident(c, n);
     case N_VAR: return check_var_read(c, n);
+    case N_PARAM: return check_param(c, n, false);
     case N_MAP: return check_map_read(c, n);
     case N_MEMBER: return check_member(c, n);
     case N_CALL: return check_call(c, n);

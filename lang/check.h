@@ -15,6 +15,8 @@ struct check_opts {
     unsigned ringbuf_size; /* bytes of the event buffer, which must hold any one event */
     bool cpid;             /* whether -c gives a command, and so cpid a value */
     int ncpus;             /* possible CPUs, which the slots are laid out for (plan.h) */
+    char *const *params;   /* the positional parameters, $1.., as given */
+    int nparams;
 };
 
 /* Checks p and fills `plan` (plan_new), which p then points to; false after

@@ -48,7 +48,7 @@ static void yyerror(YYLTYPE *loc, struct parse_state *ps, const char *msg);
 %token <str> IDENT "identifier" STRING "string" SPEC "probe spec" VAR "variable" MAP "map"
 %token <op> OPASSIGN "compound assignment"
 %token INC "'++'" DEC "'--'"
-%token <num> INT "integer"
+%token <num> INT "integer" PARAM "positional parameter"
 %token ABEGIN "'<' (block start)" AEND "'>' (block end)" FSLASH "'/' (filter)"
 %token LE "'<='" GE "'>='" EQ "'=='" NE "'!='" AND "'&&'" OR "'||'" SHL "'<<'" SHR "'>>'"
 %token ARROW "'->'"
@@ -316,9 +316,10 @@ postfix
     | postfix ARROW IDENT   { $$ = ast_node(ps->arena, N_MEMBER, @$); $$->a = $1; $$->sval = $3.s; DEEP($$); }
     ;
 
-/* primary: INT | STRING | IDENT | IDENT '(' args ')' | VAR | map | '(' expr ')' */
+/* primary: INT | STRING | PARAM | IDENT | IDENT '(' args ')' | VAR | map | '(' expr ')' */
 primary
     : INT                   { $$ = ast_node(ps->arena, N_INT, @$); $$->ival = $1.v; $$->big = $1.big; }
+    | PARAM                 { $$ = ast_node(ps->arena, N_PARAM, @$); $$->ival = $1.v; }
     | STRING                { $$ = ast_node(ps->arena, N_STR, @$); $$->sval = $1.s; $$->slen = $1.n; }
     | IDENT                 { $$ = ast_node(ps->arena, N_IDENT, @$); $$->sval = $1.s; }
     | IDENT '(' args ')'    { $$ = ast_node(ps->arena, N_CALL, @$); $$->sval = $1.s; $$->args = $3; DEEP($$); }

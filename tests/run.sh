@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # run.sh NAME: tinyprobe NAME.tp must print exactly NAME.out on stdout and
 # exit 0. Optional lines in NAME.tp: "// args: ARGS" adds options before the
-# script, "// exit: N" expects exit code N, "// gen: COMMAND" makes the
+# script, "// params: ARGS" positional parameters after it, "// exit: N"
+# expects exit code N, "// gen: COMMAND" makes the
 # script from the output of the bash COMMAND (as in errors.sh). When
 # NAME.stderr exists, what tinyprobe says on stderr must be exactly that.
 # run.sh NAME json: the same with -f json, against NAME.json; every line
@@ -9,6 +10,7 @@
 . "$(dirname "$0")/lib.sh"
 format=${2:-text}
 args=$(sed -n 's|^// args: ||p' "$1.tp")
+params=$(sed -n 's|^// params: ||p' "$1.tp")
 want_rc=$(sed -n 's|^// exit: ||p' "$1.tp")
 gen=$(sed -n '1s|^// gen: ||p' "$1.tp")
 script="$PWD/$1.tp"
@@ -17,7 +19,7 @@ if [ -n "$gen" ]; then
     script="$WORK/$1.tp"
 fi
 # shellcheck disable=SC2086
-"$TP" -q -f "$format" $args "$script" >"$WORK/got" 2>"$WORK/err"
+"$TP" -q -f "$format" $args "$script" $params >"$WORK/got" 2>"$WORK/err"
 rc=$?
 [ "$rc" -eq "${want_rc:-0}" ] || fail "exit code $rc, not ${want_rc:-0}"
 if [ "$format" = json ]; then
