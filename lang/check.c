@@ -989,6 +989,16 @@ static bool check_call_stmt(struct check *c, struct ast_node *n)
 {
     struct ast_node *call = n->a;
     enum bi_id id = builtin_find(call->sval, BK_STMT);
+    if (id == BI_NONE && builtin_find(call->sval, BK_FUNC) == BI_JOIN) {
+        /* join(argv) as a statement prints the joined line, as in bpftrace:
+         * a print of it, which an output format names a join */
+        n->kind = S_PRINT;
+        n->bi = BI_JOIN;
+        n->args = call;
+        n->a = NULL;
+        bool ok = check_expr(c, call);
+        return event(c, n, ok);
+    }
     if (id == BI_NONE) {
         if (builtin_find(call->sval, BK_FUNC) != BI_NONE) {
             diag_error(c->src, call->loc, "the value of %s() is not used", call->sval);

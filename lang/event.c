@@ -8,7 +8,7 @@
 void ev_layout(struct ev_desc *d, const struct ast_node *s, struct arena *arena)
 {
     const struct ast_node *a = s->args;
-    d->kind = EV_PRINT;
+    d->kind = s->bi == BI_JOIN ? EV_JOIN : EV_PRINT;
     if (s->kind == S_PRINTF) {
         d->kind = s->bi == BI_TIME ? EV_TIME : EV_PRINTF;
         d->fmt = fmt_copy(arena, s->fmt);

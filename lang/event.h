@@ -45,7 +45,7 @@ struct ev_arg {
 };
 
 /* What the event is for: how an output format names it. */
-enum ev_kind { EV_PRINT, EV_PRINTF, EV_TIME };
+enum ev_kind { EV_PRINT, EV_PRINTF, EV_TIME, EV_JOIN };
 
 struct ev_desc {
     bool laid_out; /* a print or printf that was checked */

@@ -51,8 +51,8 @@ static void dump_map(const struct plan_map *m, FILE *out)
 
 static void dump_event(int id, const struct ev_desc *d, FILE *out)
 {
-    static const char *const kinds[] = {[EV_PRINT] = "print", [EV_PRINTF] = "printf",
-                                        [EV_TIME] = "time"};
+    static const char *const kinds[] = {
+        [EV_PRINT] = "print", [EV_PRINTF] = "printf", [EV_TIME] = "time", [EV_JOIN] = "join"};
     char tn[32];
     fprintf(out, "event %d: %s, %u bytes\n", id, kinds[d->kind], d->size);
     for (int i = 0; i < d->nargs; i++) {
@@ -81,8 +81,8 @@ static void dump_event(int id, const struct ev_desc *d, FILE *out)
 
 void plan_dump(const struct plan *p, FILE *out)
 {
-    static const char *const reqs[] = {[REQ_PRINT] = "print", [REQ_CLEAR] = "clear",
-                                       [REQ_ZERO] = "zero"};
+    static const char *const reqs[] = {
+        [REQ_PRINT] = "print", [REQ_CLEAR] = "clear", [REQ_ZERO] = "zero"};
     for (int i = 0; i < p->nmaps; i++)
         dump_map(&p->maps[i], out);
     for (int i = 0; i < p->nevents; i++)

@@ -12,19 +12,27 @@
 static void json_event(struct output *o, const struct ev_desc *d, const void *ev, const char *probe)
 {
     struct sbuf *b = &o->rec;
+    bool join = !d->fmt && d->kind == EV_JOIN && d->nargs == 1;
     if (d->fmt) {
         if (d->kind == EV_TIME)
             SB_LIT(b, "{\"type\": \"time\", \"data\": ");
         else
             SB_LIT(b, "{\"type\": \"printf\", \"data\": ");
         output_printf_json(b, o, d, ev, probe);
+    } else if (join) {
+        /* join() as a statement: bpftrace's join record, the line as text */
+        SB_LIT(b, "{\"type\": \"join\", \"data\": ");
+        int64_t ival;
+        struct value v;
+        output_arg(&v, d, 0, ev, probe, &ival);
+        value_json(b, &v, &o->env);
     } else {
         /* print's one value is the data; several are an array */
         SB_LIT(b, "{\"type\": \"value\", \"data\": ");
         if (d->nargs != 1)
             sb_putc(b, '[');
     }
-    if (!d->fmt || d->kind == EV_PRINTF) {
+    if ((!d->fmt && !join) || d->kind == EV_PRINTF) {
         if (d->fmt)
             SB_LIT(b, ", \"args\": [");
         for (int i = 0; i < d->nargs; i++) {

@@ -328,6 +328,31 @@ buffering() {
     done
 }
 
+# join(argv) as a statement prints the joined line, as bpftrace's does; in
+# -f json, a join record.
+join_statement() {
+    local name="tp_join_$$"
+    cp "$HELPER" "$WORK/$name"
+    local prog="probe tracepoint:syscalls:sys_enter_execve / comm == \"${name:0:15}\" / <
+        join(args.argv); join(args.argv, \",\") >"
+    local format
+    for format in text json; do
+        start -f $format -e "$prog"
+        "$WORK/$name" exec /bin/true one "two words"
+        stop
+        grep -v attached_probes "$WORK/out" >"$WORK/got"
+        if [ $format = text ]; then
+            printf '%s\n' "/bin/true one two words" "/bin/true,one,two words" >"$WORK/want"
+        else
+            printf '%s\n' \
+                '{"type": "join", "data": "/bin/true one two words", "probe": "tracepoint:syscalls:sys_enter_execve"}' \
+                '{"type": "join", "data": "/bin/true,one,two words", "probe": "tracepoint:syscalls:sys_enter_execve"}' \
+                >"$WORK/want"
+        fi
+        expect "$WORK/want"
+    done
+}
+
 # -f and -B take only what they know, and say what that is.
 output_options() {
     "$TP" -f yaml -e 'probe BEGIN < exit >' >/dev/null 2>"$WORK/got"
