@@ -55,28 +55,26 @@ add_test(NAME unit_plan COMMAND plan_test)
 add_test(NAME unit_output COMMAND output_test)
 add_test(NAME unit_plan_owns COMMAND plan_owns_test)
 
-# Script errors: each tests/errors/NAME.tp must fail with exactly NAME.err.
-file(GLOB TP_ERROR_CASES ${CMAKE_SOURCE_DIR}/tests/errors/*.tp)
-foreach(path ${TP_ERROR_CASES})
-  get_filename_component(name ${path} NAME_WE)
-  add_test(NAME error_${name}
-           COMMAND ${CMAKE_SOURCE_DIR}/tests/errors.sh ${name}
-           WORKING_DIRECTORY ${CMAKE_SOURCE_DIR}/tests/errors)
-  set_tests_properties(error_${name} PROPERTIES ENVIRONMENT "${TP_TEST_ENV}")
-endforeach()
+# Golden cases: a test PREFIX_NAME for each tests/FOLDER/NAME.tp, run by
+# tests/FOLDER.sh NAME ARG... in that folder, for at most TIMEOUT seconds.
+# Adding a case is dropping its files into the folder.
+function(tp_golden folder prefix timeout)
+  file(GLOB cases ${CMAKE_SOURCE_DIR}/tests/${folder}/*.tp)
+  foreach(path ${cases})
+    get_filename_component(name ${path} NAME_WE)
+    add_test(NAME ${prefix}_${name} COMMAND ${CMAKE_SOURCE_DIR}/tests/${folder}.sh ${name} ${ARGN}
+             WORKING_DIRECTORY ${CMAKE_SOURCE_DIR}/tests/${folder})
+    set_tests_properties(${prefix}_${name} PROPERTIES ENVIRONMENT "${TP_TEST_ENV}"
+                         TIMEOUT ${timeout})
+  endforeach()
+endfunction()
 
-# Golden output: each tests/run/NAME.tp must print exactly NAME.out.
-file(GLOB TP_RUN_CASES ${CMAKE_SOURCE_DIR}/tests/run/*.tp)
-foreach(path ${TP_RUN_CASES})
-  get_filename_component(name ${path} NAME_WE)
-  add_test(NAME run_${name} COMMAND ${CMAKE_SOURCE_DIR}/tests/run.sh ${name}
-           WORKING_DIRECTORY ${CMAKE_SOURCE_DIR}/tests/run)
-  set_tests_properties(run_${name} PROPERTIES ENVIRONMENT "${TP_TEST_ENV}" TIMEOUT 120)
-  # and with -f json, against NAME.json
-  add_test(NAME run_json_${name} COMMAND ${CMAKE_SOURCE_DIR}/tests/run.sh ${name} json
-           WORKING_DIRECTORY ${CMAKE_SOURCE_DIR}/tests/run)
-  set_tests_properties(run_json_${name} PROPERTIES ENVIRONMENT "${TP_TEST_ENV}" TIMEOUT 120)
-endforeach()
+# Script errors: each tests/errors/NAME.tp must fail with exactly NAME.err.
+tp_golden(errors error 1500)
+# Golden output: each tests/run/NAME.tp must print exactly NAME.out, and
+# with -f json exactly NAME.json.
+tp_golden(run run 120)
+tp_golden(run run_json 120 json)
 
 # Codegen: each tests/codegen/*.tp compiles and passes the kernel's verifier;
 # long_strings with strings larger than the BPF stack.
@@ -91,21 +89,9 @@ foreach(path ${TP_CODEGEN_CASES})
 endforeach()
 
 # Front end: trees as the parser and checks make them.
-file(GLOB TP_AST_CASES ${CMAKE_SOURCE_DIR}/tests/ast/*.tp)
-foreach(path ${TP_AST_CASES})
-  get_filename_component(name ${path} NAME_WE)
-  add_test(NAME ast_${name} COMMAND ${CMAKE_SOURCE_DIR}/tests/ast.sh ${name}
-           WORKING_DIRECTORY ${CMAKE_SOURCE_DIR}/tests/ast)
-  set_tests_properties(ast_${name} PROPERTIES ENVIRONMENT "${TP_TEST_ENV}")
-endforeach()
+tp_golden(ast ast 1500)
 # The plan: how each map and event is laid out (-d plan), no kernel needed.
-file(GLOB TP_PLAN_CASES ${CMAKE_SOURCE_DIR}/tests/plan/*.tp)
-foreach(path ${TP_PLAN_CASES})
-  get_filename_component(name ${path} NAME_WE)
-  add_test(NAME plan_${name} COMMAND ${CMAKE_SOURCE_DIR}/tests/plan.sh ${name}
-           WORKING_DIRECTORY ${CMAKE_SOURCE_DIR}/tests/plan)
-  set_tests_properties(plan_${name} PROPERTIES ENVIRONMENT "${TP_TEST_ENV}")
-endforeach()
+tp_golden(plan plan 1500)
 
 # The second kernel: this machine's has no kprobes and runs no fentry, so
 # Debian's stock kernel boots under qemu with this root file system mounted
