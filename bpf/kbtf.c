@@ -143,6 +143,7 @@ static int params(const struct btf_type *proto, int skip, bool typed, struct pro
         f->kind = FIELD_OTHER;
         f->offset = 8 * i;
         f->size = 8;
+        f->btf = p->type;
         if (typed)
             param_type(p->type, f);
     }
@@ -186,16 +187,14 @@ int kbtf_func_params(const char *func, struct probe_point *pt, char *ret, size_t
     return n;
 }
 
-char **kbtf_func_names(int *n, char *why, size_t whylen)
+/* The names of every type of BTF kind `kind`, unsorted. */
+static char **names_of(int kind, int *n)
 {
-    *n = 0;
-    if (!load(why, whylen))
-        return NULL;
     int cap = 0, count = (int)btf__type_cnt(vmlinux);
     char **names = NULL;
     for (int id = 1; id < count; id++) {
         const struct btf_type *t = btf__type_by_id(vmlinux, id);
-        if (!btf_is_func(t))
+        if (btf_kind(t) != kind || !t->name_off)
             continue;
         if (*n == cap) {
             cap = cap ? 2 * cap : 4096;
@@ -204,6 +203,201 @@ char **kbtf_func_names(int *n, char *why, size_t whylen)
         names[(*n)++] = xstrdup(btf__name_by_offset(vmlinux, t->name_off));
     }
     return names;
+}
+
+char **kbtf_func_names(int *n, char *why, size_t whylen)
+{
+    *n = 0;
+    return load(why, whylen) ? names_of(BTF_KIND_FUNC, n) : NULL;
+}
+
+bool kbtf_ready(char *why, size_t whylen)
+{
+    return load(why, whylen);
+}
+
+/* Past typedefs and qualifiers; whether a type tag "user" was among them. */
+static const struct btf_type *skip_mods(unsigned *id, bool *user)
+{
+    const struct btf_type *t = btf__type_by_id(vmlinux, *id);
+    /* bounded: a hostile BTF could loop */
+    for (int i = 0; t && i < 64 && (btf_is_typedef(t) || btf_is_mod(t)); i++) {
+        if (user && btf_is_type_tag(t) &&
+            strcmp(btf__name_by_offset(vmlinux, t->name_off), "user") == 0)
+            *user = true;
+        *id = t->type;
+        t = *id ? btf__type_by_id(vmlinux, *id) : NULL;
+    }
+    return t && (btf_is_typedef(t) || btf_is_mod(t)) ? NULL : t;
+}
+
+bool kbtf_resolve(unsigned id, struct kbtf_type *out)
+{
+    memset(out, 0, sizeof(*out));
+    if (!vmlinux)
+        return false;
+    if (id == 0) {
+        out->kind = KBTF_VOID;
+        return true;
+    }
+    const struct btf_type *t = skip_mods(&id, NULL);
+    if (!t) {
+        out->kind = KBTF_VOID; /* a typedef of void */
+        return id == 0;
+    }
+    out->id = id;
+    out->kind = KBTF_OTHER;
+    if (btf_is_int(t)) {
+        out->kind = KBTF_INT;
+        out->size = t->size;
+        out->is_signed = btf_int_encoding(t) & BTF_INT_SIGNED;
+        out->is_char = (btf_int_encoding(t) & BTF_INT_CHAR) || t->size == 1;
+    } else if (btf_is_enum(t) || btf_is_enum64(t)) {
+        out->kind = KBTF_ENUM;
+        out->size = t->size;
+        out->is_signed = btf_kflag(t);
+    } else if (btf_is_ptr(t)) {
+        out->kind = KBTF_PTR;
+        out->size = 8;
+        unsigned target = t->type;
+        /* the tag sits between the pointer and its pointee: int __user * */
+        const struct btf_type *p = target ? btf__type_by_id(vmlinux, target) : NULL;
+        for (int i = 0; p && i < 64 && btf_is_mod(p); i++) {
+            if (btf_is_type_tag(p) &&
+                strcmp(btf__name_by_offset(vmlinux, p->name_off), "user") == 0)
+                out->user = true;
+            p = p->type ? btf__type_by_id(vmlinux, p->type) : NULL;
+        }
+        out->target = target;
+    } else if (btf_is_struct(t) || btf_is_union(t)) {
+        out->kind = btf_is_struct(t) ? KBTF_STRUCT : KBTF_UNION;
+        out->size = t->size;
+    } else if (btf_is_array(t)) {
+        const struct btf_array *a = btf_array(t);
+        out->kind = KBTF_ARRAY;
+        out->target = a->type;
+        out->count = a->nelems;
+        long sz = btf__resolve_size(vmlinux, id);
+        out->size = sz > 0 ? (unsigned)sz : 0;
+    }
+    return true;
+}
+
+unsigned kbtf_find_record(const char *name, bool is_union)
+{
+    if (!vmlinux)
+        return 0;
+    int id = btf__find_by_name_kind(vmlinux, name, is_union ? BTF_KIND_UNION : BTF_KIND_STRUCT);
+    return id > 0 ? (unsigned)id : 0;
+}
+
+unsigned kbtf_find_typedef(const char *name)
+{
+    if (!vmlinux)
+        return 0;
+    int id = btf__find_by_name_kind(vmlinux, name, BTF_KIND_TYPEDEF);
+    return id > 0 ? (unsigned)id : 0;
+}
+
+char **kbtf_record_names(bool is_union, int *n)
+{
+    *n = 0;
+    return vmlinux ? names_of(is_union ? BTF_KIND_UNION : BTF_KIND_STRUCT, n) : NULL;
+}
+
+/* Depth-first through anonymous members, at most `depth` deep: calls back
+ * each named member with its offset from the outer record; stops (true)
+ * when the callback says so. */
+struct walk {
+    const char *want;      /* a name to find, or NULL to list */
+    struct kbtf_member *m; /* found, or the list */
+    int n, max;
+};
+
+static bool walk(struct walk *w, unsigned rec, unsigned base, int depth)
+{
+    const struct btf_type *t = skip_mods(&rec, NULL);
+    if (!t || !(btf_is_struct(t) || btf_is_union(t)) || depth > 8)
+        return false;
+    const struct btf_member *m = btf_members(t);
+    for (int i = 0; i < btf_vlen(t); i++, m++) {
+        const char *name = btf__name_by_offset(vmlinux, m->name_off);
+        unsigned off = base + (unsigned)btf_member_bit_offset(t, i);
+        if (!name || !*name) {
+            if (walk(w, m->type, off, depth + 1))
+                return true;
+            continue;
+        }
+        struct kbtf_member mm = {name, m->type, off, (unsigned)btf_member_bitfield_size(t, i)};
+        if (w->want) {
+            if (strcmp(name, w->want) == 0) {
+                *w->m = mm;
+                return true;
+            }
+        } else {
+            if (w->n < w->max)
+                w->m[w->n] = mm;
+            w->n++;
+        }
+    }
+    return false;
+}
+
+bool kbtf_member_find(unsigned rec, const char *name, struct kbtf_member *m)
+{
+    struct walk w = {.want = name, .m = m};
+    return vmlinux && walk(&w, rec, 0, 0);
+}
+
+int kbtf_members(unsigned rec, struct kbtf_member *m, int max)
+{
+    struct walk w = {.m = m, .max = max};
+    if (vmlinux)
+        walk(&w, rec, 0, 0);
+    return w.n;
+}
+
+const char *kbtf_type_name(unsigned id, char *buf, size_t len)
+{
+    snprintf(buf, len, "?");
+    if (!vmlinux)
+        return buf;
+    if (id == 0) {
+        snprintf(buf, len, "void");
+        return buf;
+    }
+    if (declare(0, NULL) && declare(id, "")) {
+        /* "struct task_struct *" reads better than btf_dump's "struct task_struct*" */
+        size_t n = decl.len;
+        while (n && decl.buf[n - 1] == ' ')
+            n--;
+        snprintf(buf, len, "%.*s", (int)n, decl.buf);
+    }
+    return buf;
+}
+
+unsigned kbtf_decl_pointee(const char *decl)
+{
+    /* "[const ]struct NAME *[ *...] field": only a pointer to a record,
+     * once; what else a format file declares is read as an integer */
+    const char *s = decl;
+    if (strncmp(s, "const ", 6) == 0)
+        s += 6;
+    bool is_union = strncmp(s, "union ", 6) == 0;
+    if (!is_union && strncmp(s, "struct ", 7) != 0)
+        return 0;
+    s += is_union ? 6 : 7;
+    char name[128];
+    size_t n = strcspn(s, " *");
+    if (n == 0 || n >= sizeof(name))
+        return 0;
+    memcpy(name, s, n);
+    name[n] = 0;
+    s += n;
+    s += strspn(s, " ");
+    if (*s != '*' || strchr(s + 1, '*') || !load(NULL, 0))
+        return 0;
+    return kbtf_find_record(name, is_union);
 }
 
 void kbtf_free(void)

@@ -4,6 +4,7 @@
 #ifndef TP_KBTF_H
 #define TP_KBTF_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 /* The byte offset of `member` in struct `name`, and its size; -1 when the
@@ -25,6 +26,56 @@ int kbtf_func_params(const char *func, struct probe_point *pt, char *ret, size_t
                      size_t whylen);
 /* The names of every function in the kernel's BTF, unsorted; NULL with why. */
 char **kbtf_func_names(int *n, char *why, size_t whylen);
+/* Types, for member chains, casts and printing structs: the checks ask by
+ * id, and nothing of libbpf shows through. */
+enum kbtf_kind {
+    KBTF_VOID,
+    KBTF_INT, /* also bool and char */
+    KBTF_ENUM,
+    KBTF_PTR,
+    KBTF_STRUCT,
+    KBTF_UNION,
+    KBTF_ARRAY,
+    KBTF_OTHER, /* functions, floats: nothing a script reads */
+};
+struct kbtf_type {
+    enum kbtf_kind kind;
+    unsigned id;     /* with typedefs and qualifiers skipped */
+    unsigned size;   /* bytes (a pointer's 8) */
+    bool is_signed;  /* KBTF_INT, KBTF_ENUM */
+    bool is_char;    /* KBTF_INT: a char, so that an array of them is text */
+    bool user;       /* KBTF_PTR: tagged __user in the kernel's BTF */
+    unsigned target; /* KBTF_PTR: the pointee; KBTF_ARRAY: the element */
+    unsigned count;  /* KBTF_ARRAY: elements */
+};
+/* Whether the kernel's BTF is there (loading it on first use). */
+bool kbtf_ready(char *why, size_t whylen);
+/* Type `id` resolved; false for an id the BTF lacks. */
+bool kbtf_resolve(unsigned id, struct kbtf_type *t);
+/* The struct (or union) called `name`: its id, or 0. */
+unsigned kbtf_find_record(const char *name, bool is_union);
+/* The typedef called `name` (u32): its id, or 0. */
+unsigned kbtf_find_typedef(const char *name);
+/* The names of every struct (or union), for "did you mean"; freed by the
+ * caller, each and the array. */
+char **kbtf_record_names(bool is_union, int *n);
+/* A member of a struct or union, found by name also inside its anonymous
+ * members (their offsets added up). */
+struct kbtf_member {
+    const char *name;
+    unsigned type;
+    unsigned bit_off;  /* from the start of the outer record */
+    unsigned bit_size; /* a bitfield's width; 0 for a whole member */
+};
+bool kbtf_member_find(unsigned rec, const char *name, struct kbtf_member *m);
+/* The members of a record as the script names them (the members of its
+ * anonymous members in their place): their number; at most max into m. */
+int kbtf_members(unsigned rec, struct kbtf_member *m, int max);
+/* A type as C writes it: "struct task_struct *", "unsigned int". */
+const char *kbtf_type_name(unsigned id, char *buf, size_t len);
+/* The pointee of a tracepoint field declared as a pointer to a struct or
+ * union ("struct __kernel_timespec * rqtp"): its id, or 0. */
+unsigned kbtf_decl_pointee(const char *decl);
 /* Frees what was loaded. */
 void kbtf_free(void);
 

@@ -35,6 +35,8 @@ struct probe_field {
     enum field_kind kind;
     int offset, size;
     bool is_signed;
+    unsigned btf; /* its type in the kernel's BTF where one is known (raw
+                     tracepoints, fentry), else 0 */
 };
 
 /* One place a program attaches to: a target after its kind, a pattern's

@@ -166,13 +166,26 @@ static void gen_str(struct cg *c, const struct ast_node *n, LLVMValueRef dst, un
         return;
     }
     LLVMValueRef addr = expr_int(c, a), len = ir_i64(c, size);
+    bool typed = a->ty.kind == TY_PTR;
     if (a->next) {
         /* at most n characters; the verifier must see the bound */
         LLVMValueRef want = expr_int(c, a->next);
         len = ir_bounded(c, LLVMBuildAdd(c->b, want, ir_i64(c, 1), ""), size);
     }
     ir_loc(c, n->loc);
-    ir_read_mem(c, dst, len, addr, true);
+    if (!typed) { /* an integer: where it points, the address says */
+        ir_read_mem(c, dst, len, addr, true);
+        return;
+    }
+    /* a pointer's type says where it points, whatever the address */
+    LLVMValueRef args[3] = {dst, len, ir_ptr(c, addr)};
+    ir_helper(c, a->ty.user ? BPF_FUNC_probe_read_user_str : BPF_FUNC_probe_read_kernel_str, c->i64,
+              args, 3);
+}
+
+static LLVMValueRef gen_curtask(struct cg *c, const struct ast_node *n)
+{
+    return ir_helper(c, BPF_FUNC_get_current_task, c->i64, NULL, 0);
 }
 
 typedef LLVMValueRef (*int_hook)(struct cg *c, const struct ast_node *n);
@@ -189,7 +202,7 @@ static const struct {
     [BI_ELAPSED] = {.int_value = gen_elapsed}, [BI_CGROUP] = {.int_value = gen_cgroup},
     [BI_PPID] = {.int_value = gen_ppid},       [BI_COMM] = {.str_value = gen_comm},
     [BI_CPID] = {.int_value = gen_cpid},       [BI_PROBE] = {.str_value = gen_probe},
-    [BI_STR] = {.str_value = gen_str},
+    [BI_STR] = {.str_value = gen_str},         [BI_CURTASK] = {.int_value = gen_curtask},
 };
 
 LLVMValueRef builtins_int(struct cg *c, const struct ast_node *n)

@@ -138,6 +138,19 @@ void builtins_str(struct cg *c, const struct ast_node *n, LLVMValueRef dst, unsi
 #define CG_PROG_MAPS_MAX 64
 #define CG_OWN_MAPS      7
 
+/* mem.c: reads from memory at the offsets the checks fixed. mem_addr is the
+ * address of a record, array or element (N_MEMBER, N_INDEX, N_DEREF);
+ * mem_int an integer or pointer read there, mem_str a char array into a
+ * string slot, mem_bytes a record's bytes into dst. */
+LLVMValueRef mem_addr(struct cg *c, const struct ast_node *n);
+LLVMValueRef mem_int(struct cg *c, const struct ast_node *n);
+void mem_str(struct cg *c, const struct ast_node *n, LLVMValueRef dst, unsigned size);
+void mem_bytes(struct cg *c, const struct ast_node *n, LLVMValueRef dst);
+/* Whether n is one of those reads (not a context field). */
+bool mem_is_read(const struct ast_node *n);
+/* (int8)x ... : x at the cast's width and sign */
+LLVMValueRef mem_cast(struct cg *c, const struct ast_node *n);
+
 /* usdt.c: argument n (from 1) of a USDT probe; the maps it needs, declared */
 LLVMValueRef usdt_arg(struct cg *c, int n);
 void usdt_finish(struct cg *c);

@@ -92,9 +92,14 @@ LLVMValueRef expr_int(struct cg *c, const struct ast_node *n)
     case N_VAR: return maps_var_int(c, n);
     case N_MAP: return maps_read_int(c, n);
     case N_MEMBER: {
+        if (!n->in_ctx)
+            return mem_int(c, n);
         const struct probe_field *f = probe_field(c->point, n->sval);
         return ir_ctx_load(c, f->offset, f->size, f->is_signed);
     }
+    case N_INDEX:
+    case N_DEREF: return mem_int(c, n);
+    case N_CAST: return mem_cast(c, n);
     case N_UNARY: {
         LLVMValueRef v = expr_int(c, n->a);
         switch (n->op) {

@@ -515,9 +515,11 @@ void maps_assign(struct cg *c, const struct ast_node *s)
         aggregate(c, lv, rhs);
         return;
     }
-    if (m->value.kind != TY_INT) {
+    if (!ty_is_scalar(m->value)) {
         LLVMValueRef val = ir_scratch(c, m->value_size);
-        if (m->value.kind == TY_JOIN)
+        if (m->value.kind == TY_RECORD)
+            mem_bytes(c, rhs, val);
+        else if (m->value.kind == TY_JOIN)
             str_join(c, rhs, val, m->value.size);
         else
             str_into(c, rhs, val, m->value_size);

@@ -38,7 +38,13 @@ void str_into(struct cg *c, const struct ast_node *n, LLVMValueRef dst, unsigned
     case N_CALL: builtins_str(c, n, dst, size); return;
     case N_VAR: maps_var_str(c, n, dst, size); return;
     case N_MAP: maps_read_str(c, n, dst, size); return;
+    case N_INDEX:
+    case N_DEREF: mem_str(c, n, dst, size); return;
     case N_MEMBER: {
+        if (!n->in_ctx) {
+            mem_str(c, n, dst, size);
+            return;
+        }
         const struct probe_field *f = probe_field(c->point, n->sval);
         LLVMValueRef src;
         unsigned len = size;

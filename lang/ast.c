@@ -80,6 +80,21 @@ static void dump_str(FILE *out, const char *s, size_t n)
     fputc('"', out);
 }
 
+static bool is_args(const struct ast_node *n)
+{
+    return n->kind == N_IDENT && strcmp(n->sval, "args") == 0;
+}
+
+static void dump_tname(FILE *out, const struct ast_tname *t)
+{
+    if (t->kind == TN_INT)
+        fprintf(out, "%sint%d", t->is_signed ? "" : "u", t->size * 8);
+    else
+        fprintf(out, "%s %s", t->kind == TN_STRUCT ? "struct" : "union", t->name);
+    if (t->stars)
+        fprintf(out, " %.*s", t->stars, "****************************************");
+}
+
 static void dump_node(const struct ast_node *n, int depth, FILE *out)
 {
     for (; n; n = n->next) {
@@ -91,7 +106,30 @@ static void dump_node(const struct ast_node *n, int depth, FILE *out)
             dump_str(out, n->sval, n->slen);
             break;
         case N_IDENT: fprintf(out, "builtin %s", n->sval); break;
-        case N_MEMBER: fprintf(out, "field %s", n->sval); break;
+        case N_MEMBER:
+            if (is_args(n->a))
+                fprintf(out, "field %s", n->sval);
+            else
+                fprintf(out, "member %s%s", n->arrow ? "->" : ".", n->sval);
+            break;
+        case N_INDEX: fputs("index", out); break;
+        case N_DEREF: fputs("deref", out); break;
+        case N_CAST:
+            fputs("cast ", out);
+            dump_tname(out, n->tname);
+            break;
+        case N_SIZEOF:
+            fputs("sizeof", out);
+            if (n->tname) {
+                fputc(' ', out);
+                dump_tname(out, n->tname);
+            }
+            break;
+        case N_OFFSETOF:
+            fputs("offsetof ", out);
+            dump_tname(out, n->tname);
+            fprintf(out, ", %s", n->sval);
+            break;
         case N_CALL: fprintf(out, "call %s", n->sval); break;
         case N_UNARY: fprintf(out, "unary %s", ast_op_name(n->op)); break;
         case N_BINARY: fprintf(out, "binary %s", ast_op_name(n->op)); break;
@@ -116,12 +154,12 @@ static void dump_node(const struct ast_node *n, int depth, FILE *out)
         if (n->ty.kind == TY_STR)
             fprintf(out, " : string[%d]", n->ty.size);
         else if (n->ty.kind != TY_NONE && n->kind < S_PRINT) {
-            char tn[32];
+            char tn[256];
             fprintf(out, " : %s", ty_name(n->ty, tn, sizeof(tn)));
         }
         fprintf(out, "  @%d:%d\n", n->loc.first_line, n->loc.first_column);
-        if (n->kind == N_MEMBER)
-            continue; /* its base is always `args` */
+        if (n->kind == N_MEMBER && is_args(n->a))
+            continue;
         dump_node(n->a, depth + 1, out);
         if (n->b)
             dump_node(n->b, depth + 1, out);

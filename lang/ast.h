@@ -17,18 +17,23 @@
 
 enum ast_kind {
     /* expressions */
-    N_INT,    /* ival */
-    N_STR,    /* sval, slen: a literal, escapes decoded */
-    N_IDENT,  /* sval: a builtin, resolved by checks into `bi` */
-    N_MEMBER, /* a.sval (args.FIELD, args->FIELD) */
-    N_CALL,   /* sval(args...): a function, resolved by checks into `bi` */
-    N_UNARY,  /* op a */
-    N_BINARY, /* a op b */
-    N_COND,   /* a ? b : c */
-    N_VAR,    /* sval: a $name, scratch for one run of a probe */
-    N_MAP,    /* sval: an @name; args: its key, a list, or none */
-    N_PARAM,  /* ival: N of $N (a positional parameter), or -1 for $#; the checks make
-                 it a literal */
+    N_INT,      /* ival */
+    N_STR,      /* sval, slen: a literal, escapes decoded */
+    N_IDENT,    /* sval: a builtin, resolved by checks into `bi` */
+    N_MEMBER,   /* a.sval (args.FIELD, args->FIELD) */
+    N_CALL,     /* sval(args...): a function, resolved by checks into `bi` */
+    N_UNARY,    /* op a */
+    N_BINARY,   /* a op b */
+    N_COND,     /* a ? b : c */
+    N_VAR,      /* sval: a $name, scratch for one run of a probe */
+    N_MAP,      /* sval: an @name; args: its key, a list, or none */
+    N_PARAM,    /* ival: N of $N (a positional parameter), or -1 for $#; the checks make
+                   it a literal */
+    N_INDEX,    /* a[b]: an element of an array or of what a pointer points to */
+    N_DEREF,    /* *a */
+    N_CAST,     /* (tname) a */
+    N_SIZEOF,   /* sizeof(tname), or of a's type; the checks make it a literal */
+    N_OFFSETOF, /* offsetof(tname, sval), sval a member or a.b.c; made a literal */
     /* statements */
     S_PRINT,  /* print args... */
     S_PRINTF, /* printf(args...) */
@@ -65,6 +70,18 @@ enum ast_op {
 
 struct fmt_spec; /* lang/printf.h */
 
+/* A type as a cast, sizeof or offsetof names it: int8..uint64, or struct
+ * or union NAME, with `stars` pointers to it. */
+enum tname_kind { TN_INT, TN_STRUCT, TN_UNION };
+struct ast_tname {
+    enum tname_kind kind;
+    char *name; /* TN_STRUCT, TN_UNION */
+    int size;   /* TN_INT */
+    bool is_signed;
+    int stars;
+    struct tp_loc loc;
+};
+
 /* How deep an expression may nest. Checks, codegen and -d ast recurse on it,
  * so this bounds their stack; no script a person writes comes near it. */
 #define AST_DEPTH_MAX 1000
@@ -82,15 +99,22 @@ struct ast_node {
     struct ast_node *a, *b, *c;
     struct ast_node *args; /* N_CALL, S_PRINT, S_PRINTF: a list linked by next */
     struct ast_node *next;
-    int depth;     /* of the tree below, itself included: at most AST_DEPTH_MAX */
-    bool compound; /* S_ASSIGN: a op= b */
-    bool big;      /* N_INT: above INT64_MAX as written, so unsigned */
+    int depth;               /* of the tree below, itself included: at most AST_DEPTH_MAX */
+    bool compound;           /* S_ASSIGN: a op= b */
+    bool big;                /* N_INT: above INT64_MAX as written, so unsigned */
+    bool arrow;              /* N_MEMBER: written a->f, not a.f */
+    struct ast_tname *tname; /* N_CAST, N_SIZEOF, N_OFFSETOF */
     /* filled by checks */
     struct ty ty;
     int bi;               /* N_IDENT, N_CALL: enum bi_id (lang/builtin.h) */
     int id;               /* print/printf: the event; N_VAR: the variable; N_MAP: the map;
                              S_PRINT of a map, S_CALL clear/zero: the request */
     struct fmt_spec *fmt; /* S_PRINTF: the parsed format */
+    /* N_MEMBER: a field of the probe's context (args.f) when in_ctx; else a
+     * member bit_off bits into the record a is (or a points to), a bitfield
+     * of bit_size bits where that is not 0 */
+    bool in_ctx;
+    unsigned bit_off, bit_size;
 };
 
 /* One SPEC of `probe SPEC, SPEC ...`, as written: "kind:rest". */

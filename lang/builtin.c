@@ -4,6 +4,7 @@
 
 #include <string.h>
 
+#include "bpf/kbtf.h"
 #include "bpf/probe.h"
 #include "lang/check.h"
 #include "lang/plan.h"
@@ -20,7 +21,7 @@
     }
 
 /* probe: the spec that fired, as long as the probe's longest spec */
-static bool check_probe(struct check *c, struct ast_node *n)
+static bool check_probe_name(struct check *c, struct ast_node *n)
 {
     n->ty = (struct ty){.kind = TY_STR, .size = check_longest_spec(c) + 1};
     return true;
@@ -34,6 +35,15 @@ static bool check_cpid(struct check *c, struct ast_node *n)
     diag_error(check_src(c), n->loc,
                "cpid is the pid of the command -c starts, and there is no -c");
     return false;
+}
+
+/* curtask: a struct task_struct * where the kernel's BTF says what that is */
+static bool check_curtask(struct check *c, struct ast_node *n)
+{
+    unsigned id = kbtf_ready(NULL, 0) ? kbtf_find_record("task_struct", false) : 0;
+    if (id)
+        n->ty = ty_ptr(id, false);
+    return true;
 }
 
 /* str(s) of what is already a string is that string; else an address and an
@@ -72,12 +82,13 @@ static const struct builtin table[BI__COUNT] = {
     [BI_COMM]     = {"comm",     BK_VAR, .ty = STR(16)},
     [BI_NSECS]    = {"nsecs",    BK_VAR, .ty = INT(8, false)},
     [BI_CPU]      = {"cpu",      BK_VAR, .ty = INT(4, false)},
-    [BI_PROBE]    = {"probe",    BK_VAR, .check = check_probe},
+    [BI_PROBE]    = {"probe",    BK_VAR, .check = check_probe_name},
     [BI_ARG]      = {"arg1",     BK_VAR, .ty = INT(8, false), .needs = PROBE_ARGS},
     [BI_RETVAL]   = {"retval",   BK_VAR, .ty = INT(8, true), .needs = PROBE_RETVAL},
     [BI_ELAPSED]  = {"elapsed",  BK_VAR, .ty = INT(8, false)},
     [BI_CGROUP]   = {"cgroup",   BK_VAR, .ty = INT(8, false)},
     [BI_PPID]     = {"ppid",     BK_VAR, .ty = INT(4, false)},
+    [BI_CURTASK]  = {"curtask",  BK_VAR, .ty = INT(8, false), .check = check_curtask},
     [BI_CPID]     = {"cpid",     BK_VAR, .ty = INT(4, false), .check = check_cpid},
     [BI_STR]      = {"str",      BK_FUNC, 1, 2, {BA_ANY, BA_INT}, {"address", "length"},
                      .check = check_str},

@@ -26,6 +26,7 @@ enum bi_id {
     BI_CGROUP,
     BI_PPID,
     BI_CPID,
+    BI_CURTASK,
     /* functions */
     BI_STR,
     BI_JOIN,

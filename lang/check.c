@@ -25,7 +25,7 @@ struct check {
 /* A bigger array of n elements of `size` bytes in arena `a` (the tree's, or
  * the plan's for what the plan keeps), twice the capacity each time, so that
  * growing is linear. */
-static void *grow(struct arena *a, void *old, int n, int *cap, size_t size)
+void *check_grow(struct arena *a, void *old, int n, int *cap, size_t size)
 {
     if (n < *cap)
         return old;
@@ -36,7 +36,6 @@ static void *grow(struct arena *a, void *old, int n, int *cap, size_t size)
     return p;
 }
 
-static bool check_expr(struct check *c, struct ast_node *n);
 static bool check_stmt(struct check *c, struct ast_node *n);
 static bool check_var_read(struct check *c, struct ast_node *n);
 static bool check_map_read(struct check *c, struct ast_node *n);
@@ -49,6 +48,16 @@ struct diag_src *check_src(struct check *c)
 const struct check_opts *check_opts(struct check *c)
 {
     return c->o;
+}
+
+const struct ast_probe *check_probe(struct check *c)
+{
+    return c->probe;
+}
+
+struct plan *check_plan(struct check *c)
+{
+    return c->prog->plan;
 }
 
 int check_str_size(struct check *c)
@@ -181,105 +190,33 @@ static const char *ty_desc(struct ty t)
     case TY_STR: return "a string";
     case TY_JOIN: return "a join()";
     case TY_TIME: return "a strftime()";
+    case TY_PTR: return "a pointer";
+    case TY_RECORD: return "a struct";
+    case TY_ARRAY: return "an array";
     default: return "nothing";
     }
 }
 
-static struct ty field_type(struct check *c, const struct probe_field *f)
+const char *check_ty_desc(struct ty t, char *buf, size_t len)
 {
-    switch (f->kind) {
-    case FIELD_INT:
-        /* its width as declared: printf's %d of a uid_t is C's */
-        return ty_int(f->size == 1 || f->size == 2 || f->size == 4 ? f->size : 8, f->is_signed);
-    case FIELD_CHARS: return (struct ty){.kind = TY_STR, .size = f->size};
-    case FIELD_DATA_LOC: return (struct ty){.kind = TY_STR, .size = c->o->str_size};
-    default: return (struct ty){0};
+    char name[200];
+    switch (t.kind) {
+    case TY_PTR: snprintf(buf, len, "a pointer (%s)", ty_name(t, name, sizeof(name))); break;
+    case TY_RECORD:
+    case TY_ARRAY: snprintf(buf, len, "a %s", ty_name(t, name, sizeof(name))); break;
+    default: snprintf(buf, len, "%s", ty_desc(t)); break;
     }
-}
-
-static bool check_member(struct check *c, struct ast_node *n)
-{
-    if (n->a->kind != N_IDENT || strcmp(n->a->sval, "args") != 0) {
-        diag_error(c->src, n->loc, "only a tracepoint's args have fields: write args.%s", n->sval);
-        return false;
-    }
-    struct ty ty = {0};
-    for (struct ast_spec *s = c->probe->specs; s; s = s->next) {
-        const struct probe_field *first = NULL;
-        if (!(s->kind->caps & PROBE_FIELDS)) {
-            char kinds[128];
-            probe_kinds_with(PROBE_FIELDS, kinds, sizeof(kinds));
-            diag_error(c->src, n->a->loc, "args is only available in %s probes, not in %s", kinds,
-                       s->kind->name);
-            if (s->kind->caps & PROBE_ARGS)
-                diag_note(c->src, "a kprobe reads its function's parameters as arg1 to arg%d",
-                          ARCH_MAX_ARGS);
-            return false;
-        }
-        for (int pi = 0; pi < s->points.n; pi++) {
-            const struct probe_point *pt = s->points.v[pi];
-            const struct probe_field *f = probe_field(pt, n->sval);
-            if (!f) {
-                struct tp_loc l = n->loc;
-                l.first_column = l.last_column - (int)strlen(n->sval) + 1;
-                if (s->kind->caps & PROBE_ARGS) /* a function's */
-                    diag_error(c->src, l, "%s:%s has no argument '%s'", s->kind->name, pt->target,
-                               n->sval);
-                else
-                    diag_error(c->src, l, "tracepoint %s has no field '%s'", pt->target, n->sval);
-                const char *names[256];
-                int nn = 0;
-                char list[1024] = "";
-                size_t len = 0;
-                for (int i = 0; i < pt->nfields && nn < 256; i++) {
-                    const char *fn = pt->fields[i].name;
-                    if (strncmp(fn, "common_", 7) == 0 || strcmp(fn, "__syscall_nr") == 0)
-                        continue;
-                    names[nn++] = fn;
-                    if (len < sizeof(list) - 64)
-                        len += snprintf(list + len, sizeof(list) - len, "%s%s", nn > 1 ? ", " : "",
-                                        fn);
-                }
-                const char *best = probe_closest(n->sval, names, nn);
-                if (best)
-                    diag_note(c->src, "did you mean '%s'?", best);
-                else if (nn)
-                    diag_note(c->src, "its %s are: %s",
-                              s->kind->caps & PROBE_ARGS ? "arguments" : "fields", list);
-                else
-                    diag_note(c->src, "it has none");
-                return false;
-            }
-            struct ty t = field_type(c, f);
-            if (t.kind == TY_NONE) {
-                diag_error(c->src, n->loc, "field '%s' of %s has a type tinyprobe cannot read yet",
-                           n->sval, pt->target);
-                return false;
-            }
-            if (ty.kind != TY_NONE && ty.kind != t.kind) {
-                diag_error(c->src, n->loc, "field '%s' is a %s in one probe and a %s in another",
-                           n->sval, ty_desc(ty), ty_desc(t));
-                return false;
-            }
-            ty = ty.kind == TY_NONE ? t : ty_merge(ty, t);
-            /* one program serves the spec's points only if it is at the same place in each */
-            if (!first)
-                first = f;
-            else if (f->offset != first->offset || f->size != first->size ||
-                     f->kind != first->kind || f->is_signed != first->is_signed)
-                s->split = true;
-        }
-    }
-    n->ty = ty;
-    return true;
+    return buf;
 }
 
 bool check_want(struct check *c, struct ast_node *n, enum ty_kind k, const char *what)
 {
-    if (n->ty.kind == k)
+    /* an address is an integer wherever one is wanted */
+    if (n->ty.kind == k || (k == TY_INT && n->ty.kind == TY_PTR))
         return true;
+    char buf[256];
     diag_error(c->src, n->loc, "%s must be %s, not %s", what, ty_desc((struct ty){.kind = k}),
-               ty_desc(n->ty));
+               check_ty_desc(n->ty, buf, sizeof(buf)));
     return false;
 }
 
@@ -383,13 +320,20 @@ static bool check_binary(struct check *c, struct ast_node *n)
         n->ty = ty_int64(true);
         return true;
     }
-    if (l->ty.kind != TY_INT || r->ty.kind != TY_INT) {
-        struct ast_node *bad = l->ty.kind != TY_INT ? l : r;
+    bool logic = n->op >= OP_LT && n->op <= OP_LOR;
+    /* addresses compare, and are true when not 0; arithmetic on them would
+     * have to guess whether to scale by what they point to */
+    bool (*ok)(struct ty) = logic ? ty_is_scalar : ty_is_int;
+    if (!ok(l->ty) || !ok(r->ty)) {
+        struct ast_node *bad = !ok(l->ty) ? l : r;
+        char buf[256];
         if (eq && (l->ty.kind == TY_STR || r->ty.kind == TY_STR))
             diag_error(c->src, n->loc, "cannot compare %s with %s", ty_desc(l->ty), ty_desc(r->ty));
         else
             diag_error(c->src, bad->loc, "operator '%s' needs integers, not %s", ast_op_name(n->op),
-                       ty_desc(bad->ty));
+                       check_ty_desc(bad->ty, buf, sizeof(buf)));
+        if (bad->ty.kind == TY_PTR)
+            diag_note(c->src, "read what it points to with p[i], or make it a number: (uint64)p");
         return false;
     }
     switch (n->op) {
@@ -408,7 +352,7 @@ static bool check_binary(struct check *c, struct ast_node *n)
     return true;
 }
 
-static bool check_expr(struct check *c, struct ast_node *n)
+bool check_expr(struct check *c, struct ast_node *n)
 {
     switch (n->kind) {
     case N_INT: n->ty = ty_int64(!n->big); return true;
@@ -417,7 +361,12 @@ static bool check_expr(struct check *c, struct ast_node *n)
     case N_VAR: return check_var_read(c, n);
     case N_PARAM: return check_param(c, n, false);
     case N_MAP: return check_map_read(c, n);
-    case N_MEMBER: return check_member(c, n);
+    case N_MEMBER:
+    case N_INDEX:
+    case N_DEREF:
+    case N_CAST:
+    case N_SIZEOF:
+    case N_OFFSETOF: return check_access(c, n);
     case N_CALL: return check_call(c, n);
     case N_UNARY:
         if (!check_expr(c, n->a))
@@ -440,6 +389,10 @@ static bool check_expr(struct check *c, struct ast_node *n)
         if (!ok || !check_want(c, n->a, TY_INT, "the condition of '?:'"))
             return false;
         struct ty b = n->b->ty, e = n->c->ty;
+        if (b.kind == TY_PTR && e.kind == TY_PTR && b.btf == e.btf) {
+            n->ty = b;
+            return true;
+        }
         if (b.kind != e.kind || (b.kind != TY_INT && b.kind != TY_STR)) {
             diag_error(c->src, n->loc,
                        "the two sides of '?:' must both be integers or both "
@@ -537,8 +490,8 @@ static const char *kind_desc(bool is_str)
 /* A variable's first assignment, lv = (something of type ty). */
 static struct ast_var *var_add(struct check *c, const struct ast_node *lv, struct ty ty)
 {
-    c->probe->vars = grow(c->prog->arena, c->probe->vars, c->probe->nvars, &c->probe->capvars,
-                          sizeof(*c->probe->vars));
+    c->probe->vars = check_grow(c->prog->arena, c->probe->vars, c->probe->nvars, &c->probe->capvars,
+                                sizeof(*c->probe->vars));
     int id = c->probe->nvars++;
     strset_put(&c->var_ids, lv->sval, id);
     struct ast_var *v = &c->probe->vars[id];
@@ -554,9 +507,12 @@ static bool check_var_write(struct check *c, struct ast_node *lv, struct ast_nod
     int id;
     struct ast_var *v = var_find(c, lv->sval, &id);
     bool is_str = rhs->ty.kind == TY_STR;
-    if (rhs->ty.kind != TY_INT && !is_str) {
-        diag_error(c->src, rhs->loc, "a variable holds an integer or a string, not %s",
-                   ty_desc(rhs->ty));
+    if (!ty_is_scalar(rhs->ty) && !is_str) {
+        char buf[256];
+        diag_error(c->src, rhs->loc, "a variable holds an integer, a string or a pointer, not %s",
+                   check_ty_desc(rhs->ty, buf, sizeof(buf)));
+        if (rhs->ty.kind == TY_RECORD)
+            diag_note(c->src, "keep a pointer to it, or a member");
         if (!v) /* known, without a type: its reads say nothing more */
             var_add(c, lv, (struct ty){.kind = TY_NONE});
         return false;
@@ -599,7 +555,7 @@ static struct plan_map *map_find(struct check *c, const char *name, int *id)
 static struct plan_map *map_new(struct check *c, const char *name, int *id)
 {
     struct plan *p = c->prog->plan;
-    p->maps = grow(p->arena, p->maps, p->nmaps, &p->capmaps, sizeof(*p->maps));
+    p->maps = check_grow(p->arena, p->maps, p->nmaps, &p->capmaps, sizeof(*p->maps));
     *id = p->nmaps++;
     strset_put(&c->map_ids, name, *id);
     struct plan_map *m = &p->maps[*id];
@@ -625,9 +581,10 @@ static bool check_key(struct check *c, struct ast_node *n, struct plan_map *m)
             diag_error(c->src, k->loc, "a map's key has at most %d parts", PLAN_KEYS_MAX);
             return false;
         }
-        if (k->ty.kind != TY_INT && k->ty.kind != TY_STR) {
+        if (!ty_is_scalar(k->ty) && k->ty.kind != TY_STR) {
+            char buf[256];
             diag_error(c->src, k->loc, "a map's key is made of integers and strings, not %s",
-                       ty_desc(k->ty));
+                       check_ty_desc(k->ty, buf, sizeof(buf)));
             ok = false;
             continue;
         }
@@ -663,7 +620,7 @@ static bool check_key(struct check *c, struct ast_node *n, struct plan_map *m)
 }
 
 /* What map m holds, for messages: "an integer", "a join()", "count()". */
-static const char *value_desc(const struct plan_map *m)
+static const char *value_desc(const struct plan_map *m, char *buf, size_t len)
 {
     static const char *const aggs[] = {
         [AGG_COUNT] = "count()", [AGG_SUM] = "sum()",     [AGG_MIN] = "min()",
@@ -672,7 +629,7 @@ static const char *value_desc(const struct plan_map *m)
     };
     if (m->agg != AGG_NONE)
         return aggs[m->agg];
-    return m->value.kind == TY_JOIN ? "a join()" : kind_desc(m->value.kind == TY_STR);
+    return check_ty_desc(m->value, buf, len);
 }
 
 /* A map's value, set by an assignment of `rhs` (or of an aggregation). */
@@ -680,11 +637,18 @@ static bool check_value(struct check *c, struct plan_map *m, struct ast_node *at
                         const struct ast_node *rhs)
 {
     struct ty t = agg ? ty_int64(true) : rhs->ty;
-    if (t.kind != TY_INT && t.kind != TY_STR && t.kind != TY_JOIN) {
+    if (!ty_is_scalar(t) && t.kind != TY_STR && t.kind != TY_JOIN && t.kind != TY_RECORD) {
+        char buf[256];
         diag_error(c->src, rhs->loc,
-                   "a map holds integers, strings, join()s or aggregations, not %s",
-                   ty_desc(rhs->ty));
+                   "a map holds integers, strings, pointers, structs, join()s or aggregations, "
+                   "not %s",
+                   check_ty_desc(rhs->ty, buf, sizeof(buf)));
         return false;
+    }
+    if (t.kind == TY_RECORD) {
+        if (!check_record_value(c, (struct ast_node *)rhs))
+            return false;
+        t = rhs->ty;
     }
     if (t.kind == TY_JOIN && rhs->kind == N_CALL && rhs->args->next) {
         diag_error(c->src, rhs->args->next->loc,
@@ -698,11 +662,14 @@ static bool check_value(struct check *c, struct plan_map *m, struct ast_node *at
         m->value_at = at->loc;
         return true;
     }
-    if (m->agg != agg || m->value.kind != t.kind) {
+    if (m->agg != agg || m->value.kind != t.kind ||
+        (t.kind == TY_RECORD && m->value.btf != t.btf)) {
         struct plan_map now = {.agg = agg, .value = t};
-        diag_error(c->src, at->loc, "map %s holds %s, and this assigns %s", m->name, value_desc(m),
-                   value_desc(&now));
-        diag_note_at(c->src, m->value_at, "it became %s here", value_desc(m));
+        char wbuf[256], ibuf[256];
+        const char *was = value_desc(m, wbuf, sizeof(wbuf));
+        diag_error(c->src, at->loc, "map %s holds %s, and this assigns %s", m->name, was,
+                   value_desc(&now, ibuf, sizeof(ibuf)));
+        diag_note_at(c->src, m->value_at, "it became %s here", was);
         return false;
     }
     m->value = ty_merge(m->value, t);
@@ -897,7 +864,7 @@ static bool check_assign(struct check *c, struct ast_node *n)
 static int request(struct check *c, enum plan_req_kind kind, int map, int64_t top)
 {
     struct plan *p = c->prog->plan;
-    p->reqs = grow(p->arena, p->reqs, p->nreqs, &p->capreqs, sizeof(*p->reqs));
+    p->reqs = check_grow(p->arena, p->reqs, p->nreqs, &p->capreqs, sizeof(*p->reqs));
     p->reqs[p->nreqs] = (struct plan_req){kind, map, top};
     return p->nreqs++;
 }
@@ -919,7 +886,7 @@ static bool event(struct check *c, struct ast_node *n, bool ok)
 {
     struct plan *p = c->prog->plan;
     n->id = p->nevents;
-    p->events = grow(p->arena, p->events, p->nevents, &p->capevents, sizeof(*p->events));
+    p->events = check_grow(p->arena, p->events, p->nevents, &p->capevents, sizeof(*p->events));
     struct ev_desc *d = &p->events[p->nevents++];
     memset(d, 0, sizeof(*d));
     if (!ok || !c->last_pass)
@@ -1056,7 +1023,7 @@ static bool check_stmt(struct check *c, struct ast_node *n)
         }
         bool ok = true;
         for (struct ast_node *a = n->args; a; a = a->next)
-            ok = check_expr(c, a) && ok;
+            ok = check_expr(c, a) && check_record_value(c, a) && ok;
         return event(c, n, ok);
     }
     case S_PRINTF: return event(c, n, check_printf(c, n));

@@ -33,4 +33,19 @@ int check_longest_spec(struct check *c);
 /* Whether n (checked) is of kind k; else says "WHAT must be ..." at n. */
 bool check_want(struct check *c, struct ast_node *n, enum ty_kind k, const char *what);
 
+/* For the checks of reads from memory (check_access.c). */
+bool check_expr(struct check *c, struct ast_node *n);
+const struct ast_probe *check_probe(struct check *c);
+struct plan *check_plan(struct check *c);
+/* A bigger array of n elements of `size` bytes in arena `a`, twice the
+ * capacity each time. */
+void *check_grow(struct arena *a, void *old, int n, int *cap, size_t size);
+/* A type as a message names it: "a pointer (struct task_struct *)". */
+const char *check_ty_desc(struct ty t, char *buf, size_t len);
+/* N_MEMBER, N_INDEX, N_DEREF, N_CAST, N_SIZEOF, N_OFFSETOF */
+bool check_access(struct check *c, struct ast_node *n);
+/* A value about to be kept (printed, stored in a map): a struct gets its
+ * layout in the plan; false, said, for one too large to keep. */
+bool check_record_value(struct check *c, struct ast_node *n);
+
 #endif

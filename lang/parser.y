@@ -35,6 +35,8 @@ static void yyerror(YYLTYPE *loc, struct parse_state *ps, const char *msg);
     /* an integer literal, and whether it is above INT64_MAX (so unsigned) */
     struct { int64_t v; bool big; } num;
     struct ast_node *node;
+    struct ast_tname *tname;
+    struct { int size; bool is_signed; } itype;
     struct ast_spec *spec;
     struct ast_probe *probe;
     enum ast_op op;
@@ -52,6 +54,11 @@ static void yyerror(YYLTYPE *loc, struct parse_state *ps, const char *msg);
 %token ABEGIN "'<' (block start)" AEND "'>' (block end)" FSLASH "'/' (filter)"
 %token LE "'<='" GE "'>='" EQ "'=='" NE "'!='" AND "'&&'" OR "'||'" SHL "'<<'" SHR "'>>'"
 %token ARROW "'->'"
+%token STRUCT "'struct'" UNION "'union'" SIZEOF "'sizeof'" OFFSETOF "'offsetof'"
+%token <itype> TYPEINT "integer type"
+/* @m[k] is a key, never an element of @m's value */
+%precedence BAREMAP
+%precedence '['
 
 %type <probes> probes
 %type <probe> probe
@@ -61,6 +68,9 @@ static void yyerror(YYLTYPE *loc, struct parse_state *ps, const char *msg);
 %type <node> filter block stmts stmt args expr cond lor land bor bxor band
 %type <node> lvalue map if_stmt else_part
 %type <node> eq rel shift add mul unary postfix primary
+%type <tname> tname
+%type <num> stars
+%type <str> member_path
 
 %%
 
@@ -185,7 +195,7 @@ lvalue
 
 /* map: MAP ['[' exprs ']'] */
 map
-    : MAP                   { $$ = ast_node(ps->arena, N_MAP, @$); $$->sval = $1.s; }
+    : MAP %prec BAREMAP     { $$ = ast_node(ps->arena, N_MAP, @$); $$->sval = $1.s; }
     | MAP '[' exprs ']'     { $$ = ast_node(ps->arena, N_MAP, @$); $$->sval = $1.s; $$->args = $3.head; DEEP($$); }
     ;
 
@@ -301,22 +311,74 @@ mul
     | mul '%' unary         { $$ = ast_binary(ps->arena, OP_MOD, $1, $3, @2); DEEP($$); }
     ;
 
-/* unary: ('-' | '!' | '~') unary | postfix */
+/* unary: ('-' | '!' | '~' | '*') unary | '(' tname ')' unary
+ *      | 'sizeof' '(' (tname | expr) ')' | postfix */
 unary
     : postfix
     | '-' unary             { $$ = ast_unary(ps->arena, OP_NEG, $2, @$); DEEP($$); }
     | '!' unary             { $$ = ast_unary(ps->arena, OP_NOT, $2, @$); DEEP($$); }
     | '~' unary             { $$ = ast_unary(ps->arena, OP_BNOT, $2, @$); DEEP($$); }
+    | '*' unary             { $$ = ast_node(ps->arena, N_DEREF, @$); $$->a = $2; DEEP($$); }
+    | '(' tname ')' unary   { $$ = ast_node(ps->arena, N_CAST, @$); $$->tname = $2; $$->a = $4; DEEP($$); }
+    | SIZEOF '(' tname ')'  { $$ = ast_node(ps->arena, N_SIZEOF, @$); $$->tname = $3; }
+    | SIZEOF '(' expr ')'   { $$ = ast_node(ps->arena, N_SIZEOF, @$); $$->a = $3; DEEP($$); }
     ;
-
-/* postfix: primary ('.' IDENT | '->' IDENT)* */
+/* tname: TYPEINT stars | ('struct' | 'union') IDENT stars */
+tname
+    : TYPEINT stars {
+            $$ = arena_alloc(ps->arena, sizeof(*$$));
+            $$->kind = TN_INT;
+            $$->size = $1.size;
+            $$->is_signed = $1.is_signed;
+            $$->stars = (int)$2.v;
+            $$->loc = @$;
+        }
+    | STRUCT IDENT stars {
+            $$ = arena_alloc(ps->arena, sizeof(*$$));
+            $$->kind = TN_STRUCT;
+            $$->name = $2.s;
+            $$->stars = (int)$3.v;
+            $$->loc = @$;
+        }
+    | UNION IDENT stars {
+            $$ = arena_alloc(ps->arena, sizeof(*$$));
+            $$->kind = TN_UNION;
+            $$->name = $2.s;
+            $$->stars = (int)$3.v;
+            $$->loc = @$;
+        }
+    ;
+/* stars: '*'* */
+stars
+    : %empty                { $$.v = 0; $$.big = false; }
+    | stars '*'             { $$ = $1; $$.v++; }
+    ;
+/* postfix: primary ('.' IDENT | '->' IDENT | '[' expr ']')* */
 postfix
     : primary
     | postfix '.' IDENT     { $$ = ast_node(ps->arena, N_MEMBER, @$); $$->a = $1; $$->sval = $3.s; DEEP($$); }
-    | postfix ARROW IDENT   { $$ = ast_node(ps->arena, N_MEMBER, @$); $$->a = $1; $$->sval = $3.s; DEEP($$); }
+    | postfix ARROW IDENT   {
+            $$ = ast_node(ps->arena, N_MEMBER, @$);
+            $$->a = $1;
+            $$->sval = $3.s;
+            $$->arrow = true;
+            DEEP($$);
+        }
+    | postfix '[' expr ']'  { $$ = ast_node(ps->arena, N_INDEX, @$); $$->a = $1; $$->b = $3; DEEP($$); }
     ;
-
-/* primary: INT | STRING | PARAM | IDENT | IDENT '(' args ')' | VAR | map | '(' expr ')' */
+/* member_path: IDENT ('.' IDENT)* */
+member_path
+    : IDENT
+    | member_path '.' IDENT {
+            $$.n = $1.n + 1 + $3.n;
+            $$.s = arena_alloc(ps->arena, $$.n + 1);
+            memcpy($$.s, $1.s, $1.n);
+            $$.s[$1.n] = '.';
+            memcpy($$.s + $1.n + 1, $3.s, $3.n + 1);
+        }
+    ;
+/* primary: INT | STRING | PARAM | IDENT | IDENT '(' args ')' | VAR | map | '(' expr ')'
+ *        | 'offsetof' '(' tname ',' member_path ')' */
 primary
     : INT                   { $$ = ast_node(ps->arena, N_INT, @$); $$->ival = $1.v; $$->big = $1.big; }
     | PARAM                 { $$ = ast_node(ps->arena, N_PARAM, @$); $$->ival = $1.v; }
@@ -326,6 +388,12 @@ primary
     | VAR                   { $$ = ast_node(ps->arena, N_VAR, @$); $$->sval = $1.s; }
     | map
     | '(' expr ')'          { $$ = $2; }
+    | OFFSETOF '(' tname ',' member_path ')' {
+            $$ = ast_node(ps->arena, N_OFFSETOF, @$);
+            $$->tname = $3;
+            $$->sval = $5.s;
+            $$->slen = $5.n;
+        }
     ;
 
 %%
@@ -440,7 +508,7 @@ static int yyreport_syntax_error(const yypcontext_t *ctx, struct parse_state *ps
         const char *name = yysymbol_name(k);
         bool starts = k == YYSYMBOL_IDENT || k == YYSYMBOL_STRING || k == YYSYMBOL_INT ||
                       (name[0] == '\'' && strchr("(-!~", name[1]) && name[2] == '\'');
-        bool is_op = name[0] == '\'' && strchr("+-*/%&|^<>?.=!", name[1]) &&
+        bool is_op = name[0] == '\'' && strchr("+-*/%&|^<>?.=![", name[1]) &&
                      k != YYSYMBOL_AEND && k != YYSYMBOL_ABEGIN && k != YYSYMBOL_FSLASH;
         if (expr && starts)
             continue;

@@ -92,6 +92,29 @@ struct plan_req {
     int64_t top; /* REQ_PRINT: the top N entries, 0 for all */
 };
 
+/* A struct or union kept as a value (print(*p), @m = p->f_path): its
+ * members as the printers lay them out, taken from the kernel's BTF when
+ * the script is checked, so that the runtime prints it without BTF. */
+struct plan_field {
+    const char *name;
+    unsigned off;   /* bytes from the record's start */
+    struct ty ty;   /* TY_INT, TY_PTR, TY_STR (a char array), TY_RECORD (its rec) */
+    unsigned count; /* an array of count elements of ty; 0 for one */
+    unsigned char bit_off, bit_size; /* a bitfield: bit_size bits, bit_off bits past off */
+};
+struct plan_record {
+    const char *name; /* "struct timespec" */
+    unsigned btf;     /* the kernel's id, so that each is laid out once */
+    unsigned size;
+    struct plan_field *fields;
+    int nfields;
+};
+/* The largest record kept as a value, in bytes; how deep records nest in
+ * one, and how many members it has with those nested. */
+#define PLAN_RECORD_MAX    4096
+#define PLAN_RECORD_DEPTH  8
+#define PLAN_RECORD_FIELDS 1024
+
 struct ev_desc; /* lang/event.h */
 struct arena;   /* lang/arena.h */
 
@@ -103,6 +126,8 @@ struct plan {
     int nmaps, capmaps;
     struct plan_req *reqs;
     int nreqs, capreqs;
+    struct plan_record *records; /* by a TY_RECORD's rec */
+    int nrecords, caprecords;
     /* Every point of every spec, in the order of the probes and their specs:
      * the checks resolve them into the tree's specs, which list them for
      * codegen, and then hand them over, since the runtime attaches to them. */

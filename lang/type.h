@@ -11,14 +11,21 @@
 
 enum ty_kind {
     TY_NONE,
-    TY_INT,  /* size: its width as declared, 1, 2, 4 or 8 bytes; is_signed. Kept
-                in 8 bytes everywhere, sign- or zero-extended */
-    TY_STR,  /* size: the most bytes, the NUL included; ends at the first NUL */
-    TY_BUF,  /* size: bytes that are not text */
-    TY_JOIN, /* an argv: a count, then TY_JOIN_MAX strings of size bytes */
-    TY_TIME, /* CLOCK_MONOTONIC ns, printed by a strftime() format */
-    /* to come: pointers and structs by BTF id, stacks, symbols, socket
-     * addresses and tuples, each a kind with its size and printers */
+    TY_INT,    /* size: its width as declared, 1, 2, 4 or 8 bytes; is_signed. Kept
+                  in 8 bytes everywhere, sign- or zero-extended */
+    TY_STR,    /* size: the most bytes, the NUL included; ends at the first NUL */
+    TY_BUF,    /* size: bytes that are not text */
+    TY_JOIN,   /* an argv: a count, then TY_JOIN_MAX strings of size bytes */
+    TY_TIME,   /* CLOCK_MONOTONIC ns, printed by a strftime() format */
+    TY_PTR,    /* an address, of a btf (the pointee's kernel BTF id, 0 for
+                  void) in user memory or the kernel's; printed in hex */
+    TY_RECORD, /* a struct or union of size bytes (btf its id): in memory
+                  while a chain reads through it, its bytes once kept;
+                  printed by the plan's records[rec] */
+    TY_ARRAY,  /* an array of size bytes (btf its id), other than of chars
+                  (a string): read an element at a time */
+    /* to come: stacks, symbols, socket addresses and tuples, each a kind
+     * with its size and printers */
     TY_KINDS
 };
 
@@ -26,6 +33,9 @@ struct ty {
     enum ty_kind kind;
     bool is_signed; /* TY_INT */
     int size;       /* see the kinds */
+    bool user;      /* TY_PTR: into user memory, read with the user helpers */
+    unsigned btf;   /* TY_PTR, TY_RECORD; TY_STR read from a char array: the array's */
+    int rec;        /* TY_RECORD: its layout in the plan, once it is kept; -1 before */
 };
 
 /* The longest strftime() format, in bytes: what a TY_TIME's printer
@@ -48,6 +58,21 @@ static inline struct ty ty_int64(bool is_signed)
 static inline struct ty ty_str(int size)
 {
     return (struct ty){.kind = TY_STR, .size = size};
+}
+
+static inline struct ty ty_ptr(unsigned pointee, bool user)
+{
+    return (struct ty){.kind = TY_PTR, .size = 8, .btf = pointee, .user = user};
+}
+static inline bool ty_is_int(struct ty t)
+{
+    return t.kind == TY_INT;
+}
+/* Integers and addresses both: what arithmetic, comparisons and printf's
+ * integer conversions take. */
+static inline bool ty_is_scalar(struct ty t)
+{
+    return t.kind == TY_INT || t.kind == TY_PTR;
 }
 
 /* The bytes a value of type t takes in an event, a map key or a map value:

@@ -225,6 +225,8 @@ int run_probes(struct rt *rt)
     struct sink *out = rt->out->sink;
     rt->out->src = rt->src;
     rt->out->env.realtime_offset = clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_MONOTONIC);
+    rt->out->env.records = rt->cg->plan->records;
+    rt->out->env.nrecords = rt->cg->plan->nrecords;
     struct ring_buffer *rb = ring_buffer__new(map_fd(rt, CG_MAP_EVENTS), on_event, rt, NULL);
     if (!rb) {
         int err = errno;

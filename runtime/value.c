@@ -277,13 +277,147 @@ static void time_json(struct sbuf *b, const struct value *v, const struct value_
     as_json_string(b, v, env, time_text);
 }
 
+/* An address, in hex as C's %p shows one; in JSON a string, since no
+ * double holds a kernel address exactly. */
+static void ptr_text(struct sbuf *b, const struct value *v, const struct value_env *env)
+{
+    (void)env;
+    uint64_t x;
+    memcpy(&x, v->data, 8);
+    sb_printf(b, "0x%" PRIx64, x);
+}
+
+static void ptr_json(struct sbuf *b, const struct value *v, const struct value_env *env)
+{
+    as_json_string(b, v, env, ptr_text);
+}
+
+/* A struct's members, as bpftrace prints records: { .a = 1, .b = { ... } }
+ * in text, an object in JSON. Its bytes are the kernel's, each member at
+ * its offset and width. */
+static uint64_t raw_bits(const unsigned char *p, size_t avail, const struct plan_field *f,
+                         size_t size)
+{
+    uint64_t x = 0;
+    size_t n = f->bit_size ? ((size_t)f->bit_off + f->bit_size + 7) / 8 : size;
+    if (n > avail)
+        n = avail;
+    if (n > 8)
+        n = 8;
+    for (size_t i = 0; i < n; i++) /* little-endian, as BPF's targets here are */
+        x |= (uint64_t)p[i] << (8 * i);
+    if (f->bit_size) {
+        x >>= f->bit_off;
+        if (f->bit_size < 64)
+            x &= (1ull << f->bit_size) - 1;
+        if (f->ty.is_signed && f->bit_size < 64 && (x >> (f->bit_size - 1)) & 1)
+            x |= ~0ull << f->bit_size;
+        return x;
+    }
+    if (f->ty.is_signed && size < 8 && (x >> (8 * size - 1)) & 1)
+        x |= ~0ull << (8 * size);
+    return x;
+}
+
+static void record_print(struct sbuf *b, const struct plan_record *r, const unsigned char *data,
+                         size_t avail, const struct value_env *env, bool json, int depth);
+
+/* One element of a member: an integer, address, string or record at p. */
+static void member_print(struct sbuf *b, const struct plan_field *f, const unsigned char *p,
+                         size_t avail, const struct value_env *env, bool json, int depth)
+{
+    switch (f->ty.kind) {
+    case TY_INT: {
+        uint64_t x = raw_bits(p, avail, f, (size_t)f->ty.size);
+        if (json)
+            value_json_int(b, (int64_t)x, f->ty.is_signed);
+        else if (f->ty.is_signed)
+            sb_i64(b, (int64_t)x);
+        else
+            sb_u64(b, x);
+        return;
+    }
+    case TY_PTR: {
+        uint64_t x = raw_bits(p, avail, &(struct plan_field){.ty = ty_int64(false)}, 8);
+        sb_printf(b, json ? "\"0x%" PRIx64 "\"" : "0x%" PRIx64, x);
+        return;
+    }
+    case TY_STR: {
+        size_t n =
+            strnlen((const char *)p, avail < (size_t)f->ty.size ? avail : (size_t)f->ty.size);
+        if (json)
+            value_json_str(b, (const char *)p, n);
+        else
+            sb_put(b, (const char *)p, n);
+        return;
+    }
+    case TY_RECORD:
+        if (env->records && f->ty.rec >= 0 && f->ty.rec < env->nrecords &&
+            depth < PLAN_RECORD_DEPTH)
+            record_print(b, &env->records[f->ty.rec], p, avail, env, json, depth + 1);
+        else
+            sb_puts(b, json ? "null" : "?");
+        return;
+    default: sb_puts(b, json ? "null" : "?"); return;
+    }
+}
+
+static void record_print(struct sbuf *b, const struct plan_record *r, const unsigned char *data,
+                         size_t avail, const struct value_env *env, bool json, int depth)
+{
+    sb_puts(b, json ? "{" : "{ ");
+    for (int i = 0; i < r->nfields; i++) {
+        const struct plan_field *f = &r->fields[i];
+        if (i)
+            sb_puts(b, ", ");
+        if (json) {
+            value_json_str(b, f->name, strlen(f->name));
+            sb_puts(b, ": ");
+        } else {
+            sb_printf(b, ".%s = ", f->name);
+        }
+        size_t esize = f->ty.kind == TY_PTR ? 8 : (size_t)f->ty.size;
+        if (!f->count) {
+            member_print(b, f, data + f->off, f->off < avail ? avail - f->off : 0, env, json,
+                         depth);
+            continue;
+        }
+        sb_putc(b, '[');
+        for (unsigned k = 0; k < f->count; k++) {
+            size_t off = f->off + k * esize;
+            if (k)
+                sb_putc(b, ',');
+            member_print(b, f, data + off, off < avail ? avail - off : 0, env, json, depth);
+        }
+        sb_putc(b, ']');
+    }
+    sb_puts(b, json ? "}" : " }");
+}
+
+static void record_text(struct sbuf *b, const struct value *v, const struct value_env *env)
+{
+    if (!env->records || v->ty.rec < 0 || v->ty.rec >= env->nrecords)
+        return;
+    record_print(b, &env->records[v->ty.rec], v->data, (size_t)v->ty.size, env, false, 0);
+}
+
+static void record_json(struct sbuf *b, const struct value *v, const struct value_env *env)
+{
+    if (!env->records || v->ty.rec < 0 || v->ty.rec >= env->nrecords) {
+        sb_puts(b, "null");
+        return;
+    }
+    record_print(b, &env->records[v->ty.rec], v->data, (size_t)v->ty.size, env, true, 0);
+}
+
 typedef void value_printer(struct sbuf *, const struct value *, const struct value_env *);
 static const struct {
     value_printer *text, *json;
 } printers[TY_KINDS] = {
-    [TY_INT] = {int_text, int_json},    [TY_STR] = {str_text, str_json},
-    [TY_BUF] = {buf_text, buf_json},    [TY_JOIN] = {join_text, join_json},
-    [TY_TIME] = {time_text, time_json},
+    [TY_INT] = {int_text, int_json},          [TY_STR] = {str_text, str_json},
+    [TY_BUF] = {buf_text, buf_json},          [TY_JOIN] = {join_text, join_json},
+    [TY_TIME] = {time_text, time_json},       [TY_PTR] = {ptr_text, ptr_json},
+    [TY_RECORD] = {record_text, record_json},
 };
 
 void value_text(struct sbuf *b, const struct value *v, const struct value_env *env)

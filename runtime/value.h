@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "lang/plan.h"
 #include "lang/type.h"
 #include "runtime/sbuf.h"
 
@@ -22,7 +23,9 @@ struct value {
 
 /* What printing a value may need beyond its bytes. */
 struct value_env {
-    int64_t realtime_offset; /* CLOCK_REALTIME - CLOCK_MONOTONIC, for TY_TIME */
+    int64_t realtime_offset;           /* CLOCK_REALTIME - CLOCK_MONOTONIC, for TY_TIME */
+    const struct plan_record *records; /* the plan's, for TY_RECORD */
+    int nrecords;
 };
 
 void value_text(struct sbuf *b, const struct value *v, const struct value_env *env);
