@@ -18,19 +18,29 @@
 static struct btf *vmlinux;
 static struct btf_dump *dump; /* kept: making one costs a pass over every type */
 
+/* The kernel's BTF, or the file TINYPROBE_BTF names (as bpftrace's
+ * BPFTRACE_BTF): another kernel's, or none at all, for tests. */
 static bool load(char *why, size_t whylen)
 {
-    if (!vmlinux) {
-        vmlinux = btf__load_vmlinux_btf();
-        if (!vmlinux && access("/sys/kernel/btf/vmlinux", F_OK)) {
-            snprintf(why, whylen, "this kernel has no BTF: /sys/kernel/btf/vmlinux is missing");
-            return false;
-        }
-        if (!vmlinux) {
-            snprintf(why, whylen, "cannot read the kernel's BTF (/sys/kernel/btf/vmlinux): %s",
+    if (vmlinux)
+        return true;
+    const char *path = getenv("TINYPROBE_BTF");
+    if (path && *path) {
+        vmlinux = btf__parse(path, NULL);
+        if (!vmlinux)
+            snprintf(why, whylen, "cannot read BTF from %s (TINYPROBE_BTF): %s", path,
                      strerror(errno));
-            return false;
-        }
+        return vmlinux != NULL;
+    }
+    vmlinux = btf__load_vmlinux_btf();
+    if (!vmlinux && access("/sys/kernel/btf/vmlinux", F_OK)) {
+        snprintf(why, whylen, "this kernel has no BTF: /sys/kernel/btf/vmlinux is missing");
+        return false;
+    }
+    if (!vmlinux) {
+        snprintf(why, whylen, "cannot read the kernel's BTF (/sys/kernel/btf/vmlinux): %s",
+                 strerror(errno));
+        return false;
     }
     return true;
 }
@@ -155,6 +165,19 @@ int kbtf_typedef_params(const char *name, int skip, struct probe_point *pt, char
 {
     if (!load(why, whylen))
         return -1;
+    /* the typedef's prototype has no parameter names; the functions that
+     * call the event's probes have them, after the same context */
+    static const char *const callers[] = {"__traceiter_", "__probestub_"};
+    if (strncmp(name, "btf_trace_", 10) == 0)
+        for (size_t i = 0; i < sizeof(callers) / sizeof(callers[0]); i++) {
+            char fn[256];
+            snprintf(fn, sizeof(fn), "%s%s", callers[i], name + 10);
+            int id = btf__find_by_name_kind(vmlinux, fn, BTF_KIND_FUNC);
+            const struct btf_type *t = id > 0 ? btf__type_by_id(vmlinux, id) : NULL;
+            t = t ? btf__type_by_id(vmlinux, t->type) : NULL;
+            if (t && btf_is_func_proto(t))
+                return params(t, skip, true, pt, why, whylen);
+        }
     int id = btf__find_by_name_kind(vmlinux, name, BTF_KIND_TYPEDEF);
     const struct btf_type *t = id > 0 ? btf__type_by_id(vmlinux, id) : NULL;
     while (t && (btf_is_typedef(t) || btf_is_ptr(t)))
@@ -163,7 +186,7 @@ int kbtf_typedef_params(const char *name, int skip, struct probe_point *pt, char
         snprintf(why, whylen, "this kernel's BTF has no %s", name);
         return -1;
     }
-    return params(t, skip, false, pt, why, whylen);
+    return params(t, skip, true, pt, why, whylen);
 }
 
 int kbtf_func_params(const char *func, struct probe_point *pt, char *ret, size_t retlen, char *why,
@@ -203,6 +226,18 @@ static char **names_of(int kind, int *n)
         names[(*n)++] = xstrdup(btf__name_by_offset(vmlinux, t->name_off));
     }
     return names;
+}
+
+unsigned kbtf_func_param(const char *func, int n)
+{
+    if (!load(NULL, 0))
+        return 0;
+    int id = btf__find_by_name_kind(vmlinux, func, BTF_KIND_FUNC);
+    const struct btf_type *t = id > 0 ? btf__type_by_id(vmlinux, id) : NULL;
+    t = t ? btf__type_by_id(vmlinux, t->type) : NULL;
+    if (!t || !btf_is_func_proto(t) || n < 1 || n > btf_vlen(t))
+        return 0;
+    return btf_params(t)[n - 1].type;
 }
 
 char **kbtf_func_names(int *n, char *why, size_t whylen)
@@ -251,7 +286,6 @@ bool kbtf_resolve(unsigned id, struct kbtf_type *out)
         out->kind = KBTF_INT;
         out->size = t->size;
         out->is_signed = btf_int_encoding(t) & BTF_INT_SIGNED;
-        out->is_char = (btf_int_encoding(t) & BTF_INT_CHAR) || t->size == 1;
     } else if (btf_is_enum(t) || btf_is_enum64(t)) {
         out->kind = KBTF_ENUM;
         out->size = t->size;
@@ -277,6 +311,12 @@ bool kbtf_resolve(unsigned id, struct kbtf_type *out)
         out->kind = KBTF_ARRAY;
         out->target = a->type;
         out->count = a->nelems;
+        /* past qualifiers only: a typedef such as u8 says bytes */
+        const struct btf_type *e = btf__type_by_id(vmlinux, a->type);
+        for (int i = 0; e && i < 64 && btf_is_mod(e); i++)
+            e = btf__type_by_id(vmlinux, e->type);
+        out->is_text = e && btf_is_int(e) && e->size == 1 &&
+                       strstr(btf__name_by_offset(vmlinux, e->name_off), "char");
         long sz = btf__resolve_size(vmlinux, id);
         out->size = sz > 0 ? (unsigned)sz : 0;
     }
@@ -364,6 +404,12 @@ const char *kbtf_type_name(unsigned id, char *buf, size_t len)
         return buf;
     if (id == 0) {
         snprintf(buf, len, "void");
+        return buf;
+    }
+    const struct btf_type *t = btf__type_by_id(vmlinux, id);
+    if (t && (btf_is_struct(t) || btf_is_union(t)) && !t->name_off) {
+        /* btf_dump would spell out its members */
+        snprintf(buf, len, "%s (anonymous)", btf_is_struct(t) ? "struct" : "union");
         return buf;
     }
     if (declare(0, NULL) && declare(id, "")) {

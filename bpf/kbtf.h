@@ -24,6 +24,8 @@ int kbtf_typedef_params(const char *name, int skip, struct probe_point *pt, char
  * kernel has no BTF or no such function (a message in why). */
 int kbtf_func_params(const char *func, struct probe_point *pt, char *ret, size_t retlen, char *why,
                      size_t whylen);
+/* The type of parameter n (1-based) of kernel function `func`, or 0. */
+unsigned kbtf_func_param(const char *func, int n);
 /* The names of every function in the kernel's BTF, unsorted; NULL with why. */
 char **kbtf_func_names(int *n, char *why, size_t whylen);
 /* Types, for member chains, casts and printing structs: the checks ask by
@@ -43,7 +45,8 @@ struct kbtf_type {
     unsigned id;     /* with typedefs and qualifiers skipped */
     unsigned size;   /* bytes (a pointer's 8) */
     bool is_signed;  /* KBTF_INT, KBTF_ENUM */
-    bool is_char;    /* KBTF_INT: a char, so that an array of them is text */
+    bool is_text;    /* KBTF_ARRAY: of char, signed char or unsigned char as
+                        written, which holds text; of u8 (a typedef), bytes */
     bool user;       /* KBTF_PTR: tagged __user in the kernel's BTF */
     unsigned target; /* KBTF_PTR: the pointee; KBTF_ARRAY: the element */
     unsigned count;  /* KBTF_ARRAY: elements */

@@ -215,6 +215,13 @@ static int kp_list(const struct probe_kind *k, const char *pattern, bool verbose
     return shown;
 }
 
+/* argN typed by the function's prototype, where the kernel's BTF has one:
+ * kprobe:vfs_read's arg1 is a struct file *, as fentry's is. */
+static unsigned kp_arg_btf(const struct probe_point *pt, int n)
+{
+    return strpbrk(pt->target, "+:") ? 0 : kbtf_func_param(pt->target, n);
+}
+
 const struct probe_kind kind_kprobe = {
     .name = "kprobe",
     .alias = "k",
@@ -228,6 +235,7 @@ const struct probe_kind kind_kprobe = {
     .expand = kp_expand,
     .section = kp_section,
     .ctx_offset = kind_regs_offset,
+    .arg_btf = kp_arg_btf,
     .attach = kp_attach,
     .list = kp_list,
     .listed = true,

@@ -34,7 +34,8 @@ static char **raw_names(struct probe_err *err, int *n)
     return names;
 }
 
-/* Its arguments, from the BTF of the function that the event calls. */
+/* Its arguments, from the BTF of the function that the event calls: args.NAME
+ * and argN, typed. */
 static void add(const struct probe_kind *k, const char *name, struct probe_points *out)
 {
     struct probe_point *pt = probe_point_add(out, k, name);
@@ -128,10 +129,11 @@ const struct probe_kind kind_rawtracepoint = {
     .alias = "rt",
     .usage = "rawtracepoint:NAME",
     .prog_type = BPF_PROG_TYPE_RAW_TRACEPOINT,
-    .caps = PROBE_ARGS,
+    .caps = PROBE_ARGS | PROBE_FIELDS,
     .expand = raw_expand,
     .section = raw_section,
     .ctx_offset = raw_ctx_offset,
+    .arg_btf = probe_field_btf,
     .attach = raw_attach,
     .list = raw_list,
     .listed = true,

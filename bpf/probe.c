@@ -208,6 +208,11 @@ const struct probe_field *probe_field(const struct probe_point *pt, const char *
     return NULL;
 }
 
+unsigned probe_field_btf(const struct probe_point *pt, int n)
+{
+    return n >= 1 && n <= pt->nfields ? pt->fields[n - 1].btf : 0;
+}
+
 /* Levenshtein distance, or `limit` as soon as it must be at least that: a
  * kernel has 100,000 names to compare, and most differ in length alone. */
 static int edit_distance(const char *a, size_t la, const char *b, int limit)

@@ -61,6 +61,8 @@ struct probe_point *probe_point_add(struct probe_points *ps, const struct probe_
 void probe_point_free(struct probe_point *pt);
 void probe_points_free(struct probe_points *ps);
 const struct probe_field *probe_field(const struct probe_point *pt, const char *name);
+/* arg_btf for kinds whose fields are their arguments, in order. */
+unsigned probe_field_btf(const struct probe_point *pt, int n);
 
 enum probe_when { WHEN_EVENT, WHEN_BEGIN, WHEN_END };
 
@@ -134,6 +136,10 @@ struct probe_kind {
     int (*list)(const struct probe_kind *k, const char *pattern, bool verbose, FILE *out,
                 struct probe_err *err);
     void (*release)(struct probe_point *pt); /* frees pt->data; NULL: free() */
+    /* Optional: the kernel BTF type of argument n (1-based) where the kind
+     * knows it (a function's prototype), so that argN of a struct pointer
+     * reads members without a cast; 0 where it does not. */
+    unsigned (*arg_btf)(const struct probe_point *pt, int n);
     /* Optional, for programs that serve several points: made ready before
      * the load (prepare), then attached to all n points at once, point i
      * with cookie first_cookie + i, in one link (attach_many: 0, 1 when this

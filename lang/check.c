@@ -148,6 +148,7 @@ static bool check_arg(struct check *c, struct ast_node *n, const char *digits)
     n->bi = BI_ARG;
     n->ival = v;
     n->ty = b->ty;
+    check_arg_type(c, n);
     return true;
 }
 
@@ -858,7 +859,14 @@ static bool check_assign(struct check *c, struct ast_node *n)
         diag_error(c->src, rhs->loc, "an aggregation is kept in a map: @name = %s()", rhs->sval);
         return false;
     }
-    return check_expr(c, rhs) && check_var_write(c, lv, rhs, n->compound);
+    if (!check_expr(c, rhs)) {
+        int id;
+        if (!n->compound && !var_find(c, lv->sval, &id)) /* known, without a type: its reads
+                                                            say nothing more */
+            var_add(c, lv, (struct ty){.kind = TY_NONE});
+        return false;
+    }
+    return check_var_write(c, lv, rhs, n->compound);
 }
 
 static int request(struct check *c, enum plan_req_kind kind, int map, int64_t top)

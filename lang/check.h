@@ -44,6 +44,9 @@ void *check_grow(struct arena *a, void *old, int n, int *cap, size_t size);
 const char *check_ty_desc(struct ty t, char *buf, size_t len);
 /* N_MEMBER, N_INDEX, N_DEREF, N_CAST, N_SIZEOF, N_OFFSETOF */
 bool check_access(struct check *c, struct ast_node *n);
+/* argN (checked as an integer): a pointer to a struct where every point's
+ * kind says from BTF that it is one, and the same one. */
+void check_arg_type(struct check *c, struct ast_node *n);
 /* A value about to be kept (printed, stored in a map): a struct gets its
  * layout in the plan; false, said, for one too large to keep. */
 bool check_record_value(struct check *c, struct ast_node *n);

@@ -27,7 +27,8 @@ static bool need_btf(struct check *c, const struct ast_node *n, const char *what
     if (kbtf_ready(why, sizeof(why)))
         return true;
     diag_error(check_src(c), n->loc, "%s needs the kernel's types, and %s", what, why);
-    diag_note(check_src(c), "the kernel must be built with CONFIG_DEBUG_INFO_BTF");
+    diag_note(check_src(c), "a kernel built with CONFIG_DEBUG_INFO_BTF has it; TINYPROBE_BTF may "
+                            "name a file of another's");
     return false;
 }
 
@@ -65,8 +66,7 @@ static struct ty ty_of(struct check *c, const struct ast_node *n, unsigned id, b
         return (struct ty){
             .kind = TY_RECORD, .size = (int)t.size, .btf = t.id, .user = user, .rec = -1};
     case KBTF_ARRAY: {
-        struct kbtf_type e;
-        if (kbtf_resolve(t.target, &e) && e.kind == KBTF_INT && e.is_char)
+        if (t.is_text)
             return (struct ty){.kind = TY_STR, .size = (int)t.count, .btf = t.id, .user = user};
         return (struct ty){.kind = TY_ARRAY, .size = (int)t.size, .btf = t.id, .user = user};
     }
@@ -188,6 +188,24 @@ static bool check_ctx_field(struct check *c, struct ast_node *n)
     return true;
 }
 
+void check_arg_type(struct check *c, struct ast_node *n)
+{
+    unsigned to = 0;
+    bool user = false;
+    for (const struct ast_spec *s = check_probe(c)->specs; s; s = s->next)
+        for (int i = 0; i < s->points.n; i++) {
+            struct kbtf_type t, p;
+            unsigned id = s->kind->arg_btf ? s->kind->arg_btf(s->points.v[i], (int)n->ival) : 0;
+            if (!id || !kbtf_resolve(id, &t) || t.kind != KBTF_PTR || !kbtf_resolve(t.target, &p) ||
+                (p.kind != KBTF_STRUCT && p.kind != KBTF_UNION) || (to && p.id != to))
+                return;
+            to = p.id;
+            user = t.user;
+        }
+    if (to)
+        n->ty = ty_ptr(to, user);
+}
+
 /* "did you mean" among a record's members. */
 static void member_hint(struct check *c, unsigned rec, const char *name)
 {
@@ -288,7 +306,7 @@ static bool check_member(struct check *c, struct ast_node *n)
 {
     if (n->a->kind == N_IDENT && strcmp(n->a->sval, "args") == 0)
         return check_ctx_field(c, n);
-    if (!need_btf(c, n, "reading a member"))
+    if (!need_btf(c, n, "reading a struct's member"))
         return false;
     return check_btf_member(c, n);
 }
@@ -467,6 +485,7 @@ static bool check_sizeof(struct check *c, struct ast_node *n)
         }
     }
     n->kind = N_INT;
+    n->a = NULL; /* a literal now: codegen does not read the expression */
     n->ival = c_size(t);
     n->ty = ty_int64(false);
     return true;
@@ -564,7 +583,7 @@ static bool field_of(struct layout *l, unsigned id, int depth, struct plan_field
         struct kbtf_type e;
         if (!t.count || !kbtf_resolve(t.target, &e))
             return false;
-        if (e.kind == KBTF_INT && e.is_char) {
+        if (t.is_text) {
             f->ty = ty_str((int)t.count);
             return true;
         }

@@ -25,7 +25,7 @@ static void dump_str(FILE *out, const char *s, size_t n)
 
 static void dump_map(const struct plan_map *m, FILE *out)
 {
-    char tn[32];
+    char tn[256];
     fprintf(out, "map %s: ", m->name);
     if (m->array)
         fprintf(out, "no key, %u value%s", m->array_size, m->array_size == 1 ? "" : "s");
@@ -53,7 +53,7 @@ static void dump_event(int id, const struct ev_desc *d, FILE *out)
 {
     static const char *const kinds[] = {
         [EV_PRINT] = "print", [EV_PRINTF] = "printf", [EV_TIME] = "time", [EV_JOIN] = "join"};
-    char tn[32];
+    char tn[256];
     fprintf(out, "event %d: %s, %u bytes\n", id, kinds[d->kind], d->size);
     for (int i = 0; i < d->nargs; i++) {
         const struct ev_arg *a = &d->args[i];
@@ -79,8 +79,32 @@ static void dump_event(int id, const struct ev_desc *d, FILE *out)
     }
 }
 
+static void dump_record(int id, const struct plan_record *r, FILE *out)
+{
+    fprintf(out, "record %d: %s, %u bytes\n", id, r->name, r->size);
+    for (int i = 0; i < r->nfields; i++) {
+        const struct plan_field *f = &r->fields[i];
+        char tn[256];
+        if (f->ty.kind == TY_RECORD)
+            snprintf(tn, sizeof(tn), "record %d", f->ty.rec);
+        else if (f->ty.kind == TY_PTR)
+            snprintf(tn, sizeof(tn), "pointer");
+        else
+            ty_name(f->ty, tn, sizeof(tn));
+        fprintf(out, "  %s: %s", f->name, tn);
+        if (f->count)
+            fprintf(out, "[%u]", f->count);
+        fprintf(out, " at %u", f->off);
+        if (f->bit_size)
+            fprintf(out, ", bits %u to %u", f->bit_off, f->bit_off + f->bit_size - 1);
+        fputc('\n', out);
+    }
+}
+
 void plan_dump(const struct plan *p, FILE *out)
 {
+    for (int i = 0; i < p->nrecords; i++)
+        dump_record(i, &p->records[i], out);
     static const char *const reqs[] = {
         [REQ_PRINT] = "print", [REQ_CLEAR] = "clear", [REQ_ZERO] = "zero"};
     for (int i = 0; i < p->nmaps; i++)

@@ -9,6 +9,9 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/tcp.h>
+#include <sys/syscall.h>
 #include "tp_sdt.h" /* TP_HAVE_SDT: whether this build found <sys/sdt.h> */
 #if TP_HAVE_SDT     /* systemtap-sdt-dev: the USDT tests need it */
 #include <sys/sdt.h>
@@ -36,6 +39,14 @@ __attribute__((noinline, used)) long tp_target(long a, const char *s)
     return a + (long)strlen(s);
 }
 
+/* The function the struct tests trace: a pointer to a TCP header in the
+ * helper's memory, read through a cast, bitfields and all. */
+__attribute__((noinline, used)) int tp_struct(const struct tcphdr *h)
+{
+    __asm__ volatile("" ::: "memory");
+    return h->syn;
+}
+
 static int usage(void)
 {
     fputs("usage: tp_helper open PATH...      open each path\n"
@@ -48,14 +59,16 @@ static int usage(void)
           "       tp_helper usdt N A STR       fire USDT probe tinyprobe:hit(A + i, STR, -i) N "
           "times\n"
           "       tp_helper spin SECS          call getppid() as fast as it can for SECS seconds\n"
-          "       tp_helper hold SECS          ignore SIGTERM, say ready, and sleep SECS seconds\n",
+          "       tp_helper hold SECS          ignore SIGTERM, say ready, and sleep SECS seconds\n"
+          "       tp_helper nanosleep S NS     nanosleep() for S seconds and NS nanoseconds\n"
+          "       tp_helper tcphdr             call tp_struct() with a known TCP header\n",
           stderr);
     return 2;
 }
 
 int main(int argc, char **argv)
 {
-    if (argc < 3)
+    if (argc < 2 || (argc < 3 && strcmp(argv[1], "tcphdr") != 0))
         return usage();
     if (strcmp(argv[1], "open") == 0) {
         for (int i = 2; i < argc; i++)
@@ -106,6 +119,22 @@ int main(int argc, char **argv)
         fprintf(stderr, "%.0f ns per read\n", (now() - t0) * 1e9 / n);
         close(fd);
         return 0;
+    }
+    if (strcmp(argv[1], "nanosleep") == 0 && argc == 4) {
+        /* the syscall itself: libc's nanosleep() may call clock_nanosleep */
+        struct timespec ts = {atol(argv[2]), atol(argv[3])};
+        return syscall(SYS_nanosleep, &ts, NULL) == 0 ? 0 : 1;
+    }
+    if (strcmp(argv[1], "tcphdr") == 0 && argc == 2) {
+        struct tcphdr h = {0};
+        h.source = htons(4660);
+        h.dest = htons(80);
+        h.seq = htonl(1);
+        h.doff = 5;
+        h.syn = 1;
+        h.ack = 1;
+        h.window = htons(512);
+        return tp_struct(&h) == 1 ? 0 : 1;
     }
     if (strcmp(argv[1], "call") == 0 && argc == 5) {
         long n = atol(argv[2]), a = atol(argv[3]), sum = 0;

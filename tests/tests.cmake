@@ -33,6 +33,13 @@ foreach(case output_full output_fs_full output_cut_line stdout_closed blocked_re
                        SKIP_RETURN_CODE 77 TIMEOUT 120 RUN_SERIAL TRUE)
 endforeach()
 
+# Kernel structs through BTF: see tests/btf.sh.
+foreach(case nanosleep_chain rawtracepoint_typed uprobe_cast no_btf too_large)
+  add_test(NAME btf_${case} COMMAND ${CMAKE_SOURCE_DIR}/tests/btf.sh ${case})
+  set_tests_properties(btf_${case} PROPERTIES ENVIRONMENT "${TP_TEST_ENV}" SKIP_RETURN_CODE 77
+                       TIMEOUT 120 RUN_SERIAL TRUE)
+endforeach()
+
 # Probe kinds and targeting: see tests/probes.sh.
 set(TP_PROBES_CASES uprobe_args uprobe_library uprobe_pattern uprobe_offset uprobe_offset_libc
     uprobe_offset_unreadable uretprobe_readline

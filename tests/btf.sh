@@ -1,0 +1,100 @@
+#!/usr/bin/env bash
+# Kernel structs through BTF, on the real kernel: member chains from
+# curtask, a tracepoint's pointer to a struct, a raw tracepoint's typed
+# arguments, a cast of a uprobe's argument to a struct in user memory, and
+# the messages where BTF is missing or a struct too large. Each asserts the
+# values the helper is known to have. Usage: btf.sh CASE
+. "$(dirname "$0")/lib.sh"
+
+# curtask->real_parent->pid is ppid and the helper's parent (this shell);
+# curtask->comm is comm; nanosleep()'s timespec read through args.rqtp, by
+# member and whole, in text and in JSON.
+nanosleep_chain() {
+    local script='probe tracepoint:syscalls:sys_enter_nanosleep / comm == "tp_helper" / {
+        $task = (struct task_struct *)curtask;
+        print curtask->real_parent->pid, ppid, $task->real_parent->tgid, curtask->comm, comm;
+        print args.rqtp->tv_sec, args.rqtp->tv_nsec;
+        print *args.rqtp }'
+    start -e "$script"
+    "$HELPER" nanosleep 0 1234567
+    stop
+    printf '%s\n' "$BASHPID $BASHPID $BASHPID tp_helper tp_helper" "0 1234567" \
+        "{ .tv_sec = 0, .tv_nsec = 1234567 }" >"$WORK/want"
+    grep -v '^$' "$WORK/out" >"$WORK/got"
+    expect "$WORK/want"
+
+    start -f json -e "$script"
+    "$HELPER" nanosleep 1 5
+    stop
+    local p='"probe": "tracepoint:syscalls:sys_enter_nanosleep"'
+    printf '%s\n' "{\"type\": \"value\", \"data\": [$BASHPID, $BASHPID, $BASHPID, \"tp_helper\", \"tp_helper\"], $p}" \
+        "{\"type\": \"value\", \"data\": [1, 5], $p}" \
+        "{\"type\": \"value\", \"data\": {\"tv_sec\": 1, \"tv_nsec\": 5}, $p}" >"$WORK/want"
+    grep '"type": "value"' "$WORK/out" >"$WORK/got"
+    expect "$WORK/want"
+}
+
+# A raw tracepoint's arguments by name and as argN, typed by the kernel's
+# BTF: sched_switch's prev is the helper as it goes to sleep.
+rawtracepoint_typed() {
+    start -e 'probe rawtracepoint:sched_switch / args.prev->comm == "tp_helper" / {
+        print args.prev->pid, arg2->tgid == args.prev->tgid, args.next->pid != args.prev->pid }'
+    "$HELPER" nanosleep 0 20000000 &
+    local hp=$!
+    wait $hp
+    stop
+    echo "$hp 1 1" >"$WORK/want"
+    grep -v '^$' "$WORK/out" | head -1 >"$WORK/got"
+    expect "$WORK/want"
+}
+
+# A uprobe's argument cast to a kernel struct points into the process:
+# read with the user helper, bitfields and all (tp_helper tcphdr: port 4660
+# to 80 in network order, doff 5, SYN and ACK).
+uprobe_cast() {
+    start -e "probe uprobe:$HELPER:tp_struct {
+        \$h = (struct tcphdr *)arg1;
+        print \$h->source, \$h->dest, \$h->doff, \$h->syn, \$h->ack, \$h->fin, \$h->window;
+        print *\$h }"
+    "$HELPER" tcphdr
+    stop
+    printf '%s\n' "13330 20480 5 1 1 0 2" \
+        "{ .source = 13330, .dest = 20480, .seq = 16777216, .ack_seq = 0, .ae = 0, .res1 = 0, .doff = 5, .fin = 0, .syn = 1, .rst = 0, .psh = 0, .ack = 1, .urg = 0, .ece = 0, .cwr = 0, .window = 2, .check = 0, .urg_ptr = 0 }" \
+        >"$WORK/want"
+    grep -v '^$' "$WORK/out" >"$WORK/got"
+    # older kernels' tcphdr has no 'ae' member, its bits in res1
+    grep -q '\.ae = ' "$WORK/got" || sed -i 's/ \.ae = 0,//' "$WORK/want"
+    expect "$WORK/want"
+}
+
+# Without the kernel's BTF (TINYPROBE_BTF naming a file that is not there),
+# a member chain says what it needs, at its place.
+no_btf() {
+    TINYPROBE_BTF=/nonexistent "$TP" -e 'probe BEGIN { print curtask->pid; exit }' 2>"$WORK/got"
+    [ $? -eq 1 ] || fail "not exit code 1"
+    cat >"$WORK/want" <<'EOF'
+cmdline:1:21: error: reading a struct's member needs the kernel's types, and cannot read BTF from /nonexistent (TINYPROBE_BTF): No such file or directory
+    1 | probe BEGIN { print curtask->pid; exit }
+      |                     ^~~~~~~~~~~~
+note: a kernel built with CONFIG_DEBUG_INFO_BTF has it; TINYPROBE_BTF may name a file of another's
+EOF
+    expect "$WORK/want"
+}
+
+# A struct too large to print says how large it is, and what to do; its
+# size is this kernel's.
+too_large() {
+    local size
+    size=$("$TP" -e 'probe BEGIN { print sizeof(struct pglist_data); exit }' 2>/dev/null)
+    "$TP" -e 'probe BEGIN { @n = *(struct pglist_data *)0; exit }' 2>"$WORK/got"
+    [ $? -eq 1 ] || fail "not exit code 1"
+    cat >"$WORK/want" <<EOF
+cmdline:1:20: error: a struct pglist_data is $size bytes: the largest struct kept or printed is 4096
+    1 | probe BEGIN { @n = *(struct pglist_data *)0; exit }
+      |                    ^~~~~~~~~~~~~~~~~~~~~~~~
+note: print the members you need
+EOF
+    expect "$WORK/want"
+}
+
+"$1"
