@@ -50,6 +50,10 @@ struct cg {
     const char *probe_name;          /* "kind:target", what `probe` says */
     const struct ast_probe *probe;
     LLVMValueRef *var_slots; /* by the probe's variable */
+    /* the while loops around the statement being generated: where continue
+     * and break go */
+    LLVMBasicBlockRef loop_cond[AST_LOOPS_MAX], loop_done[AST_LOOPS_MAX];
+    int loops;
     int prog;
     unsigned scratch_used;
     unsigned stack_used; /* bytes of the 512-byte BPF stack given out by ir_room */

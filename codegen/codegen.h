@@ -58,7 +58,9 @@ struct cg_prog {
     struct tp_loc loc; /* where it is written */
     const struct probe_kind *kind;
     const struct probe_point *point; /* owned by the plan (plan.points) */
-    bool shared; /* its program serves other points too: attach with its index as cookie */
+    bool shared;   /* its program serves other points too: attach with its index as cookie */
+    bool has_loop; /* a while loop, the first at loop_at: where a refusal */
+    struct tp_loc loop_at; /* to bound one points */
 };
 
 struct cg_output {

@@ -78,6 +78,32 @@ static void gen_list(struct cg *c, const struct ast_node *s)
         stmt_gen(c, s);
 }
 
+/* while (c) { body }: a loop the verifier must see end, which it does by
+ * following it (bounded loops, Linux 5.3): a loop it cannot bound is
+ * refused at its line. */
+static void gen_while(struct cg *c, const struct ast_node *s)
+{
+    LLVMBasicBlockRef cond = ir_block(c, "while"), body = ir_block(c, "do"),
+                      done = ir_block(c, "done");
+    struct cg_prog *p = &c->out->progs[c->prog];
+    if (!p->has_loop) {
+        p->has_loop = true;
+        p->loop_at = s->loc;
+    }
+    ir_loc(c, s->loc);
+    LLVMBuildBr(c->b, cond);
+    LLVMPositionBuilderAtEnd(c->b, cond);
+    LLVMBuildCondBr(c->b, expr_cond(c, s->a), body, done);
+    LLVMPositionBuilderAtEnd(c->b, body);
+    c->loop_cond[c->loops] = cond;
+    c->loop_done[c->loops++] = done;
+    gen_list(c, s->b);
+    c->loops--;
+    ir_loc(c, s->loc);
+    LLVMBuildBr(c->b, cond);
+    LLVMPositionBuilderAtEnd(c->b, done);
+}
+
 void stmt_gen(struct cg *c, const struct ast_node *s)
 {
     switch (s->kind) {
@@ -96,6 +122,19 @@ void stmt_gen(struct cg *c, const struct ast_node *s)
         ir_if_end(c, &f, NULL, NULL);
         return;
     }
+    case S_WHILE: gen_while(c, s); return;
+    case S_UNROLL:
+        for (int64_t i = 0; i < s->ival; i++)
+            gen_list(c, s->b);
+        return;
+    case S_BREAK:
+    case S_CONTINUE:
+        ir_loc(c, s->loc);
+        LLVMBuildBr(c->b,
+                    s->kind == S_BREAK ? c->loop_done[c->loops - 1] : c->loop_cond[c->loops - 1]);
+        /* what follows in the block is dead: a block nothing jumps to */
+        LLVMPositionBuilderAtEnd(c->b, ir_block(c, "dead"));
+        return;
     case S_CALL:
         ir_loc(c, s->loc);
         if (s->a->bi == BI_DELETE)

@@ -150,6 +150,10 @@ static void dump_node(const struct ast_node *n, int depth, FILE *out)
             break;
         case S_IF: fputs("if", out); break;
         case S_CALL: fputs("call statement", out); break;
+        case S_WHILE: fputs("while", out); break;
+        case S_UNROLL: fputs("unroll", out); break;
+        case S_BREAK: fputs("break", out); break;
+        case S_CONTINUE: fputs("continue", out); break;
         }
         if (n->ty.kind == TY_STR)
             fprintf(out, " : string[%d]", n->ty.size);

@@ -35,12 +35,16 @@ enum ast_kind {
     N_SIZEOF,   /* sizeof(tname), or of a's type; the checks make it a literal */
     N_OFFSETOF, /* offsetof(tname, sval), sval a member or a.b.c; made a literal */
     /* statements */
-    S_PRINT,  /* print args... */
-    S_PRINTF, /* printf(args...) */
-    S_EXIT,   /* exit [a] */
-    S_ASSIGN, /* a = b, or a op= b (op, with compound set) */
-    S_IF,     /* if (a) { b... } else { c... }: b and c are statement lists */
-    S_CALL,   /* a: a call whose value is not used (delete, clear, ...) */
+    S_PRINT,    /* print args... */
+    S_PRINTF,   /* printf(args...) */
+    S_EXIT,     /* exit [a] */
+    S_ASSIGN,   /* a = b, or a op= b (op, with compound set) */
+    S_IF,       /* if (a) { b... } else { c... }: b and c are statement lists */
+    S_CALL,     /* a: a call whose value is not used (delete, clear, ...) */
+    S_WHILE,    /* while (a) { b... } */
+    S_UNROLL,   /* unroll (a) { b... }: b, a times (the checks set ival to a's value) */
+    S_BREAK,    /* out of the innermost while */
+    S_CONTINUE, /* to the innermost while's condition */
 };
 
 /* Operators; the parser's tokens stay in the parser. */
@@ -85,6 +89,10 @@ struct ast_tname {
 /* How deep an expression may nest. Checks, codegen and -d ast recurse on it,
  * so this bounds their stack; no script a person writes comes near it. */
 #define AST_DEPTH_MAX 1000
+/* How deep while loops nest, and the most times unroll repeats its block
+ * (as bpftrace's). */
+#define AST_LOOPS_MAX  16
+#define AST_UNROLL_MAX 100
 /* The longest string literal, in bytes: a string value is at most 4096
  * bytes with its NUL (--str-size). */
 #define AST_STR_MAX 4095

@@ -20,6 +20,7 @@ struct check {
     bool last_pass;          /* maps are all declared: a map never assigned is an error */
     struct strset map_ids;   /* map name -> plan map */
     struct strset var_ids;   /* the probe's variable name -> its index */
+    int loops;               /* while loops around the statement being checked */
 };
 
 /* A bigger array of n elements of `size` bytes in arena `a` (the tree's, or
@@ -37,6 +38,7 @@ void *check_grow(struct arena *a, void *old, int n, int *cap, size_t size)
 }
 
 static bool check_stmt(struct check *c, struct ast_node *n);
+static bool constant(const struct ast_node *n, int64_t *v, bool *big);
 static bool check_var_read(struct check *c, struct ast_node *n);
 static bool check_map_read(struct check *c, struct ast_node *n);
 
@@ -1039,6 +1041,40 @@ static bool check_stmt(struct check *c, struct ast_node *n)
         return !n->a || (check_expr(c, n->a) && check_want(c, n->a, TY_INT, "exit's code"));
     case S_ASSIGN: return check_assign(c, n);
     case S_CALL: return check_call_stmt(c, n);
+    case S_WHILE: {
+        bool ok = check_expr(c, n->a) && check_want(c, n->a, TY_INT, "the condition of 'while'");
+        if (c->loops == AST_LOOPS_MAX) {
+            diag_error(c->src, n->loc, "while loops nest at most %d deep", AST_LOOPS_MAX);
+            return false;
+        }
+        c->loops++;
+        for (struct ast_node *s = n->b; s; s = s->next)
+            ok = check_stmt(c, s) && ok;
+        c->loops--;
+        return ok;
+    }
+    case S_UNROLL: {
+        int64_t v = 0;
+        bool big = false, ok = check_expr(c, n->a);
+        if (ok && (!constant(n->a, &v, &big) || big || v < 1 || v > AST_UNROLL_MAX)) {
+            diag_error(c->src, n->a->loc,
+                       "unroll's count must be a number from 1 to %d, known when the script is "
+                       "compiled",
+                       AST_UNROLL_MAX);
+            ok = false;
+        }
+        n->ival = v;
+        for (struct ast_node *s = n->b; s; s = s->next)
+            ok = check_stmt(c, s) && ok;
+        return ok;
+    }
+    case S_BREAK:
+    case S_CONTINUE:
+        if (c->loops)
+            return true;
+        diag_error(c->src, n->loc, "%s is only allowed in a while loop",
+                   n->kind == S_BREAK ? "break" : "continue");
+        return false;
     case S_IF: {
         bool ok = check_expr(c, n->a) && check_want(c, n->a, TY_INT, "the condition of 'if'");
         for (struct ast_node *s = n->b; s; s = s->next)

@@ -47,6 +47,7 @@ static void yyerror(YYLTYPE *loc, struct parse_state *ps, const char *msg);
 }
 
 %token PROBE "'probe'" PRINT "'print'" PRINTF "'printf'" EXIT "'exit'" IF "'if'" ELSE "'else'"
+%token WHILE "'while'" UNROLL "'unroll'" BREAK "'break'" CONTINUE "'continue'"
 %token <str> IDENT "identifier" STRING "string" SPEC "probe spec" VAR "variable" MAP "map"
 %token <op> OPASSIGN "compound assignment"
 %token INC "'++'" DEC "'--'"
@@ -66,7 +67,7 @@ static void yyerror(YYLTYPE *loc, struct parse_state *ps, const char *msg);
 %type <spec> spec
 %type <nodes> stmt_list if_list exprs
 %type <node> filter block stmts stmt args expr cond lor land bor bxor band
-%type <node> lvalue map if_stmt else_part
+%type <node> lvalue map if_stmt else_part block_stmt
 %type <node> eq rel shift add mul unary postfix primary
 %type <tname> tname
 %type <num> stars
@@ -119,7 +120,7 @@ block
     | ABEGIN stmts AEND     { $$ = $2; }
     ;
 
-/* stmts: [(stmt | if_stmt) ((';' | after an if_stmt, nothing) (stmt | if_stmt))* [';']] */
+/* stmts: [(stmt | block_stmt) ((';' | after a block_stmt, nothing) (stmt | block_stmt))* [';']] */
 stmts
     : %empty                { $$ = NULL; }
     | stmt_list             { $$ = $1.head; }
@@ -136,16 +137,16 @@ stmt_list
     | if_list ';' stmt      { $$ = $1; $$.tail->next = $3; $$.tail = $3; }
     ;
 
-/* if_list: statements that end in an if_stmt, which needs no ';' after it */
+/* if_list: statements that end in a block_stmt, which needs no ';' after it */
 if_list
-    : if_stmt               { $$.head = $$.tail = $1; }
-    | stmt_list ';' if_stmt { $$ = $1; $$.tail->next = $3; $$.tail = $3; }
-    | if_list if_stmt       { $$ = $1; $$.tail->next = $2; $$.tail = $2; }
-    | if_list ';' if_stmt   { $$ = $1; $$.tail->next = $3; $$.tail = $3; }
+    : block_stmt            { $$.head = $$.tail = $1; }
+    | stmt_list ';' block_stmt { $$ = $1; $$.tail->next = $3; $$.tail = $3; }
+    | if_list block_stmt    { $$ = $1; $$.tail->next = $2; $$.tail = $2; }
+    | if_list ';' block_stmt { $$ = $1; $$.tail->next = $3; $$.tail = $3; }
     ;
 
 /* stmt: 'print' expr (',' expr)* | 'print' '(' expr ',' expr ')'
- *     | 'printf' '(' args ')' | 'exit' ['(' [expr] ')']
+ *     | 'printf' '(' args ')' | 'exit' ['(' [expr] ')'] | 'break' | 'continue'
  *     | lvalue ('=' | OPASSIGN) expr | lvalue ('++' | '--')
  *     | IDENT '(' args ')' */
 stmt
@@ -160,6 +161,8 @@ stmt
     | EXIT                  { $$ = ast_node(ps->arena, S_EXIT, @$); }
     | EXIT '(' ')'          { $$ = ast_node(ps->arena, S_EXIT, @$); }
     | EXIT '(' expr ')'     { $$ = ast_node(ps->arena, S_EXIT, @$); $$->a = $3; }
+    | BREAK                 { $$ = ast_node(ps->arena, S_BREAK, @$); }
+    | CONTINUE              { $$ = ast_node(ps->arena, S_CONTINUE, @$); }
     | lvalue '=' expr       { $$ = ast_node(ps->arena, S_ASSIGN, @$); $$->a = $1; $$->b = $3; }
     | IDENT '=' expr        {
             /* not a variable: the checks say so */
@@ -199,6 +202,20 @@ map
     | MAP '[' exprs ']'     { $$ = ast_node(ps->arena, N_MAP, @$); $$->sval = $1.s; $$->args = $3.head; DEEP($$); }
     ;
 
+/* block_stmt: if_stmt | 'while' '(' expr ')' block | 'unroll' '(' expr ')' block */
+block_stmt
+    : if_stmt
+    | WHILE '(' expr ')' block {
+            $$ = ast_node(ps->arena, S_WHILE, @1);
+            $$->a = $3;
+            $$->b = $5;
+        }
+    | UNROLL '(' expr ')' block {
+            $$ = ast_node(ps->arena, S_UNROLL, @1);
+            $$->a = $3;
+            $$->b = $5;
+        }
+    ;
 /* if_stmt: 'if' '(' expr ')' block [else_part] */
 if_stmt
     : IF '(' expr ')' block else_part {
@@ -414,7 +431,7 @@ static int lex(YYSTYPE *lval, YYLTYPE *lloc, struct parse_state *ps)
     ps->block_next = t == ELSE || (t == ')' && ps->if_open && ps->parens == ps->if_parens);
     if (ps->block_next)
         ps->if_open = false;
-    if (t == IF) {
+    if (t == IF || t == WHILE || t == UNROLL) { /* a block follows its parentheses */
         ps->if_open = true;
         ps->if_parens = ps->parens;
     }

@@ -108,6 +108,9 @@ static void report_verifier(struct rt *rt, const struct cg_prog *p, const char *
     while (last > 0 && (strncmp(lines[last - 1], "processed ", 10) == 0 ||
                         strncmp(lines[last - 1], "verification time", 17) == 0 ||
                         strncmp(lines[last - 1], "stack depth", 11) == 0 ||
+                        /* after "infinite loop detected": the two states compared */
+                        strncmp(lines[last - 1], "cur state:", 10) == 0 ||
+                        strncmp(lines[last - 1], "old state:", 10) == 0 ||
                         lines[last - 1][0] == '\n' || lines[last - 1][0] == 0))
         last--;
     if (last == 0) {
@@ -137,7 +140,20 @@ static void report_verifier(struct rt *rt, const struct cg_prog *p, const char *
         }
         break;
     }
+    bool loop =
+        p->has_loop &&
+        (strncmp(why, "infinite loop detected", 22) == 0 || strncmp(why, "back-edge", 9) == 0 ||
+         strncmp(why, "BPF program is too large", 24) == 0 ||
+         (strncmp(why, "The sequence of ", 16) == 0 && strstr(why, "jumps is too complex")));
+    if (loop) { /* the loop is what to change, wherever the verifier gave up in it */
+        loc = p->loop_at;
+        loc.last_line = loc.first_line;
+        loc.last_column = loc.first_column + 4;
+    }
     diag_error(rt->src, loc, "the kernel's verifier refused probe %s: %.*s", p->text, whylen, why);
+    if (loop)
+        fprintf(rt->src->out, "note: the verifier follows a while loop to its end: the loop must "
+                              "end within a bound it can see, as in while ($i < 100)\n");
     int from = last - 8 > 0 ? last - 8 : 0;
     fprintf(rt->src->out, "note: the verifier's last steps:\n");
     for (int i = from; i < last; i++) {

@@ -97,4 +97,61 @@ EOF
     expect "$WORK/want"
 }
 
+# The canned sleeps script: the helper's sleep, its parent (this shell) by
+# pid and name, and the time it asked for.
+sleeps_script() {
+    start sleeps
+    "$HELPER" nanosleep 0 1234567 &
+    local hp=$!
+    wait $hp
+    stop
+    head -1 "$WORK/out" >"$WORK/got"
+    printf '%-8s %-7s %-16s %-7s %-16s %s\n' TIME PID COMM PPID PCOMM SECONDS >"$WORK/want"
+    expect "$WORK/want"
+    awk -v p="$hp" '$2 == p { $1 = "T"; print }' "$WORK/out" >"$WORK/got"
+    local pcomm
+    read -r pcomm </proc/$BASHPID/comm # not $(...): a subshell is another process
+    echo "T $hp tp_helper $BASHPID $pcomm 0.001234567" >"$WORK/want"
+    expect "$WORK/want"
+}
+
+# The canned runqlat script: the helper's sleeps wake it, and each wait for
+# a CPU lands in the histogram.
+runqlat_script() {
+    start runqlat
+    for _ in 1 2 3 4 5; do "$HELPER" nanosleep 0 1000000; done
+    stop
+    grep -q '^@usecs:$' "$WORK/out" || fail "runqlat drew no histogram"
+    local n
+    n=$(awk -F'[][ |]+' '/^\[/ { s += $(NF - 2) } END { print s + 0 }' "$WORK/out")
+    [ "$n" -ge 5 ] || fail "runqlat counted $n waits, fewer than the helper's 5 wake-ups"
+    grep -q '^@queued' "$WORK/out" && fail "runqlat printed its scratch map"
+    return 0
+}
+
+# kprobe and fentry arguments typed by the function's prototype: vfs_read's
+# file is a struct file *, read without a cast. Where this kernel cannot
+# attach them, the VM suite runs these on its own.
+kprobe_typed() {
+    need_kprobes
+    start -e 'probe kprobe:vfs_read / comm == "tp_helper" / {
+        print str(arg1->f_path.dentry->d_name.name), arg1->f_pos >= 0 }'
+    "$HELPER" reads 2 /etc/hostname
+    stop
+    printf '%s\n' "hostname 1" "hostname 1" >"$WORK/want"
+    grep -v '^$' "$WORK/out" >"$WORK/got"
+    expect "$WORK/want"
+}
+
+fentry_typed() {
+    need_fentry
+    start -e 'probe fentry:vfs_read / comm == "tp_helper" / {
+        print str(args.file->f_path.dentry->d_name.name), str(arg1->f_path.dentry->d_iname) }'
+    "$HELPER" reads 1 /etc/hostname
+    stop
+    echo "hostname hostname" >"$WORK/want"
+    grep -v '^$' "$WORK/out" >"$WORK/got"
+    expect "$WORK/want"
+}
+
 "$1"

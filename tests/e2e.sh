@@ -130,11 +130,6 @@ cpu_order() {
     [ "$(cut -d' ' -f1 "$WORK/mine" | sort -u | wc -l)" -ge 2 ] || fail "all events came from one CPU"
 }
 
-# The kprobe cases need a kernel with kprobes: tests/qemu runs them on one.
-need_kprobes() {
-    [ -e /sys/bus/event_source/devices/kprobe ] || skip "this kernel has no kprobes"
-}
-
 # The design's one-liner attached for real: arg2 is do_sys_openat2's filename.
 kprobe_attach() {
     need_kprobes
@@ -431,6 +426,18 @@ inspect() {
     "$TP" -d verifier --dry-run -e "$one" 2>&1 >/dev/null | grep -q '^processed [0-9]* insns' || fail "-d verifier"
 }
 
+# A while loop the verifier cannot see end is refused at the loop, with
+# what to do (the verifier's own words vary by kernel).
+loop_unbounded() {
+    "$TP" -e 'probe BEGIN { $i = 0;
+        while ($i >= 0) { @x++ }
+        exit }' >/dev/null 2>"$WORK/err" && fail "an unbounded loop was loaded"
+    head -1 "$WORK/err" | grep -q "^cmdline:2:9: error: the kernel's verifier refused probe BEGIN: " ||
+        fail "not refused at the loop"
+    grep -qx "note: the verifier follows a while loop to its end: the loop must end within a bound it can see, as in while (\$i < 100)" "$WORK/err" ||
+        fail "no note on bounding the loop"
+}
+
 # -L lists the built-in scripts with a line each.
 list_scripts() {
     "$TP" -L >"$WORK/got"
@@ -438,6 +445,8 @@ list_scripts() {
 exec     trace exec(): one line per execve/execveat, with its result and the full argv
 open     trace open(): one line per open/openat/openat2, with its fd or error
 readlat  read() latency, in microseconds, as a histogram, until Ctrl-C
+runqlat  run-queue latency: how long runnable tasks wait for a CPU, in microseconds, as a histogram
+sleeps   who sleeps, for how long, and whose child it is (nanosleep, clock_nanosleep)
 syscount count syscalls by process until Ctrl-C, then the top 10, most last
 END
     expect "$WORK/want"

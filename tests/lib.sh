@@ -25,6 +25,16 @@ fail() {
     exit 1
 }
 
+# The kinds this machine's kernel may lack run on the second one
+# (tests/qemu); here they skip.
+need_kprobes() {
+    [ -e /sys/bus/event_source/devices/kprobe ] || skip "this kernel has no kprobes"
+}
+need_fentry() {
+    "$TP" --dry-run -e 'probe fentry:do_sys_openat2 < exit >' >/dev/null 2>&1 ||
+        skip "this kernel does not run fentry programs"
+}
+
 # Starts tinyprobe in the background with events to $WORK/out, messages to
 # $WORK/err, and waits until its probes are attached.
 start() {

@@ -351,16 +351,6 @@ usdt_errors() {
     expect "$WORK/want"
 }
 
-# The kinds this machine's kernel lacks run on the second one (tests/qemu);
-# here they skip.
-need_kprobes() {
-    [ -e /sys/bus/event_source/devices/kprobe ] || skip "this kernel has no kprobes"
-}
-need_fentry() {
-    "$TP" --dry-run -e 'probe fentry:do_sys_openat2 < exit >' >/dev/null 2>&1 ||
-        skip "this kernel does not run fentry programs"
-}
-
 # A kprobe pattern: every match attached, by one program, in one
 # kprobe.multi link where the kernel has them (CONFIG_FPROBE), else a link
 # each; `probe` says which fired.

@@ -17,7 +17,8 @@ set(TP_E2E_CASES oneliner fields open_script exec_script exec_long_argv kprobe_d
     kprobe_missing kprobe_attach kretprobe_retval kprobe_no_function signals exit_codes
     lost_events script_files values strings inspect list_scripts verifier_reject unprivileged
     cpu_order count_opens count_cpus ppid_time more_scripts print_when_full counter_every_second
-    lost_events_json json_strings int_widths json_head buffering output_options join_statement)
+    lost_events_json json_strings int_widths json_head buffering output_options join_statement
+    loop_unbounded)
 foreach(case ${TP_E2E_CASES})
   add_test(NAME e2e_${case} COMMAND ${CMAKE_SOURCE_DIR}/tests/e2e.sh ${case})
   set_tests_properties(e2e_${case} PROPERTIES ENVIRONMENT "${TP_TEST_ENV}" SKIP_RETURN_CODE 77
@@ -34,7 +35,9 @@ foreach(case output_full output_fs_full output_cut_line stdout_closed blocked_re
 endforeach()
 
 # Kernel structs through BTF: see tests/btf.sh.
-foreach(case nanosleep_chain rawtracepoint_typed uprobe_cast no_btf too_large)
+set(TP_BTF_CASES nanosleep_chain rawtracepoint_typed uprobe_cast no_btf too_large kprobe_typed
+    fentry_typed sleeps_script runqlat_script)
+foreach(case ${TP_BTF_CASES})
   add_test(NAME btf_${case} COMMAND ${CMAKE_SOURCE_DIR}/tests/btf.sh ${case})
   set_tests_properties(btf_${case} PROPERTIES ENVIRONMENT "${TP_TEST_ENV}" SKIP_RETURN_CODE 77
                        TIMEOUT 120 RUN_SERIAL TRUE)
@@ -108,10 +111,11 @@ tp_golden(plan plan 1500)
 set(TP_QEMU_DIR ${CMAKE_BINARY_DIR}/qemu)
 string(REPLACE ";" " " TP_E2E_LIST "${TP_E2E_CASES}")
 string(REPLACE ";" " " TP_PROBES_LIST "${TP_PROBES_CASES}")
+string(REPLACE ";" " " TP_BTF_LIST "${TP_BTF_CASES}")
 file(GENERATE OUTPUT ${CMAKE_BINARY_DIR}/qemu-guest.sh CONTENT "
 export TP=$<TARGET_FILE:tinyprobe> HELPER=$<TARGET_FILE:tp_helper>
 export ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1
-export E2E_CASES='${TP_E2E_LIST}' PROBES_CASES='${TP_PROBES_LIST}'
+export E2E_CASES='${TP_E2E_LIST}' PROBES_CASES='${TP_PROBES_LIST}' BTF_CASES='${TP_BTF_LIST}'
 exec bash ${CMAKE_SOURCE_DIR}/tests/qemu/guest.sh
 ")
 add_test(NAME qemu_prepare COMMAND sh -c

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # guest.sh: the end-to-end suite on the second kernel, run inside the VM by
 # run.sh: every case of e2e.sh and probes.sh (those that need kprobes or
-# fentry run here for real), and the long-jump case. Needs TP, HELPER,
-# E2E_CASES and PROBES_CASES in the environment. Prints a line per case and
-# exits 1 if any failed.
+# fentry run here for real), btf.sh's, and the long-jump case. Needs TP,
+# HELPER, E2E_CASES, PROBES_CASES and BTF_CASES in the environment. Prints a
+# line per case and exits 1 if any failed.
 set -u
 dir=$(dirname "$0")/..
 failed=()
@@ -25,6 +25,7 @@ run() {
 }
 for c in $E2E_CASES; do run e2e "$c"; done
 for c in $PROBES_CASES; do run probes "$c"; done
+for c in ${BTF_CASES:-}; do run btf "$c"; done
 run hardening long_jumps
 if [ ${#failed[@]} -gt 0 ]; then
     echo "failed on $(uname -r): ${failed[*]}"
