@@ -155,6 +155,12 @@ bool mem_is_read(const struct ast_node *n);
 /* (int8)x ... : x at the cast's width and sign */
 LLVMValueRef mem_cast(struct cg *c, const struct ast_node *n);
 
+/* tuple.c: a tuple's bytes into dst (its size); an element of one, as an
+ * integer or into a string slot */
+void tuple_into(struct cg *c, const struct ast_node *n, LLVMValueRef dst);
+LLVMValueRef tuple_int(struct cg *c, const struct ast_node *n);
+void tuple_str(struct cg *c, const struct ast_node *n, LLVMValueRef dst, unsigned size);
+
 /* usdt.c: argument n (from 1) of a USDT probe; the maps it needs, declared */
 LLVMValueRef usdt_arg(struct cg *c, int n);
 void usdt_finish(struct cg *c);
@@ -167,6 +173,8 @@ void maps_read_str(struct cg *c, const struct ast_node *n, LLVMValueRef dst, uns
 /* a map's value as it is kept (a join()), into dst; a count of 0 where there is none */
 void maps_read_bytes(struct cg *c, const struct ast_node *n, LLVMValueRef dst);
 LLVMValueRef maps_var_int(struct cg *c, const struct ast_node *n);
+/* a variable's storage: an i64, or a string's or tuple's bytes in scratch */
+LLVMValueRef maps_var_slot(struct cg *c, const struct ast_node *n);
 void maps_var_str(struct cg *c, const struct ast_node *n, LLVMValueRef dst, unsigned size);
 /* S_ASSIGN, to a variable or a map */
 void maps_assign(struct cg *c, const struct ast_node *s);

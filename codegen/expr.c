@@ -92,6 +92,8 @@ LLVMValueRef expr_int(struct cg *c, const struct ast_node *n)
     case N_VAR: return maps_var_int(c, n);
     case N_MAP: return maps_read_int(c, n);
     case N_MEMBER: {
+        if (n->tuple)
+            return tuple_int(c, n);
         if (!n->in_ctx)
             return mem_int(c, n);
         const struct probe_field *f = probe_field(c->point, n->sval);

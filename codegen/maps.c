@@ -451,11 +451,11 @@ static void aggregate(struct cg *c, const struct ast_node *lv, const struct ast_
 
 /* A $variable's storage in this program: an i64 on the stack, or a string
  * in scratch. */
-static LLVMValueRef var_slot(struct cg *c, const struct ast_node *n)
+LLVMValueRef maps_var_slot(struct cg *c, const struct ast_node *n)
 {
     if (!c->var_slots[n->id]) {
         const struct ast_var *v = &c->probe->vars[n->id];
-        if (v->ty.kind == TY_STR) {
+        if (v->ty.kind == TY_STR || v->ty.kind == TY_TUPLE) {
             c->var_slots[n->id] = ir_scratch(c, v->ty.size);
         } else {
             c->var_slots[n->id] = ir_alloca(c, c->i64);
@@ -466,14 +466,14 @@ static LLVMValueRef var_slot(struct cg *c, const struct ast_node *n)
 
 LLVMValueRef maps_var_int(struct cg *c, const struct ast_node *n)
 {
-    return LLVMBuildLoad2(c->b, c->i64, var_slot(c, n), "");
+    return LLVMBuildLoad2(c->b, c->i64, maps_var_slot(c, n), "");
 }
 
 void maps_var_str(struct cg *c, const struct ast_node *n, LLVMValueRef dst, unsigned size)
 {
     const struct ast_var *v = &c->probe->vars[n->id];
     unsigned len = size < (unsigned)v->ty.size ? size : (unsigned)v->ty.size;
-    LLVMValueRef args[3] = {dst, ir_i64(c, len), var_slot(c, n)};
+    LLVMValueRef args[3] = {dst, ir_i64(c, len), maps_var_slot(c, n)};
     ir_helper(c, BPF_FUNC_probe_read_kernel_str, c->i64, args, 3);
 }
 
@@ -499,7 +499,11 @@ void maps_assign(struct cg *c, const struct ast_node *s)
 {
     const struct ast_node *lv = s->a, *rhs = s->b;
     if (lv->kind == N_VAR) {
-        LLVMValueRef slot = var_slot(c, lv);
+        LLVMValueRef slot = maps_var_slot(c, lv);
+        if (lv->ty.kind == TY_TUPLE) {
+            tuple_into(c, rhs, slot);
+            return;
+        }
         if (lv->ty.kind == TY_STR) {
             str_into(c, rhs, slot, lv->ty.size);
             return;
@@ -519,6 +523,8 @@ void maps_assign(struct cg *c, const struct ast_node *s)
         LLVMValueRef val = ir_scratch(c, m->value_size);
         if (m->value.kind == TY_RECORD)
             mem_bytes(c, rhs, val);
+        else if (m->value.kind == TY_TUPLE)
+            tuple_into(c, rhs, val);
         else if (m->value.kind == TY_JOIN)
             str_join(c, rhs, val, m->value.size);
         else

@@ -34,6 +34,7 @@ static void gen_event(struct cg *c, const struct ast_node *s)
         case TY_INT:
         case TY_PTR: LLVMBuildStore(c->b, expr_int(c, a), slot); break;
         case TY_RECORD: mem_bytes(c, a, slot); break;
+        case TY_TUPLE: tuple_into(c, a, slot); break;
         case TY_TIME: LLVMBuildStore(c->b, expr_int(c, a->args->next), slot); break;
         case TY_STR: str_into(c, a, slot, e->ty.size); break;
         case TY_JOIN:

@@ -41,6 +41,10 @@ void str_into(struct cg *c, const struct ast_node *n, LLVMValueRef dst, unsigned
     case N_INDEX:
     case N_DEREF: mem_str(c, n, dst, size); return;
     case N_MEMBER: {
+        if (n->tuple) {
+            tuple_str(c, n, dst, size);
+            return;
+        }
         if (!n->in_ctx) {
             mem_str(c, n, dst, size);
             return;

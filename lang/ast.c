@@ -107,12 +107,15 @@ static void dump_node(const struct ast_node *n, int depth, FILE *out)
             break;
         case N_IDENT: fprintf(out, "builtin %s", n->sval); break;
         case N_MEMBER:
-            if (is_args(n->a))
+            if (n->tuple)
+                fprintf(out, "element %lld", (long long)n->ival);
+            else if (is_args(n->a))
                 fprintf(out, "field %s", n->sval);
             else
                 fprintf(out, "member %s%s", n->arrow ? "->" : ".", n->sval);
             break;
         case N_INDEX: fputs("index", out); break;
+        case N_TUPLE: fputs("tuple", out); break;
         case N_DEREF: fputs("deref", out); break;
         case N_CAST:
             fputs("cast ", out);

@@ -34,6 +34,7 @@ enum ast_kind {
     N_CAST,     /* (tname) a */
     N_SIZEOF,   /* sizeof(tname), or of a's type; the checks make it a literal */
     N_OFFSETOF, /* offsetof(tname, sval), sval a member or a.b.c; made a literal */
+    N_TUPLE,    /* (args...): two values or more */
     /* statements */
     S_PRINT,    /* print args... */
     S_PRINTF,   /* printf(args...) */
@@ -93,6 +94,8 @@ struct ast_tname {
  * (as bpftrace's). */
 #define AST_LOOPS_MAX  16
 #define AST_UNROLL_MAX 100
+/* The most elements of a tuple. */
+#define AST_TUPLE_MAX 16
 /* The longest string literal, in bytes: a string value is at most 4096
  * bytes with its NUL (--str-size). */
 #define AST_STR_MAX 4095
@@ -111,6 +114,7 @@ struct ast_node {
     bool compound;           /* S_ASSIGN: a op= b */
     bool big;                /* N_INT: above INT64_MAX as written, so unsigned */
     bool arrow;              /* N_MEMBER: written a->f, not a.f */
+    bool tuple;              /* N_MEMBER: a tuple's element, a.ival */
     struct ast_tname *tname; /* N_CAST, N_SIZEOF, N_OFFSETOF */
     /* filled by checks */
     struct ty ty;

@@ -196,6 +196,7 @@ static const char *ty_desc(struct ty t)
     case TY_PTR: return "a pointer";
     case TY_RECORD: return "a struct";
     case TY_ARRAY: return "an array";
+    case TY_TUPLE: return "a tuple";
     default: return "nothing";
     }
 }
@@ -364,7 +365,11 @@ bool check_expr(struct check *c, struct ast_node *n)
     case N_VAR: return check_var_read(c, n);
     case N_PARAM: return check_param(c, n, false);
     case N_MAP: return check_map_read(c, n);
+    case N_TUPLE: return check_tuple(c, n);
     case N_MEMBER:
+        if (n->tuple)
+            return check_tuple_element(c, n);
+        return check_access(c, n);
     case N_INDEX:
     case N_DEREF:
     case N_CAST:
@@ -510,9 +515,29 @@ static bool check_var_write(struct check *c, struct ast_node *lv, struct ast_nod
     int id;
     struct ast_var *v = var_find(c, lv->sval, &id);
     bool is_str = rhs->ty.kind == TY_STR;
+    if (rhs->ty.kind == TY_TUPLE && !compound) { /* one layout for all its assignments */
+        if (!v) {
+            v = var_add(c, lv, rhs->ty);
+            id = (int)(v - c->probe->vars);
+        } else if (v->ty.kind != TY_TUPLE || v->ty.rec != rhs->ty.rec) {
+            char was[256], is[256];
+            if (v->ty.kind == TY_TUPLE)
+                check_tuple_desc(c, v->ty, was, sizeof(was));
+            else
+                check_ty_desc(v->ty, was, sizeof(was));
+            diag_error(c->src, rhs->loc, "%s is %s, and this is %s", lv->sval, was,
+                       check_tuple_desc(c, rhs->ty, is, sizeof(is)));
+            diag_note_at(c->src, v->at, "%s became %s here", lv->sval, was);
+            return false;
+        }
+        lv->id = id;
+        lv->ty = v->ty;
+        return true;
+    }
     if (!ty_is_scalar(rhs->ty) && !is_str) {
         char buf[256];
-        diag_error(c->src, rhs->loc, "a variable holds an integer, a string or a pointer, not %s",
+        diag_error(c->src, rhs->loc,
+                   "a variable holds an integer, a string, a pointer or a tuple, not %s",
                    check_ty_desc(rhs->ty, buf, sizeof(buf)));
         if (rhs->ty.kind == TY_RECORD)
             diag_note(c->src, "keep a pointer to it, or a member");
@@ -534,6 +559,12 @@ static bool check_var_write(struct check *c, struct ast_node *lv, struct ast_nod
         id = (int)(v - c->probe->vars);
     } else if (v->ty.kind == TY_NONE) {
         return false; /* its first assignment was an error, said there */
+    } else if (v->ty.kind == TY_TUPLE) {
+        char is[256];
+        diag_error(c->src, rhs->loc, "%s is a tuple, and this is %s", lv->sval,
+                   check_ty_desc(rhs->ty, is, sizeof(is)));
+        diag_note_at(c->src, v->at, "%s became a tuple here", lv->sval);
+        return false;
     } else if ((v->ty.kind == TY_STR) != is_str) {
         diag_error(c->src, rhs->loc, "%s is %s, and this is %s", lv->sval,
                    kind_desc(v->ty.kind == TY_STR), kind_desc(is_str));
@@ -640,10 +671,12 @@ static bool check_value(struct check *c, struct plan_map *m, struct ast_node *at
                         const struct ast_node *rhs)
 {
     struct ty t = agg ? ty_int64(true) : rhs->ty;
-    if (!ty_is_scalar(t) && t.kind != TY_STR && t.kind != TY_JOIN && t.kind != TY_RECORD) {
+    if (!ty_is_scalar(t) && t.kind != TY_STR && t.kind != TY_JOIN && t.kind != TY_RECORD &&
+        t.kind != TY_TUPLE) {
         char buf[256];
         diag_error(c->src, rhs->loc,
-                   "a map holds integers, strings, pointers, structs, join()s or aggregations, "
+                   "a map holds integers, strings, pointers, structs, tuples, join()s or "
+                   "aggregations, "
                    "not %s",
                    check_ty_desc(rhs->ty, buf, sizeof(buf)));
         return false;
@@ -666,7 +699,8 @@ static bool check_value(struct check *c, struct plan_map *m, struct ast_node *at
         return true;
     }
     if (m->agg != agg || m->value.kind != t.kind ||
-        (t.kind == TY_RECORD && m->value.btf != t.btf)) {
+        (t.kind == TY_RECORD && m->value.btf != t.btf) ||
+        (t.kind == TY_TUPLE && m->value.rec != t.rec)) {
         struct plan_map now = {.agg = agg, .value = t};
         char wbuf[256], ibuf[256];
         const char *was = value_desc(m, wbuf, sizeof(wbuf));

@@ -47,6 +47,11 @@ bool check_access(struct check *c, struct ast_node *n);
 /* argN (checked as an integer): a pointer to a struct where every point's
  * kind says from BTF that it is one, and the same one. */
 void check_arg_type(struct check *c, struct ast_node *n);
+/* (a, b, ...) and $t.N (check_tuple.c) */
+bool check_tuple(struct check *c, struct ast_node *n);
+bool check_tuple_element(struct check *c, struct ast_node *n);
+/* "a tuple (int64, string[64])" */
+const char *check_tuple_desc(struct check *c, struct ty t, char *buf, size_t len);
 /* A value about to be kept (printed, stored in a map): a struct gets its
  * layout in the plan; false, said, for one too large to keep. */
 bool check_record_value(struct check *c, struct ast_node *n);

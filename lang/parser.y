@@ -150,12 +150,16 @@ if_list
  *     | lvalue ('=' | OPASSIGN) expr | lvalue ('++' | '--')
  *     | IDENT '(' args ')' */
 stmt
-    : PRINT exprs           { $$ = ast_node(ps->arena, S_PRINT, @$); $$->args = $2.head; }
-    | PRINT '(' expr ',' expr ')' {
+    : PRINT exprs           {
             $$ = ast_node(ps->arena, S_PRINT, @$);
-            $$->args = $3;
-            $3->next = $5;
-            $$->compound = true; /* print(@map, N): the top N */
+            $$->args = $2.head;
+            struct ast_node *t = $2.head;
+            if (!t->next && t->kind == N_TUPLE && t->args->kind == N_MAP && !t->args->args &&
+                t->args->next && !t->args->next->next) {
+                /* print(@map, N): the top N, not the tuple */
+                $$->args = t->args;
+                $$->compound = true;
+            }
         }
     | PRINTF '(' args ')'   { $$ = ast_node(ps->arena, S_PRINTF, @$); $$->args = $3; }
     | EXIT                  { $$ = ast_node(ps->arena, S_EXIT, @$); }
@@ -370,10 +374,19 @@ stars
     : %empty                { $$.v = 0; $$.big = false; }
     | stars '*'             { $$ = $1; $$.v++; }
     ;
-/* postfix: primary ('.' IDENT | '->' IDENT | '[' expr ']')* */
+/* postfix: primary ('.' IDENT | '.' INT | '->' IDENT | '[' expr ']')* */
 postfix
     : primary
     | postfix '.' IDENT     { $$ = ast_node(ps->arena, N_MEMBER, @$); $$->a = $1; $$->sval = $3.s; DEEP($$); }
+    | postfix '.' INT       {
+            /* a tuple's element: $t.0 */
+            $$ = ast_node(ps->arena, N_MEMBER, @$);
+            $$->a = $1;
+            $$->ival = $3.big ? -1 : $3.v;
+            $$->sval = "";
+            $$->tuple = true;
+            DEEP($$);
+        }
     | postfix ARROW IDENT   {
             $$ = ast_node(ps->arena, N_MEMBER, @$);
             $$->a = $1;
@@ -395,6 +408,7 @@ member_path
         }
     ;
 /* primary: INT | STRING | PARAM | IDENT | IDENT '(' args ')' | VAR | map | '(' expr ')'
+ *        | '(' expr ',' exprs ')' (a tuple)
  *        | 'offsetof' '(' tname ',' member_path ')' */
 primary
     : INT                   { $$ = ast_node(ps->arena, N_INT, @$); $$->ival = $1.v; $$->big = $1.big; }
@@ -405,6 +419,12 @@ primary
     | VAR                   { $$ = ast_node(ps->arena, N_VAR, @$); $$->sval = $1.s; }
     | map
     | '(' expr ')'          { $$ = $2; }
+    | '(' expr ',' exprs ')' {
+            $$ = ast_node(ps->arena, N_TUPLE, @$);
+            $$->args = $2;
+            $2->next = $4.head;
+            DEEP($$);
+        }
     | OFFSETOF '(' tname ',' member_path ')' {
             $$ = ast_node(ps->arena, N_OFFSETOF, @$);
             $$->tname = $3;

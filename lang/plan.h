@@ -103,7 +103,8 @@ struct plan_field {
     unsigned char bit_off, bit_size; /* a bitfield: bit_size bits, bit_off bits past off */
 };
 struct plan_record {
-    const char *name; /* "struct timespec" */
+    const char *name; /* "struct timespec"; "tuple" */
+    bool tuple;       /* printed (1, a), a JSON array; its fields are 0, 1, ... */
     unsigned btf;     /* the kernel's id, so that each is laid out once */
     unsigned size;
     struct plan_field *fields;

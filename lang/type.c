@@ -10,7 +10,8 @@ uint64_t ty_store_size(struct ty t)
     case TY_INT:
     case TY_PTR:
     case TY_TIME: return 8;
-    case TY_RECORD: return t.size > 0 ? ((uint64_t)t.size + 7) & ~7ull : 0;
+    case TY_RECORD:
+    case TY_TUPLE: return t.size > 0 ? ((uint64_t)t.size + 7) & ~7ull : 0;
     case TY_STR:
     case TY_BUF: return t.size > 0 ? (uint64_t)t.size : 0;
     case TY_JOIN: return 8 + TY_JOIN_MAX * (uint64_t)(t.size > 0 ? t.size : 0);
@@ -26,6 +27,7 @@ const char *ty_name(struct ty t, char *buf, int len)
     case TY_BUF: snprintf(buf, len, "buffer[%d]", t.size); break;
     case TY_JOIN: snprintf(buf, len, "join()"); break;
     case TY_TIME: snprintf(buf, len, "strftime()"); break;
+    case TY_TUPLE: snprintf(buf, len, "tuple[%d]", t.size); break;
     case TY_PTR: {
         char name[200];
         snprintf(buf, len, "%s%s *", t.user ? "user " : "",

@@ -22,6 +22,8 @@ enum ty_kind {
     TY_RECORD, /* a struct or union of size bytes (btf its id): in memory
                   while a chain reads through it, its bytes once kept;
                   printed by the plan's records[rec] */
+    TY_TUPLE,  /* (a, b, ...): size bytes, laid out by the plan's records[rec],
+                  integers in 8 bytes, strings in their size rounded up to 8 */
     TY_ARRAY,  /* an array of size bytes (btf its id), other than of chars
                   (a string): read an element at a time */
     /* to come: stacks, symbols, socket addresses and tuples, each a kind

@@ -365,15 +365,16 @@ static void member_print(struct sbuf *b, const struct plan_field *f, const unsig
 static void record_print(struct sbuf *b, const struct plan_record *r, const unsigned char *data,
                          size_t avail, const struct value_env *env, bool json, int depth)
 {
-    sb_puts(b, json ? "{" : "{ ");
+    /* a tuple as bpftrace prints one: (1, a), a JSON array */
+    sb_puts(b, r->tuple ? (json ? "[" : "(") : json ? "{" : "{ ");
     for (int i = 0; i < r->nfields; i++) {
         const struct plan_field *f = &r->fields[i];
         if (i)
             sb_puts(b, ", ");
-        if (json) {
+        if (json && !r->tuple) { /* a tuple's elements go by place, not by name */
             value_json_str(b, f->name, strlen(f->name));
             sb_puts(b, ": ");
-        } else {
+        } else if (!r->tuple) {
             sb_printf(b, ".%s = ", f->name);
         }
         size_t esize = f->ty.kind == TY_PTR ? 8 : (size_t)f->ty.size;
@@ -391,7 +392,7 @@ static void record_print(struct sbuf *b, const struct plan_record *r, const unsi
         }
         sb_putc(b, ']');
     }
-    sb_puts(b, json ? "}" : " }");
+    sb_puts(b, r->tuple ? (json ? "]" : ")") : json ? "}" : " }");
 }
 
 static void record_text(struct sbuf *b, const struct value *v, const struct value_env *env)
@@ -417,7 +418,7 @@ static const struct {
     [TY_INT] = {int_text, int_json},          [TY_STR] = {str_text, str_json},
     [TY_BUF] = {buf_text, buf_json},          [TY_JOIN] = {join_text, join_json},
     [TY_TIME] = {time_text, time_json},       [TY_PTR] = {ptr_text, ptr_json},
-    [TY_RECORD] = {record_text, record_json},
+    [TY_RECORD] = {record_text, record_json}, [TY_TUPLE] = {record_text, record_json},
 };
 
 void value_text(struct sbuf *b, const struct value *v, const struct value_env *env)
