@@ -162,3 +162,63 @@ void str_join(struct cg *c, const struct ast_node *n, LLVMValueRef slot, unsigne
     LLVMAddIncoming(count, vals, from, k);
     LLVMBuildStore(c->b, count, slot);
 }
+
+/* Byte i of p, loaded again at each use: a comparison of every pair of
+ * bytes would otherwise keep them all in registers, and spill past BPF's
+ * 512-byte stack. */
+static LLVMValueRef byte_at(struct cg *c, LLVMValueRef p, unsigned i)
+{
+    LLVMValueRef v = ir_load_byte(c, p, i);
+    LLVMSetVolatile(v, 1);
+    return v;
+}
+
+/* Branch-free: a difference counts only while the first string has not
+ * ended (where both have, they are equal). A byte past a string's slot is
+ * its NUL. */
+LLVMValueRef str_ncmp(struct cg *c, const struct ast_node *a, const struct ast_node *b, uint64_t n)
+{
+    unsigned sa = (unsigned)a->ty.size, sb = (unsigned)b->ty.size, most = sa > sb ? sa : sb;
+    if (n > most)
+        n = most;
+    LLVMValueRef pa = str_temp(c, a), pb = str_temp(c, b), zero = LLVMConstInt(c->i8, 0, 0);
+    LLVMValueRef alive = LLVMConstInt(c->i1, 1, 0), differ = LLVMConstInt(c->i1, 0, 0);
+    for (unsigned i = 0; i < n; i++) {
+        LLVMValueRef ca = i < sa ? byte_at(c, pa, i) : zero, cb = i < sb ? byte_at(c, pb, i) : zero;
+        LLVMValueRef ne = LLVMBuildICmp(c->b, LLVMIntNE, ca, cb, "");
+        differ = LLVMBuildOr(c->b, differ, LLVMBuildAnd(c->b, alive, ne, ""), "");
+        alive = LLVMBuildAnd(c->b, alive, LLVMBuildICmp(c->b, LLVMIntNE, ca, zero, ""), "");
+    }
+    return LLVMBuildZExt(c->b, differ, c->i64, "");
+}
+
+/* Whether t starts at some i of s before s ends: every byte of t up to its
+ * NUL equal to s's from i. Unrolled and branch-free over every (i, j), which
+ * the checks bound (BI_CONTAINS_MAX); against a literal t, its bytes and
+ * where it ends are constants. */
+LLVMValueRef str_contains(struct cg *c, const struct ast_node *s, const struct ast_node *t)
+{
+    unsigned hs = (unsigned)s->ty.size, ts = (unsigned)t->ty.size;
+    LLVMValueRef hp = str_temp(c, s), tp = t->kind == N_STR ? NULL : str_temp(c, t);
+    LLVMValueRef zero = LLVMConstInt(c->i8, 0, 0), yes = LLVMConstInt(c->i1, 1, 0);
+    LLVMValueRef found = LLVMConstInt(c->i1, 0, 0), alive = yes;
+    for (unsigned i = 0; i < hs; i++) {
+        LLVMValueRef all = alive, ended = LLVMConstInt(c->i1, 0, 0);
+        for (unsigned j = 0; j < ts; j++) {
+            LLVMValueRef cb =
+                tp ? byte_at(c, tp, j)
+                   : LLVMConstInt(c->i8, j < t->slen ? (unsigned char)t->sval[j] : 0, 0);
+            ended = LLVMBuildOr(c->b, ended, LLVMBuildICmp(c->b, LLVMIntEQ, cb, zero, ""), "");
+            if (LLVMIsConstant(ended) && LLVMConstIntGetZExtValue(ended))
+                break; /* a literal's end: the rest cannot matter */
+            LLVMValueRef eq = i + j < hs
+                                  ? LLVMBuildICmp(c->b, LLVMIntEQ, byte_at(c, hp, i + j), cb, "")
+                                  : LLVMConstInt(c->i1, 0, 0);
+            all = LLVMBuildAnd(c->b, all, LLVMBuildOr(c->b, ended, eq, ""), "");
+        }
+        found = LLVMBuildOr(c->b, found, all, "");
+        alive = LLVMBuildAnd(c->b, alive,
+                             LLVMBuildICmp(c->b, LLVMIntNE, byte_at(c, hp, i), zero, ""), "");
+    }
+    return LLVMBuildZExt(c->b, found, c->i64, "");
+}

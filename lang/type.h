@@ -14,11 +14,15 @@ enum ty_kind {
     TY_INT,  /* size: its width as declared, 1, 2, 4 or 8 bytes; is_signed. Kept
                 in 8 bytes everywhere, sign- or zero-extended */
     TY_STR,  /* size: the most bytes, the NUL included; ends at the first NUL */
-    TY_BUF,  /* size: bytes that are not text */
+    TY_BUF,  /* size: the most bytes that are not text; kept as a uint64 length (at
+                most size), then size bytes */
     TY_JOIN, /* an argv: a count, then TY_JOIN_MAX strings of size bytes */
     TY_TIME, /* CLOCK_MONOTONIC ns, printed by a strftime() format */
     /* to come: pointers and structs by BTF id, stacks, symbols, socket
      * addresses and tuples, each a kind with its size and printers */
+    TY_INET,   /* ntop(): an int64 address family (AF_INET, AF_INET6), then 16 bytes
+                  of address, as bpftrace keeps it */
+    TY_CGPATH, /* cgroup_path(): a cgroup v2 id, printed as its path */
     TY_KINDS
 };
 
@@ -31,6 +35,11 @@ struct ty {
 /* The longest strftime() format, in bytes: what a TY_TIME's printer
  * expands is bounded by it. */
 #define TY_TIME_FMT_MAX 255
+
+/* buf(): the most bytes one holds. */
+#define TY_BUF_MAX 4096
+/* ntop(): the bytes a TY_INET takes. */
+#define TY_INET_SIZE 24
 
 /* join(): the arguments kept. */
 #define TY_JOIN_MAX 32
@@ -48,6 +57,13 @@ static inline struct ty ty_int64(bool is_signed)
 static inline struct ty ty_str(int size)
 {
     return (struct ty){.kind = TY_STR, .size = size};
+}
+
+/* Whether a value of type t is kept as one 8-byte word that an integer
+ * expression computes (an integer, a cgroup_path()'s id). */
+static inline bool ty_is_word(struct ty t)
+{
+    return t.kind == TY_INT || t.kind == TY_CGPATH;
 }
 
 /* The bytes a value of type t takes in an event, a map key or a map value:

@@ -23,6 +23,10 @@ struct value {
 /* What printing a value may need beyond its bytes. */
 struct value_env {
     int64_t realtime_offset; /* CLOCK_REALTIME - CLOCK_MONOTONIC, for TY_TIME */
+    /* The path of a cgroup id, for TY_CGPATH, written into buf (bpf/cgroup.h's
+     * cgroup_path); NULL where nothing may look at the system (unit tests,
+     * fuzzing): the id is printed as a number. */
+    const char *(*cgroup_path)(uint64_t id, char *buf, size_t len);
 };
 
 void value_text(struct sbuf *b, const struct value *v, const struct value_env *env);
