@@ -135,7 +135,7 @@ static bool check_strcontains(struct check *c, struct ast_node *n)
                    "strcontains() of a string[%d] in a string[%d] compares %ld pairs of bytes: "
                    "the most is %d",
                    t->ty.size, h->ty.size, cost, BI_CONTAINS_MAX);
-        diag_note(check_src(c), "read shorter strings: str(p, N) with a literal N, or --str-size");
+        diag_note(check_src(c), "make the strings shorter with --str-size, or look for a literal");
         return false;
     }
     return true;

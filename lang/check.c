@@ -497,9 +497,13 @@ static bool check_printf(struct check *c, struct ast_node *n)
             return false;
         }
         if ((cv->conv == 'r') != (a->ty.kind == TY_BUF)) {
+            const char *want = cv->conv == 'r'              ? "a buffer"
+                               : fmt_wants_string(cv->conv) ? "a string"
+                                                            : "an integer";
             diag_error(c->src, a->loc, "'%%%s%c' expects %s, but this argument is %s", cv->spec,
-                       cv->conv, cv->conv == 'r' ? "a buffer" : "no buffer", ty_desc(a->ty));
-            diag_note(c->src, "print a buffer with %%r");
+                       cv->conv, want, ty_desc(a->ty));
+            if (a->ty.kind == TY_BUF)
+                diag_note(c->src, "print a buffer with %%r");
             return false;
         }
         if (cv->conv == 'r')
