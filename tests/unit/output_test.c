@@ -170,12 +170,17 @@ static const char *written(struct output *o)
     return buf;
 }
 
-static void printfs(struct output *text, struct output *json, struct arena *a)
+/* printf format f, parsed as the checks parse one. */
+static struct fmt_spec *format(struct arena *a, const char *f)
 {
-    const char *f = "%d %u %x %ld %hd %hhu %c %5s|%-4s|%.2s %p\n";
     struct diag_src src;
     diag_init(&src, "unit", f);
-    struct fmt_spec *spec = fmt_parse(a, f, strlen(f), &src, (struct tp_loc){0});
+    return fmt_parse(a, f, strlen(f), &src, (struct tp_loc){0});
+}
+
+static void printfs(struct output *text, struct output *json, struct arena *a)
+{
+    struct fmt_spec *spec = format(a, "%d %u %x %ld %hd %hhu %c %5s|%-4s|%.2s %p\n");
     struct ev_arg args[11];
     memset(args, 0, sizeof(args));
     /* an event: the header, then 8 bytes an argument */
@@ -211,8 +216,7 @@ static void printfs(struct output *text, struct output *json, struct arena *a)
          "{\"type\": \"value\", \"data\": \"ab\", \"probe\": \"BEGIN\"}\n");
 
     /* %r: a buffer, padded as %s is */
-    f = "[%-6r|%r]\n";
-    spec = fmt_parse(a, f, strlen(f), &src, (struct tp_loc){0});
+    spec = format(a, "[%-6r|%r]\n");
     unsigned char bev[8 + 16] = {0};
     bev[8] = 3;
     memcpy(bev + 16, "x\001y", 3);
@@ -243,10 +247,7 @@ static bool fake_action(struct output *o, enum ev_kind kind, const char *arg, st
  * when the action fails or there is none. */
 static void actions(struct output *text, struct output *json, struct arena *a)
 {
-    const char *f = "/proc/%d/x";
-    struct diag_src src;
-    diag_init(&src, "unit", f);
-    struct fmt_spec *spec = fmt_parse(a, f, strlen(f), &src, (struct tp_loc){0});
+    struct fmt_spec *spec = format(a, "/proc/%d/x");
     int64_t ev[2] = {0, 7};
     struct ev_arg arg = {.ty = ty_int64(true), .off = 8};
     struct ev_desc d = {.laid_out = true,
@@ -267,8 +268,7 @@ static void actions(struct output *text, struct output *json, struct arena *a)
     json->ops->event(json, &d, ev, "BEGIN");
     same("system as JSON", written(json),
          "{\"type\": \"syscall\", \"data\": \"system /proc/7/x\", \"probe\": \"BEGIN\"}\n");
-    f = "none";
-    d.fmt = fmt_parse(a, f, strlen(f), &src, (struct tp_loc){0});
+    d.fmt = format(a, "none");
     d.nargs = 0;
     text->ops->event(text, &d, ev, "BEGIN");
     json->ops->event(json, &d, ev, "BEGIN");
