@@ -56,6 +56,7 @@ static void usage(FILE *f)
         "  --str-size N       bytes of a string, NUL included (default 64, at most 4096)\n"
         "  --buffer-size N    bytes of the event ring buffer (default 1048576)\n"
         "  --map-size N       entries of each map (default 4096)\n"
+        "  --unsafe           allow system() (runs a command) and signal() (signals the task)\n"
         "  -h, --help         this help\n"
         "  -V, --version      the version\n",
         f);
@@ -145,7 +146,7 @@ static int parse_size(const char *s, const char *opt, long min, long max, long *
 
 static int parse_args(int argc, char **argv, struct opts *o)
 {
-    enum { OPT_DRY = 256, OPT_STR, OPT_BUF, OPT_MAP, OPT_CGROUP };
+    enum { OPT_DRY = 256, OPT_STR, OPT_BUF, OPT_MAP, OPT_CGROUP, OPT_UNSAFE };
     static const struct option longopts[] = {
         {"format", required_argument, 0, 'f'},
         {"dry-run", no_argument, 0, OPT_DRY},
@@ -153,6 +154,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
         {"buffer-size", required_argument, 0, OPT_BUF},
         {"map-size", required_argument, 0, OPT_MAP},
         {"cgroup", required_argument, 0, OPT_CGROUP},
+        {"unsafe", no_argument, 0, OPT_UNSAFE},
         {"help", no_argument, 0, 'h'},
         {"version", no_argument, 0, 'V'},
         {0, 0, 0, 0},
@@ -202,6 +204,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
                 return -1;
             break;
         case OPT_DRY: o->rt.dry_run = true; break;
+        case OPT_UNSAFE: o->check.unsafe = true; break;
         case OPT_STR:
             if (parse_size(optarg, "--str-size", 8, CHECK_STR_SIZE_MAX, &v))
                 return -1;

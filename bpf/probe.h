@@ -27,8 +27,8 @@ void probe_errf(struct probe_err *e, const char *fmt, ...) __attribute__((format
 void probe_hintf(struct probe_err *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* A named argument of a point: a tracepoint's field, as its format file
- * says. */
-enum field_kind { FIELD_INT, FIELD_CHARS, FIELD_DATA_LOC, FIELD_OTHER };
+ * says. FIELD_BYTES is an array of bytes that are not text (__u8 saddr[4]). */
+enum field_kind { FIELD_INT, FIELD_CHARS, FIELD_DATA_LOC, FIELD_OTHER, FIELD_BYTES };
 struct probe_field {
     char *name;
     char *decl; /* as the format file declares it: "const char * filename" (-lv) */

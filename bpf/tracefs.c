@@ -126,6 +126,20 @@ static void declared_type(const char *type, size_t len, struct probe_field *f)
     }
 }
 
+/* Whether the element type of an array declared as `decl` (its first len
+ * bytes, before the name) is a byte: the addresses of sock and tcp events
+ * are __u8 arrays. */
+static bool byte_type(const char *decl, size_t len)
+{
+    static const char *const bytes[] = {"__u8", "u8", "uint8_t", "__s8", "s8", "int8_t"};
+    while (len && isspace((unsigned char)decl[len - 1]))
+        len--;
+    for (size_t i = 0; i < sizeof(bytes) / sizeof(bytes[0]); i++)
+        if (strlen(bytes[i]) == len && strncmp(bytes[i], decl, len) == 0)
+            return true;
+    return false;
+}
+
 /* "const char * filename" -> name "filename"; "char comm[16]" -> "comm", array;
  * "__data_loc char[] name" -> "name", data_loc. */
 static int parse_field(char *decl, int offset, int size, int is_signed, struct probe_field *f)
@@ -155,8 +169,10 @@ static int parse_field(char *decl, int offset, int size, int is_signed, struct p
     bool is_char = strstr(decl, "char") != NULL;
     if (strncmp(decl, "__data_loc", 10) == 0)
         f->kind = is_char ? FIELD_DATA_LOC : FIELD_OTHER;
+    else if (array && is_char)
+        f->kind = FIELD_CHARS;
     else if (array)
-        f->kind = is_char ? FIELD_CHARS : FIELD_OTHER;
+        f->kind = byte_type(decl, (size_t)(name - decl)) ? FIELD_BYTES : FIELD_OTHER;
     else
         f->kind = (size == 1 || size == 2 || size == 4 || size == 8) ? FIELD_INT : FIELD_OTHER;
     if (f->kind == FIELD_INT)

@@ -1,7 +1,8 @@
 /* Codegen of builtins and functions: one hook per row of lang/builtin.c's
  * table, by the same id. A builtin's value is an integer (int_hook) or a
- * string written into a slot (str_hook); join() and strftime() are laid out
- * in the event itself (stmt.c), since only user space can finish them. */
+ * string written into a slot (str_hook), or bytes that user space makes text
+ * of (bytes_hook: ntop(), buf()); join() and strftime() are laid out in the
+ * event itself (stmt.c), since only user space can finish them. */
 #include <string.h>
 
 #include <stdio.h>
@@ -188,21 +189,69 @@ static LLVMValueRef gen_curtask(struct cg *c, const struct ast_node *n)
     return ir_helper(c, BPF_FUNC_get_current_task, c->i64, NULL, 0);
 }
 
+/* kptr(p), uptr(p): the address itself; reads tell kernel from user memory
+ * by the address */
+static LLVMValueRef gen_ptr_mark(struct cg *c, const struct ast_node *n)
+{
+    return expr_int(c, n->args);
+}
+
+static LLVMValueRef gen_strncmp(struct cg *c, const struct ast_node *n)
+{
+    const struct ast_node *a = n->args, *b = a->next;
+    return str_ncmp(c, a, b, (uint64_t)b->next->ival);
+}
+
+static LLVMValueRef gen_strcontains(struct cg *c, const struct ast_node *n)
+{
+    return str_contains(c, n->args, n->args->next);
+}
+
+/* cgroup_path(id): the id; user space finds its path when it prints it */
+static LLVMValueRef gen_cgroup_path(struct cg *c, const struct ast_node *n)
+{
+    return expr_int(c, n->args);
+}
+
+void builtins_signal(struct cg *c, const struct ast_node *call)
+{
+    LLVMValueRef sig = LLVMBuildTrunc(c->b, expr_int(c, call->args), c->i32, "");
+    ir_loc(c, call->loc);
+    ir_helper(c, BPF_FUNC_send_signal, c->i64, &sig, 1);
+}
+
 typedef LLVMValueRef (*int_hook)(struct cg *c, const struct ast_node *n);
 typedef void (*str_hook)(struct cg *c, const struct ast_node *n, LLVMValueRef dst, unsigned size);
+typedef void (*bytes_hook)(struct cg *c, const struct ast_node *n, LLVMValueRef dst);
 
 static const struct {
     int_hook int_value;
     str_hook str_value;
+    bytes_hook bytes_value;
 } hooks[BI__COUNT] = {
-    [BI_PID] = {.int_value = gen_pid},         [BI_TID] = {.int_value = gen_tid},
-    [BI_UID] = {.int_value = gen_uid},         [BI_GID] = {.int_value = gen_gid},
-    [BI_NSECS] = {.int_value = gen_nsecs},     [BI_CPU] = {.int_value = gen_cpu},
-    [BI_ARG] = {.int_value = gen_arg},         [BI_RETVAL] = {.int_value = gen_retval},
-    [BI_ELAPSED] = {.int_value = gen_elapsed}, [BI_CGROUP] = {.int_value = gen_cgroup},
-    [BI_PPID] = {.int_value = gen_ppid},       [BI_COMM] = {.str_value = gen_comm},
-    [BI_CPID] = {.int_value = gen_cpid},       [BI_PROBE] = {.str_value = gen_probe},
-    [BI_STR] = {.str_value = gen_str},         [BI_CURTASK] = {.int_value = gen_curtask},
+    [BI_PID] = {.int_value = gen_pid},
+    [BI_TID] = {.int_value = gen_tid},
+    [BI_UID] = {.int_value = gen_uid},
+    [BI_GID] = {.int_value = gen_gid},
+    [BI_NSECS] = {.int_value = gen_nsecs},
+    [BI_CPU] = {.int_value = gen_cpu},
+    [BI_ARG] = {.int_value = gen_arg},
+    [BI_RETVAL] = {.int_value = gen_retval},
+    [BI_ELAPSED] = {.int_value = gen_elapsed},
+    [BI_CGROUP] = {.int_value = gen_cgroup},
+    [BI_PPID] = {.int_value = gen_ppid},
+    [BI_COMM] = {.str_value = gen_comm},
+    [BI_CPID] = {.int_value = gen_cpid},
+    [BI_PROBE] = {.str_value = gen_probe},
+    [BI_STR] = {.str_value = gen_str},
+    [BI_NTOP] = {.bytes_value = bytes_ntop},
+    [BI_BUF] = {.bytes_value = bytes_buf},
+    [BI_STRNCMP] = {.int_value = gen_strncmp},
+    [BI_STRCONTAINS] = {.int_value = gen_strcontains},
+    [BI_KPTR] = {.int_value = gen_ptr_mark},
+    [BI_UPTR] = {.int_value = gen_ptr_mark},
+    [BI_CGROUP_PATH] = {.int_value = gen_cgroup_path},
+    [BI_CURTASK] = {.int_value = gen_curtask},
 };
 
 LLVMValueRef builtins_int(struct cg *c, const struct ast_node *n)
@@ -213,4 +262,9 @@ LLVMValueRef builtins_int(struct cg *c, const struct ast_node *n)
 void builtins_str(struct cg *c, const struct ast_node *n, LLVMValueRef dst, unsigned size)
 {
     hooks[n->bi].str_value(c, n, dst, size);
+}
+
+void builtins_bytes(struct cg *c, const struct ast_node *n, LLVMValueRef dst)
+{
+    hooks[n->bi].bytes_value(c, n, dst);
 }

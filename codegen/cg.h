@@ -130,10 +130,24 @@ LLVMValueRef str_eq(struct cg *c, const struct ast_node *l, const struct ast_nod
 /* join(): the count, then each string in its own slot of `size` bytes */
 void str_join(struct cg *c, const struct ast_node *n, LLVMValueRef slot, unsigned size);
 
+/* str.c: strncmp(a, b, n), 0 when the first n bytes are equal, else 1; and
+ * strcontains(s, t), 1 when t is in s, else 0; as i64 */
+LLVMValueRef str_ncmp(struct cg *c, const struct ast_node *a, const struct ast_node *b, uint64_t n);
+LLVMValueRef str_contains(struct cg *c, const struct ast_node *s, const struct ast_node *t);
+
+/* bytes.c: a buffer or an address (TY_BUF, TY_INET) into its slot at dst */
+void bytes_into(struct cg *c, const struct ast_node *n, LLVMValueRef dst);
+void bytes_ntop(struct cg *c, const struct ast_node *n, LLVMValueRef dst);
+void bytes_buf(struct cg *c, const struct ast_node *n, LLVMValueRef dst);
+
 /* builtins.c: an integer builtin or function call's value */
 LLVMValueRef builtins_int(struct cg *c, const struct ast_node *n);
 /* a string builtin or function call, into `size` bytes at dst */
 void builtins_str(struct cg *c, const struct ast_node *n, LLVMValueRef dst, unsigned size);
+/* a function call whose value is bytes (ntop(), buf()), into its slot at dst */
+void builtins_bytes(struct cg *c, const struct ast_node *n, LLVMValueRef dst);
+/* signal(SIG), as a statement */
+void builtins_signal(struct cg *c, const struct ast_node *call);
 
 /* The most maps one BPF program may use (the kernel's MAX_USED_MAPS), and
  * those every program may use besides the script's: events, lost, the

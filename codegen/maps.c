@@ -90,6 +90,8 @@ static LLVMValueRef key_of(struct cg *c, const struct ast_node *n)
         LLVMValueRef at = ir_at(c, key, m->keys[i].off);
         if (m->keys[i].ty.kind == TY_STR)
             str_into(c, k, at, m->keys[i].ty.size);
+        else if (!ty_is_word(m->keys[i].ty))
+            bytes_into(c, k, at);
         else
             LLVMBuildStore(c->b, expr_int(c, k), at);
     }
@@ -519,7 +521,7 @@ void maps_assign(struct cg *c, const struct ast_node *s)
         aggregate(c, lv, rhs);
         return;
     }
-    if (!ty_is_scalar(m->value)) {
+    if (!ty_is_word(m->value)) {
         LLVMValueRef val = ir_scratch(c, m->value_size);
         if (m->value.kind == TY_RECORD)
             mem_bytes(c, rhs, val);
@@ -527,6 +529,8 @@ void maps_assign(struct cg *c, const struct ast_node *s)
             tuple_into(c, rhs, val);
         else if (m->value.kind == TY_JOIN)
             str_join(c, rhs, val, m->value.size);
+        else if (m->value.kind != TY_STR)
+            bytes_into(c, rhs, val);
         else
             str_into(c, rhs, val, m->value_size);
         update(c, lv->id, key_of(c, lv), val, BPF_ANY);

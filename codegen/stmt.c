@@ -1,4 +1,5 @@
-/* Statements: print and printf as events in the ring buffer, exit. */
+/* Statements: print and printf as events in the ring buffer (cat() and
+ * system() too: printfs that user space acts on), exit, signal(). */
 #include "codegen/cg.h"
 #include "lang/builtin.h"
 
@@ -37,6 +38,9 @@ static void gen_event(struct cg *c, const struct ast_node *s)
         case TY_TUPLE: tuple_into(c, a, slot); break;
         case TY_TIME: LLVMBuildStore(c->b, expr_int(c, a->args->next), slot); break;
         case TY_STR: str_into(c, a, slot, e->ty.size); break;
+        case TY_CGPATH: LLVMBuildStore(c->b, expr_int(c, a), slot); break;
+        case TY_BUF:
+        case TY_INET: bytes_into(c, a, slot); break;
         case TY_JOIN:
             if (a->kind == N_MAP)
                 maps_read_bytes(c, a, slot);
@@ -140,6 +144,8 @@ void stmt_gen(struct cg *c, const struct ast_node *s)
         ir_loc(c, s->loc);
         if (s->a->bi == BI_DELETE)
             maps_delete(c, s->a->args);
+        else if (s->a->bi == BI_SIGNAL)
+            builtins_signal(c, s->a);
         else
             maps_request(c, s->id); /* clear, zero */
         return;

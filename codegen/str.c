@@ -172,3 +172,124 @@ void str_join(struct cg *c, const struct ast_node *n, LLVMValueRef slot, unsigne
     LLVMAddIncoming(count, vals, from, k);
     LLVMBuildStore(c->b, count, slot);
 }
+
+/* Byte i of p as an i64 LLVM knows nothing of: BPF has no set-on-compare,
+ * so a compare whose result is a value becomes a branch, and a run of them
+ * as many paths for the verifier to walk as their combinations. Arithmetic
+ * on the bytes keeps such code straight; hidden from LLVM, the bytes cannot
+ * be turned back into compares. */
+static LLVMValueRef byte_of(struct cg *c, LLVMValueRef p, LLVMValueRef i)
+{
+    LLVMValueRef v = LLVMBuildLoad2(c->b, c->i8, LLVMBuildGEP2(c->b, c->i8, p, &i, 1, ""), "");
+    return ir_opaque(c, LLVMBuildZExt(c->b, v, c->i64, ""));
+}
+
+/* 1 where the byte (or an or of bytes) b is 0, else 0, without a compare */
+static LLVMValueRef is_zero(struct cg *c, LLVMValueRef b)
+{
+    return LLVMBuildLShr(c->b, LLVMBuildSub(c->b, b, ir_i64(c, 1), ""), ir_i64(c, 63), "");
+}
+
+/* A difference counts only while the first string has not ended (where
+ * both have, they are equal); a byte past a string's slot is its NUL. */
+LLVMValueRef str_ncmp(struct cg *c, const struct ast_node *a, const struct ast_node *b, uint64_t n)
+{
+    unsigned sa = (unsigned)a->ty.size, sb = (unsigned)b->ty.size, most = sa > sb ? sa : sb;
+    if (n > most)
+        n = most;
+    LLVMValueRef pa = str_temp(c, a), pb = str_temp(c, b);
+    LLVMValueRef alive = ir_i64(c, 1), differ = ir_i64(c, 0);
+    for (unsigned i = 0; i < n; i++) {
+        LLVMValueRef ca = i < sa ? byte_of(c, pa, ir_i64(c, i)) : ir_i64(c, 0);
+        LLVMValueRef cb = i < sb ? byte_of(c, pb, ir_i64(c, i)) : ir_i64(c, 0);
+        LLVMValueRef ne =
+            LLVMBuildXor(c->b, is_zero(c, LLVMBuildXor(c->b, ca, cb, "")), ir_i64(c, 1), "");
+        differ = LLVMBuildOr(c->b, differ, LLVMBuildAnd(c->b, alive, ne, ""), "");
+        alive = LLVMBuildAnd(c->b, alive, LLVMBuildXor(c->b, is_zero(c, ca), ir_i64(c, 1), ""), "");
+    }
+    return differ;
+}
+
+/* A counted loop: `*i` runs from 0 to n - 1 in the blocks built between
+ * loop_begin and loop_end. The verifier walks each turn (Linux 5.3's
+ * bounded loops), with i a constant in each. */
+struct loop {
+    LLVMBasicBlockRef head, body_end;
+    LLVMValueRef i;
+};
+
+static void loop_begin(struct cg *c, struct loop *l)
+{
+    LLVMBasicBlockRef from = LLVMGetInsertBlock(c->b);
+    l->head = ir_block(c, "loop");
+    LLVMBuildBr(c->b, l->head);
+    LLVMPositionBuilderAtEnd(c->b, l->head);
+    l->i = LLVMBuildPhi(c->b, c->i64, "");
+    LLVMValueRef zero = ir_i64(c, 0);
+    LLVMAddIncoming(l->i, &zero, &from, 1);
+}
+
+/* A value carried from turn to turn: `first` on entry (made before the
+ * loop), its next value given at loop_end. */
+static LLVMValueRef loop_var(struct cg *c, struct loop *l, LLVMValueRef first,
+                             LLVMBasicBlockRef from)
+{
+    LLVMBasicBlockRef cur = LLVMGetInsertBlock(c->b);
+    LLVMPositionBuilderBefore(c->b, LLVMGetFirstInstruction(l->head));
+    LLVMValueRef phi = LLVMBuildPhi(c->b, c->i64, "");
+    LLVMAddIncoming(phi, &first, &from, 1);
+    LLVMPositionBuilderAtEnd(c->b, cur);
+    return phi;
+}
+
+static void loop_end(struct cg *c, struct loop *l, uint64_t n, LLVMValueRef *vars,
+                     LLVMValueRef *next, int nvars)
+{
+    LLVMBasicBlockRef end = LLVMGetInsertBlock(c->b), out = ir_block(c, "looped");
+    LLVMValueRef i1 = LLVMBuildAdd(c->b, l->i, ir_i64(c, 1), "");
+    LLVMAddIncoming(l->i, &i1, &end, 1);
+    for (int k = 0; k < nvars; k++)
+        LLVMAddIncoming(vars[k], &next[k], &end, 1);
+    LLVMBuildCondBr(c->b, LLVMBuildICmp(c->b, LLVMIntULT, i1, ir_i64(c, n), ""), l->head, out);
+    LLVMPositionBuilderAtEnd(c->b, out);
+}
+
+/* Whether t starts at some i of s before s ends: every byte of t up to its
+ * NUL equal to s's from i. Two counted loops over (i, j), with no branch on
+ * the bytes (byte_of): the verifier's work is their product, which the
+ * checks bound (BI_CONTAINS_MAX). s is made in a slot long enough that
+ * s[i + j] is in it for every i and j. */
+LLVMValueRef str_contains(struct cg *c, const struct ast_node *s, const struct ast_node *t)
+{
+    unsigned hs = (unsigned)s->ty.size, ts = (unsigned)t->ty.size;
+    LLVMValueRef hp = ir_scratch(c, hs + ts), tp = str_temp(c, t);
+    for (unsigned off = hs & ~7u; off < ((hs + ts + 7) & ~7u); off += 8)
+        LLVMBuildStore(c->b, ir_i64(c, 0), ir_at(c, hp, off));
+    str_into(c, s, hp, hs);
+    LLVMBasicBlockRef entry = LLVMGetInsertBlock(c->b);
+    struct loop outer, inner;
+    loop_begin(c, &outer);
+    LLVMValueRef found = loop_var(c, &outer, ir_i64(c, 0), entry);
+    LLVMValueRef alive = loop_var(c, &outer, ir_i64(c, 1), entry); /* s has not ended before i */
+    LLVMBasicBlockRef outer_top = LLVMGetInsertBlock(c->b);
+    loop_begin(c, &inner);
+    LLVMValueRef acc = loop_var(c, &inner, ir_i64(c, 0), outer_top);  /* bytes that differ */
+    LLVMValueRef live = loop_var(c, &inner, ir_i64(c, 1), outer_top); /* t has not ended */
+    LLVMValueRef tb = byte_of(c, tp, inner.i);
+    LLVMValueRef hb = byte_of(c, hp, LLVMBuildAdd(c->b, outer.i, inner.i, ""));
+    LLVMValueRef live1 =
+        LLVMBuildAnd(c->b, live, LLVMBuildXor(c->b, is_zero(c, tb), ir_i64(c, 1), ""), "");
+    LLVMValueRef mask = LLVMBuildSub(c->b, ir_i64(c, 0), live1, ""); /* all ones while t lasts */
+    LLVMValueRef acc1 =
+        LLVMBuildOr(c->b, acc, LLVMBuildAnd(c->b, LLVMBuildXor(c->b, hb, tb, ""), mask, ""), "");
+    LLVMValueRef ivars[2] = {acc, live}, inext[2] = {acc1, live1};
+    loop_end(c, &inner, ts, ivars, inext, 2);
+    acc1 = ir_opaque(c, acc1);
+    LLVMValueRef here = LLVMBuildAnd(c->b, is_zero(c, acc1), alive, "");
+    LLVMValueRef found1 = LLVMBuildOr(c->b, found, here, "");
+    LLVMValueRef alive1 = LLVMBuildAnd(
+        c->b, alive, LLVMBuildXor(c->b, is_zero(c, byte_of(c, hp, outer.i)), ir_i64(c, 1), ""), "");
+    LLVMValueRef ovars[2] = {found, alive}, onext[2] = {found1, alive1};
+    loop_end(c, &outer, hs, ovars, onext, 2);
+    return found1;
+}

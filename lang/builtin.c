@@ -2,12 +2,13 @@
  * need more than a fixed result type. */
 #include "lang/builtin.h"
 
+#include <inttypes.h>
 #include <string.h>
 
+#include "bpf/cgroup.h"
 #include "bpf/kbtf.h"
 #include "bpf/probe.h"
 #include "lang/check.h"
-#include "lang/plan.h"
 #include "lang/plan.h"
 
 /* an integer of `bytes` bytes, as the kernel keeps it */
@@ -72,6 +73,113 @@ static bool check_strftime(struct check *c, struct ast_node *n)
     return true;
 }
 
+/* ntop([af,] addr): an IPv4 address in an integer, as the kernel keeps one
+ * (network byte order), or 4 or 16 bytes; af, when given, says which */
+static bool check_ntop(struct check *c, struct ast_node *n)
+{
+    struct ast_node *af = n->args->next ? n->args : NULL, *a = af ? af->next : n->args;
+    if (af && !check_want(c, af, TY_INT, "ntop()'s address family"))
+        return false;
+    bool bytes = a->ty.kind == TY_BUF && (a->ty.size == 4 || a->ty.size == 16);
+    if (a->ty.kind != TY_INT && !bytes) {
+        char what[32] = "";
+        if (a->ty.kind == TY_BUF)
+            snprintf(what, sizeof(what), " of %d bytes", a->ty.size);
+        diag_error(check_src(c), a->loc,
+                   "ntop()'s address must be an integer (IPv4) or 4 or 16 bytes, not %s%s",
+                   check_desc(a->ty), what);
+        return false;
+    }
+    n->ty = (struct ty){.kind = TY_INET, .size = TY_INET_SIZE};
+    return true;
+}
+
+/* buf(p, n): n bytes at address p; buf(s [, n]) and buf(b [, n]): a string's
+ * or bytes' own. A literal n is the buffer's size; another is bounded by the
+ * size of what is read (--str-size for an address) */
+static bool check_buf(struct check *c, struct ast_node *n)
+{
+    struct ast_node *a = n->args, *len = a->next;
+    if (a->ty.kind != TY_INT && a->ty.kind != TY_STR && a->ty.kind != TY_BUF) {
+        diag_error(check_src(c), a->loc,
+                   "buf()'s data must be an address, a string or bytes, not %s", check_desc(a->ty));
+        return false;
+    }
+    if (a->ty.kind == TY_INT && !len) {
+        diag_error(check_src(c), n->loc, "buf() of an address needs a length: buf(p, n)");
+        return false;
+    }
+    int size = a->ty.kind == TY_INT ? check_str_size(c) : a->ty.size;
+    if (len && len->kind == N_INT) {
+        if (len->big || len->ival < 1 || len->ival > TY_BUF_MAX) {
+            diag_error(check_src(c), len->loc, "buf()'s length must be 1 to %d, not %s%" PRId64,
+                       TY_BUF_MAX, len->big ? "+" : "", len->big ? INT64_MAX : len->ival);
+            return false;
+        }
+        if (a->ty.kind == TY_INT || len->ival < size)
+            size = (int)len->ival;
+    }
+    n->ty = (struct ty){.kind = TY_BUF, .size = size};
+    return true;
+}
+
+/* strncmp(a, b, n): n an integer literal, as in bpftrace */
+static bool check_strncmp(struct check *c, struct ast_node *n)
+{
+    const struct ast_node *len = n->args->next->next;
+    if (len->kind != N_INT || len->big || len->ival < 0) {
+        diag_error(check_src(c), len->loc,
+                   "strncmp()'s length must be a number known when the script is compiled");
+        return false;
+    }
+    return true;
+}
+
+/* strcontains(s, t) is unrolled: it is bounded by the bytes it compares */
+static bool check_strcontains(struct check *c, struct ast_node *n)
+{
+    const struct ast_node *h = n->args, *t = h->next;
+    long cost = (long)h->ty.size * t->ty.size;
+    if (cost > BI_CONTAINS_MAX) {
+        diag_error(check_src(c), n->loc,
+                   "strcontains() of a string[%d] in a string[%d] compares %ld pairs of bytes: "
+                   "the most is %d",
+                   t->ty.size, h->ty.size, cost, BI_CONTAINS_MAX);
+        diag_note(check_src(c), "make the strings shorter with --str-size, or look for a literal");
+        return false;
+    }
+    return true;
+}
+
+/* kptr(p), uptr(p): the address as it is (reads already tell kernel from
+ * user memory by the address); its type is the argument's */
+static bool check_ptr_mark(struct check *c, struct ast_node *n)
+{
+    (void)c;
+    n->ty = n->args->ty;
+    return true;
+}
+
+/* cgroupid(path): the id, found now, becomes a literal */
+static bool check_cgroupid(struct check *c, struct ast_node *n)
+{
+    struct ast_node *p = n->args;
+    uint64_t id;
+    int err = cgroup_id(p->sval, &id);
+    if (err) {
+        diag_error(check_src(c), p->loc, "cgroupid(): no cgroup at %s: %s", p->sval,
+                   strerror(-err));
+        diag_note(check_src(c), "a cgroup v2 directory, as 'mount -t cgroup2' shows one mounted");
+        return false;
+    }
+    n->kind = N_INT;
+    n->ival = (int64_t)id;
+    n->big = id > INT64_MAX;
+    n->args = NULL;
+    n->ty = ty_int64(!n->big);
+    return true;
+}
+
 /* a table reads best a row a line */
 // clang-format off
 static const struct builtin table[BI__COUNT] = {
@@ -96,6 +204,20 @@ static const struct builtin table[BI__COUNT] = {
                      .ty = {.kind = TY_JOIN, .size = BI_JOIN_ARG_SIZE}},
     [BI_STRFTIME] = {"strftime", BK_FUNC, 2, 2, {BA_LITERAL, BA_INT}, {"format", "time"},
                      .ty = {.kind = TY_TIME}, .check = check_strftime},
+    [BI_NTOP]     = {"ntop",     BK_FUNC, 1, 2, {BA_ANY, BA_ANY}, {"address family", "address"},
+                     .check = check_ntop},
+    [BI_BUF]      = {"buf",      BK_FUNC, 1, 2, {BA_ANY, BA_INT}, {"data", "length"},
+                     .check = check_buf},
+    [BI_STRNCMP]  = {"strncmp",  BK_FUNC, 3, 3, {BA_STR, BA_STR, BA_INT},
+                     {"first string", "second string", "length"},
+                     .ty = INT(8, true), .check = check_strncmp},
+    [BI_STRCONTAINS] = {"strcontains", BK_FUNC, 2, 2, {BA_STR, BA_STR}, {"string", "substring"},
+                     .ty = INT(8, true), .check = check_strcontains},
+    [BI_KPTR]     = {"kptr",     BK_FUNC, 1, 1, {BA_INT}, {"address"}, .check = check_ptr_mark},
+    [BI_UPTR]     = {"uptr",     BK_FUNC, 1, 1, {BA_INT}, {"address"}, .check = check_ptr_mark},
+    [BI_CGROUPID] = {"cgroupid", BK_FUNC, 1, 1, {BA_LITERAL}, {"path"}, .check = check_cgroupid},
+    [BI_CGROUP_PATH] = {"cgroup_path", BK_FUNC, 1, 1, {BA_INT}, {"id"},
+                     .ty = {.kind = TY_CGPATH, .size = 8}},
     [BI_COUNT]    = {"count",    BK_AGG, 0, 0, .agg = AGG_COUNT},
     [BI_SUM]      = {"sum",      BK_AGG, 1, 1, {BA_INT}, {"value"}, .agg = AGG_SUM},
     [BI_AVG]      = {"avg",      BK_AGG, 1, 1, {BA_INT}, {"value"}, .agg = AGG_AVG},
@@ -110,6 +232,9 @@ static const struct builtin table[BI__COUNT] = {
     [BI_CLEAR]    = {"clear",    BK_STMT, 1, 1, {BA_MAP}, {"map"}, .agg = AGG_NONE},
     [BI_ZERO]     = {"zero",     BK_STMT, 1, 1, {BA_MAP}, {"map"}, .agg = AGG_NONE},
     [BI_TIME]     = {"time",     BK_STMT, 0, 1, {BA_LITERAL}, {"format"}, .agg = AGG_NONE},
+    [BI_CAT]      = {"cat",      BK_STMT, 1, 1, {BA_LITERAL}, {"path"}, .agg = AGG_NONE},
+    [BI_SYSTEM]   = {"system",   BK_STMT, 1, 1, {BA_LITERAL}, {"command"}, .agg = AGG_NONE},
+    [BI_SIGNAL]   = {"signal",   BK_STMT, 1, 1, {BA_ANY}, {"signal"}, .agg = AGG_NONE},
 };
 // clang-format on
 

@@ -31,6 +31,14 @@ enum bi_id {
     BI_STR,
     BI_JOIN,
     BI_STRFTIME,
+    BI_NTOP,
+    BI_BUF,
+    BI_STRNCMP,
+    BI_STRCONTAINS,
+    BI_KPTR,
+    BI_UPTR,
+    BI_CGROUPID,
+    BI_CGROUP_PATH,
     /* aggregations: the value of a map, @m[k] = count() */
     BI_COUNT,
     BI_SUM,
@@ -46,6 +54,10 @@ enum bi_id {
     BI_ZERO,
     /* printing */
     BI_TIME,
+    /* done in user space, or to the task, when the event arrives: as statements */
+    BI_CAT,
+    BI_SYSTEM,
+    BI_SIGNAL,
     BI__COUNT
 };
 
@@ -62,11 +74,21 @@ enum bi_arg {
     BA_LITERAL, /* a string literal */
     BA_ANY,     /* the check hook decides */
     BA_MAP,     /* a map, @m or @m[k] */
+    BA_STR,     /* a string */
 };
 
 /* join(): each argument in this many bytes, NUL included: longer ones are
  * cut and marked "...". */
 #define BI_JOIN_ARG_SIZE 256
+
+/* strcontains(): the most byte comparisons it is unrolled into (the
+ * haystack's bytes times the needle's), which the verifier walks through
+ * one by one. */
+#define BI_CONTAINS_MAX 16384
+
+/* cat(): the most bytes of a file printed, as bpftrace's default
+ * (BPFTRACE_MAX_CAT_BYTES). */
+#define BI_CAT_MAX 10240
 
 /* A size for strings that --str-size decides. */
 #define BI_STR_SIZE (-1)

@@ -1,6 +1,7 @@
 #include "lang/check.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -197,6 +198,9 @@ static const char *ty_desc(struct ty t)
     case TY_RECORD: return "a struct";
     case TY_ARRAY: return "an array";
     case TY_TUPLE: return "a tuple";
+    case TY_BUF: return "a buffer";
+    case TY_INET: return "an ntop() address";
+    case TY_CGPATH: return "a cgroup_path()";
     default: return "nothing";
     }
 }
@@ -211,6 +215,11 @@ const char *check_ty_desc(struct ty t, char *buf, size_t len)
     default: snprintf(buf, len, "%s", ty_desc(t)); break;
     }
     return buf;
+}
+
+const char *check_desc(struct ty t)
+{
+    return ty_desc(t);
 }
 
 bool check_want(struct check *c, struct ast_node *n, enum ty_kind k, const char *what)
@@ -305,6 +314,8 @@ static bool check_call(struct check *c, struct ast_node *n)
         char what[64];
         snprintf(what, sizeof(what), "%s()'s %s", b->name, b->argn[i]);
         if (b->args[i] == BA_INT && !check_want(c, a, TY_INT, what))
+            return false;
+        if (b->args[i] == BA_STR && !check_want(c, a, TY_STR, what))
             return false;
         if (b->args[i] == BA_LITERAL && a->kind != N_STR) {
             diag_error(c->src, a->loc, "%s must be a string literal", what);
@@ -445,7 +456,22 @@ static bool check_printf(struct check *c, struct ast_node *n)
                        cv->spec, cv->conv, n->fmt->nconvs, given, given == 1 ? " is" : "s are");
             return false;
         }
-        bool str = a->ty.kind == TY_STR || a->ty.kind == TY_JOIN || a->ty.kind == TY_TIME;
+        if ((cv->conv == 'r') != (a->ty.kind == TY_BUF)) {
+            const char *want = cv->conv == 'r'              ? "a buffer"
+                               : fmt_wants_string(cv->conv) ? "a string"
+                                                            : "an integer";
+            diag_error(c->src, a->loc, "'%%%s%c' expects %s, but this argument is %s", cv->spec,
+                       cv->conv, want, ty_desc(a->ty));
+            if (a->ty.kind == TY_BUF)
+                diag_note(c->src, "print a buffer with %%r");
+            return false;
+        }
+        if (cv->conv == 'r')
+            continue;
+        /* %s prints any value as print would: a struct, a tuple, an address */
+        bool str = !ty_is_scalar(a->ty);
+        if (!check_record_value(c, a))
+            return false;
         if (fmt_wants_string(cv->conv) != str) {
             diag_error(c->src, a->loc, "'%%%s%c' expects %s, but this argument is %s", cv->spec,
                        cv->conv, str ? "an integer" : "a string", ty_desc(a->ty));
@@ -580,6 +606,21 @@ static bool check_var_write(struct check *c, struct ast_node *lv, struct ast_nod
 
 /* Maps: @name[key], one key and one value type across the program. */
 
+/* A kind a map keeps as key or value: what its bytes are does not change
+ * once they are made (a join() is a value only: 8 KiB for a key) */
+static bool kept_kind(struct ty t)
+{
+    switch (t.kind) {
+    case TY_INT:
+    case TY_PTR:
+    case TY_STR:
+    case TY_BUF:
+    case TY_INET:
+    case TY_CGPATH: return true;
+    default: return false;
+    }
+}
+
 static struct plan_map *map_find(struct check *c, const char *name, int *id)
 {
     *id = strset_find(&c->map_ids, name);
@@ -615,9 +656,11 @@ static bool check_key(struct check *c, struct ast_node *n, struct plan_map *m)
             diag_error(c->src, k->loc, "a map's key has at most %d parts", PLAN_KEYS_MAX);
             return false;
         }
-        if (!ty_is_scalar(k->ty) && k->ty.kind != TY_STR) {
+        if (!kept_kind(k->ty)) {
             char buf[256];
-            diag_error(c->src, k->loc, "a map's key is made of integers and strings, not %s",
+            diag_error(c->src, k->loc,
+                       "a map's key is made of integers, strings, pointers, buffers, ntop() "
+                       "addresses and cgroup_path()s, not %s",
                        check_ty_desc(k->ty, buf, sizeof(buf)));
             ok = false;
             continue;
@@ -641,11 +684,11 @@ static bool check_key(struct check *c, struct ast_node *n, struct plan_map *m)
     }
     struct ast_node *k = n->args;
     for (int i = 0; i < nkeys; i++, k = k->next) {
-        bool was_str = m->keys[i].ty.kind == TY_STR, is_str = keys[i].ty.kind == TY_STR;
-        if (was_str != is_str) {
+        struct ty was = m->keys[i].ty, is = keys[i].ty;
+        if (was.kind != is.kind) {
             diag_error(c->src, k->loc, "part %d of map %s's key is %s here, and %s elsewhere",
-                       i + 1, m->name, kind_desc(is_str), kind_desc(was_str));
-            diag_note_at(c->src, m->key_at, "it is %s here", kind_desc(was_str));
+                       i + 1, m->name, ty_desc(is), ty_desc(was));
+            diag_note_at(c->src, m->key_at, "it is %s here", ty_desc(was));
             return false;
         }
         m->keys[i].ty = ty_merge(m->keys[i].ty, keys[i].ty);
@@ -671,13 +714,11 @@ static bool check_value(struct check *c, struct plan_map *m, struct ast_node *at
                         const struct ast_node *rhs)
 {
     struct ty t = agg ? ty_int64(true) : rhs->ty;
-    if (!ty_is_scalar(t) && t.kind != TY_STR && t.kind != TY_JOIN && t.kind != TY_RECORD &&
-        t.kind != TY_TUPLE) {
+    if (!kept_kind(t) && t.kind != TY_JOIN && t.kind != TY_RECORD && t.kind != TY_TUPLE) {
         char buf[256];
         diag_error(c->src, rhs->loc,
-                   "a map holds integers, strings, pointers, structs, tuples, join()s or "
-                   "aggregations, "
-                   "not %s",
+                   "a map holds integers, strings, pointers, structs, tuples, buffers, ntop() "
+                   "addresses, cgroup_path()s, join()s or aggregations, not %s",
                    check_ty_desc(rhs->ty, buf, sizeof(buf)));
         return false;
     }
@@ -996,6 +1037,86 @@ static bool check_time(struct check *c, struct ast_node *n, int nargs)
     return event(c, n, check_printf(c, n));
 }
 
+/* What --unsafe allows, refused without it. */
+static bool check_unsafe(struct check *c, const struct ast_node *call, const char *what)
+{
+    if (c->o->unsafe)
+        return true;
+    diag_error(c->src, call->loc, "%s() is unsafe: it %s; rerun with --unsafe to allow it",
+               call->sval, what);
+    return false;
+}
+
+/* cat(fmt, args...) and system(fmt, args...): a printf whose text user space
+ * takes as a file to print, or a command to run, when the event arrives */
+static bool check_user_action(struct check *c, struct ast_node *n, enum bi_id id)
+{
+    struct ast_node *call = n->a;
+    if (id == BI_SYSTEM && !check_unsafe(c, call, "runs a command on each event"))
+        return false;
+    if (!call->args || call->args->kind != N_STR) {
+        diag_error(c->src, call->args ? call->args->loc : call->loc,
+                   "%s()'s first argument must be a string literal: a printf format of the %s",
+                   call->sval, id == BI_CAT ? "file's path" : "command");
+        return false;
+    }
+    n->kind = S_PRINTF;
+    n->bi = id; /* an output format names it, and user space acts on it */
+    n->args = call->args;
+    n->a = NULL;
+    return event(c, n, check_printf(c, n));
+}
+
+/* The signals by name, as kill -l names them: what signal() takes besides a
+ * number. */
+static const char *const signals[] = {
+    [SIGHUP] = "HUP",       [SIGINT] = "INT",   [SIGQUIT] = "QUIT",   [SIGILL] = "ILL",
+    [SIGTRAP] = "TRAP",     [SIGABRT] = "ABRT", [SIGBUS] = "BUS",     [SIGFPE] = "FPE",
+    [SIGKILL] = "KILL",     [SIGUSR1] = "USR1", [SIGSEGV] = "SEGV",   [SIGUSR2] = "USR2",
+    [SIGPIPE] = "PIPE",     [SIGALRM] = "ALRM", [SIGTERM] = "TERM",   [SIGCHLD] = "CHLD",
+    [SIGCONT] = "CONT",     [SIGSTOP] = "STOP", [SIGTSTP] = "TSTP",   [SIGTTIN] = "TTIN",
+    [SIGTTOU] = "TTOU",     [SIGURG] = "URG",   [SIGXCPU] = "XCPU",   [SIGXFSZ] = "XFSZ",
+    [SIGVTALRM] = "VTALRM", [SIGPROF] = "PROF", [SIGWINCH] = "WINCH", [SIGIO] = "IO",
+    [SIGPWR] = "PWR",       [SIGSYS] = "SYS",
+};
+
+/* signal(SIG): a name ("KILL", "SIGKILL") or a number, sent to the task
+ * that fired the probe (bpf_send_signal); the name becomes its number */
+static bool check_signal(struct check *c, struct ast_node *n)
+{
+    struct ast_node *call = n->a, *sig = call->args;
+    if (!check_unsafe(c, call, "sends a signal to the task that fired the probe"))
+        return false;
+    if (!sig || sig->next) {
+        diag_error(c->src, call->loc, "signal() takes one argument: a signal's name or number");
+        return false;
+    }
+    call->bi = BI_SIGNAL;
+    if (sig->kind == N_STR) {
+        const char *name = strncmp(sig->sval, "SIG", 3) == 0 ? sig->sval + 3 : sig->sval;
+        for (int i = 1; i < (int)(sizeof(signals) / sizeof(signals[0])); i++)
+            if (signals[i] && strcmp(signals[i], name) == 0) {
+                sig->kind = N_INT;
+                sig->ival = i;
+                sig->ty = ty_int64(true);
+                return true;
+            }
+        diag_error(c->src, sig->loc, "signal(): unknown signal '%s'", sig->sval);
+        diag_note(c->src, "a name as kill -l lists them (KILL or SIGKILL), or a number, 1 to %d",
+                  SIGRTMAX);
+        return false;
+    }
+    if (!check_expr(c, sig) || !check_want(c, sig, TY_INT, "signal()'s signal"))
+        return false;
+    if (sig->kind == N_INT && (sig->big || sig->ival < 1 || sig->ival > SIGRTMAX)) {
+        diag_error(c->src, sig->loc, "signal(): there is no signal %s%lld: they are 1 to %d",
+                   sig->big ? "+" : "", sig->big ? (long long)INT64_MAX : (long long)sig->ival,
+                   SIGRTMAX);
+        return false;
+    }
+    return true;
+}
+
 static bool check_call_stmt(struct check *c, struct ast_node *n)
 {
     struct ast_node *call = n->a;
@@ -1023,6 +1144,10 @@ static bool check_call_stmt(struct check *c, struct ast_node *n)
         nargs++;
     if (id == BI_TIME)
         return check_time(c, n, nargs);
+    if (id == BI_CAT || id == BI_SYSTEM)
+        return check_user_action(c, n, id);
+    if (id == BI_SIGNAL)
+        return check_signal(c, n);
     struct ast_node *m = call->args;
     if (nargs != 1 || m->kind != N_MAP) {
         diag_error(c->src, call->loc, "%s() takes one map, as in %s(@name%s)", b->name, b->name,

@@ -17,6 +17,7 @@ struct check_opts {
     int ncpus;             /* possible CPUs, which the slots are laid out for (plan.h) */
     char *const *params;   /* the positional parameters, $1.., as given */
     int nparams;
+    bool unsafe; /* --unsafe: system() and signal() are allowed */
 };
 
 /* Checks p and fills `plan` (plan_new), which p then points to; false after
@@ -30,6 +31,8 @@ int check_str_size(struct check *c);
 const struct check_opts *check_opts(struct check *c);
 /* The length of the longest name of the probe's points ("kind:target"). */
 int check_longest_spec(struct check *c);
+/* "an integer", "a buffer": a type as a sentence names it. */
+const char *check_desc(struct ty t);
 /* Whether n (checked) is of kind k; else says "WHAT must be ..." at n. */
 bool check_want(struct check *c, struct ast_node *n, enum ty_kind k, const char *what);
 

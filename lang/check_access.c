@@ -100,6 +100,7 @@ static struct ty field_type(struct check *c, const struct probe_point *pt,
         return ty_int(f->size == 1 || f->size == 2 || f->size == 4 ? f->size : 8, f->is_signed);
     case FIELD_CHARS: return (struct ty){.kind = TY_STR, .size = f->size};
     case FIELD_DATA_LOC: return (struct ty){.kind = TY_STR, .size = check_str_size(c)};
+    case FIELD_BYTES: return (struct ty){.kind = TY_BUF, .size = f->size};
     default: return (struct ty){0};
     }
 }
@@ -648,9 +649,14 @@ static int layout_record(struct layout *l, unsigned id, int depth)
 
 bool check_record_value(struct check *c, struct ast_node *n)
 {
+    char buf[256];
+    if (n->ty.kind == TY_ARRAY) {
+        diag_error(check_src(c), n->loc, "a %s is read an element at a time: %s[i]",
+                   tname(n->ty.btf, buf, sizeof(buf)), n->kind == N_MEMBER ? n->sval : "a");
+        return false;
+    }
     if (n->ty.kind != TY_RECORD)
         return true;
-    char buf[256];
     if (n->ty.size > PLAN_RECORD_MAX) {
         diag_error(check_src(c), n->loc,
                    "a %s is %d bytes: the largest struct kept or printed is %d",

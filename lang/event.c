@@ -10,7 +10,10 @@ void ev_layout(struct ev_desc *d, const struct ast_node *s, struct arena *arena)
     const struct ast_node *a = s->args;
     d->kind = s->bi == BI_JOIN ? EV_JOIN : EV_PRINT;
     if (s->kind == S_PRINTF) {
-        d->kind = s->bi == BI_TIME ? EV_TIME : EV_PRINTF;
+        d->kind = s->bi == BI_TIME     ? EV_TIME
+                  : s->bi == BI_CAT    ? EV_CAT
+                  : s->bi == BI_SYSTEM ? EV_SYSTEM
+                                       : EV_PRINTF;
         d->fmt = fmt_copy(arena, s->fmt);
         a = a->next;
     }

@@ -44,8 +44,10 @@ struct ev_arg {
     int64_t ival;
 };
 
-/* What the event is for: how an output format names it. */
-enum ev_kind { EV_PRINT, EV_PRINTF, EV_TIME, EV_JOIN };
+/* What the event is for: how an output format names it. EV_CAT and
+ * EV_SYSTEM are printfs whose text is a file to print (cat()) or a command
+ * to run (system()) in user space. */
+enum ev_kind { EV_PRINT, EV_PRINTF, EV_TIME, EV_JOIN, EV_CAT, EV_SYSTEM };
 
 struct ev_desc {
     bool laid_out; /* a print or printf that was checked */

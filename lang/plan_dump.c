@@ -52,7 +52,8 @@ static void dump_map(const struct plan_map *m, FILE *out)
 static void dump_event(int id, const struct ev_desc *d, FILE *out)
 {
     static const char *const kinds[] = {
-        [EV_PRINT] = "print", [EV_PRINTF] = "printf", [EV_TIME] = "time", [EV_JOIN] = "join"};
+        [EV_PRINT] = "print", [EV_PRINTF] = "printf", [EV_TIME] = "time",
+        [EV_JOIN] = "join",   [EV_CAT] = "cat",       [EV_SYSTEM] = "system"};
     char tn[256];
     fprintf(out, "event %d: %s, %u bytes\n", id, kinds[d->kind], d->size);
     for (int i = 0; i < d->nargs; i++) {

@@ -106,14 +106,14 @@ struct fmt_spec *fmt_parse(struct arena *a, const char *fmt, size_t len, struct 
             diag_error(src, loc, "printf format ends in the middle of a conversion");
             return NULL;
         }
-        if (!fmt[i] || !strchr("diuxXocsp", fmt[i])) {
+        if (!fmt[i] || !strchr("diuxXocspr", fmt[i])) {
             struct tp_loc at = fmt_loc(src, loc, start - 1, i + 1);
             if (fmt[i] > ' ' && fmt[i] < 127)
                 diag_error(src, at, "unknown conversion '%.*s' in printf format",
                            (int)(i + 2 - start), fmt + start - 1);
             else
                 diag_error(src, at, "printf format has a '%%' with no conversion after it");
-            diag_note(src, "the conversions are %%d %%i %%u %%x %%X %%o %%c %%s %%p and %%%%");
+            diag_note(src, "the conversions are %%d %%i %%u %%x %%X %%o %%c %%s %%p %%r and %%%%");
             return NULL;
         }
         if (speclen >= sizeof(c->spec)) {

@@ -15,7 +15,7 @@ struct fmt_conv {
     const char *lit; /* the text before this conversion, %% already made % */
     size_t litlen;
     char spec[32];    /* flags, width and precision as written: "-16", ".3" */
-    char conv;        /* d i u x X o c s p; 0 for the tail after the last one */
+    char conv;        /* d i u x X o c s p r; 0 for the tail after the last one */
     char len;         /* the length modifier: 'l' (l, ll, j, z, t: 64 bits), 'h' (16),
                          'H' (hh: 8), or 0: the argument's own width, as C promotes it */
     struct tp_loc at; /* where the conversion is in the source */

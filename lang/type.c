@@ -9,11 +9,13 @@ uint64_t ty_store_size(struct ty t)
     switch (t.kind) {
     case TY_INT:
     case TY_PTR:
-    case TY_TIME: return 8;
+    case TY_TIME:
+    case TY_CGPATH: return 8;
     case TY_RECORD:
     case TY_TUPLE: return t.size > 0 ? ((uint64_t)t.size + 7) & ~7ull : 0;
-    case TY_STR:
-    case TY_BUF: return t.size > 0 ? (uint64_t)t.size : 0;
+    case TY_STR: return t.size > 0 ? (uint64_t)t.size : 0;
+    case TY_BUF: return 8 + (t.size > 0 ? (uint64_t)t.size : 0);
+    case TY_INET: return TY_INET_SIZE;
     case TY_JOIN: return 8 + TY_JOIN_MAX * (uint64_t)(t.size > 0 ? t.size : 0);
     default: return 0;
     }
@@ -36,6 +38,8 @@ const char *ty_name(struct ty t, char *buf, int len)
     }
     case TY_RECORD:
     case TY_ARRAY: kbtf_type_name(t.btf, buf, (size_t)len); break;
+    case TY_INET: snprintf(buf, len, "inet"); break;
+    case TY_CGPATH: snprintf(buf, len, "cgroup_path()"); break;
     default: snprintf(buf, len, "nothing"); break;
     }
     return buf;

@@ -14,7 +14,8 @@ enum ty_kind {
     TY_INT,    /* size: its width as declared, 1, 2, 4 or 8 bytes; is_signed. Kept
                   in 8 bytes everywhere, sign- or zero-extended */
     TY_STR,    /* size: the most bytes, the NUL included; ends at the first NUL */
-    TY_BUF,    /* size: bytes that are not text */
+    TY_BUF,    /* size: the most bytes that are not text; kept as a uint64 length (at
+                  most size), then size bytes */
     TY_JOIN,   /* an argv: a count, then TY_JOIN_MAX strings of size bytes */
     TY_TIME,   /* CLOCK_MONOTONIC ns, printed by a strftime() format */
     TY_PTR,    /* an address, of a btf (the pointee's kernel BTF id, 0 for
@@ -26,8 +27,10 @@ enum ty_kind {
                   integers in 8 bytes, strings in their size rounded up to 8 */
     TY_ARRAY,  /* an array of size bytes (btf its id), other than of chars
                   (a string): read an element at a time */
-    /* to come: stacks, symbols, socket addresses and tuples, each a kind
-     * with its size and printers */
+    TY_INET,   /* ntop(): an int64 address family (AF_INET, AF_INET6), then 16 bytes
+                  of address, as bpftrace keeps it */
+    TY_CGPATH, /* cgroup_path(): a cgroup v2 id, printed as its path */
+    /* to come: stacks and symbols, each a kind with its size and printers */
     TY_KINDS
 };
 
@@ -43,6 +46,11 @@ struct ty {
 /* The longest strftime() format, in bytes: what a TY_TIME's printer
  * expands is bounded by it. */
 #define TY_TIME_FMT_MAX 255
+
+/* buf(): the most bytes one holds. */
+#define TY_BUF_MAX 4096
+/* ntop(): the bytes a TY_INET takes. */
+#define TY_INET_SIZE 24
 
 /* join(): the arguments kept. */
 #define TY_JOIN_MAX 32
@@ -75,6 +83,13 @@ static inline bool ty_is_int(struct ty t)
 static inline bool ty_is_scalar(struct ty t)
 {
     return t.kind == TY_INT || t.kind == TY_PTR;
+}
+
+/* Whether a value of type t is kept as one 8-byte word that an integer
+ * expression computes (an integer, an address, a cgroup_path()'s id). */
+static inline bool ty_is_word(struct ty t)
+{
+    return t.kind == TY_INT || t.kind == TY_PTR || t.kind == TY_CGPATH;
 }
 
 /* The bytes a value of type t takes in an event, a map key or a map value:

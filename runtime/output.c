@@ -142,9 +142,9 @@ static void conv_text(struct sbuf *b, const struct output *o, const struct fmt_c
 {
     /* the checks bound width and precision, so this holds any conversion */
     char spec[48], out[2 * FMT_WIDTH_MAX + 64];
-    if (c->conv == 's' || c->conv == 'p') {
+    if (c->conv == 's' || c->conv == 'p' || c->conv == 'r') {
         size_t start = b->len;
-        if (c->conv == 's')
+        if (c->conv != 'p') /* %r: a buffer, whose text escapes what is not printable */
             value_text(b, v, &o->env);
         else
             sb_printf(b, "0x%" PRIx64, (uint64_t)value_int(v));
@@ -228,6 +228,18 @@ void output_printf_json(struct sbuf *b, struct output *o, const struct ev_desc *
         value_json_chars(b, o->scratch.p ? o->scratch.p : "", o->scratch.len);
     }
     sb_putc(b, '"');
+}
+
+bool output_action(struct output *o, const struct ev_desc *d, const void *ev, const char *probe,
+                   struct sbuf *out)
+{
+    if (!o->user_action)
+        return false;
+    struct sbuf arg = {0};
+    output_printf_text(&arg, o, d, ev, probe);
+    bool ok = o->user_action(o, d->kind, arg.p ? arg.p : "", out);
+    sb_free(&arg);
+    return ok;
 }
 
 void output_event(struct output *o, const struct cg_output *cg, const void *data, size_t size)

@@ -92,6 +92,12 @@ struct output {
     uint64_t escaped;
     uint32_t escaped_at[64], escaped_len[64];
     const char *probe_of_end; /* the name it was made for */
+    /* What cat() and system() ask of user space (kind EV_CAT or EV_SYSTEM,
+     * `arg` the path or the command): what it prints appended to out; false
+     * when there is nothing to print (said as a warning). Set by the runtime
+     * (runtime/actions.c); NULL where nothing may touch the system (unit
+     * tests, fuzzing), and then nothing is printed. */
+    bool (*user_action)(struct output *o, enum ev_kind kind, const char *arg, struct sbuf *out);
 };
 
 extern const struct output_ops output_text, output_json;
@@ -113,6 +119,11 @@ void output_printf_text(struct sbuf *b, const struct output *o, const struct ev_
  * (o->scratch for the conversions that need their text first). */
 void output_printf_json(struct sbuf *b, struct output *o, const struct ev_desc *d, const void *ev,
                         const char *probe);
+/* cat()'s or system()'s event: the path or command (printf's text) acted on
+ * by o->user_action, what it prints into out; false when there is nothing
+ * to print. */
+bool output_action(struct output *o, const struct ev_desc *d, const void *ev, const char *probe,
+                   struct sbuf *out);
 /* Argument i of event ev as the value *v; `probe` is the name its header
  * names, `ival` room for a constant's bytes. */
 void output_arg(struct value *v, const struct ev_desc *d, int i, const void *ev, const char *probe,

@@ -13,7 +13,22 @@ static void json_event(struct output *o, const struct ev_desc *d, const void *ev
 {
     struct sbuf *b = &o->rec;
     bool join = !d->fmt && d->kind == EV_JOIN && d->nargs == 1;
-    if (d->fmt) {
+    if (d->kind == EV_CAT || d->kind == EV_SYSTEM) {
+        /* bpftrace's cat and syscall records: what was printed, as text;
+         * made apart, as the action may say a warning, a record of its own */
+        struct sbuf t = {0};
+        bool ok = output_action(o, d, ev, probe, &t);
+        if (ok) {
+            if (d->kind == EV_CAT)
+                SB_LIT(b, "{\"type\": \"cat\", \"data\": ");
+            else
+                SB_LIT(b, "{\"type\": \"syscall\", \"data\": ");
+            value_json_str(b, t.p ? t.p : "", t.len);
+        }
+        sb_free(&t);
+        if (!ok)
+            return;
+    } else if (d->fmt) {
         if (d->kind == EV_TIME)
             SB_LIT(b, "{\"type\": \"time\", \"data\": ");
         else

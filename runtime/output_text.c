@@ -10,6 +10,18 @@
 static void text_event(struct output *o, const struct ev_desc *d, const void *ev, const char *probe)
 {
     struct sbuf *b = &o->rec;
+    if (d->kind == EV_CAT || d->kind == EV_SYSTEM) {
+        /* made apart: the action may say a warning, a record of its own */
+        struct sbuf t = {0};
+        if (output_action(o, d, ev, probe, &t) && t.len) {
+            sb_put(b, t.p, t.len);
+            if (t.p[t.len - 1] != '\n') /* a line is never left open for the next record */
+                sb_putc(b, '\n');
+            output_commit(o);
+        }
+        sb_free(&t);
+        return;
+    }
     if (d->fmt) {
         output_printf_text(b, o, d, ev, probe);
     } else {

@@ -32,6 +32,8 @@ static int cmp_entries(const void *pa, const void *pb)
         c = 0; /* by key */
     } else if (m->agg == AGG_NONE && m->value.kind == TY_STR) {
         c = strncmp((const char *)a->value, (const char *)b->value, m->value_size);
+    } else if (m->agg == AGG_NONE && (m->value.kind == TY_BUF || m->value.kind == TY_INET)) {
+        c = memcmp(a->value, b->value, m->value_size); /* by length or family, then bytes */
     } else {
         int64_t x = m->agg ? output_merged(m, a) : *(const int64_t *)a->value;
         int64_t y = m->agg ? output_merged(m, b) : *(const int64_t *)b->value;

@@ -1,5 +1,6 @@
 #include "runtime/value.h"
 
+#include <arpa/inet.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
@@ -164,26 +165,54 @@ static void str_json(struct sbuf *b, const struct value *v, const struct value_e
     value_json_str(b, v->data, strnlen(v->data, (size_t)v->ty.size));
 }
 
+/* A buffer's bytes as bpftrace prints them: printable ASCII as it is, any
+ * other byte as \xNN. Its length is the event's, so bounded by its size. */
 static void buf_text(struct sbuf *b, const struct value *v, const struct value_env *env)
 {
     (void)env;
-    const unsigned char *p = v->data;
-    for (int i = 0; i < v->ty.size; i++) {
-        if (p[i] >= 0x20 && p[i] < 0x7f && p[i] != '\\')
+    uint64_t len;
+    memcpy(&len, v->data, 8);
+    if (len > (uint64_t)(v->ty.size > 0 ? v->ty.size : 0))
+        len = (uint64_t)(v->ty.size > 0 ? v->ty.size : 0);
+    const unsigned char *p = (const unsigned char *)v->data + 8;
+    for (uint64_t i = 0; i < len; i++) {
+        if (p[i] >= 0x20 && p[i] < 0x7f) {
             sb_putc(b, (char)p[i]);
-        else
-            sb_printf(b, "\\x%02x", p[i]);
+        } else {
+            static const char hex[] = "0123456789abcdef";
+            char e[4] = {'\\', 'x', hex[p[i] >> 4], hex[p[i] & 15]};
+            sb_put(b, e, 4);
+        }
     }
 }
 
-static void buf_json(struct sbuf *b, const struct value *v, const struct value_env *env)
+/* ntop(): an IPv4 or IPv6 address as inet_ntop(3) writes it (127.0.0.1,
+ * ::1); a family it does not know, said as such. */
+static void inet_text(struct sbuf *b, const struct value *v, const struct value_env *env)
 {
     (void)env;
-    const unsigned char *p = v->data;
-    sb_putc(b, '[');
-    for (int i = 0; i < v->ty.size; i++)
-        sb_printf(b, i ? ",%u" : "%u", p[i]);
-    sb_putc(b, ']');
+    int64_t family;
+    memcpy(&family, v->data, 8);
+    unsigned char addr[16];
+    memcpy(addr, (const char *)v->data + 8, 16);
+    char out[INET6_ADDRSTRLEN];
+    if ((family == AF_INET || family == AF_INET6) && inet_ntop((int)family, addr, out, sizeof(out)))
+        sb_puts(b, out);
+    else
+        sb_printf(b, "(address family %" PRId64 ")", family);
+}
+
+/* cgroup_path(): the path of the id, as the runtime finds it. */
+static void cgpath_text(struct sbuf *b, const struct value *v, const struct value_env *env)
+{
+    uint64_t id;
+    memcpy(&id, v->data, 8);
+    if (!env || !env->cgroup_path) {
+        sb_u64(b, id);
+        return;
+    }
+    char path[4096];
+    sb_puts(b, env->cgroup_path(id, path, sizeof(path)));
 }
 
 /* An argv: the arguments with the separator between them; one as long as
@@ -270,6 +299,22 @@ static void as_json_string(struct sbuf *b, const struct value *v, const struct v
 static void join_json(struct sbuf *b, const struct value *v, const struct value_env *env)
 {
     as_json_string(b, v, env, join_text);
+}
+
+/* a buffer's JSON is its text, as in bpftrace */
+static void buf_json(struct sbuf *b, const struct value *v, const struct value_env *env)
+{
+    as_json_string(b, v, env, buf_text);
+}
+
+static void inet_json(struct sbuf *b, const struct value *v, const struct value_env *env)
+{
+    as_json_string(b, v, env, inet_text);
+}
+
+static void cgpath_json(struct sbuf *b, const struct value *v, const struct value_env *env)
+{
+    as_json_string(b, v, env, cgpath_text);
 }
 
 static void time_json(struct sbuf *b, const struct value *v, const struct value_env *env)
@@ -419,6 +464,7 @@ static const struct {
     [TY_BUF] = {buf_text, buf_json},          [TY_JOIN] = {join_text, join_json},
     [TY_TIME] = {time_text, time_json},       [TY_PTR] = {ptr_text, ptr_json},
     [TY_RECORD] = {record_text, record_json}, [TY_TUPLE] = {record_text, record_json},
+    [TY_INET] = {inet_text, inet_json},       [TY_CGPATH] = {cgpath_text, cgpath_json},
 };
 
 void value_text(struct sbuf *b, const struct value *v, const struct value_env *env)

@@ -26,6 +26,10 @@ struct value_env {
     int64_t realtime_offset;           /* CLOCK_REALTIME - CLOCK_MONOTONIC, for TY_TIME */
     const struct plan_record *records; /* the plan's, for TY_RECORD */
     int nrecords;
+    /* The path of a cgroup id, for TY_CGPATH, written into buf (bpf/cgroup.h's
+     * cgroup_path); NULL where nothing may look at the system (unit tests,
+     * fuzzing): the id is printed as a number. */
+    const char *(*cgroup_path)(uint64_t id, char *buf, size_t len);
 };
 
 void value_text(struct sbuf *b, const struct value *v, const struct value_env *env);

@@ -553,4 +553,104 @@ counter_every_second() {
     [ "$(grep -vc '^@calls: 3$\|^$' "$WORK/out")" -eq 0 ] || fail "other lines than @calls: 3"
 }
 
+# ntop() of sock:inet_sock_set_state's addresses (__u8 arrays): the helper
+# connects to a listener of its own on 127.0.0.1, then on ::1; the move to
+# SYN_SENT is made in the helper's own task. Text and JSON, and a map keyed
+# by addresses.
+ntop_sock() {
+    "$HELPER" tcp ::1 >/dev/null 2>&1 || skip "no IPv6 loopback here"
+    local prog='probe tracepoint:sock:inet_sock_set_state / comm == "tp_helper" && args.newstate == 2 / {
+        if (args.family == 2) {
+            print ntop(args.saddr), ntop(args.daddr), ntop(args.daddr_v6), args.dport
+        } else {
+            print ntop(args.saddr_v6), ntop(args.daddr_v6), ntop(10, args.daddr_v6), args.dport
+        }
+        @[ntop(args.daddr_v6)] = count() }'
+    local format p4 p6
+    for format in text json; do
+        start -f $format -e "$prog"
+        p4=$("$HELPER" tcp 127.0.0.1) || fail "the helper's IPv4 connection"
+        p6=$("$HELPER" tcp ::1) || fail "the helper's IPv6 connection"
+        stop
+        grep -v attached_probes "$WORK/out" >"$WORK/got"
+        if [ $format = text ]; then
+            printf '%s\n' "127.0.0.1 127.0.0.1 ::ffff:127.0.0.1 $p4" "::1 ::1 ::1 $p6" "" \
+                "@[::1]: 1" "@[::ffff:127.0.0.1]: 1" "" >"$WORK/want"
+        else
+            local tp='"probe": "tracepoint:sock:inet_sock_set_state"}'
+            printf '%s\n' \
+                "{\"type\": \"value\", \"data\": [\"127.0.0.1\", \"127.0.0.1\", \"::ffff:127.0.0.1\", $p4], $tp" \
+                "{\"type\": \"value\", \"data\": [\"::1\", \"::1\", \"::1\", $p6], $tp" \
+                '{"type": "map", "data": {"@": {"::1": 1, "::ffff:127.0.0.1": 1}}}' >"$WORK/want"
+        fi
+        expect "$WORK/want"
+    done
+}
+
+# signal() with --unsafe: the helper, every signal held, calls getppid()
+# twice and says which signal each time: one named, one a number computed.
+signal_unsafe() {
+    start --unsafe -e 'probe tracepoint:syscalls:sys_enter_getppid / comm == "tp_helper" / {
+        @n++; if (@n == 1) { signal("SIGUSR1") } else { signal(@n + 10) } }'
+    "$HELPER" signal 5 >"$WORK/got"
+    "$HELPER" signal 5 >>"$WORK/got"
+    stop
+    printf '%s\n' "signal $(kill -l USR1)" "signal $(kill -l USR2)" >"$WORK/want"
+    expect "$WORK/want"
+}
+
+# cat() and system() (--unsafe) when the helper's event arrives: the file's
+# contents, the command's output with its last line closed; a file that
+# cannot be opened is a warning. In JSON, cat and syscall records, and the
+# warning a runtime_error record.
+user_actions() {
+    printf 'a file\nnamed by comm\n' >"$WORK/tp_helper"
+    local prog="probe tracepoint:syscalls:sys_enter_getppid / comm == \"tp_helper\" / {
+        cat(\"$WORK/%s\", comm); system(\"echo pid %d; printf no-newline\", pid);
+        cat(\"/no/such/%s\", \"file\") }"
+    local format hp
+    for format in text json; do
+        start --unsafe -f $format -e "$prog"
+        "$HELPER" signal 0 >/dev/null &
+        hp=$!
+        wait $hp
+        stop
+        grep -v attached_probes "$WORK/out" >"$WORK/got"
+        local why="cat(): cannot open /no/such/file: No such file or directory"
+        if [ $format = text ]; then
+            printf '%s\n' "a file" "named by comm" "pid $hp" no-newline >"$WORK/want"
+            expect "$WORK/want"
+            grep -v '^Attached' "$WORK/err" >"$WORK/got"
+            echo "tinyprobe: warning: $why" >"$WORK/want"
+        else
+            local tp='"probe": "tracepoint:syscalls:sys_enter_getppid"}'
+            printf '%s\n' "{\"type\": \"cat\", \"data\": \"a file\\nnamed by comm\\n\", $tp" \
+                "{\"type\": \"syscall\", \"data\": \"pid $hp\\nno-newline\", $tp" \
+                "{\"type\": \"runtime_error\", \"msg\": \"$why\"}" >"$WORK/want"
+        fi
+        expect "$WORK/want"
+    done
+}
+
+# cgroupid() of a cgroup made for the test, resolved when the script is
+# compiled, equals the helper's cgroup once it is in it; cgroup_path() of
+# it is its path under the cgroup v2 mount, as bpftrace prints it.
+cgroup_funcs() {
+    local root
+    root=$(awk '$3 == "cgroup2" { print $2; exit }' /proc/mounts)
+    [ -n "$root" ] || skip "no cgroup v2 mounted"
+    local name="tinyprobe-funcs.$$"
+    local cg="$root/$name"
+    mkdir -p "$cg" || fail "cannot make a cgroup under $root"
+    trap 'rmdir "$cg" 2>/dev/null; rm -rf "$WORK"; [ -n "${TP_PID:-}" ] && kill -9 "$TP_PID" 2>/dev/null' EXIT
+    start -e "probe tracepoint:syscalls:sys_enter_getppid / comm == \"tp_helper\" / {
+        print cgroup_path(cgroup), cgroup == cgroupid(\"$cg\"), cgroupid(\"$cg\") == cgroupid(\"$root\");
+        @[cgroup_path(cgroup)] = count() }"
+    sh -c "echo \$\$ >'$cg/cgroup.procs' && exec '$HELPER' signal 0" >/dev/null
+    stop
+    printf '%s\n' "unified:/$name 1 0" "" "@[unified:/$name]: 1" "" >"$WORK/want"
+    cp "$WORK/out" "$WORK/got"
+    expect "$WORK/want"
+}
+
 "$1"

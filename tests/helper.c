@@ -1,12 +1,15 @@
 /* The tests' known workload: it makes exactly the syscalls it is told to, so
  * that a test can assert every line tinyprobe prints for its pid. Linked
  * statically, so no dynamic loader opens files before main. */
+#include <arpa/inet.h>
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 #include <arpa/inet.h>
@@ -47,22 +50,60 @@ __attribute__((noinline, used)) int tp_struct(const struct tcphdr *h)
     return h->syn;
 }
 
+static int usage(void);
+
+/* A TCP connection to itself on addr, so that sock:inet_sock_set_state
+ * fires with known addresses and port: the listener's port is printed. */
+static int tcp(const char *addr)
+{
+    struct sockaddr_storage ss;
+    memset(&ss, 0, sizeof(ss));
+    struct sockaddr_in *in = (struct sockaddr_in *)&ss;
+    struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&ss;
+    socklen_t len;
+    if (inet_pton(AF_INET, addr, &in->sin_addr) == 1) {
+        in->sin_family = AF_INET;
+        len = sizeof(*in);
+    } else if (inet_pton(AF_INET6, addr, &in6->sin6_addr) == 1) {
+        in6->sin6_family = AF_INET6;
+        len = sizeof(*in6);
+    } else {
+        return usage();
+    }
+    int l = socket(ss.ss_family, SOCK_STREAM, 0), c = socket(ss.ss_family, SOCK_STREAM, 0);
+    if (l < 0 || c < 0 || bind(l, (struct sockaddr *)&ss, len) || listen(l, 1) ||
+        getsockname(l, (struct sockaddr *)&ss, &len) || connect(c, (struct sockaddr *)&ss, len)) {
+        perror("tp_helper tcp");
+        return 1;
+    }
+    int a = accept(l, NULL, NULL);
+    close(c);
+    if (a >= 0)
+        close(a);
+    close(l);
+    printf("%d\n", ntohs(ss.ss_family == AF_INET ? in->sin_port : in6->sin6_port));
+    return 0;
+}
+
 static int usage(void)
 {
-    fputs("usage: tp_helper open PATH...      open each path\n"
-          "       tp_helper exec PROG [ARG...] exec PROG with argv PROG ARG...\n"
-          "       tp_helper burst N PATH       open PATH N times, as fast as it can\n"
-          "       tp_helper rate N SECS PATH   open PATH N times a second for SECS seconds\n"
-          "       tp_helper cpus PATH...       open each path on the next CPU, in turn\n"
-          "       tp_helper reads N PATH       read PATH N times, 1 to 4096 bytes at a time\n"
-          "       tp_helper call N A STR       call tp_target(A + i, STR) for i from 0 to N-1\n"
-          "       tp_helper usdt N A STR       fire USDT probe tinyprobe:hit(A + i, STR, -i) N "
-          "times\n"
-          "       tp_helper spin SECS          call getppid() as fast as it can for SECS seconds\n"
-          "       tp_helper hold SECS          ignore SIGTERM, say ready, and sleep SECS seconds\n"
-          "       tp_helper nanosleep S NS     nanosleep() for S seconds and NS nanoseconds\n"
-          "       tp_helper tcphdr             call tp_struct() with a known TCP header\n",
-          stderr);
+    fputs(
+        "usage: tp_helper open PATH...      open each path\n"
+        "       tp_helper exec PROG [ARG...] exec PROG with argv PROG ARG...\n"
+        "       tp_helper burst N PATH       open PATH N times, as fast as it can\n"
+        "       tp_helper rate N SECS PATH   open PATH N times a second for SECS seconds\n"
+        "       tp_helper cpus PATH...       open each path on the next CPU, in turn\n"
+        "       tp_helper reads N PATH       read PATH N times, 1 to 4096 bytes at a time\n"
+        "       tp_helper call N A STR       call tp_target(A + i, STR) for i from 0 to N-1\n"
+        "       tp_helper usdt N A STR       fire USDT probe tinyprobe:hit(A + i, STR, -i) N "
+        "times\n"
+        "       tp_helper spin SECS          call getppid() as fast as it can for SECS seconds\n"
+        "       tp_helper hold SECS          ignore SIGTERM, say ready, and sleep SECS seconds\n"
+        "       tp_helper tcp ADDR           connect to a listener on ADDR (127.0.0.1, ::1), then\n"
+        "                                    close both; print the listener's port\n"
+        "       tp_helper signal SECS        call getppid(), then say which signal came within\n"
+        "                                    SECS seconds\n",
+        stderr);
     return 2;
 }
 
@@ -167,6 +208,24 @@ int main(int argc, char **argv)
             n++;
         }
         fprintf(stderr, "%ld calls\n", n);
+        return 0;
+    }
+    if (strcmp(argv[1], "tcp") == 0 && argc == 3)
+        return tcp(argv[2]);
+    if (strcmp(argv[1], "signal") == 0 && argc == 3) {
+        /* every signal held, so that the one a probe sends waits to be
+         * taken, and the helper lives to say which it was */
+        sigset_t all;
+        sigfillset(&all);
+        sigprocmask(SIG_BLOCK, &all, NULL);
+        getppid();
+        double secs = atof(argv[2]);
+        struct timespec ts = {(time_t)secs, (long)((secs - (time_t)secs) * 1e9)};
+        int sig = sigtimedwait(&all, NULL, &ts);
+        if (sig > 0)
+            printf("signal %d\n", sig);
+        else
+            puts("no signal");
         return 0;
     }
     if (strcmp(argv[1], "hold") == 0 && argc == 3) {

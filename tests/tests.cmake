@@ -18,7 +18,7 @@ set(TP_E2E_CASES oneliner fields open_script exec_script exec_long_argv kprobe_d
     lost_events script_files values strings inspect list_scripts verifier_reject unprivileged
     cpu_order count_opens count_cpus ppid_time more_scripts print_when_full counter_every_second
     lost_events_json json_strings int_widths json_head buffering output_options join_statement
-    loop_unbounded)
+    ntop_sock signal_unsafe user_actions cgroup_funcs loop_unbounded)
 foreach(case ${TP_E2E_CASES})
   add_test(NAME e2e_${case} COMMAND ${CMAKE_SOURCE_DIR}/tests/e2e.sh ${case})
   set_tests_properties(e2e_${case} PROPERTIES ENVIRONMENT "${TP_TEST_ENV}" SKIP_RETURN_CODE 77
@@ -87,13 +87,16 @@ tp_golden(run run 120)
 tp_golden(run run_json 120 json)
 
 # Codegen: each tests/codegen/*.tp compiles and passes the kernel's verifier;
-# long_strings with strings larger than the BPF stack.
+# long_strings with strings larger than the BPF stack; funcs with --unsafe
+# and strings as long as strcontains() may compare.
 file(GLOB TP_CODEGEN_CASES ${CMAKE_SOURCE_DIR}/tests/codegen/*.tp)
 foreach(path ${TP_CODEGEN_CASES})
   get_filename_component(name ${path} NAME_WE)
   set(extra "")
   if(name STREQUAL "long_strings")
     set(extra --str-size 1024)
+  elseif(name STREQUAL "funcs")
+    set(extra --unsafe --str-size 128)
   endif()
   add_test(NAME verifier_${name} COMMAND tinyprobe --dry-run ${extra} ${path})
 endforeach()

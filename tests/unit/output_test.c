@@ -1,7 +1,8 @@
 /* The value printers (runtime/value.c) and the text and JSON backends
  * (runtime/output_*.c) without a kernel: integers at their width and sign,
  * strings at their bound and in JSON whatever their bytes, printf's
- * conversions as C's printf makes them, and map and histogram records in
+ * conversions as C's printf makes them, buffers, addresses and cgroup
+ * paths, cat()'s and system()'s records, and map and histogram records in
  * bpftrace's shapes. Every JSON line must parse (json_check.h). */
 #include <stdio.h>
 #include <stdlib.h>
@@ -80,10 +81,57 @@ static void strings(void)
          "\"\\u0001\\t\\n\\\"\\\\\x7f\xc3\xa9\\udc80\\udcc0\\udcaf\\udced\\udca0\\udc80\\udcf4\\udc"
          "90"
          "\\udc80\\udc80\\udcf0\\udc9f\"");
-    unsigned char buf[4] = {'a', 0, 0xff, '\\'};
-    v = (struct value){.ty = {.kind = TY_BUF, .size = 4}, .data = buf};
-    same("a buffer as text", show(v, false), "a\\x00\\xff\\x5c");
-    same("a buffer as JSON", show(v, true), "[97,0,255,92]");
+    /* its length, then its bytes: printable ASCII as it is (a backslash
+     * too, as bpftrace prints it), the rest \xNN; bytes past the length not
+     * printed */
+    unsigned char buf[8 + 6] = {5, 0, 0, 0, 0, 0, 0, 0, 'a', 0, 0xff, '\\', '"', 'z'};
+    v = (struct value){.ty = {.kind = TY_BUF, .size = 6}, .data = buf};
+    same("a buffer as text", show(v, false), "a\\x00\\xff\\\"");
+    same("a buffer as JSON", show(v, true), "\"a\\\\x00\\\\xff\\\\\\\"\"");
+    buf[0] = 200; /* a hostile length: only the buffer's size is read */
+    same("a buffer's length bounded", show(v, false), "a\\x00\\xff\\\"z");
+}
+
+/* ntop(): the family, then 16 bytes; inet_ntop's forms, and a family it
+ * does not know said as such. */
+static void addresses(void)
+{
+    unsigned char a[TY_INET_SIZE] = {2, 0, 0, 0, 0, 0, 0, 0, 127, 0, 0, 1};
+    struct value v = {.ty = {.kind = TY_INET, .size = TY_INET_SIZE}, .data = a};
+    same("IPv4", show(v, false), "127.0.0.1");
+    same("IPv4 as JSON", show(v, true), "\"127.0.0.1\"");
+    memset(a + 8, 0, 16);
+    a[0] = 10;
+    a[23] = 1;
+    same("IPv6 loopback", show(v, false), "::1");
+    unsigned char six[16] = {0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x01, 0, 0x02};
+    memcpy(a + 8, six, 16);
+    same("IPv6", show(v, true), "\"2001:db8::1:2\"");
+    a[0] = 99;
+    same("an unknown family", show(v, false), "(address family 99)");
+}
+
+static const char *fake_cgroup_path(uint64_t id, char *buf, size_t len)
+{
+    snprintf(buf, len, "unified:/cg%llu", (unsigned long long)id);
+    return buf;
+}
+
+/* cgroup_path(): the id's path as the runtime finds it; without a way to
+ * find it (the fuzzer's case), the id. */
+static void cgroup_paths(void)
+{
+    uint64_t id = 42;
+    struct value v = {.ty = {.kind = TY_CGPATH, .size = 8}, .data = &id};
+    same("a cgroup id without a resolver", show(v, false), "42");
+    struct sbuf b = {0};
+    struct value_env env = {.cgroup_path = fake_cgroup_path};
+    value_text(&b, &v, &env);
+    same("a cgroup's path", b.p, "unified:/cg42");
+    b.len = 0;
+    value_json(&b, &v, &env);
+    same("a cgroup's path as JSON", b.p, "\"unified:/cg42\"");
+    sb_free(&b);
 }
 
 static void joins(void)
@@ -122,12 +170,17 @@ static const char *written(struct output *o)
     return buf;
 }
 
-static void printfs(struct output *text, struct output *json, struct arena *a)
+/* printf format f, parsed as the checks parse one. */
+static struct fmt_spec *format(struct arena *a, const char *f)
 {
-    const char *f = "%d %u %x %ld %hd %hhu %c %5s|%-4s|%.2s %p\n";
     struct diag_src src;
     diag_init(&src, "unit", f);
-    struct fmt_spec *spec = fmt_parse(a, f, strlen(f), &src, (struct tp_loc){0});
+    return fmt_parse(a, f, strlen(f), &src, (struct tp_loc){0});
+}
+
+static void printfs(struct output *text, struct output *json, struct arena *a)
+{
+    struct fmt_spec *spec = format(a, "%d %u %x %ld %hd %hhu %c %5s|%-4s|%.2s %p\n");
     struct ev_arg args[11];
     memset(args, 0, sizeof(args));
     /* an event: the header, then 8 bytes an argument */
@@ -161,6 +214,66 @@ static void printfs(struct output *text, struct output *json, struct arena *a)
     json->ops->event(json, &d, ev, "BEGIN");
     same("print of one value as JSON", written(json),
          "{\"type\": \"value\", \"data\": \"ab\", \"probe\": \"BEGIN\"}\n");
+
+    /* %r: a buffer, padded as %s is */
+    spec = format(a, "[%-6r|%r]\n");
+    unsigned char bev[8 + 16] = {0};
+    bev[8] = 3;
+    memcpy(bev + 16, "x\001y", 3);
+    struct ev_arg bargs[2] = {{.ty = {.kind = TY_BUF, .size = 8}, .off = 8},
+                              {.ty = {.kind = TY_BUF, .size = 8}, .off = 8}};
+    d = (struct ev_desc){.laid_out = true,
+                         .kind = EV_PRINTF,
+                         .fmt = spec,
+                         .args = bargs,
+                         .nargs = 2,
+                         .size = sizeof(bev)};
+    text->ops->event(text, &d, bev, "BEGIN");
+    same("%r", written(text), "[x\\x01y|x\\x01y]\n");
+}
+
+/* A stand-in for the runtime's cat() and system(): says what it was asked. */
+static bool fake_action(struct output *o, enum ev_kind kind, const char *arg, struct sbuf *out)
+{
+    (void)o;
+    if (strcmp(arg, "none") == 0)
+        return false;
+    sb_printf(out, "%s %s", kind == EV_CAT ? "cat" : "system", arg);
+    return true;
+}
+
+/* cat() and system(): their text is what the action printed, a line closed
+ * in text; in JSON, bpftrace's cat and syscall records. Nothing is printed
+ * when the action fails or there is none. */
+static void actions(struct output *text, struct output *json, struct arena *a)
+{
+    struct fmt_spec *spec = format(a, "/proc/%d/x");
+    int64_t ev[2] = {0, 7};
+    struct ev_arg arg = {.ty = ty_int64(true), .off = 8};
+    struct ev_desc d = {.laid_out = true,
+                        .kind = EV_CAT,
+                        .fmt = spec,
+                        .args = &arg,
+                        .nargs = 1,
+                        .size = sizeof(ev)};
+    text->ops->event(text, &d, ev, "BEGIN");
+    same("cat without an action", written(text), "");
+    text->user_action = json->user_action = fake_action;
+    text->ops->event(text, &d, ev, "BEGIN");
+    same("cat as text", written(text), "cat /proc/7/x\n");
+    json->ops->event(json, &d, ev, "BEGIN");
+    same("cat as JSON", written(json),
+         "{\"type\": \"cat\", \"data\": \"cat /proc/7/x\", \"probe\": \"BEGIN\"}\n");
+    d.kind = EV_SYSTEM;
+    json->ops->event(json, &d, ev, "BEGIN");
+    same("system as JSON", written(json),
+         "{\"type\": \"syscall\", \"data\": \"system /proc/7/x\", \"probe\": \"BEGIN\"}\n");
+    d.fmt = format(a, "none");
+    d.nargs = 0;
+    text->ops->event(text, &d, ev, "BEGIN");
+    json->ops->event(json, &d, ev, "BEGIN");
+    same("a failed action prints nothing", written(json), "");
+    text->user_action = json->user_action = NULL;
 }
 
 static void maps(struct output *text, struct output *json)
@@ -262,6 +375,8 @@ int main(void)
 {
     integers();
     strings();
+    addresses();
+    cgroup_paths();
     joins();
     struct sink sink;
     sink_stdout(&sink);
@@ -271,6 +386,7 @@ int main(void)
     struct output json = {.ops = &output_json, .sink = &sink};
     struct arena *a = arena_new();
     printfs(&text, &json, a);
+    actions(&text, &json, a);
     maps(&text, &json);
     records(&json);
     arena_free(a);
