@@ -40,9 +40,9 @@ void bytes_into(struct cg *c, const struct ast_node *n, LLVMValueRef dst)
 void bytes_ntop(struct cg *c, const struct ast_node *n, LLVMValueRef dst)
 {
     const struct ast_node *af = n->args->next ? n->args : NULL, *a = af ? af->next : n->args;
-    LLVMValueRef fam = af                                         ? expr_int(c, af)
-                       : a->ty.kind == TY_BUF && a->ty.size == 16 ? ir_i64(c, AF_INET6)
-                                                                  : ir_i64(c, AF_INET);
+    LLVMValueRef fam = af                 ? expr_int(c, af)
+                       : a->ty.size == 16 ? ir_i64(c, AF_INET6)
+                                          : ir_i64(c, AF_INET);
     LLVMBuildStore(c->b, fam, dst);
     LLVMBuildStore(c->b, ir_i64(c, 0), ir_at(c, dst, 16));
     if (a->ty.kind == TY_INT) {
@@ -50,6 +50,10 @@ void bytes_ntop(struct cg *c, const struct ast_node *n, LLVMValueRef dst)
         return;
     }
     LLVMBuildStore(c->b, ir_i64(c, 0), ir_at(c, dst, 8));
+    if (a->ty.kind == TY_ARRAY || a->ty.kind == TY_RECORD) { /* in a kernel struct */
+        mem_bytes(c, a, ir_at(c, dst, 8));
+        return;
+    }
     LLVMValueRef tmp = ir_scratch(c, (unsigned)ty_store_size(a->ty));
     bytes_into(c, a, tmp);
     copy(c, ir_at(c, dst, 8), ir_at(c, tmp, 8),

@@ -80,10 +80,13 @@ static bool check_ntop(struct check *c, struct ast_node *n)
     struct ast_node *af = n->args->next ? n->args : NULL, *a = af ? af->next : n->args;
     if (af && !check_want(c, af, TY_INT, "ntop()'s address family"))
         return false;
-    bool bytes = a->ty.kind == TY_BUF && (a->ty.size == 4 || a->ty.size == 16);
+    /* bytes: a tracepoint's array, or one in a kernel struct (u8 saddr[4]),
+     * or a struct in6_addr */
+    bool bytes = (a->ty.kind == TY_BUF || a->ty.kind == TY_ARRAY || a->ty.kind == TY_RECORD) &&
+                 (a->ty.size == 4 || a->ty.size == 16);
     if (a->ty.kind != TY_INT && !bytes) {
         char what[32] = "";
-        if (a->ty.kind == TY_BUF)
+        if (a->ty.kind == TY_BUF || a->ty.kind == TY_ARRAY || a->ty.kind == TY_RECORD)
             snprintf(what, sizeof(what), " of %d bytes", a->ty.size);
         diag_error(check_src(c), a->loc,
                    "ntop()'s address must be an integer (IPv4) or 4 or 16 bytes, not %s%s",
@@ -151,12 +154,15 @@ static bool check_strcontains(struct check *c, struct ast_node *n)
     return true;
 }
 
-/* kptr(p), uptr(p): the address as it is (reads already tell kernel from
- * user memory by the address); its type is the argument's */
+/* kptr(p), uptr(p): the address, as a pointer into kernel or user memory,
+ * whatever its type said: str() and member reads then use that memory's
+ * helper. A pointer keeps what it points to; an integer points to nothing
+ * known (void). */
 static bool check_ptr_mark(struct check *c, struct ast_node *n)
 {
     (void)c;
-    n->ty = n->args->ty;
+    const struct ty *a = &n->args->ty;
+    n->ty = ty_ptr(a->kind == TY_PTR ? a->btf : 0, n->bi == BI_UPTR);
     return true;
 }
 

@@ -129,6 +129,27 @@ runqlat_script() {
     return 0
 }
 
+# The canned tcplife script: the helper's session with itself on 127.0.0.1,
+# both ends, by the helper's pid, with the port it reports and the 5000
+# bytes it sends (4 KB) read through struct tcp_sock.
+tcplife_script() {
+    start tcplife
+    local port hp
+    port=$("$HELPER" tcp 127.0.0.1 5000) || fail "the helper's connection"
+    stop
+    head -1 "$WORK/out" >"$WORK/got"
+    printf '%-7s %-16s %-15s %5s %-15s %5s %6s %6s %s\n' PID COMM LADDR LPORT RADDR RPORT TX_KB \
+        RX_KB MS >"$WORK/want"
+    expect "$WORK/want"
+    # the connecting end sent 4 KB, the accepted end received them
+    awk -v p="$port" '$2 == "tp_helper" && ($4 == p || $6 == p) {
+        print $3, $5, ($4 == p ? "accepted" : "connected"), $7, $8 }' "$WORK/out" | sort >"$WORK/got"
+    printf '%s\n' "127.0.0.1 127.0.0.1 accepted 0 4" "127.0.0.1 127.0.0.1 connected 4 0" >"$WORK/want"
+    expect "$WORK/want"
+    awk '$2 == "tp_helper" { n++; if ($1 !~ /^[0-9]+$/ || $9 !~ /^[0-9]+$/) bad++ }
+         END { exit !(n == 2 && !bad) }' "$WORK/out" || fail "not two sessions with a pid and a duration"
+}
+
 # kprobe and fentry arguments typed by the function's prototype: vfs_read's
 # file is a struct file *, read without a cast. Where this kernel cannot
 # attach them, the VM suite runs these on its own.

@@ -448,6 +448,7 @@ readlat  read() latency, in microseconds, as a histogram, until Ctrl-C
 runqlat  run-queue latency: how long runnable tasks wait for a CPU, in microseconds, as a histogram
 sleeps   who sleeps, for how long, and whose child it is (nanosleep, clock_nanosleep)
 syscount count syscalls by process until Ctrl-C, then the top 10, most last
+tcplife  TCP sessions, a line each as it closes: who, addresses and ports, KB sent and received, how long
 END
     expect "$WORK/want"
 }

@@ -54,7 +54,7 @@ static int usage(void);
 
 /* A TCP connection to itself on addr, so that sock:inet_sock_set_state
  * fires with known addresses and port: the listener's port is printed. */
-static int tcp(const char *addr)
+static int tcp(const char *addr, long bytes)
 {
     struct sockaddr_storage ss;
     memset(&ss, 0, sizeof(ss));
@@ -77,6 +77,22 @@ static int tcp(const char *addr)
         return 1;
     }
     int a = accept(l, NULL, NULL);
+    /* the connecting side sends, the accepted side reads it all, so that the
+     * kernel has acknowledged every byte when both close */
+    static char buf[65536];
+    for (long sent = 0; a >= 0 && sent < bytes;) {
+        size_t n = (size_t)(bytes - sent) < sizeof(buf) ? (size_t)(bytes - sent) : sizeof(buf);
+        ssize_t w = write(c, buf, n);
+        if (w <= 0)
+            break;
+        for (ssize_t got = 0; got < w;) {
+            ssize_t r = read(a, buf, (size_t)(w - got));
+            if (r <= 0)
+                return 1;
+            got += r;
+        }
+        sent += w;
+    }
     close(c);
     if (a >= 0)
         close(a);
@@ -99,8 +115,9 @@ static int usage(void)
         "times\n"
         "       tp_helper spin SECS          call getppid() as fast as it can for SECS seconds\n"
         "       tp_helper hold SECS          ignore SIGTERM, say ready, and sleep SECS seconds\n"
-        "       tp_helper tcp ADDR           connect to a listener on ADDR (127.0.0.1, ::1), then\n"
-        "                                    close both; print the listener's port\n"
+        "       tp_helper tcp ADDR [N]       connect to a listener on ADDR (127.0.0.1, ::1), send\n"
+        "                                    it N bytes, then close both; print the listener's "
+        "port\n"
         "       tp_helper signal SECS        call getppid(), then say which signal came within\n"
         "                                    SECS seconds\n",
         stderr);
@@ -210,8 +227,8 @@ int main(int argc, char **argv)
         fprintf(stderr, "%ld calls\n", n);
         return 0;
     }
-    if (strcmp(argv[1], "tcp") == 0 && argc == 3)
-        return tcp(argv[2]);
+    if (strcmp(argv[1], "tcp") == 0 && (argc == 3 || argc == 4))
+        return tcp(argv[2], argc == 4 ? atol(argv[3]) : 0);
     if (strcmp(argv[1], "signal") == 0 && argc == 3) {
         /* every signal held, so that the one a probe sends waits to be
          * taken, and the helper lives to say which it was */

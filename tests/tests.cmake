@@ -36,7 +36,7 @@ endforeach()
 
 # Kernel structs through BTF: see tests/btf.sh.
 set(TP_BTF_CASES nanosleep_chain rawtracepoint_typed uprobe_cast no_btf too_large kprobe_typed
-    fentry_typed sleeps_script runqlat_script)
+    fentry_typed sleeps_script runqlat_script tcplife_script)
 foreach(case ${TP_BTF_CASES})
   add_test(NAME btf_${case} COMMAND ${CMAKE_SOURCE_DIR}/tests/btf.sh ${case})
   set_tests_properties(btf_${case} PROPERTIES ENVIRONMENT "${TP_TEST_ENV}" SKIP_RETURN_CODE 77
