@@ -6,6 +6,9 @@
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 
 #include <stdarg.h>
 #include <stdlib.h>
@@ -17,6 +20,28 @@
 
 static struct btf *vmlinux;
 static struct btf_dump *dump; /* kept: making one costs a pass over every type */
+
+/* The kernel's BTF through mmap, where the kernel allows it (Linux 6.16):
+ * reading its 5 MB through read() costs more than parsing it. NULL where it
+ * does not, for libbpf to read it. */
+static struct btf *map_vmlinux(void)
+{
+    int fd = open("/sys/kernel/btf/vmlinux", O_RDONLY | O_CLOEXEC);
+    struct stat st;
+    if (fd < 0)
+        return NULL;
+    struct btf *b = NULL;
+    /* bounded: a BTF larger than this is not a kernel's */
+    if (fstat(fd, &st) == 0 && st.st_size > 0 && st.st_size < (1 << 30)) {
+        void *p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+        if (p != MAP_FAILED) {
+            b = btf__new(p, (__u32)st.st_size); /* a copy: p can go */
+            munmap(p, (size_t)st.st_size);
+        }
+    }
+    close(fd);
+    return b; /* NULL on an error, as libbpf 1.0 returns them */
+}
 
 /* The kernel's BTF, or the file TINYPROBE_BTF names (as bpftrace's
  * BPFTRACE_BTF): another kernel's, or none at all, for tests. */
@@ -32,7 +57,9 @@ static bool load(char *why, size_t whylen)
                      strerror(errno));
         return vmlinux != NULL;
     }
-    vmlinux = btf__load_vmlinux_btf();
+    vmlinux = map_vmlinux();
+    if (!vmlinux)
+        vmlinux = btf__load_vmlinux_btf();
     if (!vmlinux && access("/sys/kernel/btf/vmlinux", F_OK)) {
         snprintf(why, whylen, "this kernel has no BTF: /sys/kernel/btf/vmlinux is missing");
         return false;
