@@ -426,13 +426,9 @@ int kbtf_members(unsigned rec, struct kbtf_member *m, int max)
 
 const char *kbtf_type_name(unsigned id, char *buf, size_t len)
 {
-    snprintf(buf, len, "?");
-    if (!vmlinux)
+    snprintf(buf, len, id ? "?" : "void");
+    if (!vmlinux || !id)
         return buf;
-    if (id == 0) {
-        snprintf(buf, len, "void");
-        return buf;
-    }
     const struct btf_type *t = btf__type_by_id(vmlinux, id);
     if (t && (btf_is_struct(t) || btf_is_union(t)) && !t->name_off) {
         /* btf_dump would spell out its members */

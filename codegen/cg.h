@@ -78,6 +78,10 @@ LLVMValueRef ir_run(struct cg *c, size_t off);
 LLVMValueRef ir_map_global(struct cg *c, const char *name, int nfields);
 /* `size` bytes of per-CPU scratch for this program run. */
 LLVMValueRef ir_scratch(struct cg *c, unsigned size);
+/* A function's frame: its entry block (the builder left there, for what
+ * else belongs in it), the block that returns (`out`), and the slots every
+ * function has (key0, tmp64). */
+void ir_frame(struct cg *c, const char *out, struct tp_loc loc);
 /* `size` bytes of room for this run: on the stack while a budget lasts (no
  * map lookup to get it), else in scratch. */
 LLVMValueRef ir_room(struct cg *c, unsigned size);
@@ -169,6 +173,9 @@ bool mem_is_read(const struct ast_node *n);
 /* (int8)x ... : x at the cast's width and sign */
 LLVMValueRef mem_cast(struct cg *c, const struct ast_node *n);
 
+/* foreach.c: for ($kv : @m) { ... } */
+void foreach_gen(struct cg *c, const struct ast_node *s);
+
 /* tuple.c: a tuple's bytes into dst (its size); an element of one, as an
  * integer or into a string slot */
 void tuple_into(struct cg *c, const struct ast_node *n, LLVMValueRef dst);
@@ -187,6 +194,8 @@ void maps_read_str(struct cg *c, const struct ast_node *n, LLVMValueRef dst, uns
 /* a map's value as it is kept (a join()), into dst; a count of 0 where there is none */
 void maps_read_bytes(struct cg *c, const struct ast_node *n, LLVMValueRef dst);
 LLVMValueRef maps_var_int(struct cg *c, const struct ast_node *n);
+/* plan map id's BPF map, counted as used by the program being made */
+LLVMValueRef maps_ref(struct cg *c, int id);
 /* a variable's storage: an i64, or a string's or tuple's bytes in scratch */
 LLVMValueRef maps_var_slot(struct cg *c, const struct ast_node *n);
 void maps_var_str(struct cg *c, const struct ast_node *n, LLVMValueRef dst, unsigned size);

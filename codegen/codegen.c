@@ -121,14 +121,8 @@ static void gen_prog(struct cg *c, const struct ast_probe *pr, const struct ast_
     c->scratch_used = 0;
     c->stack_used = 0;
 
-    c->entry = ir_block(c, "entry");
-    c->out_bb = ir_block(c, "out");
+    ir_frame(c, "out", sp->loc);
     LLVMBasicBlockRef body = ir_block(c, "body");
-    LLVMPositionBuilderAtEnd(c->b, c->entry);
-    ir_loc(c, sp->loc);
-    c->key0 = LLVMBuildAlloca(c->b, c->i32, "key0");
-    LLVMBuildStore(c->b, LLVMConstInt(c->i32, 0, 0), c->key0);
-    c->tmp64 = LLVMBuildAlloca(c->b, c->i64, "tmp64");
     c->entry_idx =
         c->shared
             ? LLVMBuildTrunc(c->b, ir_helper(c, BPF_FUNC_get_attach_cookie, c->i64, &c->ctxv, 1),

@@ -97,6 +97,24 @@ LLVMMetadataRef di_function(struct di *d, LLVMValueRef fn, const char *name, int
     return sp;
 }
 
+LLVMMetadataRef di_callback(struct di *d, LLVMValueRef fn, const char *name, int line)
+{
+    static const char *const params[] = {"map", "key", "value", "ctx"};
+    LLVMMetadataRef types[5] = {d->int_t, d->void_ptr, d->void_ptr, d->void_ptr, d->void_ptr};
+    LLVMMetadataRef fty =
+        LLVMDIBuilderCreateSubroutineType(d->b, d->file, types, 5, LLVMDIFlagZero);
+    /* local to the object: libbpf makes it a subprogram of the programs
+     * that take its address */
+    LLVMMetadataRef sp =
+        LLVMDIBuilderCreateFunction(d->b, d->file, name, strlen(name), name, strlen(name), d->file,
+                                    line, fty, 1, 1, line, LLVMDIFlagPrototyped, 1);
+    for (unsigned i = 0; i < 4; i++)
+        LLVMDIBuilderCreateParameterVariable(d->b, sp, params[i], strlen(params[i]), i + 1, d->file,
+                                             line, d->void_ptr, 1, LLVMDIFlagZero);
+    LLVMSetSubprogram(fn, sp);
+    return sp;
+}
+
 LLVMMetadataRef di_loc(struct di *d, LLVMMetadataRef scope, struct tp_loc loc)
 {
     /* BTF's line info keeps a column in 10 bits, and a larger one spills into

@@ -27,6 +27,8 @@ void di_map(struct di *d, LLVMValueRef gv, const char *name, unsigned type, unsi
 void di_global(struct di *d, LLVMValueRef gv, const char *name, unsigned words);
 /* A subprogram for `int name(void *ctx)`, attached to fn. */
 LLVMMetadataRef di_function(struct di *d, LLVMValueRef fn, const char *name, int line);
+/* The same for a callback of bpf_for_each_map_elem: (map, key, value, ctx). */
+LLVMMetadataRef di_callback(struct di *d, LLVMValueRef fn, const char *name, int line);
 LLVMMetadataRef di_loc(struct di *d, LLVMMetadataRef scope, struct tp_loc loc);
 void di_finish(struct di *d);
 

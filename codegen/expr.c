@@ -45,6 +45,21 @@ LLVMValueRef expr_divmod(struct cg *c, bool rem, bool sgn, LLVMValueRef l, LLVMV
     return LLVMBuildSelect(c->b, isz, rem ? l : zero, v, "");
 }
 
+/* p + i, i + p, p - i: i elements of what p points to; p - q: the
+ * elements between them (the checks set the element's size in ival). */
+static LLVMValueRef pointer_arith(struct cg *c, const struct ast_node *n, LLVMValueRef l,
+                                  LLVMValueRef r)
+{
+    LLVMValueRef step = ir_i64(c, (uint64_t)n->ival);
+    if (n->a->ty.kind == TY_PTR && n->b->ty.kind == TY_PTR)
+        return expr_divmod(c, false, true, LLVMBuildSub(c->b, l, r, ""), step);
+    if (n->a->ty.kind == TY_PTR)
+        r = LLVMBuildMul(c->b, r, step, "");
+    else
+        l = LLVMBuildMul(c->b, l, step, "");
+    return n->op == OP_ADD ? LLVMBuildAdd(c->b, l, r, "") : LLVMBuildSub(c->b, l, r, "");
+}
+
 static LLVMValueRef gen_binary(struct cg *c, const struct ast_node *n)
 {
     if (n->op == OP_LAND || n->op == OP_LOR)
@@ -57,6 +72,9 @@ static LLVMValueRef gen_binary(struct cg *c, const struct ast_node *n)
     }
     LLVMValueRef l = expr_int(c, n->a), r = expr_int(c, n->b);
     ir_loc(c, n->loc);
+    if ((n->op == OP_ADD || n->op == OP_SUB) &&
+        (n->a->ty.kind == TY_PTR || n->b->ty.kind == TY_PTR)) /* C's, scaled */
+        return pointer_arith(c, n, l, r);
     bool sgn = n->a->ty.is_signed && n->b->ty.is_signed;
     LLVMIntPredicate pred;
     switch (n->op) {

@@ -80,6 +80,17 @@ LLVMValueRef ir_map_global(struct cg *c, const char *name, int nfields)
 
 /* The scratch map's value is looked up once, at the top of the function, the
  * first time a probe needs room for a string it will not send. */
+void ir_frame(struct cg *c, const char *out, struct tp_loc loc)
+{
+    c->entry = ir_block(c, "entry");
+    c->out_bb = ir_block(c, out);
+    LLVMPositionBuilderAtEnd(c->b, c->entry);
+    ir_loc(c, loc);
+    c->key0 = LLVMBuildAlloca(c->b, c->i32, "key0");
+    LLVMBuildStore(c->b, LLVMConstInt(c->i32, 0, 0), c->key0);
+    c->tmp64 = LLVMBuildAlloca(c->b, c->i64, "tmp64");
+}
+
 LLVMValueRef ir_scratch(struct cg *c, unsigned size)
 {
     if (!c->map_scratch)

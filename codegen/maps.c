@@ -36,7 +36,7 @@ void maps_init(struct cg *c)
 
 /* Map `id`'s global, noted as used by the program being made: the kernel
  * lets one program use at most 64 maps. */
-static LLVMValueRef map_ref(struct cg *c, int id)
+LLVMValueRef maps_ref(struct cg *c, int id)
 {
     if (!c->map_used[id]) {
         c->map_used[id] = 1;
@@ -112,7 +112,7 @@ static void count_full(struct cg *c, LLVMValueRef rc, int map)
 static LLVMValueRef update(struct cg *c, int map, LLVMValueRef key, LLVMValueRef val,
                            uint64_t flags)
 {
-    LLVMValueRef args[4] = {map_ref(c, map), key, val, ir_i64(c, flags)};
+    LLVMValueRef args[4] = {maps_ref(c, map), key, val, ir_i64(c, flags)};
     LLVMValueRef rc = ir_helper(c, BPF_FUNC_map_update_elem, c->i64, args, 4);
     count_full(c, rc, map);
     return rc;
@@ -120,7 +120,7 @@ static LLVMValueRef update(struct cg *c, int map, LLVMValueRef key, LLVMValueRef
 
 static LLVMValueRef lookup_raw(struct cg *c, int map, LLVMValueRef key)
 {
-    LLVMValueRef args[2] = {map_ref(c, map), key};
+    LLVMValueRef args[2] = {maps_ref(c, map), key};
     return ir_helper(c, BPF_FUNC_map_lookup_elem, c->ptr, args, 2);
 }
 
@@ -277,7 +277,7 @@ static LLVMValueRef array_value(struct cg *c, int id, LLVMValueRef idx, LLVMBasi
     const struct plan_map *m = &c->plan->maps[id];
     if (m->in_slots)
         return slot(c, m, idx, m->array_size, m->value_size, none);
-    LLVMValueRef p = ir_lookup(c, map_ref(c, id), c->key0, none);
+    LLVMValueRef p = ir_lookup(c, maps_ref(c, id), c->key0, none);
     if (!idx)
         return p;
     LLVMValueRef off =
@@ -570,7 +570,7 @@ void maps_delete(struct cg *c, const struct ast_node *m)
         LLVMPositionBuilderAtEnd(c->b, done);
         return;
     }
-    LLVMValueRef args[2] = {map_ref(c, m->id), key_of(c, m)};
+    LLVMValueRef args[2] = {maps_ref(c, m->id), key_of(c, m)};
     ir_helper(c, BPF_FUNC_map_delete_elem, c->i64, args, 2);
 }
 

@@ -128,6 +128,7 @@ void stmt_gen(struct cg *c, const struct ast_node *s)
         return;
     }
     case S_WHILE: gen_while(c, s); return;
+    case S_FOR: foreach_gen(c, s); return;
     case S_UNROLL:
         for (int64_t i = 0; i < s->ival; i++)
             gen_list(c, s->b);

@@ -157,6 +157,7 @@ static void dump_node(const struct ast_node *n, int depth, FILE *out)
         case S_UNROLL: fputs("unroll", out); break;
         case S_BREAK: fputs("break", out); break;
         case S_CONTINUE: fputs("continue", out); break;
+        case S_FOR: fputs("for", out); break;
         }
         if (n->ty.kind == TY_STR)
             fprintf(out, " : string[%d]", n->ty.size);

@@ -46,6 +46,8 @@ enum ast_kind {
     S_UNROLL,   /* unroll (a) { b... }: b, a times (the checks set ival to a's value) */
     S_BREAK,    /* out of the innermost while */
     S_CONTINUE, /* to the innermost while's condition */
+    S_FOR,      /* for (a : c) { b... }: a the variable ($kv), c the map; id the
+                   variable's, and ival which of the probe's for loops (from 1) */
 };
 
 /* Operators; the parser's tokens stay in the parser. */
@@ -147,6 +149,7 @@ struct ast_var {
     const char *name;
     struct ty ty;
     struct tp_loc at; /* that assignment */
+    int scope;        /* 0: the probe's; k: only in its k-th for loop's block */
 };
 
 struct ast_probe {

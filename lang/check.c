@@ -21,7 +21,9 @@ struct check {
     bool last_pass;          /* maps are all declared: a map never assigned is an error */
     struct strset map_ids;   /* map name -> plan map */
     struct strset var_ids;   /* the probe's variable name -> its index */
-    int loops;               /* while loops around the statement being checked */
+    int loops;               /* while and for loops around the statement being checked */
+    int for_scope;           /* the for loop whose block is being checked (from 1), or 0 */
+    int nfor;                /* the probe's for loops so far */
 };
 
 /* A bigger array of n elements of `size` bytes in arena `a` (the tree's, or
@@ -40,6 +42,7 @@ void *check_grow(struct arena *a, void *old, int n, int *cap, size_t size)
 
 static bool check_stmt(struct check *c, struct ast_node *n);
 static bool constant(const struct ast_node *n, int64_t *v, bool *big);
+static bool check_for(struct check *c, struct ast_node *n);
 static bool check_var_read(struct check *c, struct ast_node *n);
 static bool check_map_read(struct check *c, struct ast_node *n);
 
@@ -56,6 +59,17 @@ const struct check_opts *check_opts(struct check *c)
 const struct ast_probe *check_probe(struct check *c)
 {
     return c->probe;
+}
+
+bool check_ctx_gone(struct check *c, const struct ast_node *n, const char *what)
+{
+    if (!c->for_scope)
+        return false;
+    diag_error(c->src, n->loc,
+               "%s cannot be read in a for loop's block, which runs as a "
+               "function of its own, without the probe's context",
+               what);
+    return true;
 }
 
 struct plan *check_plan(struct check *c)
@@ -132,7 +146,7 @@ static bool check_arg(struct check *c, struct ast_node *n, const char *digits)
         return false;
     }
     const struct builtin *b = builtin_get(BI_ARG);
-    if (!check_needs(c, n, b))
+    if (!check_needs(c, n, b) || check_ctx_gone(c, n, n->sval))
         return false;
     for (const struct ast_spec *s = c->probe->specs; s; s = s->next)
         for (int i = 0; i < s->points.n; i++) {
@@ -170,7 +184,7 @@ static bool check_ident(struct check *c, struct ast_node *n)
     enum bi_id id = builtin_find(name, BK_VAR);
     if (id != BI_NONE) {
         const struct builtin *b = builtin_get(id);
-        if (!check_needs(c, n, b))
+        if (!check_needs(c, n, b) || (id == BI_RETVAL && check_ctx_gone(c, n, "retval")))
             return false;
         n->bi = id;
         n->ty = row_type(c, b);
@@ -336,8 +350,10 @@ static bool check_binary(struct check *c, struct ast_node *n)
         return true;
     }
     bool logic = n->op >= OP_LT && n->op <= OP_LOR;
-    /* addresses compare, and are true when not 0; arithmetic on them would
-     * have to guess whether to scale by what they point to */
+    if (check_pointer_arith(c, n))
+        return true;
+    /* addresses compare, and are true when not 0; other arithmetic on them
+     * than C's (p + i, p - q) is an error */
     bool (*ok)(struct ty) = logic ? ty_is_scalar : ty_is_int;
     if (!ok(l->ty) || !ok(r->ty)) {
         struct ast_node *bad = !ok(l->ty) ? l : r;
@@ -348,7 +364,7 @@ static bool check_binary(struct check *c, struct ast_node *n)
             diag_error(c->src, bad->loc, "operator '%s' needs integers, not %s", ast_op_name(n->op),
                        check_ty_desc(bad->ty, buf, sizeof(buf)));
         if (bad->ty.kind == TY_PTR)
-            diag_note(c->src, "read what it points to with p[i], or make it a number: (uint64)p");
+            diag_note(c->src, "make it a number first: (uint64)p");
         return false;
     }
     switch (n->op) {
@@ -496,10 +512,33 @@ static struct ast_var *var_find(struct check *c, const char *name, int *id)
     return *id >= 0 ? &c->probe->vars[*id] : NULL;
 }
 
+/* A for loop's block runs as a function of its own (the callback of
+ * bpf_for_each_map_elem), with variables of its own: one of the probe's is
+ * not there, nor is one of the block's after it. */
+static bool var_in_scope(struct check *c, const struct ast_var *v, const struct ast_node *n)
+{
+    if (v->scope == c->for_scope)
+        return true;
+    if (v->scope == 0) {
+        diag_error(c->src, n->loc,
+                   "variable %s is the probe's, and a for loop's block has "
+                   "variables of its own",
+                   n->sval);
+        diag_note(c->src, "the block runs once a map entry, as a function of its own: keep what "
+                          "it needs in a map");
+    } else {
+        diag_error(c->src, n->loc, "variable %s belongs to the block of a for loop", n->sval);
+        diag_note_at(c->src, v->at, "it is made here");
+    }
+    return false;
+}
+
 static bool check_var_read(struct check *c, struct ast_node *n)
 {
     int id;
     const struct ast_var *v = var_find(c, n->sval, &id);
+    if (v && !var_in_scope(c, v, n))
+        return false;
     if (v && v->ty.kind == TY_NONE)
         return false; /* its assignment was an error, said there */
     if (!v) {
@@ -527,11 +566,12 @@ static struct ast_var *var_add(struct check *c, const struct ast_node *lv, struc
     c->probe->vars = check_grow(c->prog->arena, c->probe->vars, c->probe->nvars, &c->probe->capvars,
                                 sizeof(*c->probe->vars));
     int id = c->probe->nvars++;
-    strset_put(&c->var_ids, lv->sval, id);
+    strset_set(&c->var_ids, lv->sval, id); /* a for loop's own may take a name again */
     struct ast_var *v = &c->probe->vars[id];
     v->name = lv->sval;
     v->ty = ty;
     v->at = lv->loc;
+    v->scope = c->for_scope;
     return v;
 }
 
@@ -540,6 +580,8 @@ static bool check_var_write(struct check *c, struct ast_node *lv, struct ast_nod
 {
     int id;
     struct ast_var *v = var_find(c, lv->sval, &id);
+    if (v && !var_in_scope(c, v, lv))
+        return false;
     bool is_str = rhs->ty.kind == TY_STR;
     if (rhs->ty.kind == TY_TUPLE && !compound) { /* one layout for all its assignments */
         if (!v) {
@@ -1227,11 +1269,12 @@ static bool check_stmt(struct check *c, struct ast_node *n)
             ok = check_stmt(c, s) && ok;
         return ok;
     }
+    case S_FOR: return check_for(c, n);
     case S_BREAK:
     case S_CONTINUE:
         if (c->loops)
             return true;
-        diag_error(c->src, n->loc, "%s is only allowed in a while loop",
+        diag_error(c->src, n->loc, "%s is only allowed in a loop",
                    n->kind == S_BREAK ? "break" : "continue");
         return false;
     case S_IF: {
@@ -1244,6 +1287,77 @@ static bool check_stmt(struct check *c, struct ast_node *n)
     }
     default: return false;
     }
+}
+
+/* for ($kv : @m) { ... }: the block once an entry of @m, $kv the tuple of
+ * its key and value. */
+static bool check_for(struct check *c, struct ast_node *n)
+{
+    struct ast_node *var = n->a, *mn = n->c;
+    int mid;
+    struct plan_map *m = map_find(c, mn->sval, &mid);
+    if (c->for_scope) {
+        diag_error(c->src, n->loc, "for loops do not nest");
+        return false;
+    }
+    if (!m || !m->value_size) {
+        if (!c->last_pass)
+            return true; /* assigned further on, maybe: the next pass knows */
+        diag_error(c->src, mn->loc, "map %s is never assigned", mn->sval);
+        return false;
+    }
+    if (m->agg || m->nkeys != 1) {
+        diag_error(c->src, mn->loc,
+                   "a for loop goes over a map of one key and plain values, "
+                   "and %s %s",
+                   m->name,
+                   m->agg     ? "is an aggregation, kept per CPU"
+                   : m->nkeys ? "has a key of several parts"
+                              : "has no key");
+        if (m->agg)
+            diag_note(c->src, "print it, or keep the values in a map of its own");
+        return false;
+    }
+    if (m->value.kind != TY_INT && m->value.kind != TY_PTR && m->value.kind != TY_STR) {
+        char buf[256];
+        diag_error(c->src, mn->loc,
+                   "a for loop reads integers, pointers and strings, and %s holds %s", m->name,
+                   check_ty_desc(m->value, buf, sizeof(buf)));
+        return false;
+    }
+    mn->id = mid;
+    /* $kv: a tuple (key, value), made as (k, v) would be */
+    struct ast_node k = {.kind = N_INT, .ty = m->keys[0].ty},
+                    v = {.kind = N_INT, .ty = m->value, .next = NULL}, t = {.kind = N_TUPLE};
+    k.next = &v;
+    t.args = &k;
+    t.loc = var->loc;
+    if (!check_tuple_of(c, &t))
+        return false;
+    int id;
+    struct ast_var *old = var_find(c, var->sval, &id);
+    if (old && old->scope) { /* another loop's: this loop's is its own */
+        old = NULL;
+    } else if (old) {
+        diag_error(c->src, var->loc,
+                   "variable %s is already the probe's: a for loop names a new one", var->sval);
+        diag_note_at(c->src, old->at, "it is made here");
+        return false;
+    }
+    n->ival = ++c->nfor;
+    c->for_scope = (int)n->ival;
+    if (!old)
+        old = var_add(c, var, t.ty);
+    var->id = (int)(old - c->probe->vars);
+    var->ty = t.ty;
+    n->id = var->id;
+    c->loops++;
+    bool ok = true;
+    for (struct ast_node *s = n->b; s; s = s->next)
+        ok = check_stmt(c, s) && ok;
+    c->loops--;
+    c->for_scope = 0;
+    return ok;
 }
 
 /* The kind of spec s and the points it names; false after saying why. */
@@ -1313,6 +1427,7 @@ static void check_pass(struct check *c)
             continue; /* names in the body depend on the specs */
         c->probe = pr;
         pr->nvars = 0;
+        c->nfor = 0;
         strset_free(&c->var_ids);
         if (pr->filter && check_expr(c, pr->filter))
             check_want(c, pr->filter, TY_INT, "a filter");

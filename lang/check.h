@@ -39,6 +39,9 @@ bool check_want(struct check *c, struct ast_node *n, enum ty_kind k, const char 
 /* For the checks of reads from memory (check_access.c). */
 bool check_expr(struct check *c, struct ast_node *n);
 const struct ast_probe *check_probe(struct check *c);
+/* Whether n, which reads the probe's context (`what`: args, arg1, retval),
+ * is in a for loop's block, where there is none: said at n. */
+bool check_ctx_gone(struct check *c, const struct ast_node *n, const char *what);
 struct plan *check_plan(struct check *c);
 /* A bigger array of n elements of `size` bytes in arena `a`, twice the
  * capacity each time. */
@@ -47,11 +50,16 @@ void *check_grow(struct arena *a, void *old, int n, int *cap, size_t size);
 const char *check_ty_desc(struct ty t, char *buf, size_t len);
 /* N_MEMBER, N_INDEX, N_DEREF, N_CAST, N_SIZEOF, N_OFFSETOF */
 bool check_access(struct check *c, struct ast_node *n);
+/* p + i, i + p, p - i (scaled by what p points to's size, in n->ival) and
+ * p - q (the elements between them), as in C: whether n is one, typed. */
+bool check_pointer_arith(struct check *c, struct ast_node *n);
 /* argN (checked as an integer): a pointer to a struct where every point's
  * kind says from BTF that it is one, and the same one. */
 void check_arg_type(struct check *c, struct ast_node *n);
 /* (a, b, ...) and $t.N (check_tuple.c) */
 bool check_tuple(struct check *c, struct ast_node *n);
+/* The same of elements already typed (a for loop's key and value). */
+bool check_tuple_of(struct check *c, struct ast_node *n);
 bool check_tuple_element(struct check *c, struct ast_node *n);
 /* "a tuple (int64, string[64])" */
 const char *check_tuple_desc(struct check *c, struct ty t, char *buf, size_t len);

@@ -114,6 +114,8 @@ static bool same_type(struct ty a, struct ty b)
 static bool check_ctx_field(struct check *c, struct ast_node *n)
 {
     struct ty ty = {0};
+    if (check_ctx_gone(c, n->a, "args"))
+        return false;
     for (struct ast_spec *s = check_probe(c)->specs; s; s = s->next) {
         const struct probe_field *first = NULL;
         if (!(s->kind->caps & PROBE_FIELDS)) {
@@ -205,6 +207,40 @@ void check_arg_type(struct check *c, struct ast_node *n)
         }
     if (to)
         n->ty = ty_ptr(to, user);
+}
+
+/* The bytes a pointer to `pointee` steps by: what it points to's size, 1
+ * for void (as GCC has it). */
+static unsigned step_of(unsigned pointee)
+{
+    struct kbtf_type t;
+    if (!pointee || !kbtf_resolve(pointee, &t) || t.kind == KBTF_VOID || !t.size)
+        return 1;
+    return t.size;
+}
+
+bool check_pointer_arith(struct check *c, struct ast_node *n)
+{
+    (void)c;
+    struct ty l = n->a->ty, r = n->b->ty;
+    if (n->op != OP_ADD && n->op != OP_SUB)
+        return false;
+    if (l.kind == TY_PTR && r.kind == TY_INT) { /* p + i, p - i */
+        n->ty = l;
+        n->ival = step_of(l.btf);
+        return true;
+    }
+    if (n->op == OP_ADD && l.kind == TY_INT && r.kind == TY_PTR) { /* i + p */
+        n->ty = r;
+        n->ival = step_of(r.btf);
+        return true;
+    }
+    if (n->op == OP_SUB && l.kind == TY_PTR && r.kind == TY_PTR && l.btf == r.btf) {
+        n->ty = ty_int64(true); /* elements between them */
+        n->ival = step_of(l.btf);
+        return true;
+    }
+    return false;
 }
 
 /* "did you mean" among a record's members. */

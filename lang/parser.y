@@ -47,7 +47,7 @@ static void yyerror(YYLTYPE *loc, struct parse_state *ps, const char *msg);
 }
 
 %token PROBE "'probe'" PRINT "'print'" PRINTF "'printf'" EXIT "'exit'" IF "'if'" ELSE "'else'"
-%token WHILE "'while'" UNROLL "'unroll'" BREAK "'break'" CONTINUE "'continue'"
+%token WHILE "'while'" UNROLL "'unroll'" BREAK "'break'" CONTINUE "'continue'" FOR "'for'"
 %token <str> IDENT "identifier" STRING "string" SPEC "probe spec" VAR "variable" MAP "map"
 %token <op> OPASSIGN "compound assignment"
 %token INC "'++'" DEC "'--'"
@@ -206,9 +206,18 @@ map
     | MAP '[' exprs ']'     { $$ = ast_node(ps->arena, N_MAP, @$); $$->sval = $1.s; $$->args = $3.head; DEEP($$); }
     ;
 
-/* block_stmt: if_stmt | 'while' '(' expr ')' block | 'unroll' '(' expr ')' block */
+/* block_stmt: if_stmt | 'while' '(' expr ')' block | 'unroll' '(' expr ')' block
+ *           | 'for' '(' VAR ':' MAP ')' block */
 block_stmt
     : if_stmt
+    | FOR '(' VAR ':' MAP ')' block {
+            $$ = ast_node(ps->arena, S_FOR, @1);
+            $$->a = ast_node(ps->arena, N_VAR, @3);
+            $$->a->sval = $3.s;
+            $$->c = ast_node(ps->arena, N_MAP, @5);
+            $$->c->sval = $5.s;
+            $$->b = $7;
+        }
     | WHILE '(' expr ')' block {
             $$ = ast_node(ps->arena, S_WHILE, @1);
             $$->a = $3;
@@ -451,7 +460,7 @@ static int lex(YYSTYPE *lval, YYLTYPE *lloc, struct parse_state *ps)
     ps->block_next = t == ELSE || (t == ')' && ps->if_open && ps->parens == ps->if_parens);
     if (ps->block_next)
         ps->if_open = false;
-    if (t == IF || t == WHILE || t == UNROLL) { /* a block follows its parentheses */
+    if (t == IF || t == WHILE || t == UNROLL || t == FOR) { /* a block follows its parentheses */
         ps->if_open = true;
         ps->if_parens = ps->parens;
     }

@@ -45,6 +45,12 @@ bool strset_put(struct strset *set, const char *s, int val)
     return true;
 }
 
+void strset_set(struct strset *set, const char *s, int val)
+{
+    if (!strset_put(set, s, val))
+        lookup(set, s)->val = val;
+}
+
 int strset_find(const struct strset *set, const char *s)
 {
     if (!set->cap)

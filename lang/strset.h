@@ -19,6 +19,8 @@ struct strset {
 
 /* Adds `s` with `val`; false (and nothing changed) when it was there. */
 bool strset_put(struct strset *set, const char *s, int val);
+/* Adds `s` with `val`, or gives it `val` where it was there. */
+void strset_set(struct strset *set, const char *s, int val);
 /* Adds `s`; false when it was there already. */
 static inline bool strset_add(struct strset *set, const char *s)
 {

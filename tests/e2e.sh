@@ -438,6 +438,20 @@ loop_unbounded() {
         fail "no note on bounding the loop"
 }
 
+# A for loop over a map in a probe that fires: its block prints an event an
+# entry (the block is a function of the program's, on this kernel and the
+# VM's), in the kernel's order, so sorted here.
+for_map_events() {
+    start -e 'probe tracepoint:syscalls:sys_enter_openat / comm == "tp_helper" / {
+        @files[str(args.filename)] = pid;
+        for ($f : @files) { printf("%s %d\n", $f.0, $f.1 == pid) } }'
+    "$HELPER" open "$WORK/a" "$WORK/b"
+    stop
+    grep -v '^$\|^@files' "$WORK/out" | sort >"$WORK/got"
+    printf '%s\n' "$WORK/a 1" "$WORK/a 1" "$WORK/b 1" >"$WORK/want"
+    expect "$WORK/want"
+}
+
 # -L lists the built-in scripts with a line each.
 list_scripts() {
     "$TP" -L >"$WORK/got"

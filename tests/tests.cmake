@@ -18,7 +18,7 @@ set(TP_E2E_CASES oneliner fields open_script exec_script exec_long_argv kprobe_d
     lost_events script_files values strings inspect list_scripts verifier_reject unprivileged
     cpu_order count_opens count_cpus ppid_time more_scripts print_when_full counter_every_second
     lost_events_json json_strings int_widths json_head buffering output_options join_statement
-    ntop_sock signal_unsafe user_actions cgroup_funcs loop_unbounded)
+    ntop_sock signal_unsafe user_actions cgroup_funcs loop_unbounded for_map_events)
 foreach(case ${TP_E2E_CASES})
   add_test(NAME e2e_${case} COMMAND ${CMAKE_SOURCE_DIR}/tests/e2e.sh ${case})
   set_tests_properties(e2e_${case} PROPERTIES ENVIRONMENT "${TP_TEST_ENV}" SKIP_RETURN_CODE 77
