@@ -424,6 +424,26 @@ int kbtf_members(unsigned rec, struct kbtf_member *m, int max)
     return w.n;
 }
 
+int kbtf_enum_values(unsigned id, const char **names, int64_t *values, int max)
+{
+    const struct btf_type *t = vmlinux ? skip_mods(&id, NULL) : NULL;
+    if (!t || !(btf_is_enum(t) || btf_is_enum64(t)))
+        return 0;
+    int n = btf_vlen(t);
+    for (int i = 0; i < n && i < max; i++) {
+        if (btf_is_enum(t)) {
+            const struct btf_enum *e = btf_enum(t) + i;
+            names[i] = btf__name_by_offset(vmlinux, e->name_off);
+            values[i] = btf_kflag(t) ? (int64_t)(int32_t)e->val : (int64_t)(uint32_t)e->val;
+        } else {
+            const struct btf_enum64 *e = btf_enum64(t) + i;
+            names[i] = btf__name_by_offset(vmlinux, e->name_off);
+            values[i] = (int64_t)btf_enum64_value(e);
+        }
+    }
+    return n;
+}
+
 const char *kbtf_type_name(unsigned id, char *buf, size_t len)
 {
     snprintf(buf, len, id ? "?" : "void");

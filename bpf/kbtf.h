@@ -6,6 +6,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 /* The byte offset of `member` in struct `name`, and its size; -1 when the
  * kernel has no BTF, or no such member (a message in why). */
@@ -74,6 +75,9 @@ bool kbtf_member_find(unsigned rec, const char *name, struct kbtf_member *m);
 /* The members of a record as the script names them (the members of its
  * anonymous members in their place): their number; at most max into m. */
 int kbtf_members(unsigned rec, struct kbtf_member *m, int max);
+/* The values of enum `id` and their names: their number; at most max into
+ * names and values (the names are the BTF's, valid until kbtf_free). */
+int kbtf_enum_values(unsigned id, const char **names, int64_t *values, int max);
 /* A type as C writes it: "struct task_struct *", "unsigned int". */
 const char *kbtf_type_name(unsigned id, char *buf, size_t len);
 /* The pointee of a tracepoint field declared as a pointer to a struct or

@@ -484,8 +484,9 @@ static bool check_printf(struct check *c, struct ast_node *n)
         }
         if (cv->conv == 'r')
             continue;
-        /* %s prints any value as print would: a struct, a tuple, an address */
-        bool str = !ty_is_scalar(a->ty);
+        /* %s prints any value as print would: a struct, a tuple, an address;
+         * and an enum's by name */
+        bool str = !ty_is_scalar(a->ty) || (cv->conv == 's' && check_enum_names(c, a));
         if (!check_record_value(c, a))
             return false;
         if (fmt_wants_string(cv->conv) != str) {

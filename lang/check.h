@@ -63,6 +63,9 @@ bool check_tuple_of(struct check *c, struct ast_node *n);
 bool check_tuple_element(struct check *c, struct ast_node *n);
 /* "a tuple (int64, string[64])" */
 const char *check_tuple_desc(struct check *c, struct ty t, char *buf, size_t len);
+/* printf's %s of an enum's value: its names laid out in the plan, and n
+ * typed to print by them; false when n is no enum's. */
+bool check_enum_names(struct check *c, struct ast_node *n);
 /* A value about to be kept (printed, stored in a map): a struct gets its
  * layout in the plan; false, said, for one too large to keep. */
 bool check_record_value(struct check *c, struct ast_node *n);

@@ -57,8 +57,12 @@ static struct ty ty_of(struct check *c, const struct ast_node *n, unsigned id, b
     switch (t.kind) {
     case KBTF_INT:
     case KBTF_ENUM:
-        if (t.size == 1 || t.size == 2 || t.size == 4 || t.size == 8)
-            return ty_int((int)t.size, t.is_signed);
+        if (t.size == 1 || t.size == 2 || t.size == 4 || t.size == 8) {
+            struct ty i = ty_int((int)t.size, t.is_signed);
+            if (t.kind == KBTF_ENUM) /* printf's %s prints its name */
+                i.btf = t.id;
+            return i;
+        }
         break;
     case KBTF_PTR: return ty_ptr(t.target, user || t.user);
     case KBTF_STRUCT:
@@ -85,6 +89,11 @@ static struct ty field_type(struct check *c, const struct probe_point *pt,
         struct kbtf_type t;
         if (kbtf_resolve(f->btf, &t) && t.kind == KBTF_PTR)
             return ty_ptr(t.target, t.user);
+        if (t.kind == KBTF_ENUM && f->kind == FIELD_INT) {
+            struct ty i = ty_int(f->size, f->is_signed);
+            i.btf = t.id;
+            return i;
+        }
     }
     switch (f->kind) {
     case FIELD_INT:
@@ -681,6 +690,36 @@ static int layout_record(struct layout *l, unsigned id, int depth)
         .nfields = nf,
     };
     return p->nrecords++;
+}
+
+bool check_enum_names(struct check *c, struct ast_node *n)
+{
+    struct plan *p = check_plan(c);
+    if (n->ty.kind != TY_INT || !n->ty.btf)
+        return false;
+    for (int i = 0; i < p->nenums; i++)
+        if (p->enums[i].btf == n->ty.btf) {
+            n->ty.rec = i + 1;
+            return true;
+        }
+    const char **names = xcalloc(PLAN_ENUM_MAX, sizeof(*names));
+    int64_t *values = xcalloc(PLAN_ENUM_MAX, sizeof(*values));
+    int k = kbtf_enum_values(n->ty.btf, names, values, PLAN_ENUM_MAX);
+    if (k > PLAN_ENUM_MAX)
+        k = PLAN_ENUM_MAX;
+    struct plan_enum e = {.btf = n->ty.btf, .n = k};
+    e.names = arena_alloc(p->arena, (size_t)(k ? k : 1) * sizeof(*e.names));
+    e.values = arena_alloc(p->arena, (size_t)(k ? k : 1) * sizeof(*e.values));
+    for (int i = 0; i < k; i++) {
+        e.names[i] = arena_strndup(p->arena, names[i], strlen(names[i]));
+        e.values[i] = values[i];
+    }
+    free(names);
+    free(values);
+    p->enums = check_grow(p->arena, p->enums, p->nenums, &p->capenums, sizeof(*p->enums));
+    p->enums[p->nenums++] = e;
+    n->ty.rec = p->nenums;
+    return true;
 }
 
 bool check_record_value(struct check *c, struct ast_node *n)

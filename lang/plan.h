@@ -116,6 +116,17 @@ struct plan_record {
 #define PLAN_RECORD_DEPTH  8
 #define PLAN_RECORD_FIELDS 1024
 
+/* An enum whose values a printf's %s prints by name: its names, from the
+ * kernel's BTF when the script is checked. A TY_INT of an enum has rec =
+ * its index here + 1 (0: none). */
+struct plan_enum {
+    unsigned btf;
+    int n;
+    const char **names;
+    int64_t *values;
+};
+#define PLAN_ENUM_MAX 4096 /* values of one enum kept */
+
 struct ev_desc; /* lang/event.h */
 struct arena;   /* lang/arena.h */
 
@@ -129,6 +140,8 @@ struct plan {
     int nreqs, capreqs;
     struct plan_record *records; /* by a TY_RECORD's rec */
     int nrecords, caprecords;
+    struct plan_enum *enums; /* by a TY_INT's rec - 1 */
+    int nenums, capenums;
     /* Every point of every spec, in the order of the probes and their specs:
      * the checks resolve them into the tree's specs, which list them for
      * codegen, and then hand them over, since the runtime attaches to them. */

@@ -39,8 +39,10 @@ struct ty {
     bool is_signed; /* TY_INT */
     int size;       /* see the kinds */
     bool user;      /* TY_PTR: into user memory, read with the user helpers */
-    unsigned btf;   /* TY_PTR, TY_RECORD; TY_STR read from a char array: the array's */
-    int rec;        /* TY_RECORD: its layout in the plan, once it is kept; -1 before */
+    unsigned btf;   /* TY_PTR, TY_RECORD; TY_STR read from a char array: the array's;
+                       TY_INT of an enum: the enum's */
+    int rec;        /* TY_RECORD, TY_TUPLE: its layout in the plan, once it is kept, -1
+                       before; TY_INT of an enum %s prints: the plan's enum + 1 */
 };
 
 /* The longest strftime() format, in bytes: what a TY_TIME's printer

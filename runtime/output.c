@@ -144,7 +144,10 @@ static void conv_text(struct sbuf *b, const struct output *o, const struct fmt_c
     char spec[48], out[2 * FMT_WIDTH_MAX + 64];
     if (c->conv == 's' || c->conv == 'p' || c->conv == 'r') {
         size_t start = b->len;
-        if (c->conv != 'p') /* %r: a buffer, whose text escapes what is not printable */
+        const char *name = c->conv == 's' ? value_enum_name(v, &o->env) : NULL;
+        if (name)
+            sb_puts(b, name);
+        else if (c->conv != 'p') /* %r: a buffer, whose text escapes what is not printable */
             value_text(b, v, &o->env);
         else
             sb_printf(b, "0x%" PRIx64, (uint64_t)value_int(v));

@@ -229,6 +229,8 @@ int run_probes(struct rt *rt)
     rt->out->env.realtime_offset = clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_MONOTONIC);
     rt->out->env.records = rt->cg->plan->records;
     rt->out->env.nrecords = rt->cg->plan->nrecords;
+    rt->out->env.enums = rt->cg->plan->enums;
+    rt->out->env.nenums = rt->cg->plan->nenums;
     rt->out->env.cgroup_path = cgroup_path;
     rt->out->user_action = actions_run;
     struct ring_buffer *rb = ring_buffer__new(map_fd(rt, CG_MAP_EVENTS), on_event, rt, NULL);

@@ -21,6 +21,18 @@ int64_t value_int(const struct value *v)
     }
 }
 
+const char *value_enum_name(const struct value *v, const struct value_env *env)
+{
+    if (v->ty.kind != TY_INT || v->ty.rec < 1 || !env->enums || v->ty.rec > env->nenums)
+        return NULL;
+    const struct plan_enum *e = &env->enums[v->ty.rec - 1];
+    int64_t x = value_int(v);
+    for (int i = 0; i < e->n; i++)
+        if (e->values[i] == x)
+            return e->names[i];
+    return NULL;
+}
+
 static void int_text(struct sbuf *b, const struct value *v, const struct value_env *env)
 {
     (void)env;

@@ -26,6 +26,8 @@ struct value_env {
     int64_t realtime_offset;           /* CLOCK_REALTIME - CLOCK_MONOTONIC, for TY_TIME */
     const struct plan_record *records; /* the plan's, for TY_RECORD */
     int nrecords;
+    const struct plan_enum *enums; /* the plan's, for %s of an enum */
+    int nenums;
     /* The path of a cgroup id, for TY_CGPATH, written into buf (bpf/cgroup.h's
      * cgroup_path); NULL where nothing may look at the system (unit tests,
      * fuzzing): the id is printed as a number. */
@@ -35,6 +37,9 @@ struct value_env {
 void value_text(struct sbuf *b, const struct value *v, const struct value_env *env);
 void value_json(struct sbuf *b, const struct value *v, const struct value_env *env);
 
+/* The name of an enum's value, for printf's %s; NULL for a value the enum
+ * does not name, or an integer of no enum. */
+const char *value_enum_name(const struct value *v, const struct value_env *env);
 /* An integer value, read at its width and sign. */
 int64_t value_int(const struct value *v);
 /* An integer as JSON: a number, or a string where a double cannot hold it

@@ -150,6 +150,26 @@ tcplife_script() {
          END { exit !(n == 2 && !bad) }' "$WORK/out" || fail "not two sessions with a pid and a duration"
 }
 
+# An enum's value by name through printf's %s, as a number through %d: the
+# connecting socket's state as TCP sends its SYN (inet_stream_connect sets
+# SS_CONNECTING only after), in text and in JSON.
+enum_names() {
+    local prog='probe tracepoint:sock:inet_sock_set_state / comm == "tp_helper" && args.newstate == 2 / {
+        $sk = (struct sock *)args.skaddr;
+        printf("%s %d %-16s|\n", $sk->sk_socket->state, $sk->sk_socket->state, $sk->sk_socket->state) }'
+    start -e "$prog"
+    "$HELPER" tcp 127.0.0.1 >/dev/null || fail "the helper's connection"
+    stop
+    echo "SS_UNCONNECTED 1 SS_UNCONNECTED  |" >"$WORK/want"
+    grep -v '^$' "$WORK/out" >"$WORK/got"
+    expect "$WORK/want"
+    start -f json -e "$prog"
+    "$HELPER" tcp 127.0.0.1 >/dev/null || fail "the helper's connection"
+    stop
+    grep -q '^{"type": "printf", "data": "SS_UNCONNECTED 1 SS_UNCONNECTED  |\\n"' "$WORK/out" ||
+        fail "not the enum's name in JSON"
+}
+
 # kprobe and fentry arguments typed by the function's prototype: vfs_read's
 # file is a struct file *, read without a cast. Where this kernel cannot
 # attach them, the VM suite runs these on its own.

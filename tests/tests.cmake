@@ -36,7 +36,7 @@ endforeach()
 
 # Kernel structs through BTF: see tests/btf.sh.
 set(TP_BTF_CASES nanosleep_chain rawtracepoint_typed uprobe_cast no_btf too_large kprobe_typed
-    fentry_typed sleeps_script runqlat_script tcplife_script)
+    fentry_typed sleeps_script runqlat_script tcplife_script enum_names)
 foreach(case ${TP_BTF_CASES})
   add_test(NAME btf_${case} COMMAND ${CMAKE_SOURCE_DIR}/tests/btf.sh ${case})
   set_tests_properties(btf_${case} PROPERTIES ENVIRONMENT "${TP_TEST_ENV}" SKIP_RETURN_CODE 77
@@ -132,7 +132,7 @@ add_test(NAME qemu_suite COMMAND ${CMAKE_SOURCE_DIR}/tests/qemu/run.sh ${TP_QEMU
                                  ${CMAKE_BINARY_DIR}/qemu-guest.sh)
 set_tests_properties(qemu_suite PROPERTIES FIXTURES_REQUIRED qemu SKIP_RETURN_CODE 77
                      ENVIRONMENT TP_SKIPPED=${CMAKE_BINARY_DIR}/skipped
-                     TIMEOUT 1900 RUN_SERIAL TRUE LABELS vm)
+                     TIMEOUT 3100 RUN_SERIAL TRUE LABELS vm)
 
 # The fuzz targets replay their seeds and past crashes (fuzz builds only);
 # tp_helper is one of fuzz_elf's seeds.

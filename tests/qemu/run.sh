@@ -18,7 +18,7 @@ trap 'rm -f "$log"' EXIT
 # host, seen once in many runs) did not run the suite to a verdict: it boots
 # once more. A guest that finishes gives its verdict, pass or fail, at once.
 for attempt in 1 2; do
-    timeout 900 qemu-system-x86_64 -accel tcg -cpu max -smp 2 -m 2048 -nographic -no-reboot \
+    timeout 1500 qemu-system-x86_64 -accel tcg -cpu max -smp 2 -m 2048 -nographic -no-reboot \
         -kernel "$dir/vmlinuz" -initrd "$dir/initrd.cpio.gz" \
         -append "console=ttyS0 quiet panic=-1 tp.script=$script" \
         -virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap \
