@@ -86,8 +86,12 @@ static struct ty field_type(struct check *c, const struct probe_point *pt,
 {
     const struct probe_kind *k = pt->kind;
     if (f->btf && kbtf_ready(NULL, 0)) {
-        struct kbtf_type t;
-        if (kbtf_resolve(f->btf, &t) && t.kind == KBTF_PTR)
+        /* a pointer to a struct is the kernel's unless BTF tags it __user;
+         * one to anything else (a char *) may be either where BTF has no
+         * tags, so it stays an address, read as it says (str()) */
+        struct kbtf_type t, p;
+        if (kbtf_resolve(f->btf, &t) && t.kind == KBTF_PTR && kbtf_resolve(t.target, &p) &&
+            (p.kind == KBTF_STRUCT || p.kind == KBTF_UNION || t.user))
             return ty_ptr(t.target, t.user);
         if (t.kind == KBTF_ENUM && f->kind == FIELD_INT) {
             struct ty i = ty_int(f->size, f->is_signed);

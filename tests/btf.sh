@@ -133,6 +133,7 @@ runqlat_script() {
 # both ends, by the helper's pid, with the port it reports and the 5000
 # bytes it sends (4 KB) read through struct tcp_sock.
 tcplife_script() {
+    "$HELPER" tcp 127.0.0.1 >/dev/null 2>&1 || skip "no IPv4 loopback here"
     start tcplife
     local port hp
     port=$("$HELPER" tcp 127.0.0.1 5000) || fail "the helper's connection"
@@ -157,6 +158,7 @@ enum_names() {
     local prog='probe tracepoint:sock:inet_sock_set_state / comm == "tp_helper" && args.newstate == 2 / {
         $sk = (struct sock *)args.skaddr;
         printf("%s %d %-16s|\n", $sk->sk_socket->state, $sk->sk_socket->state, $sk->sk_socket->state) }'
+    "$HELPER" tcp 127.0.0.1 >/dev/null 2>&1 || skip "no IPv4 loopback here"
     start -e "$prog"
     "$HELPER" tcp 127.0.0.1 >/dev/null || fail "the helper's connection"
     stop
