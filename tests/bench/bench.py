@@ -3,7 +3,7 @@
 
 Run by hand as root (not a test): tests/bench/bench.py [--quick] [SECTION...]
 where a SECTION is one of startup first_event per_event sustained
-tiny_buffers maps probe_kinds storm json (all of them when none is named).
+tiny_buffers maps probe_kinds storm json btf (all of them when none is named).
 Needs bpftrace and bpftool (apt-get install bpftrace bpftool) and a build
 (build/tinyprobe, build/tp_helper). Prints each figure for both tracers and
 their ratio.
@@ -567,13 +567,137 @@ def json_(tmp):
                                    res["bpftrace", fmt][1]))
 
 
+# member chains from curtask, for the script of 50 (bpftrace 0.17 cannot
+# read a struct dentry, inode or vfsmount on 6.x: it does not find
+# f_path.dentry->d_name, d_inode, d_sb, i_ino or mnt_flags, so the chain
+# that went through a dentry goes through a parent's mm instead)
+CHAINS = ["curtask->real_parent->pid",
+          "curtask->group_leader->real_parent->mm->exe_file->f_flags",
+          "curtask->signal->nr_threads",
+          "curtask->real_parent->real_parent->tgid",
+          "curtask->files->next_fd",
+          "curtask->se.vruntime",
+          "curtask->nsproxy->uts_ns->ns.inum",
+          "curtask->cred->uid.val",
+          "curtask->mm->total_vm",
+          "curtask->fs->umask"]
+
+
+def btf(tmp):
+    """The section btf: member chains read through BTF. Kernel time per
+    event (bpf_stats) of @[curtask->real_parent->pid] = count() and of a
+    printf of $task->real_parent->comm, on the opens of a burst, the median
+    of rounds each with a tracer of its own, the tracers in turn, only the
+    programs the tracer attached counted and only over the burst (the
+    target: tinyprobe at most 0.7 times bpftrace); then the time to compile
+    a script of 50 member chains, median wall of runs: tinyprobe's -d ir
+    (compile only) and --dry-run (compile and load: the target, under
+    100 ms), bpftrace's --emit-elf and -d (compile only), and the run of
+    the chains in a BEGIN probe that exits, for both."""
+    n = 50000 if QUICK else 200000
+    rounds = 1 if QUICK else 3
+    scripts = {
+        "@[curtask->real_parent->pid] = count(): ns/ev": {
+            "tinyprobe": [TP, "-q", "-e", "probe tracepoint:syscalls:sys_enter_openat "
+                          "{ @[curtask->real_parent->pid] = count() }"],
+            "bpftrace": ["bpftrace", "-e", "tracepoint:syscalls:sys_enter_openat "
+                         "{ @[curtask->real_parent->pid] = count(); }"]},
+        "printf $task->real_parent->comm: BPF ns/event": {
+            "tinyprobe": [TP, "-q", "-e", 'probe tracepoint:syscalls:sys_enter_openat / comm == '
+                          '"tp_helper" / { $task = (struct task_struct *)curtask; '
+                          'printf("%s\\n", $task->real_parent->comm) }'],
+            "bpftrace": ["bpftrace", "-e", 'tracepoint:syscalls:sys_enter_openat / comm == '
+                         '"tp_helper" / { $task = (struct task_struct *)curtask; '
+                         'printf("%s\\n", $task->real_parent->comm); }']},
+    }
+
+    def own(pid):
+        """The programs the process `pid` has attached (bpftool perf list)."""
+        out = subprocess.run(["bpftool", "-j", "perf", "list"], capture_output=True,
+                             text=True).stdout
+        return {e["prog_id"] for e in json.loads(out or "[]") if e.get("pid") == pid}
+    with open("/proc/sys/kernel/bpf_stats_enabled", "w") as f:
+        f.write("1")
+    try:
+        for name, cmds in scripts.items():
+            samples = {who: [] for who in cmds}
+            for r in range(rounds):
+                for who, cmd in cmds.items():
+                    out = os.path.join(tmp, "%s.btf.%d" % (who, r))
+                    before = set(bpf_progs())
+                    p = start(cmd, out)
+                    try:
+                        t0 = time.monotonic()
+                        while not own(p.pid) and time.monotonic() - t0 < 60:
+                            if p.poll() is not None:
+                                raise RuntimeError("%s exited: %s" % (who, p.stderr.read()))
+                            time.sleep(0.05)
+                        time.sleep(0.2)
+                        ids = own(p.pid) - before
+                        if not ids:
+                            raise RuntimeError("%s attached no program of its own" % who)
+                        start_stats = {k: v for k, v in bpf_progs().items() if k in ids}
+                        helper("burst", n, "/dev/null")
+                        end_stats = {k: v for k, v in bpf_progs().items() if k in start_stats}
+                        t = sum(end_stats[k].get("run_time_ns", 0) -
+                                start_stats[k].get("run_time_ns", 0) for k in end_stats)
+                        c = sum(end_stats[k].get("run_cnt", 0) - start_stats[k].get("run_cnt", 0)
+                                for k in end_stats)
+                        if c < n:
+                            raise RuntimeError("%s ran %d times on %d opens" % (who, c, n))
+                        samples[who].append(t / c)
+                    finally:
+                        stop(p)
+            tp, bt = statistics.median(samples["tinyprobe"]), statistics.median(samples["bpftrace"])
+            report(name, tp, bt, "ns")
+            print("%-46s %12s" % ("  ... tinyprobe / bpftrace (target: at most 0.7)",
+                                  "%.2f x" % (tp / bt)))
+            print("%-46s %12s %12s" % ("  ... each round's", " ".join(
+                "%.0f" % x for x in samples["tinyprobe"]), " ".join(
+                "%.0f" % x for x in samples["bpftrace"])))
+    finally:
+        with open("/proc/sys/kernel/bpf_stats_enabled", "w") as f:
+            f.write("0")
+
+    runs = 3 if QUICK else 7
+    body = "".join("@m%d = %s; " % (i, CHAINS[i % len(CHAINS)]) for i in range(50))
+    tps, bts = os.path.join(tmp, "chains.tp"), os.path.join(tmp, "chains.bt")
+    with open(tps, "w") as f:
+        f.write("probe BEGIN { %sexit() }\n" % body)
+    with open(bts, "w") as f:
+        f.write("BEGIN { %sexit(); }\n" % body)
+    for cmd in ([TP, "--dry-run", tps], ["bpftrace", "--emit-elf", os.devnull, bts]):
+        r = subprocess.run(cmd, capture_output=True, text=True)
+        if r.returncode != 0:
+            raise RuntimeError("%s: %s" % (" ".join(cmd), r.stderr.strip()))
+
+    def wall(cmd):
+        timed(cmd)  # warm the page cache
+        return statistics.median(timed(cmd)[0] for _ in range(runs)) * 1000
+    elf = os.path.join(tmp, "chains.elf")
+    ir = wall([TP, "-d", "ir", tps])
+    dry = wall([TP, "--dry-run", tps])
+    run = {"tinyprobe": wall([TP, "-q", tps]), "bpftrace": wall(["bpftrace", bts])}
+    # bpftrace 0.17 has no dry run that loads: -d and --emit-elf stop
+    # before the kernel (-d printing the AST and the IR on the way), so
+    # against tinyprobe's --dry-run, its whole run of the BEGIN probe
+    report("50 chains, compile: tp -d ir, bt --emit-elf", ir,
+           wall(["bpftrace", "--emit-elf", elf, bts]), "ms")
+    report("  ... compile: tp -d ir, bt -d (AST, IR dumped)", ir, wall(["bpftrace", "-d", bts]),
+           "ms")
+    report("  ... tp --dry-run, bt's BEGIN run to exit", dry, run["bpftrace"], "ms")
+    report("  ... BEGIN { 50 chains; exit() }, run to exit", run["tinyprobe"], run["bpftrace"],
+           "ms")
+    print("%-46s %12s" % ("  ... tp --dry-run under 100 ms (target)", "yes" if dry < 100 else "no"))
+
+
 def main():
     if os.geteuid() != 0:
         sys.exit("bench.py: run as root")
     print("%-46s %12s %12s   %s" % ("", "tinyprobe", "bpftrace", "ratio"))
     with tempfile.TemporaryDirectory() as tmp:
         sections = [startup, first_event, per_event, sustained, tiny_buffers, maps, probe_kinds,
-                    storm, json_]
+                    storm, json_, btf]
         name = {f: f.__name__.rstrip("_") for f in sections}  # json_: json is the module
         wanted = [a for a in sys.argv[1:] if not a.startswith("--")]
         unknown = set(wanted) - set(name.values())
