@@ -38,6 +38,8 @@ struct cg {
     LLVMValueRef slots; /* the plan's slots, after the exit gate (plan.h) */
     LLVMValueRef run;   /* struct cg_run, in .rodata */
     int comm_off;       /* task_struct's comm: -1 unknown, -2 not to be read directly */
+    int typed_loads;    /* whether chains from curtask load through typed pointers (mem.c):
+                           0 not asked yet, 1 yes, -1 no */
     unsigned scratch_max;
     /* the function being generated */
     LLVMValueRef fn, ctxv, key0, tmp64, scratch, idx32;

@@ -3,7 +3,9 @@
  * address for each pointer it goes through, and reads it with one helper
  * call: kernel memory with probe_read_kernel, user memory (a uprobe's
  * arguments, a syscall's) with probe_read_user, as the type says. */
+#include "bpf/feature.h"
 #include "codegen/cg.h"
+#include "lang/builtin.h"
 
 /* Whether what n reads is in user memory: its base's address space. */
 static bool base_user(const struct ast_node *n)
@@ -83,8 +85,71 @@ static LLVMValueRef read_bitfield(struct cg *c, const struct ast_node *n)
                            : LLVMBuildLShr(c->b, v, ir_i64(c, up + shift), "");
 }
 
+/* Typed loads: a chain from curtask of the kernel's pointers, member by
+ * member, needs no helper call a hop. bpf_get_current_task_btf gives a
+ * pointer the verifier knows the type of, and a load of one of its members
+ * at that member's offset is checked against BTF; a pointer so loaded is
+ * typed in turn, and a load through it that faults gives 0, as the helper
+ * leaves. So a chain with no cast, index or deref in it, only kernel
+ * memory, costs a load a hop. */
+static bool typed_ptr_ok(const struct ast_node *n);
+
+/* n, a member (n->a->...), is at a place typed loads reach. */
+static bool typed_at_ok(const struct ast_node *n)
+{
+    if (n->kind != N_MEMBER || n->in_ctx || n->tuple || n->bit_size || n->a->ty.user)
+        return false;
+    return n->arrow ? typed_ptr_ok(n->a) : typed_at_ok(n->a);
+}
+
+/* n's value is a pointer the verifier knows the type of. */
+static bool typed_ptr_ok(const struct ast_node *n)
+{
+    if (n->ty.kind != TY_PTR || n->ty.user)
+        return false;
+    if (n->kind == N_IDENT)
+        return n->bi == BI_CURTASK;
+    return typed_at_ok(n);
+}
+
+static LLVMValueRef typed_ptr(struct cg *c, const struct ast_node *n);
+
+/* The typed pointer n's member is in, and its offset from it. */
+static LLVMValueRef typed_at(struct cg *c, const struct ast_node *n, unsigned *off)
+{
+    if (n->arrow) {
+        *off = n->bit_off / 8;
+        return typed_ptr(c, n->a);
+    }
+    LLVMValueRef base = typed_at(c, n->a, off);
+    *off += n->bit_off / 8;
+    return base;
+}
+
+static LLVMValueRef typed_ptr(struct cg *c, const struct ast_node *n)
+{
+    if (n->kind == N_IDENT)
+        return ir_helper(c, BPF_FUNC_get_current_task_btf, c->ptr, NULL, 0);
+    unsigned off;
+    LLVMValueRef base = typed_at(c, n, &off);
+    return LLVMBuildIntToPtr(c->b, ir_load_at(c, base, (int)off, 8, false), c->ptr, "");
+}
+
+static bool use_typed(struct cg *c, const struct ast_node *n)
+{
+    if (c->typed_loads == 0) /* not asked yet: the kernel's verifier must allow them */
+        c->typed_loads = feature_current_task_btf() ? 1 : -1;
+    return c->typed_loads > 0 && typed_at_ok(n) &&
+           (n->ty.kind == TY_PTR || (n->ty.kind == TY_INT && n->ty.size <= 8));
+}
+
 LLVMValueRef mem_int(struct cg *c, const struct ast_node *n)
 {
+    if (use_typed(c, n)) {
+        unsigned off;
+        LLVMValueRef base = typed_at(c, n, &off);
+        return ir_load_at(c, base, (int)off, mem_size(n->ty), n->ty.is_signed);
+    }
     if (n->kind == N_MEMBER && n->bit_size)
         return read_bitfield(c, n);
     LLVMValueRef addr = mem_addr(c, n);
