@@ -15,6 +15,10 @@
 #include "lang/plan.h"
 #include "lang/strset.h"
 
+/* The most typed loads a program makes (mem.c): each costs its load a
+ * search of the kernel's BTF. */
+#define CG_TYPED_LOADS 16
+
 /* Per-CPU scratch is one map value; the kernel caps per-CPU values at 32 KiB. */
 #define SCRATCH_MAX 32768
 
@@ -40,6 +44,7 @@ struct cg {
     int comm_off;       /* task_struct's comm: -1 unknown, -2 not to be read directly */
     int typed_loads;    /* whether chains from curtask load through typed pointers (mem.c):
                            0 not asked yet, 1 yes, -1 no */
+    int typed_hops;     /* typed loads in the program being made, at most CG_TYPED_LOADS */
     unsigned scratch_max;
     /* the function being generated */
     LLVMValueRef fn, ctxv, key0, tmp64, scratch, idx32;

@@ -120,6 +120,7 @@ static void gen_prog(struct cg *c, const struct ast_probe *pr, const struct ast_
         memset(c->map_used, 0, c->plan->nmaps);
     c->scratch_used = 0;
     c->stack_used = 0;
+    c->typed_hops = 0;
 
     ir_frame(c, "out", sp->loc);
     LLVMBasicBlockRef body = ir_block(c, "body");

@@ -135,12 +135,30 @@ static LLVMValueRef typed_ptr(struct cg *c, const struct ast_node *n)
     return LLVMBuildIntToPtr(c->b, ir_load_at(c, base, (int)off, 8, false), c->ptr, "");
 }
 
+/* The loads of a typed chain to n: one a pointer it goes through. */
+static int typed_hops(const struct ast_node *n)
+{
+    if (n->kind != N_MEMBER)
+        return 0;
+    return (n->arrow ? 1 : 0) + typed_hops(n->a);
+}
+
+/* Whether to read n by typed loads. The verifier checks each against BTF
+ * with a search of the kernel's types (btf_nested_type_is_trusted, about
+ * half a millisecond here): past CG_TYPED_LOADS a program, what loading
+ * costs outweighs what an event saves, and the rest go through the helper. */
 static bool use_typed(struct cg *c, const struct ast_node *n)
 {
     if (c->typed_loads == 0) /* not asked yet: the kernel's verifier must allow them */
         c->typed_loads = feature_current_task_btf() ? 1 : -1;
-    return c->typed_loads > 0 && typed_at_ok(n) &&
-           (n->ty.kind == TY_PTR || (n->ty.kind == TY_INT && n->ty.size <= 8));
+    if (c->typed_loads < 0 || !typed_at_ok(n) ||
+        !(n->ty.kind == TY_PTR || (n->ty.kind == TY_INT && n->ty.size <= 8)))
+        return false;
+    int hops = typed_hops(n) + 1;
+    if (c->typed_hops + hops > CG_TYPED_LOADS)
+        return false;
+    c->typed_hops += hops;
+    return true;
 }
 
 LLVMValueRef mem_int(struct cg *c, const struct ast_node *n)
