@@ -3,7 +3,6 @@
  * sizeof and offsetof. The offsets are the running kernel's, fixed into the
  * tree (N_MEMBER's bit_off); the records kept as values are laid out into
  * the plan, so that the runtime prints them without BTF. */
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -600,7 +599,6 @@ bool check_access(struct check *c, struct ast_node *n)
 
 struct layout {
     struct check *c;
-    const struct ast_node *at;
     int fields; /* so far, all records' */
 };
 
@@ -743,7 +741,7 @@ bool check_record_value(struct check *c, struct ast_node *n)
         diag_note(check_src(c), "print the members you need");
         return false;
     }
-    struct layout l = {.c = c, .at = n};
+    struct layout l = {.c = c};
     n->ty.rec = layout_record(&l, n->ty.btf, 0);
     if (n->ty.rec < 0) {
         diag_error(check_src(c), n->loc,
