@@ -12,6 +12,17 @@ if(TP_SANITIZE)
   list(APPEND TP_TEST_ENV TP_ASAN=1) # some limits cannot be tested under ASan
 endif()
 
+# The cases of a script of tests/: a test PREFIX_CASE each, run as
+# tests/SCRIPT.sh CASE on the real kernel, one at a time (they share it),
+# for at most two minutes; 77 is a skip.
+function(tp_cases script prefix)
+  foreach(case ${ARGN})
+    add_test(NAME ${prefix}_${case} COMMAND ${CMAKE_SOURCE_DIR}/tests/${script}.sh ${case})
+    set_tests_properties(${prefix}_${case} PROPERTIES ENVIRONMENT "${TP_TEST_ENV}"
+                         SKIP_RETURN_CODE 77 TIMEOUT 120 RUN_SERIAL TRUE)
+  endforeach()
+endfunction()
+
 # End to end: tinyprobe traces tp_helper; see tests/e2e.sh.
 set(TP_E2E_CASES oneliner fields open_script exec_script exec_long_argv kprobe_dry_run
     kprobe_missing kprobe_attach kretprobe_retval kprobe_no_function signals exit_codes
@@ -19,29 +30,18 @@ set(TP_E2E_CASES oneliner fields open_script exec_script exec_long_argv kprobe_d
     cpu_order count_opens count_cpus ppid_time more_scripts print_when_full counter_every_second
     lost_events_json json_strings int_widths json_head buffering output_options join_statement
     ntop_sock signal_unsafe user_actions cgroup_funcs loop_unbounded for_map_events)
-foreach(case ${TP_E2E_CASES})
-  add_test(NAME e2e_${case} COMMAND ${CMAKE_SOURCE_DIR}/tests/e2e.sh ${case})
-  set_tests_properties(e2e_${case} PROPERTIES ENVIRONMENT "${TP_TEST_ENV}" SKIP_RETURN_CODE 77
-                       TIMEOUT 120 RUN_SERIAL TRUE)
-endforeach()
+tp_cases(e2e e2e ${TP_E2E_CASES})
 
 # Hardening: output faults, signals, limits; see tests/hardening.sh.
-foreach(case output_full output_fs_full output_cut_line stdout_closed blocked_reader reader_gone sighup output_late
-             fd_limit no_caps verifier_long_log memory_limit verifier_many linear_parse long_jumps
-             event_storm sample_rate exit_gate output_kept cache_clear map_memory detach_many)
-  add_test(NAME hardening_${case} COMMAND ${CMAKE_SOURCE_DIR}/tests/hardening.sh ${case})
-  set_tests_properties(hardening_${case} PROPERTIES ENVIRONMENT "${TP_TEST_ENV}"
-                       SKIP_RETURN_CODE 77 TIMEOUT 120 RUN_SERIAL TRUE)
-endforeach()
+tp_cases(hardening hardening output_full output_fs_full output_cut_line stdout_closed
+         blocked_reader reader_gone sighup output_late fd_limit no_caps verifier_long_log
+         memory_limit verifier_many linear_parse long_jumps event_storm sample_rate exit_gate
+         output_kept cache_clear map_memory detach_many)
 
 # Kernel structs through BTF: see tests/btf.sh.
 set(TP_BTF_CASES nanosleep_chain rawtracepoint_typed uprobe_cast no_btf too_large kprobe_typed
     fentry_typed sleeps_script runqlat_script tcplife_script enum_names)
-foreach(case ${TP_BTF_CASES})
-  add_test(NAME btf_${case} COMMAND ${CMAKE_SOURCE_DIR}/tests/btf.sh ${case})
-  set_tests_properties(btf_${case} PROPERTIES ENVIRONMENT "${TP_TEST_ENV}" SKIP_RETURN_CODE 77
-                       TIMEOUT 120 RUN_SERIAL TRUE)
-endforeach()
+tp_cases(btf btf ${TP_BTF_CASES})
 
 # Probe kinds and targeting: see tests/probes.sh.
 set(TP_PROBES_CASES uprobe_args uprobe_library uprobe_pattern uprobe_offset uprobe_offset_libc
@@ -50,11 +50,7 @@ set(TP_PROBES_CASES uprobe_args uprobe_library uprobe_pattern uprobe_offset upro
     cgroup kprobe_pattern
     kprobe_not_traceable fentry_args fentry_pattern fexit_retval fentry_no_btf usdt_args
     usdt_errors command_begin_first command_ends pid_interval command_errors)
-foreach(case ${TP_PROBES_CASES})
-  add_test(NAME probes_${case} COMMAND ${CMAKE_SOURCE_DIR}/tests/probes.sh ${case})
-  set_tests_properties(probes_${case} PROPERTIES ENVIRONMENT "${TP_TEST_ENV}" SKIP_RETURN_CODE 77
-                       TIMEOUT 120 RUN_SERIAL TRUE)
-endforeach()
+tp_cases(probes probes ${TP_PROBES_CASES})
 
 # Unit: the register layouts of both architectures (bpf/arch.c), where
 # their instructions start (bpf/insn.c), the slots' layout (lang/plan.c),
