@@ -175,8 +175,6 @@ LLVMValueRef mem_addr(struct cg *c, const struct ast_node *n);
 LLVMValueRef mem_int(struct cg *c, const struct ast_node *n);
 void mem_str(struct cg *c, const struct ast_node *n, LLVMValueRef dst, unsigned size);
 void mem_bytes(struct cg *c, const struct ast_node *n, LLVMValueRef dst);
-/* Whether n is one of those reads (not a context field). */
-bool mem_is_read(const struct ast_node *n);
 /* (int8)x ... : x at the cast's width and sign */
 LLVMValueRef mem_cast(struct cg *c, const struct ast_node *n);
 

@@ -19,11 +19,6 @@ static unsigned mem_size(struct ty t)
     return t.kind == TY_PTR ? 8 : (unsigned)t.size;
 }
 
-static bool in_memory(const struct ast_node *n)
-{
-    return (n->kind == N_MEMBER && !n->in_ctx) || n->kind == N_INDEX || n->kind == N_DEREF;
-}
-
 LLVMValueRef mem_addr(struct cg *c, const struct ast_node *n)
 {
     ir_loc(c, n->loc);
@@ -185,11 +180,6 @@ void mem_bytes(struct cg *c, const struct ast_node *n, LLVMValueRef dst)
 {
     LLVMValueRef addr = mem_addr(c, n);
     read_into(c, dst, (unsigned)n->ty.size, addr, base_user(n), false);
-}
-
-bool mem_is_read(const struct ast_node *n)
-{
-    return in_memory(n);
 }
 
 LLVMValueRef mem_cast(struct cg *c, const struct ast_node *n)
