@@ -13,12 +13,6 @@ static bool base_user(const struct ast_node *n)
     return n->a->ty.user;
 }
 
-/* The bytes of one value of type t in memory, as C lays it out. */
-static unsigned mem_size(struct ty t)
-{
-    return t.kind == TY_PTR ? 8 : (unsigned)t.size;
-}
-
 LLVMValueRef mem_addr(struct cg *c, const struct ast_node *n)
 {
     ir_loc(c, n->loc);
@@ -29,7 +23,7 @@ LLVMValueRef mem_addr(struct cg *c, const struct ast_node *n)
     }
     case N_INDEX: {
         LLVMValueRef base = n->a->ty.kind == TY_PTR ? expr_int(c, n->a) : mem_addr(c, n->a);
-        LLVMValueRef off = LLVMBuildMul(c->b, expr_int(c, n->b), ir_i64(c, mem_size(n->ty)), "");
+        LLVMValueRef off = LLVMBuildMul(c->b, expr_int(c, n->b), ir_i64(c, ty_mem_size(n->ty)), "");
         return LLVMBuildAdd(c->b, base, off, "");
     }
     case N_DEREF: return expr_int(c, n->a);
@@ -161,12 +155,12 @@ LLVMValueRef mem_int(struct cg *c, const struct ast_node *n)
     if (use_typed(c, n)) {
         unsigned off;
         LLVMValueRef base = typed_at(c, n, &off);
-        return ir_load_at(c, base, (int)off, mem_size(n->ty), n->ty.is_signed);
+        return ir_load_at(c, base, (int)off, ty_mem_size(n->ty), n->ty.is_signed);
     }
     if (n->kind == N_MEMBER && n->bit_size)
         return read_bitfield(c, n);
     LLVMValueRef addr = mem_addr(c, n);
-    return read_int(c, addr, mem_size(n->ty), n->ty.is_signed, base_user(n));
+    return read_int(c, addr, ty_mem_size(n->ty), n->ty.is_signed, base_user(n));
 }
 
 void mem_str(struct cg *c, const struct ast_node *n, LLVMValueRef dst, unsigned size)

@@ -165,7 +165,6 @@ static bool check_arg(struct check *c, struct ast_node *n, const char *digits)
     n->bi = BI_ARG;
     n->ival = v;
     n->ty = b->ty;
-    check_arg_type(c, n);
     return true;
 }
 

@@ -53,9 +53,6 @@ bool check_access(struct check *c, struct ast_node *n);
 /* p + i, i + p, p - i (scaled by what p points to's size, in n->ival) and
  * p - q (the elements between them), as in C: whether n is one, typed. */
 bool check_pointer_arith(struct check *c, struct ast_node *n);
-/* argN (checked as an integer): a pointer to a struct where every point's
- * kind says from BTF that it is one, and the same one. */
-void check_arg_type(struct check *c, struct ast_node *n);
 /* (a, b, ...) and $t.N (check_tuple.c) */
 bool check_tuple(struct check *c, struct ast_node *n);
 /* The same of elements already typed (a for loop's key and value). */

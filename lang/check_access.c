@@ -10,6 +10,7 @@
 #include "bpf/arch.h"
 #include "bpf/kbtf.h"
 #include "bpf/probe.h"
+#include "lang/builtin.h"
 #include "lang/check.h"
 #include "lang/xalloc.h"
 
@@ -203,8 +204,14 @@ static bool check_ctx_field(struct check *c, struct ast_node *n)
     return true;
 }
 
-void check_arg_type(struct check *c, struct ast_node *n)
+/* argN read through (->, [], *): a pointer to a struct where every point's
+ * kind says from BTF that it is one, and the same one. Only then: asking
+ * costs a kprobe the load of the kernel's BTF, which `print arg1` need not
+ * pay. */
+static void arg_type(struct check *c, struct ast_node *n)
 {
+    if (n->kind != N_IDENT || n->bi != BI_ARG || n->ty.kind != TY_INT)
+        return;
     unsigned to = 0;
     bool user = false;
     for (const struct ast_spec *s = check_probe(c)->specs; s; s = s->next)
@@ -277,6 +284,7 @@ static bool check_btf_member(struct check *c, struct ast_node *n)
     char buf[256];
     if (!check_expr(c, a))
         return false;
+    arg_type(c, a);
     struct ty at = a->ty;
     unsigned rec;
     if (n->arrow) {
@@ -396,6 +404,7 @@ static bool check_index(struct check *c, struct ast_node *n)
     ok = check_expr(c, n->b) && ok;
     if (!ok)
         return false;
+    arg_type(c, n->a);
     unsigned elem, count;
     if (!element(c, n->a, n->a->ty, &elem, &count) || !check_want(c, n->b, TY_INT, "an index"))
         return false;
@@ -414,6 +423,7 @@ static bool check_deref(struct check *c, struct ast_node *n)
     char buf[256];
     if (!check_expr(c, n->a))
         return false;
+    arg_type(c, n->a);
     if (n->a->ty.kind != TY_PTR) {
         diag_error(check_src(c), n->loc, "'*' reads through a pointer, not through %s",
                    check_ty_desc(n->a->ty, buf, sizeof(buf)));
@@ -508,12 +518,6 @@ static bool check_cast(struct check *c, struct ast_node *n)
     return true;
 }
 
-/* The bytes of a value of type t, as C's sizeof says. */
-static unsigned c_size(struct ty t)
-{
-    return t.kind == TY_PTR ? 8 : (unsigned)t.size;
-}
-
 /* sizeof(tname), sizeof(expr): a literal */
 static bool check_sizeof(struct check *c, struct ast_node *n)
 {
@@ -534,8 +538,8 @@ static bool check_sizeof(struct check *c, struct ast_node *n)
         }
     }
     n->kind = N_INT;
-    n->a = NULL; /* a literal now: codegen does not read the expression */
-    n->ival = c_size(t);
+    n->a = NULL;              /* a literal now: codegen does not read the expression */
+    n->ival = ty_mem_size(t); /* as C's sizeof says */
     n->ty = ty_int64(false);
     return true;
 }

@@ -94,6 +94,14 @@ static inline bool ty_is_word(struct ty t)
     return t.kind == TY_INT || t.kind == TY_PTR || t.kind == TY_CGPATH;
 }
 
+/* The bytes one value of type t takes in memory, as C lays it out (an
+ * address 8; an integer, string, struct or array its size), where it is
+ * kept extended or padded elsewhere (ty_store_size). */
+static inline unsigned ty_mem_size(struct ty t)
+{
+    return t.kind == TY_PTR ? 8 : t.size > 0 ? (unsigned)t.size : 0;
+}
+
 /* The bytes a value of type t takes in an event, a map key or a map value:
  * integers 8, the rest their size (a join its count and its slots). */
 uint64_t ty_store_size(struct ty t);

@@ -434,7 +434,7 @@ static void record_print(struct sbuf *b, const struct plan_record *r, const unsi
         } else if (!r->tuple) {
             sb_printf(b, ".%s = ", f->name);
         }
-        size_t esize = f->ty.kind == TY_PTR ? 8 : (size_t)f->ty.size;
+        size_t esize = ty_mem_size(f->ty);
         if (!f->count) {
             member_print(b, f, data + f->off, f->off < avail ? avail - f->off : 0, env, json,
                          depth);
