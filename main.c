@@ -56,6 +56,7 @@ static void usage(FILE *f)
         "  --str-size N       bytes of a string, NUL included (default 64, at most 4096)\n"
         "  --buffer-size N    bytes of the event ring buffer (default 1048576)\n"
         "  --map-size N       entries of each map (default 4096)\n"
+        "  --stack-max N      distinct stacks kept of each kind (default 65536)\n"
         "  --unsafe           allow system() (runs a command) and signal() (signals the task)\n"
         "  -h, --help         this help\n"
         "  -V, --version      the version\n",
@@ -146,13 +147,14 @@ static int parse_size(const char *s, const char *opt, long min, long max, long *
 
 static int parse_args(int argc, char **argv, struct opts *o)
 {
-    enum { OPT_DRY = 256, OPT_STR, OPT_BUF, OPT_MAP, OPT_CGROUP, OPT_UNSAFE };
+    enum { OPT_DRY = 256, OPT_STR, OPT_BUF, OPT_MAP, OPT_CGROUP, OPT_UNSAFE, OPT_STACK_MAX };
     static const struct option longopts[] = {
         {"format", required_argument, 0, 'f'},
         {"dry-run", no_argument, 0, OPT_DRY},
         {"str-size", required_argument, 0, OPT_STR},
         {"buffer-size", required_argument, 0, OPT_BUF},
         {"map-size", required_argument, 0, OPT_MAP},
+        {"stack-max", required_argument, 0, OPT_STACK_MAX},
         {"cgroup", required_argument, 0, OPT_CGROUP},
         {"unsafe", no_argument, 0, OPT_UNSAFE},
         {"help", no_argument, 0, 'h'},
@@ -223,6 +225,11 @@ static int parse_args(int argc, char **argv, struct opts *o)
             if (parse_size(optarg, "--map-size", 1, 1 << 24, &v))
                 return -1;
             o->cg.map_size = (unsigned)v;
+            break;
+        case OPT_STACK_MAX:
+            if (parse_size(optarg, "--stack-max", 1, 1 << 24, &v))
+                return -1;
+            o->cg.stack_max = (unsigned)v;
             break;
         case 'h': usage(stdout); exit(0);
         case 'V': printf("tinyprobe %s\n", VERSION); exit(0);
@@ -394,7 +401,10 @@ int main(int argc, char **argv)
     struct output output = {.ops = &output_text, .sink = &out};
     struct opts o = {
         .check = {.str_size = CHECK_STR_SIZE_DEFAULT, .ringbuf_size = 1u << 20},
-        .cg = {.str_size = CHECK_STR_SIZE_DEFAULT, .ringbuf_size = 1u << 20, .map_size = 4096},
+        .cg = {.str_size = CHECK_STR_SIZE_DEFAULT,
+               .ringbuf_size = 1u << 20,
+               .map_size = 4096,
+               .stack_max = 65536},
         .rt = {.out = &output, .cgroup_fd = -1},
     };
     struct child child = {0};

@@ -1,16 +1,35 @@
 #include "bpf/arch.h"
 
 #include <stddef.h>
+#include <stdio.h>
 #include <string.h>
 
+/* struct pt_regs: r15 r14 r13 r12 bp bx r11 r10 r9 r8 ax cx dx si di
+ * orig_ax ip cs flags sp ss, 8 bytes each, as x86's names for them
+ * (bpftrace's too) */
+static const struct arch_reg x86_64_regs[] = {
+    {"r15", 0},     {"r14", 8},  {"r13", 16}, {"r12", 24},      {"bp", 32},  {"bx", 40},
+    {"r11", 48},    {"r10", 56}, {"r9", 64},  {"r8", 72},       {"ax", 80},  {"cx", 88},
+    {"dx", 96},     {"si", 104}, {"di", 112}, {"orig_ax", 120}, {"ip", 128}, {"cs", 136},
+    {"flags", 144}, {"sp", 152}, {"ss", 160}, {NULL, 0},
+};
+
+/* struct user_pt_regs: regs[31] sp pc pstate */
+static const struct arch_reg aarch64_regs[] = {
+    {"x0", 0},       {"x1", 8},    {"x2", 16},   {"x3", 24},   {"x4", 32},   {"x5", 40},
+    {"x6", 48},      {"x7", 56},   {"x8", 64},   {"x9", 72},   {"x10", 80},  {"x11", 88},
+    {"x12", 96},     {"x13", 104}, {"x14", 112}, {"x15", 120}, {"x16", 128}, {"x17", 136},
+    {"x18", 144},    {"x19", 152}, {"x20", 160}, {"x21", 168}, {"x22", 176}, {"x23", 184},
+    {"x24", 192},    {"x25", 200}, {"x26", 208}, {"x27", 216}, {"x28", 224}, {"x29", 232},
+    {"x30", 240},    {"fp", 232},  {"lr", 240},  {"sp", 248},  {"pc", 256},  {"ip", 256},
+    {"pstate", 264}, {NULL, 0},
+};
+
 static const struct arch_regs layouts[] = {
-    /* struct pt_regs: r15 r14 r13 r12 bp bx r11 r10 r9 r8 ax cx dx si di
-     * orig_ax ip cs flags sp ss, 8 bytes each; arguments in di si dx cx r8
-     * r9, the return value in ax */
-    {"x86_64", {112, 104, 96, 88, 72, 64}, 80},
-    /* struct user_pt_regs, at the start of the kernel's pt_regs: regs[31]
-     * sp pc pstate; arguments in x0..x5, the return value in x0 */
-    {"aarch64", {0, 8, 16, 24, 32, 40}, 0},
+    /* arguments in di si dx cx r8 r9, the return value in ax */
+    {"x86_64", {112, 104, 96, 88, 72, 64}, 80, x86_64_regs},
+    /* arguments in x0..x5, the return value in x0 */
+    {"aarch64", {0, 8, 16, 24, 32, 40}, 0, aarch64_regs},
 };
 
 const struct arch_regs *arch_regs(const char *machine)
@@ -40,4 +59,20 @@ int arch_arg_offset(int n)
 int arch_retval_offset(void)
 {
     return arch_native()->rc;
+}
+
+int arch_reg_offset(const char *name)
+{
+    for (const struct arch_reg *r = arch_native()->regs; r->name; r++)
+        if (strcmp(r->name, name) == 0)
+            return r->off;
+    return -1;
+}
+
+void arch_reg_names(char *buf, size_t len)
+{
+    size_t n = 0;
+    buf[0] = 0;
+    for (const struct arch_reg *r = arch_native()->regs; r->name && n < len; r++)
+        n += (size_t)snprintf(buf + n, len - n, "%s%s", n ? ", " : "", r->name);
 }

@@ -6,14 +6,22 @@
 #define TP_ARCH_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #define ARCH_MAX_ARGS 6
+
+/* A register of pt_regs, by the name the architecture gives it. */
+struct arch_reg {
+    const char *name;
+    int off;
+};
 
 struct arch_regs {
     const char *machine; /* as uname -m says */
     int args[ARCH_MAX_ARGS];
     int rc;
+    const struct arch_reg *regs; /* for reg("name"), ending with a NULL name */
 };
 
 /* The layout of `machine` ("x86_64", "aarch64"), or NULL. */
@@ -24,6 +32,10 @@ const struct arch_regs *arch_native(void);
 int arch_arg_offset(int n);
 /* Offset in struct pt_regs of PT_REGS_RC. */
 int arch_retval_offset(void);
+/* Offset in struct pt_regs of the native register `name` ("ip", "sp"), or -1. */
+int arch_reg_offset(const char *name);
+/* The native registers' names, "ip, sp, ...", for a message. */
+void arch_reg_names(char *buf, size_t len);
 /* Kernel addresses have the top bit set on the architectures we support, so
  * one compare tells user memory from kernel memory. */
 #define ARCH_KERNEL_ADDR_SIGN_BIT 1

@@ -101,6 +101,9 @@ enum probe_cap {
     PROBE_ARGS = 1 << 0,   /* arg1..argN */
     PROBE_RETVAL = 1 << 1, /* retval */
     PROBE_FIELDS = 1 << 2, /* args.FIELD */
+    PROBE_REGS = 1 << 3,   /* reg(): its context is the registers (pt_regs) */
+    PROBE_FUNC = 1 << 4,   /* func: it fires in a function it names */
+    PROBE_STACK = 1 << 5,  /* kstack, ustack: it runs in a task that has a stack */
 };
 
 struct probe_kind {

@@ -137,25 +137,44 @@ static void gen_comm(struct cg *c, const struct ast_node *n, LLVMValueRef dst, u
                        ir_at(c, dst, 8 * (unsigned)i));
 }
 
-/* probe: the point of the program, known when it is generated */
-static void gen_probe(struct cg *c, const struct ast_node *n, LLVMValueRef dst, unsigned size)
+void builtins_probe_name(struct cg *c, LLVMValueRef dst, unsigned size, unsigned skip)
 {
-    if (!c->shared) {
-        str_literal(c, c->probe_name, strlen(c->probe_name), dst, size);
-        return;
-    }
-    /* which point fired: its text, from the names the runtime filled in */
     if (!c->map_names)
         c->map_names = ir_map_global(c, CG_MAP_NAMES, 4);
     LLVMValueRef largs[2] = {c->map_names, ir_index(c, c->entry_idx)};
     LLVMValueRef name = ir_helper(c, BPF_FUNC_map_lookup_elem, c->ptr, largs, 2);
     struct ir_if f;
     ir_if_begin(c, LLVMBuildICmp(c->b, LLVMIntNE, name, LLVMConstNull(c->ptr), ""), &f);
-    LLVMValueRef cargs[3] = {dst, ir_i64(c, size), name};
-    ir_helper(c, BPF_FUNC_probe_read_kernel, c->i64, cargs, 3);
+    LLVMValueRef cargs[3] = {dst, ir_i64(c, size), ir_at(c, name, skip)};
+    ir_helper(c, BPF_FUNC_probe_read_kernel_str, c->i64, cargs, 3);
     ir_if_else(c, &f);
     LLVMBuildStore(c->b, LLVMConstInt(c->i8, 0, 0), dst);
     ir_if_end(c, &f, NULL, NULL);
+}
+
+/* probe: the point of the program, known when it is generated; which point
+ * fired, in a shared program: its text, from the names the runtime filled in */
+static void gen_probe(struct cg *c, const struct ast_node *n, LLVMValueRef dst, unsigned size)
+{
+    if (!c->shared) {
+        str_literal(c, c->probe_name, strlen(c->probe_name), dst, size);
+        return;
+    }
+    builtins_probe_name(c, dst, size, 0);
+}
+
+/* reg("name"): the register at the offset the checks found, in the
+ * context, which is the registers (pt_regs; a perf event's starts with
+ * them) */
+static LLVMValueRef gen_reg(struct cg *c, const struct ast_node *n)
+{
+    return ir_ctx_load(c, (int)n->ival, 8, false);
+}
+
+/* ksym(addr): the address; user space finds its symbol when it prints it */
+static LLVMValueRef gen_ksym(struct cg *c, const struct ast_node *n)
+{
+    return expr_int(c, n->args);
 }
 
 /* str(p [, n]): from user or kernel memory, as the address says */
@@ -252,6 +271,14 @@ static const struct {
     [BI_UPTR] = {.int_value = gen_ptr_mark},
     [BI_CGROUP_PATH] = {.int_value = gen_cgroup_path},
     [BI_CURTASK] = {.int_value = gen_curtask},
+    [BI_KSTACK] = {.bytes_value = stack_into},
+    [BI_USTACK] = {.bytes_value = stack_into},
+    [BI_KSTACK_F] = {.bytes_value = stack_into},
+    [BI_USTACK_F] = {.bytes_value = stack_into},
+    [BI_FUNC] = {.str_value = stack_func},
+    [BI_KSYM] = {.int_value = gen_ksym},
+    [BI_USYM] = {.bytes_value = stack_usym},
+    [BI_REG] = {.int_value = gen_reg},
 };
 
 LLVMValueRef builtins_int(struct cg *c, const struct ast_node *n)

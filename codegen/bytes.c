@@ -27,7 +27,8 @@ void bytes_into(struct cg *c, const struct ast_node *n, LLVMValueRef dst)
 {
     ir_loc(c, n->loc);
     switch (n->kind) {
-    case N_CALL: builtins_bytes(c, n, dst); return;
+    case N_CALL:
+    case N_IDENT: builtins_bytes(c, n, dst); return;
     case N_MEMBER: field_bytes(c, n, dst); return;
     case N_MAP: maps_read_bytes(c, n, dst); return;
     default: return;

@@ -39,6 +39,7 @@ struct cg {
     unsigned char *map_used;   /* by plan map: used by the program being made */
     int maps_in_prog;
     LLVMValueRef map_full, map_reqs;
+    LLVMValueRef map_stacks[PLAN_STACKS_MAX], map_stack_lost; /* the plan's stack tables */
     LLVMValueRef slots; /* the plan's slots, after the exit gate (plan.h) */
     LLVMValueRef run;   /* struct cg_run, in .rodata */
     int comm_off;       /* task_struct's comm: -1 unknown, -2 not to be read directly */
@@ -159,6 +160,18 @@ void builtins_str(struct cg *c, const struct ast_node *n, LLVMValueRef dst, unsi
 void builtins_bytes(struct cg *c, const struct ast_node *n, LLVMValueRef dst);
 /* signal(SIG), as a statement */
 void builtins_signal(struct cg *c, const struct ast_node *call);
+/* The text of the point that fired, from `skip` bytes on, in a program that
+ * serves several, into `size` bytes at dst. */
+void builtins_probe_name(struct cg *c, LLVMValueRef dst, unsigned size, unsigned skip);
+
+/* stack.c: kstack and ustack into their 16 bytes at dst; usym() likewise;
+ * func into a string slot; the tables of stacks (before and after the
+ * programs) */
+void stack_into(struct cg *c, const struct ast_node *n, LLVMValueRef dst);
+void stack_usym(struct cg *c, const struct ast_node *n, LLVMValueRef dst);
+void stack_func(struct cg *c, const struct ast_node *n, LLVMValueRef dst, unsigned size);
+void stack_maps_init(struct cg *c);
+void stack_maps_finish(struct cg *c);
 
 /* The most maps one BPF program may use (the kernel's MAX_USED_MAPS), and
  * those every program may use besides the script's: events, lost, the

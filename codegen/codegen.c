@@ -223,6 +223,7 @@ int cg_compile(const struct ast_program *p, const struct cg_opts *o, struct cg_o
     c.plan = p->plan;
     out->plan = p->plan;
     out->map_size = o->map_size;
+    out->stack_max = o->stack_max;
     out->ncpus = o->ncpus > 0 ? o->ncpus : 1;
     maps_init(&c);
     LLVMTypeRef lic_t = LLVMArrayType(c.i8, 4);

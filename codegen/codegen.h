@@ -21,6 +21,7 @@ struct cg_opts {
     int str_size;          /* as for checks */
     unsigned ringbuf_size; /* bytes, a power of two, at least a page */
     unsigned map_size;     /* entries of each map */
+    unsigned stack_max;    /* stacks each table of stacks keeps */
     int ncpus;             /* possible CPUs: each has its own slots (plan.h); 0 is 1 */
     bool pid;              /* -p: only one process's events, the one cg_run.pid says */
     bool cgroup;           /* --cgroup: only tasks under the cgroup in CG_MAP_CGROUP */
@@ -71,19 +72,22 @@ struct cg_output {
     const struct plan *plan; /* the program's events, maps, requests and points */
     unsigned names_size;     /* CG_MAP_NAMES's values: each entry's text, padded; 0: no map */
     unsigned map_size;       /* entries of each map */
+    unsigned stack_max;      /* entries of each table of stacks */
     int ncpus;               /* CPUs the slots are laid out for */
 };
 
 /* Names of the maps in the object, for runtime. */
-#define CG_MAP_EVENTS   "events"
-#define CG_MAP_LOST     "lost"
-#define CG_MAP_SCRATCH  "scratch"
-#define CG_MAP_FULL     "map_full"    /* by plan map: updates refused, the map being full */
-#define CG_MAP_REQUESTS "requests"    /* by plan request: how many times it was asked */
-#define CG_MAP_PREFIX   "m"           /* m0, m1...: the plan's maps */
-#define CG_MAP_CGROUP   "cgroup"      /* --cgroup: the cgroup's directory, at 0 */
-#define CG_MAP_NAMES    "probe_names" /* by entry: its text, for `probe` in shared programs */
-#define CG_SLOTS        "slots"       /* the plan's slots, in PLAN_SLOTS_SECTION */
+#define CG_MAP_EVENTS     "events"
+#define CG_MAP_LOST       "lost"
+#define CG_MAP_SCRATCH    "scratch"
+#define CG_MAP_FULL       "map_full"    /* by plan map: updates refused, the map being full */
+#define CG_MAP_REQUESTS   "requests"    /* by plan request: how many times it was asked */
+#define CG_MAP_PREFIX     "m"           /* m0, m1...: the plan's maps */
+#define CG_MAP_CGROUP     "cgroup"      /* --cgroup: the cgroup's directory, at 0 */
+#define CG_MAP_NAMES      "probe_names" /* by entry: its text, for `probe` in shared programs */
+#define CG_MAP_STACK_LOST "stack_lost"  /* by plan stack table: stacks it had no room for */
+#define CG_STACK_PREFIX   "stk"         /* stk0, stk1...: the plan's stack tables */
+#define CG_SLOTS          "slots"       /* the plan's slots, in PLAN_SLOTS_SECTION */
 /* The exit gate's word, at the head of the slots: zero while probes run;
  * a probe's exit sets CG_EXIT_SET or'ed with its code, and tinyprobe sets
  * CG_EXIT_STOP when it stops for another reason. */

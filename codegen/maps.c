@@ -22,6 +22,7 @@ void maps_init(struct cg *c)
             c->map_globals[i] = ir_map_global(c, name, 4);
     }
     c->map_full = ir_map_global(c, CG_MAP_FULL, 4);
+    stack_maps_init(c);
     if (p->nreqs)
         c->map_reqs = ir_map_global(c, CG_MAP_REQUESTS, 4);
     /* always there: its head is the exit gate (plan.h) */
@@ -63,6 +64,7 @@ void maps_finish(struct cg *c)
                    m->key_size, m->value_size);
     }
     di_map(&c->di, c->map_full, CG_MAP_FULL, BPF_MAP_TYPE_ARRAY, p->nmaps ? p->nmaps : 1, 4, 8);
+    stack_maps_finish(c);
     if (p->nreqs)
         di_map(&c->di, c->map_reqs, CG_MAP_REQUESTS, BPF_MAP_TYPE_ARRAY, p->nreqs, 4, 8);
     free(c->map_globals);

@@ -39,7 +39,14 @@ static void gen_event(struct cg *c, const struct ast_node *s)
         case TY_TIME: LLVMBuildStore(c->b, expr_int(c, a->args->next), slot); break;
         case TY_STR: str_into(c, a, slot, e->ty.size); break;
         case TY_CGPATH: LLVMBuildStore(c->b, expr_int(c, a), slot); break;
+        case TY_SYM:
+            if (ty_is_word(e->ty))
+                LLVMBuildStore(c->b, expr_int(c, a), slot);
+            else
+                bytes_into(c, a, slot);
+            break;
         case TY_BUF:
+        case TY_STACK:
         case TY_INET: bytes_into(c, a, slot); break;
         case TY_JOIN:
             if (a->kind == N_MAP)

@@ -5,8 +5,10 @@
 #include <inttypes.h>
 #include <string.h>
 
+#include "bpf/arch.h"
 #include "bpf/cgroup.h"
 #include "bpf/kbtf.h"
+#include "bpf/kallsyms.h"
 #include "bpf/probe.h"
 #include "lang/check.h"
 #include "lang/plan.h"
@@ -186,6 +188,139 @@ static bool check_cgroupid(struct check *c, struct ast_node *n)
     return true;
 }
 
+/* The plan's table of stacks of that kind and depth, made when first
+ * asked for: its index, or -1 after an error at n. */
+static int stack_table(struct check *c, struct ast_node *n, bool user, int depth)
+{
+    struct plan *p = check_plan(c);
+    for (int i = 0; i < p->nstacks; i++)
+        if (p->stacks[i].user == user && p->stacks[i].depth == depth)
+            return i;
+    if (p->nstacks == PLAN_STACKS_MAX) {
+        diag_error(check_src(c), n->loc,
+                   "a script may ask for stacks of at most %d kinds and depths: this is one more",
+                   PLAN_STACKS_MAX);
+        return -1;
+    }
+    p->stacks = check_grow(p->arena, p->stacks, p->nstacks, &p->capstacks, sizeof(*p->stacks));
+    p->stacks[p->nstacks] = (struct plan_stack){.user = user, .depth = depth};
+    p->user_symbols |= user;
+    return p->nstacks++;
+}
+
+/* kstack, ustack, kstack(mode), kstack(depth), kstack(mode, depth): a mode
+ * is a word, bpftrace, perf or raw; a depth a number */
+static bool check_stack(struct check *c, struct ast_node *n)
+{
+    static const char *const modes[] = {
+        [STACK_BPFTRACE] = "bpftrace", [STACK_PERF] = "perf", [STACK_RAW] = "raw"};
+    bool user = n->bi == BI_USTACK || n->bi == BI_USTACK_F;
+    const char *name = user ? "ustack" : "kstack";
+    int mode = STACK_BPFTRACE, depth = TY_STACK_DEPTH_MAX, i = 0;
+    for (struct ast_node *a = n->args; a; a = a->next, i++) {
+        if (a->kind == N_IDENT && i == 0) {
+            mode = -1;
+            for (int m = 0; m < 3; m++)
+                if (strcmp(a->sval, modes[m]) == 0)
+                    mode = m;
+            if (mode < 0) {
+                diag_error(check_src(c), a->loc,
+                           "unknown stack mode '%s': the modes are bpftrace, perf and raw",
+                           a->sval);
+                const char *best = probe_closest(a->sval, modes, 3);
+                if (best)
+                    diag_note(check_src(c), "did you mean '%s'?", best);
+                return false;
+            }
+        } else if (a->kind == N_INT && !a->next) {
+            if (a->big || a->ival < 1 || a->ival > TY_STACK_DEPTH_MAX) {
+                diag_error(check_src(c), a->loc, "a stack's depth must be 1 to %d, not %s%" PRId64,
+                           TY_STACK_DEPTH_MAX, a->big ? "+" : "", a->big ? INT64_MAX : a->ival);
+                diag_note(check_src(c),
+                          "%d frames is the kernel's bound on a stack (PERF_MAX_STACK_DEPTH)",
+                          TY_STACK_DEPTH_MAX);
+                return false;
+            }
+            depth = (int)a->ival;
+        } else {
+            diag_error(check_src(c), a->loc,
+                       "%s()'s arguments are a mode (bpftrace, perf or raw) and then a depth (a "
+                       "number), each optional",
+                       name);
+            return false;
+        }
+    }
+    int rec = stack_table(c, n, user, depth);
+    n->ty = (struct ty){.kind = TY_STACK,
+                        .size = TY_STACK_SIZE,
+                        .user = user,
+                        .rec = rec,
+                        .mode = (unsigned char)mode};
+    return rec >= 0;
+}
+
+/* ksym(addr), usym(addr): the address, printed as its symbol */
+static bool check_sym(struct check *c, struct ast_node *n)
+{
+    bool user = n->bi == BI_USYM;
+    check_plan(c)->user_symbols |= user;
+    n->ty = (struct ty){.kind = TY_SYM, .size = user ? 16 : 8, .user = user};
+    return true;
+}
+
+/* kaddr("name"): the kernel symbol's address, found now, a literal */
+static bool check_kaddr(struct check *c, struct ast_node *n)
+{
+    struct ast_node *a = n->args;
+    char why[256];
+    uint64_t addr;
+    int err = kallsyms_addr(a->sval, &addr, why, sizeof(why));
+    if (err) {
+        diag_error(check_src(c), a->loc, "kaddr(): %s", why);
+        return false;
+    }
+    n->kind = N_INT;
+    n->ival = (int64_t)addr;
+    n->big = addr > INT64_MAX;
+    n->args = NULL;
+    n->ty = ty_int64(false);
+    return true;
+}
+
+/* reg("name"): a register of the probe's context, by the architecture's
+ * name for it; its offset in pt_regs is kept in ival */
+static bool check_reg(struct check *c, struct ast_node *n)
+{
+    const struct ast_node *a = n->args;
+    int off = arch_reg_offset(a->sval);
+    if (off < 0) {
+        char names[512];
+        arch_reg_names(names, sizeof(names));
+        diag_error(check_src(c), a->loc, "this machine (%s) has no register '%s'",
+                   arch_native()->machine, a->sval);
+        const char *all[128];
+        int k = 0;
+        for (const struct arch_reg *r = arch_native()->regs; r->name && k < 128; r++)
+            all[k++] = r->name;
+        const char *best = probe_closest(a->sval, all, k);
+        if (best)
+            diag_note(check_src(c), "did you mean '%s'?", best);
+        else
+            diag_note(check_src(c), "its registers are %s", names);
+        return false;
+    }
+    n->ival = off;
+    return true;
+}
+
+/* func: the name of the function the probe fires in, as long as the
+ * probe's longest */
+static bool check_func(struct check *c, struct ast_node *n)
+{
+    n->ty = (struct ty){.kind = TY_STR, .size = check_longest_func(c) + 1};
+    return true;
+}
+
 /* a table reads best a row a line */
 // clang-format off
 static const struct builtin table[BI__COUNT] = {
@@ -204,6 +339,9 @@ static const struct builtin table[BI__COUNT] = {
     [BI_PPID]     = {"ppid",     BK_VAR, .ty = INT(4, false)},
     [BI_CURTASK]  = {"curtask",  BK_VAR, .ty = INT(8, false), .check = check_curtask},
     [BI_CPID]     = {"cpid",     BK_VAR, .ty = INT(4, false), .check = check_cpid},
+    [BI_KSTACK]   = {"kstack",   BK_VAR, .needs = PROBE_STACK, .check = check_stack},
+    [BI_USTACK]   = {"ustack",   BK_VAR, .needs = PROBE_STACK, .check = check_stack},
+    [BI_FUNC]     = {"func",     BK_VAR, .needs = PROBE_FUNC, .check = check_func},
     [BI_STR]      = {"str",      BK_FUNC, 1, 2, {BA_ANY, BA_INT}, {"address", "length"},
                      .check = check_str},
     [BI_JOIN]     = {"join",     BK_FUNC, 1, 2, {BA_INT, BA_LITERAL}, {"address", "separator"},
@@ -224,6 +362,15 @@ static const struct builtin table[BI__COUNT] = {
     [BI_CGROUPID] = {"cgroupid", BK_FUNC, 1, 1, {BA_LITERAL}, {"path"}, .check = check_cgroupid},
     [BI_CGROUP_PATH] = {"cgroup_path", BK_FUNC, 1, 1, {BA_INT}, {"id"},
                      .ty = {.kind = TY_CGPATH, .size = 8}},
+    [BI_KSTACK_F] = {"kstack",   BK_FUNC, 0, 2, {BA_WORD, BA_WORD}, {"mode", "depth"},
+                     .needs = PROBE_STACK, .check = check_stack},
+    [BI_USTACK_F] = {"ustack",   BK_FUNC, 0, 2, {BA_WORD, BA_WORD}, {"mode", "depth"},
+                     .needs = PROBE_STACK, .check = check_stack},
+    [BI_KSYM]     = {"ksym",     BK_FUNC, 1, 1, {BA_INT}, {"address"}, .check = check_sym},
+    [BI_USYM]     = {"usym",     BK_FUNC, 1, 1, {BA_INT}, {"address"}, .check = check_sym},
+    [BI_KADDR]    = {"kaddr",    BK_FUNC, 1, 1, {BA_LITERAL}, {"name"}, .check = check_kaddr},
+    [BI_REG]      = {"reg",      BK_FUNC, 1, 1, {BA_LITERAL}, {"name"}, .ty = INT(8, false),
+                     .needs = PROBE_REGS, .check = check_reg},
     [BI_COUNT]    = {"count",    BK_AGG, 0, 0, .agg = AGG_COUNT},
     [BI_SUM]      = {"sum",      BK_AGG, 1, 1, {BA_INT}, {"value"}, .agg = AGG_SUM},
     [BI_AVG]      = {"avg",      BK_AGG, 1, 1, {BA_INT}, {"value"}, .agg = AGG_AVG},

@@ -27,6 +27,9 @@ enum bi_id {
     BI_PPID,
     BI_CPID,
     BI_CURTASK,
+    BI_KSTACK, /* kstack, ustack: the stack with its defaults */
+    BI_USTACK,
+    BI_FUNC,
     /* functions */
     BI_STR,
     BI_JOIN,
@@ -39,6 +42,12 @@ enum bi_id {
     BI_UPTR,
     BI_CGROUPID,
     BI_CGROUP_PATH,
+    BI_KSTACK_F, /* kstack(mode, depth), ustack(...): either may be left out */
+    BI_USTACK_F,
+    BI_KSYM,
+    BI_USYM,
+    BI_KADDR,
+    BI_REG,
     /* aggregations: the value of a map, @m[k] = count() */
     BI_COUNT,
     BI_SUM,
@@ -75,6 +84,7 @@ enum bi_arg {
     BA_ANY,     /* the check hook decides */
     BA_MAP,     /* a map, @m or @m[k] */
     BA_STR,     /* a string */
+    BA_WORD,    /* a word (kstack's mode) or a literal: not evaluated; the check hook reads it */
 };
 
 /* join(): each argument in this many bytes, NUL included: longer ones are

@@ -82,6 +82,26 @@ int check_str_size(struct check *c)
     return c->o->str_size;
 }
 
+/* The function a point fires in, as `func` says it: the target after its
+ * binary ("/bin/bash:readline"), without an offset ("vfs_read+4"). */
+const char *check_func_name(const char *target, size_t *len)
+{
+    const char *f = strrchr(target, ':');
+    f = f ? f + 1 : target;
+    *len = strcspn(f, "+");
+    return f;
+}
+
+int check_longest_func(struct check *c)
+{
+    size_t len = 0, n;
+    for (const struct ast_spec *s = c->probe->specs; s; s = s->next)
+        for (int i = 0; i < s->points.n; i++)
+            if (check_func_name(s->points.v[i]->target, &n) && n > len)
+                len = n;
+    return (int)len;
+}
+
 int check_longest_spec(struct check *c)
 {
     int len = 0;
@@ -109,7 +129,14 @@ static bool check_needs(struct check *c, struct ast_node *n, const struct builti
                 }
             continue;
         }
-        char kinds[128];
+        if (b->needs & PROBE_STACK) {
+            diag_error(c->src, n->loc,
+                       "%s is not available in %s probes: they run in no traced task, which "
+                       "has no stack",
+                       n->sval, s->kind->name);
+            return false;
+        }
+        char kinds[256];
         probe_kinds_with(b->needs, kinds, sizeof(kinds));
         diag_error(c->src, n->loc, "%s is only available in %s probes, not in %s", n->sval, kinds,
                    s->kind->name);
@@ -214,6 +241,8 @@ static const char *ty_desc(struct ty t)
     case TY_BUF: return "a buffer";
     case TY_INET: return "an ntop() address";
     case TY_CGPATH: return "a cgroup_path()";
+    case TY_STACK: return t.user ? "a ustack" : "a kstack";
+    case TY_SYM: return t.user ? "a usym()" : "a ksym()";
     default: return "nothing";
     }
 }
@@ -309,8 +338,12 @@ static bool check_call(struct check *c, struct ast_node *n)
     if (id == BI_STR && n->args && n->args->kind == N_PARAM && n->args->ival > 0 &&
         !check_param(c, n->args, true))
         return false;
-    for (struct ast_node *a = n->args; a; a = a->next, nargs++)
+    for (struct ast_node *a = n->args; a; a = a->next, nargs++) {
+        /* a word the hook reads (kstack(perf)) is no name to look up */
+        if (nargs < 4 && b->args[nargs] == BA_WORD && (a->kind == N_IDENT || a->kind == N_INT))
+            continue;
         ok = check_expr(c, a) && ok;
+    }
     if (nargs < b->min_args || nargs > b->max_args) {
         if (b->min_args == b->max_args)
             diag_error(c->src, n->loc, "%s() takes %d arguments, not %d", n->sval, b->min_args,
@@ -646,6 +679,17 @@ static bool check_var_write(struct check *c, struct ast_node *lv, struct ast_nod
     return true;
 }
 
+/* Whether values of a and b, of one kind, are kept and printed alike:
+ * stacks of one table and mode, symbols of one space. */
+bool check_same_kept(struct ty a, struct ty b)
+{
+    if (a.kind == TY_STACK)
+        return a.user == b.user && a.rec == b.rec && a.mode == b.mode;
+    if (a.kind == TY_SYM)
+        return a.user == b.user;
+    return true;
+}
+
 /* Maps: @name[key], one key and one value type across the program. */
 
 /* A kind a map keeps as key or value: what its bytes are does not change
@@ -658,7 +702,9 @@ static bool kept_kind(struct ty t)
     case TY_STR:
     case TY_BUF:
     case TY_INET:
-    case TY_CGPATH: return true;
+    case TY_CGPATH:
+    case TY_STACK:
+    case TY_SYM: return true;
     default: return false;
     }
 }
@@ -702,7 +748,7 @@ static bool check_key(struct check *c, struct ast_node *n, struct plan_map *m)
             char buf[256];
             diag_error(c->src, k->loc,
                        "a map's key is made of integers, strings, pointers, buffers, ntop() "
-                       "addresses and cgroup_path()s, not %s",
+                       "addresses, cgroup_path()s, stacks and symbols, not %s",
                        check_ty_desc(k->ty, buf, sizeof(buf)));
             ok = false;
             continue;
@@ -727,6 +773,14 @@ static bool check_key(struct check *c, struct ast_node *n, struct plan_map *m)
     struct ast_node *k = n->args;
     for (int i = 0; i < nkeys; i++, k = k->next) {
         struct ty was = m->keys[i].ty, is = keys[i].ty;
+        if (was.kind == is.kind && !check_same_kept(was, is)) {
+            diag_error(c->src, k->loc,
+                       "part %d of map %s's key is %s of another depth or mode here than "
+                       "elsewhere",
+                       i + 1, m->name, ty_desc(is));
+            diag_note_at(c->src, m->key_at, "it is set here");
+            return false;
+        }
         if (was.kind != is.kind) {
             diag_error(c->src, k->loc, "part %d of map %s's key is %s here, and %s elsewhere",
                        i + 1, m->name, ty_desc(is), ty_desc(was));
@@ -781,7 +835,7 @@ static bool check_value(struct check *c, struct plan_map *m, struct ast_node *at
         m->value_at = at->loc;
         return true;
     }
-    if (m->agg != agg || m->value.kind != t.kind ||
+    if (m->agg != agg || m->value.kind != t.kind || !check_same_kept(m->value, t) ||
         (t.kind == TY_RECORD && m->value.btf != t.btf) ||
         (t.kind == TY_TUPLE && m->value.rec != t.rec)) {
         struct plan_map now = {.agg = agg, .value = t};

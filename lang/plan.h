@@ -127,6 +127,18 @@ struct plan_enum {
 };
 #define PLAN_ENUM_MAX 4096 /* values of one enum kept */
 
+/* A table of stacks in the kernel, one for each kind (kernel, user) and
+ * depth that the script asks for: a hash map from a stack's hash to its
+ * frames, which probes fill and user space reads to print the stacks that
+ * events and maps hold by their hash (a TY_STACK's rec). */
+struct plan_stack {
+    bool user;
+    int depth; /* frames, at most TY_STACK_DEPTH_MAX */
+};
+/* Tables of stacks a script may have; stacks one table keeps (by default:
+ * --stack-max). */
+#define PLAN_STACKS_MAX 8
+
 struct ev_desc; /* lang/event.h */
 struct arena;   /* lang/arena.h */
 
@@ -142,6 +154,9 @@ struct plan {
     int nrecords, caprecords;
     struct plan_enum *enums; /* by a TY_INT's rec - 1 */
     int nenums, capenums;
+    struct plan_stack *stacks; /* by a TY_STACK's rec */
+    int nstacks, capstacks;
+    bool user_symbols; /* ustack or usym(): the runtime records processes' mappings */
     /* Every point of every spec, in the order of the probes and their specs:
      * the checks resolve them into the tree's specs, which list them for
      * codegen, and then hand them over, since the runtime attaches to them. */

@@ -16,6 +16,8 @@ uint64_t ty_store_size(struct ty t)
     case TY_STR: return t.size > 0 ? (uint64_t)t.size : 0;
     case TY_BUF: return 8 + (t.size > 0 ? (uint64_t)t.size : 0);
     case TY_INET: return TY_INET_SIZE;
+    case TY_STACK: return TY_STACK_SIZE;
+    case TY_SYM: return t.user ? 16 : 8;
     case TY_JOIN: return 8 + TY_JOIN_MAX * (uint64_t)(t.size > 0 ? t.size : 0);
     default: return 0;
     }
@@ -40,6 +42,8 @@ const char *ty_name(struct ty t, char *buf, int len)
     case TY_ARRAY: kbtf_type_name(t.btf, buf, (size_t)len); break;
     case TY_INET: snprintf(buf, len, "inet"); break;
     case TY_CGPATH: snprintf(buf, len, "cgroup_path()"); break;
+    case TY_STACK: snprintf(buf, len, "%s", t.user ? "ustack" : "kstack"); break;
+    case TY_SYM: snprintf(buf, len, "%s", t.user ? "usym" : "ksym"); break;
     default: snprintf(buf, len, "nothing"); break;
     }
     return buf;

@@ -30,20 +30,36 @@ enum ty_kind {
     TY_INET,   /* ntop(): an int64 address family (AF_INET, AF_INET6), then 16 bytes
                   of address, as bpftrace keeps it */
     TY_CGPATH, /* cgroup_path(): a cgroup v2 id, printed as its path */
-    /* to come: stacks and symbols, each a kind with its size and printers */
+    TY_STACK,  /* kstack, ustack (user): TY_STACK_SIZE bytes, a 64-bit hash of the frames,
+                  whose addresses the plan's stacks[rec] table keeps in the kernel by it
+                  (0: none kept), then the tgid whose addresses they are (ustack);
+                  printed as `mode` says */
+    TY_SYM,    /* ksym(), usym() (user): an address, printed as the symbol it is in;
+                  usym's is followed by the tgid whose address it is (16 bytes) */
     TY_KINDS
 };
 
 struct ty {
     enum ty_kind kind;
-    bool is_signed; /* TY_INT */
-    int size;       /* see the kinds */
-    bool user;      /* TY_PTR: into user memory, read with the user helpers */
-    unsigned btf;   /* TY_PTR, TY_RECORD; TY_STR read from a char array: the array's;
-                       TY_INT of an enum: the enum's */
-    int rec;        /* TY_RECORD, TY_TUPLE: its layout in the plan, once it is kept, -1
-                       before; TY_INT of an enum %s prints: the plan's enum + 1 */
+    bool is_signed;     /* TY_INT */
+    int size;           /* see the kinds */
+    bool user;          /* TY_PTR: into user memory, read with the user helpers */
+    unsigned btf;       /* TY_PTR, TY_RECORD; TY_STR read from a char array: the array's;
+                           TY_INT of an enum: the enum's */
+    int rec;            /* TY_RECORD, TY_TUPLE: its layout in the plan, once it is kept, -1
+                           before; TY_INT of an enum %s prints: the plan's enum + 1; TY_STACK:
+                           the plan's stack table */
+    unsigned char mode; /* TY_STACK: enum ty_stack_mode */
 };
+
+/* How a stack is printed, as bpftrace's modes: a frame a line, "sym+off"
+ * indented; perf's "\taddr sym+off (file)"; or the addresses alone. */
+enum ty_stack_mode { STACK_BPFTRACE, STACK_PERF, STACK_RAW };
+/* The bytes a stack takes: its hash, then the tgid (0 for a kernel stack). */
+#define TY_STACK_SIZE 16
+/* The most frames a stack keeps: the kernel's own bound
+ * (PERF_MAX_STACK_DEPTH, the default of kernel.perf_event_max_stack). */
+#define TY_STACK_DEPTH_MAX 127
 
 /* The longest strftime() format, in bytes: what a TY_TIME's printer
  * expands is bounded by it. */
@@ -91,7 +107,8 @@ static inline bool ty_is_scalar(struct ty t)
  * expression computes (an integer, an address, a cgroup_path()'s id). */
 static inline bool ty_is_word(struct ty t)
 {
-    return t.kind == TY_INT || t.kind == TY_PTR || t.kind == TY_CGPATH;
+    return t.kind == TY_INT || t.kind == TY_PTR || t.kind == TY_CGPATH ||
+           (t.kind == TY_SYM && !t.user);
 }
 
 /* The bytes one value of type t takes in memory, as C lays it out (an

@@ -568,6 +568,14 @@ int load_object(struct rt *rt)
             bpf_program__set_log_buf(p, shared, logsize);
         }
     }
+    /* the tables of stacks take memory as stacks come, not all of it at once */
+    for (int i = 0; i < rt->cg->plan->nstacks; i++) {
+        char name[32];
+        snprintf(name, sizeof(name), CG_STACK_PREFIX "%d", i);
+        struct bpf_map *m = bpf_object__find_map_by_name(rt->obj, name);
+        if (m)
+            bpf_map__set_map_flags(m, BPF_F_NO_PREALLOC);
+    }
     int err = bpf_object__load(rt->obj);
     int rc = 0;
     if (err) {

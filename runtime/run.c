@@ -15,6 +15,7 @@
 #include "runtime/detach.h"
 #include "runtime/printmap.h"
 #include "runtime/runtime.h"
+#include "runtime/stacks.h"
 
 /* Events are drained on this timer: the programs do not wake us per event. */
 #define DRAIN_MS 10
@@ -193,6 +194,7 @@ static bool drain(struct rt *rt, struct ring_buffer *rb, int poll_ms, int64_t bu
     /* the poll consumes only when the programs woke us (a quarter full):
      * the consume takes what they wrote without waking us */
     int r = poll_ms ? ring_buffer__poll(rb, poll_ms) : 0;
+    stacks_poll(rt->stacks); /* what processes mapped, before their stacks */
     if (r >= 0 || r == -EINTR)
         r = ring_buffer__consume(rb);
     bool more = r == ROUND_OVER;
@@ -241,6 +243,9 @@ int run_probes(struct rt *rt)
             diag_note(rt->src, "check ulimit -v; a smaller --buffer-size needs less");
         return 1;
     }
+    rt->stacks = stacks_new(rt);
+    stacks_env(rt->stacks, &rt->syms);
+    rt->out->env.syms = &rt->syms;
     int code = 0, rc = 0;
     bool detaching = false;
     struct sigaction sa = {.sa_handler = on_signal}; /* no SA_RESTART: wake the poll */
@@ -320,6 +325,7 @@ int run_probes(struct rt *rt)
         goto out;
     }
     report_lost(rt);
+    stacks_report_lost(rt);
     if (out->err) {
         sink_report(out);
         rc = 1;
@@ -331,5 +337,8 @@ out:
         detach_start(rt);
     detach_finish(rt);
     ring_buffer__free(rb);
+    rt->out->env.syms = NULL;
+    stacks_free(rt->stacks);
+    rt->stacks = NULL;
     return rc;
 }

@@ -42,6 +42,8 @@ struct rt {
     uint64_t drained;    /* events formatted: the clock is read every 64 */
     uint64_t *unprinted; /* by program: events left in the buffer once out of time */
     bool dropping;       /* counting those, not printing them */
+    struct stacks *stacks;  /* the frames of the stacks printed, and symbols */
+    struct value_syms syms; /* what the printers ask them through */
 };
 
 /* libbpf's messages are kept for the error reports (and shown with -v),

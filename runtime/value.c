@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "lang/type.h"
+#include "runtime/syms.h"
 
 int64_t value_int(const struct value *v)
 {
@@ -227,6 +228,98 @@ static void cgpath_text(struct sbuf *b, const struct value *v, const struct valu
     sb_puts(b, env->cgroup_path(id, path, sizeof(path)));
 }
 
+/* A stack's frame `i` as its mode writes it, without the indent: "sym+off",
+ * "addr sym+off (file)" (perf: the file for user frames), or the address
+ * alone (raw). */
+static const char *frame_text(const struct value *v, const struct value_env *env, uint64_t addr,
+                              int i, char *buf, size_t len)
+{
+    uint32_t tgid;
+    memcpy(&tgid, (const char *)v->data + 8, 4);
+    if (v->ty.mode == STACK_RAW) {
+        snprintf(buf, len, "%" PRIx64, addr);
+        return buf;
+    }
+    /* past the first, each frame is where a call returns to */
+    unsigned how = SYMS_OFFSET | (i ? SYMS_RETURN : 0);
+    if (v->ty.mode == STACK_PERF && v->ty.user)
+        how |= SYMS_FILE;
+    char sym[1024];
+    env->syms->symbol(env->syms->ctx, v->ty.user, tgid, addr, how, sym, sizeof(sym));
+    if (v->ty.mode == STACK_PERF)
+        snprintf(buf, len, "%" PRIx64 " %s", addr, sym);
+    else
+        snprintf(buf, len, "%s", sym);
+    return buf;
+}
+
+/* A stack's frames, as the runtime keeps them by the stack's hash: their
+ * number, 0 where none are known or nothing may be asked. */
+static int stack_frames(const struct value *v, const struct value_env *env, uint64_t *hash,
+                        const uint64_t **frames)
+{
+    memcpy(hash, v->data, 8);
+    *frames = NULL;
+    return env && env->syms ? env->syms->frames(env->syms->ctx, v->ty.rec, *hash, frames) : 0;
+}
+
+/* kstack, ustack: as bpftrace prints them, a newline, then a frame a line,
+ * innermost first, indented by 8 (a tab in perf's mode, none for raw) */
+static void stack_text(struct sbuf *b, const struct value *v, const struct value_env *env)
+{
+    uint64_t hash;
+    const uint64_t *frames;
+    int n = stack_frames(v, env, &hash, &frames);
+    sb_putc(b, '\n');
+    if (!env || !env->syms) {
+        sb_printf(b, "        [stack %016" PRIx64 "]\n", hash);
+        return;
+    }
+    const char *indent = v->ty.mode == STACK_PERF  ? "\t"
+                         : v->ty.mode == STACK_RAW ? ""
+                                                   : "        ";
+    for (int i = 0; i < n; i++) {
+        char frame[1200];
+        sb_puts(b, indent);
+        sb_puts(b, frame_text(v, env, frames[i], i, frame, sizeof(frame)));
+        sb_putc(b, '\n');
+    }
+}
+
+/* In JSON, an array of the frames, each a string. */
+static void stack_json(struct sbuf *b, const struct value *v, const struct value_env *env)
+{
+    uint64_t hash;
+    const uint64_t *frames;
+    int n = stack_frames(v, env, &hash, &frames);
+    sb_putc(b, '[');
+    for (int i = 0; i < n; i++) {
+        char frame[1200];
+        frame_text(v, env, frames[i], i, frame, sizeof(frame));
+        if (i)
+            sb_puts(b, ", ");
+        value_json_str(b, frame, strlen(frame));
+    }
+    sb_putc(b, ']');
+}
+
+/* ksym(), usym(): the symbol the address is in, by name; the address in
+ * hex where it is in none */
+static void sym_text(struct sbuf *b, const struct value *v, const struct value_env *env)
+{
+    uint64_t addr;
+    uint32_t tgid = 0;
+    memcpy(&addr, v->data, 8);
+    if (v->ty.user)
+        memcpy(&tgid, (const char *)v->data + 8, 4);
+    if (!env || !env->syms) {
+        sb_printf(b, "0x%" PRIx64, addr);
+        return;
+    }
+    char sym[1024];
+    sb_puts(b, env->syms->symbol(env->syms->ctx, v->ty.user, tgid, addr, 0, sym, sizeof(sym)));
+}
+
 /* An argv: the arguments with the separator between them; one as long as
  * its slot was cut, and so was the list if the count says so. */
 static void join_text(struct sbuf *b, const struct value *v, const struct value_env *env)
@@ -327,6 +420,11 @@ static void inet_json(struct sbuf *b, const struct value *v, const struct value_
 static void cgpath_json(struct sbuf *b, const struct value *v, const struct value_env *env)
 {
     as_json_string(b, v, env, cgpath_text);
+}
+
+static void sym_json(struct sbuf *b, const struct value *v, const struct value_env *env)
+{
+    as_json_string(b, v, env, sym_text);
 }
 
 static void time_json(struct sbuf *b, const struct value *v, const struct value_env *env)
@@ -477,6 +575,7 @@ static const struct {
     [TY_TIME] = {time_text, time_json},       [TY_PTR] = {ptr_text, ptr_json},
     [TY_RECORD] = {record_text, record_json}, [TY_TUPLE] = {record_text, record_json},
     [TY_INET] = {inet_text, inet_json},       [TY_CGPATH] = {cgpath_text, cgpath_json},
+    [TY_STACK] = {stack_text, stack_json},    [TY_SYM] = {sym_text, sym_json},
 };
 
 void value_text(struct sbuf *b, const struct value *v, const struct value_env *env)

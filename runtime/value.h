@@ -21,6 +21,19 @@ struct value {
     size_t textlen;
 };
 
+/* What stacks and symbols are (runtime/stacks.c): the frames the kernel
+ * kept for a stack, and the symbol of an address. */
+struct value_syms {
+    /* The frames of stack `hash` of the plan's table `rec`: their count,
+     * with *frames pointing at them until the next call; 0 for none known. */
+    int (*frames)(void *ctx, int rec, uint64_t hash, const uint64_t **frames);
+    /* The symbol of addr, in the kernel or in process tgid, as `how` says
+     * (runtime/syms.h's SYMS_*), written into buf: buf. */
+    const char *(*symbol)(void *ctx, bool user, uint32_t tgid, uint64_t addr, unsigned how,
+                          char *buf, size_t len);
+    void *ctx;
+};
+
 /* What printing a value may need beyond its bytes. */
 struct value_env {
     int64_t realtime_offset;           /* CLOCK_REALTIME - CLOCK_MONOTONIC, for TY_TIME */
@@ -32,6 +45,9 @@ struct value_env {
      * cgroup_path); NULL where nothing may look at the system (unit tests,
      * fuzzing): the id is printed as a number. */
     const char *(*cgroup_path)(uint64_t id, char *buf, size_t len);
+    /* Stacks' frames and symbols; NULL where nothing may look at the system:
+     * a stack is printed as its hash, a symbol as its address. */
+    const struct value_syms *syms;
 };
 
 void value_text(struct sbuf *b, const struct value *v, const struct value_env *env);

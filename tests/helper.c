@@ -34,6 +34,49 @@ static void open_close(const char *path)
         close(fd);
 }
 
+/* getpgid(0), made by the syscall instruction itself, so that no libc
+ * function (built without frame pointers) stands between the syscall and
+ * the chain below. */
+static inline __attribute__((always_inline)) long raw_getpgid(void)
+{
+    long ret;
+#if defined(__x86_64__)
+    __asm__ volatile("syscall"
+                     : "=a"(ret)
+                     : "a"((long)SYS_getpgid), "D"(0L)
+                     : "rcx", "r11", "memory");
+#elif defined(__aarch64__)
+    register long x8 __asm__("x8") = SYS_getpgid;
+    register long x0 __asm__("x0") = 0;
+    __asm__ volatile("svc 0" : "+r"(x0) : "r"(x8) : "memory");
+    ret = x0;
+#else
+    ret = syscall(SYS_getpgid, 0);
+#endif
+    return ret;
+}
+
+/* The known chain of calls the stack tests look for: main calls outer,
+ * outer middle, middle inner, and inner makes the syscall. Each uses what
+ * it called returned, so that none is a tail call that would leave no
+ * frame; not inlined, and kept in .symtab. */
+__attribute__((noinline, used)) long inner(long n)
+{
+    /* a frame of its own, which GCC leaves out of a leaf function even
+     * with -mno-omit-leaf-frame-pointer: asking for its address makes one */
+    void *volatile frame = __builtin_frame_address(0);
+    (void)frame;
+    return raw_getpgid() + n;
+}
+__attribute__((noinline, used)) long middle(long n)
+{
+    return inner(n + 1) + 1;
+}
+__attribute__((noinline, used)) long outer(long n)
+{
+    return middle(n + 1) + 1;
+}
+
 /* The function the uprobe tests trace: its arguments and its return value
  * are known (a + the length of s). Not inlined, and kept in .symtab. */
 __attribute__((noinline, used)) long tp_target(long a, const char *s)
@@ -119,7 +162,9 @@ static int usage(void)
         "                                    it N bytes, then close both; print the listener's "
         "port\n"
         "       tp_helper signal SECS        call getppid(), then say which signal came within\n"
-        "                                    SECS seconds\n",
+        "                                    SECS seconds\n"
+        "       tp_helper chain SECS         main calls outer, middle, inner: getpgid(0); then\n"
+        "                                    sleep SECS seconds\n",
         stderr);
     return 2;
 }
@@ -182,6 +227,16 @@ int main(int argc, char **argv)
         /* the syscall itself: libc's nanosleep() may call clock_nanosleep */
         struct timespec ts = {atol(argv[2]), atol(argv[3])};
         return syscall(SYS_nanosleep, &ts, NULL) == 0 ? 0 : 1;
+    }
+    if (strcmp(argv[1], "chain") == 0 && argc == 3) { /* then lingers SECS */
+        volatile long sink = outer(0);
+        (void)sink;
+        struct timespec ts = {0, 0};
+        double secs = atof(argv[2]);
+        ts.tv_sec = (time_t)secs;
+        ts.tv_nsec = (long)((secs - (double)ts.tv_sec) * 1e9);
+        nanosleep(&ts, NULL);
+        return 0;
     }
     if (strcmp(argv[1], "tcphdr") == 0 && argc == 2) {
         struct tcphdr h = {0};

@@ -43,6 +43,10 @@ set(TP_BTF_CASES nanosleep_chain rawtracepoint_typed uprobe_cast no_btf too_larg
     fentry_typed sleeps_script runqlat_script tcplife_script enum_names)
 tp_cases(btf btf ${TP_BTF_CASES})
 
+# Stacks and symbols: see tests/stacks.sh.
+set(TP_STACK_CASES ustack_chain exited kstack_syscall stack_modes symbols kprobe_stack)
+tp_cases(stacks stacks ${TP_STACK_CASES})
+
 # Probe kinds and targeting: see tests/probes.sh.
 set(TP_PROBES_CASES uprobe_args uprobe_library uprobe_pattern uprobe_offset uprobe_offset_libc
     uprobe_offset_unreadable uretprobe_readline
@@ -111,10 +115,11 @@ set(TP_QEMU_DIR ${CMAKE_BINARY_DIR}/qemu)
 string(REPLACE ";" " " TP_E2E_LIST "${TP_E2E_CASES}")
 string(REPLACE ";" " " TP_PROBES_LIST "${TP_PROBES_CASES}")
 string(REPLACE ";" " " TP_BTF_LIST "${TP_BTF_CASES}")
+string(REPLACE ";" " " TP_STACK_LIST "${TP_STACK_CASES}")
 file(GENERATE OUTPUT ${CMAKE_BINARY_DIR}/qemu-guest.sh CONTENT "
 export TP=$<TARGET_FILE:tinyprobe> HELPER=$<TARGET_FILE:tp_helper>
 export ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1
-export E2E_CASES='${TP_E2E_LIST}' PROBES_CASES='${TP_PROBES_LIST}' BTF_CASES='${TP_BTF_LIST}'
+export E2E_CASES='${TP_E2E_LIST}' PROBES_CASES='${TP_PROBES_LIST}' BTF_CASES='${TP_BTF_LIST}' STACK_CASES='${TP_STACK_LIST}'
 exec bash ${CMAKE_SOURCE_DIR}/tests/qemu/guest.sh
 ")
 add_test(NAME qemu_prepare COMMAND sh -c

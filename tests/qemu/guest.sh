@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # guest.sh: the end-to-end suite on the second kernel, run inside the VM by
 # run.sh: every case of e2e.sh and probes.sh (those that need kprobes or
-# fentry run here for real), btf.sh's, and the long-jump case. Needs TP,
-# HELPER, E2E_CASES, PROBES_CASES and BTF_CASES in the environment. Prints a
+# fentry run here for real), btf.sh's, stacks.sh's, and the long-jump case.
+# Needs TP, HELPER, E2E_CASES, PROBES_CASES, BTF_CASES and STACK_CASES in the
+# environment. Prints a
 # line per case and exits 1 if any failed.
 set -u
 dir=$(dirname "$0")/..
@@ -26,6 +27,7 @@ run() {
 for c in $E2E_CASES; do run e2e "$c"; done
 for c in $PROBES_CASES; do run probes "$c"; done
 for c in ${BTF_CASES:-}; do run btf "$c"; done
+for c in ${STACK_CASES:-}; do run stacks "$c"; done
 run hardening long_jumps
 if [ ${#failed[@]} -gt 0 ]; then
     echo "failed on $(uname -r): ${failed[*]}"

@@ -53,6 +53,28 @@ int main(void)
     }
     expect("aarch64 retval", a->rc, offsetof(struct aarch64_user_pt_regs, regs));
 
+    /* reg()'s names: aarch64's against the struct written out; x86_64's
+     * are the kernel's own member names, checked against its BTF below */
+    for (const struct arch_reg *r = a->regs; r->name; r++) {
+        int want = -1, i;
+        if (sscanf(r->name, "x%d", &i) == 1)
+            want = (int)offsetof(struct aarch64_user_pt_regs, regs) + 8 * i;
+        else if (strcmp(r->name, "fp") == 0)
+            want = (int)offsetof(struct aarch64_user_pt_regs, regs) + 8 * 29;
+        else if (strcmp(r->name, "lr") == 0)
+            want = (int)offsetof(struct aarch64_user_pt_regs, regs) + 8 * 30;
+        else if (strcmp(r->name, "sp") == 0)
+            want = (int)offsetof(struct aarch64_user_pt_regs, sp);
+        else if (strcmp(r->name, "pc") == 0 || strcmp(r->name, "ip") == 0)
+            want = (int)offsetof(struct aarch64_user_pt_regs, pc);
+        else if (strcmp(r->name, "pstate") == 0)
+            want = (int)offsetof(struct aarch64_user_pt_regs, pstate);
+        char what[48];
+        snprintf(what, sizeof(what), "aarch64 reg(\"%s\")", r->name);
+        expect(what, r->off, want);
+    }
+    expect("x86_64 reg(\"ip\")", x->regs[16].off, offsetof(struct x86_64_pt_regs, ip));
+
     /* the running kernel's struct pt_regs, where it has BTF */
     char why[256];
     int size;
@@ -68,6 +90,17 @@ int main(void)
             char what[48];
             snprintf(what, sizeof(what), "the kernel's pt_regs.%s", names[i]);
             expect(what, n->args[i], off);
+        }
+        for (const struct arch_reg *r = n->regs; r->name; r++) {
+            if (!kbtf_ready(why, sizeof(why)))
+                break;
+            /* through anonymous unions: 6.9+ keeps cs and ss in ones (FRED) */
+            struct kbtf_member m;
+            unsigned rec = kbtf_find_record("pt_regs", false);
+            int off = rec && kbtf_member_find(rec, r->name, &m) ? (int)(m.bit_off / 8) : -1;
+            char what[48];
+            snprintf(what, sizeof(what), "reg(\"%s\") in the kernel's pt_regs", r->name);
+            expect(what, r->off, off);
         }
     } else {
         int off = kbtf_member("user_pt_regs", "regs", &size, why, sizeof(why));

@@ -13,6 +13,7 @@
 #include "lang/arena.h"
 #include "lang/printf.h"
 #include "runtime/output.h"
+#include "runtime/syms.h"
 #include "tests/unit/json_check.h"
 
 static int failures;
@@ -131,6 +132,88 @@ static void cgroup_paths(void)
     b.len = 0;
     value_json(&b, &v, &env);
     same("a cgroup's path as JSON", b.p, "\"unified:/cg42\"");
+    sb_free(&b);
+}
+
+/* A stack's frames and symbols as the runtime would find them: two frames,
+ * the second a return address (looked up a byte back), one in no symbol. */
+static const uint64_t fake_stack[] = {0x1005, 0x2010};
+
+static int fake_frames(void *ctx, int rec, uint64_t hash, const uint64_t **frames)
+{
+    (void)ctx;
+    *frames = fake_stack;
+    return rec == 0 && hash == 7 ? 2 : 0;
+}
+
+static const char *fake_symbol(void *ctx, bool user, uint32_t tgid, uint64_t addr, unsigned how,
+                               char *buf, size_t len)
+{
+    (void)ctx;
+    uint64_t look = (how & SYMS_RETURN) ? addr - 1 : addr;
+    if (look >= 0x2000) {
+        snprintf(buf, len, "0x%llx", (unsigned long long)addr);
+        return buf;
+    }
+    int n = snprintf(buf, len, "%s", user ? "main" : "vfs_read");
+    if (how & SYMS_OFFSET)
+        n += snprintf(buf + n, len - (size_t)n, "+%llu", (unsigned long long)(addr - 0x1000));
+    if ((how & SYMS_FILE) && user)
+        snprintf(buf + n, len - (size_t)n, " (/bin/t%u)", tgid);
+    return buf;
+}
+
+/* kstack and ustack in each mode, as text and JSON; a stack whose frames
+ * are not known; ksym() and usym() */
+static void stacks(void)
+{
+    uint64_t v[2] = {7, 42};
+    struct value_syms syms = {.frames = fake_frames, .symbol = fake_symbol};
+    struct value_env env = {.syms = &syms};
+    struct sbuf b = {0};
+    struct {
+        bool user;
+        int mode;
+        bool json;
+        const char *want;
+    } cases[] = {
+        {false, STACK_BPFTRACE, false, "\n        vfs_read+5\n        0x2010\n"},
+        {true, STACK_PERF, false, "\n\t1005 main+5 (/bin/t42)\n\t2010 0x2010\n"},
+        {false, STACK_RAW, false, "\n1005\n2010\n"},
+        {false, STACK_BPFTRACE, true, "[\"vfs_read+5\", \"0x2010\"]"},
+        {true, STACK_RAW, true, "[\"1005\", \"2010\"]"},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct value s = {.ty = {.kind = TY_STACK,
+                                 .size = TY_STACK_SIZE,
+                                 .user = cases[i].user,
+                                 .mode = (unsigned char)cases[i].mode},
+                          .data = v};
+        b.len = 0;
+        if (cases[i].json)
+            value_json(&b, &s, &env);
+        else
+            value_text(&b, &s, &env);
+        char what[32];
+        snprintf(what, sizeof(what), "stack case %zu", i);
+        same(what, b.p, cases[i].want);
+    }
+    uint64_t unknown[2] = {8, 0};
+    struct value s = {.ty = {.kind = TY_STACK, .size = TY_STACK_SIZE}, .data = unknown};
+    b.len = 0;
+    value_json(&b, &s, &env);
+    same("a stack not known", b.p, "[]");
+    same("a stack without a runtime", show(s, false), "\n        [stack 0000000000000008]\n");
+    uint64_t addr[2] = {0x1003, 42};
+    struct value k = {.ty = {.kind = TY_SYM, .size = 8}, .data = addr};
+    struct value u = {.ty = {.kind = TY_SYM, .size = 16, .user = true}, .data = addr};
+    b.len = 0;
+    value_text(&b, &k, &env);
+    same("ksym()", b.p, "vfs_read");
+    b.len = 0;
+    value_json(&b, &u, &env);
+    same("usym() as JSON", b.p, "\"main\"");
+    same("ksym() without a runtime", show(k, false), "0x1003");
     sb_free(&b);
 }
 
@@ -377,6 +460,7 @@ int main(void)
     strings();
     addresses();
     cgroup_paths();
+    stacks();
     joins();
     struct sink sink;
     sink_stdout(&sink);

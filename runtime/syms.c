@@ -1,0 +1,224 @@
+#include "runtime/syms.h"
+
+#include <fcntl.h>
+#include <gelf.h>
+#include <inttypes.h>
+#include <unistd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <elfutils/libdwfl.h>
+
+#include "bpf/kallsyms.h"
+#include "lang/xalloc.h"
+#include "runtime/proctab.h"
+
+/* A process is read again when an address is in none of its files, as
+ * often as this: it may have mapped a library since. */
+#define REREAD_NS 100000000ll
+
+struct proc {
+    uint32_t tgid;
+    Dwfl *dwfl; /* NULL: the process could not be read (it is gone) */
+    uint64_t used;
+    int64_t read_at;
+};
+
+struct syms {
+    struct kallsyms k;
+    int kstate; /* 0 not read yet, 1 read, -1 unreadable */
+    struct proc procs[SYMS_PROCS];
+    int nprocs;
+    uint64_t clock;
+    struct proctab *pt;
+};
+
+static const Dwfl_Callbacks proc_callbacks = {
+    .find_elf = dwfl_linux_proc_find_elf,
+    .find_debuginfo = dwfl_standard_find_debuginfo,
+};
+
+struct syms *syms_new(struct proctab *pt)
+{
+    struct syms *s = xcalloc(1, sizeof(struct syms));
+    s->pt = pt;
+    return s;
+}
+
+void syms_free(struct syms *s)
+{
+    if (!s)
+        return;
+    kallsyms_free(&s->k);
+    for (int i = 0; i < s->nprocs; i++)
+        if (s->procs[i].dwfl)
+            dwfl_end(s->procs[i].dwfl);
+    free(s);
+}
+
+static int64_t now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static const char *hex(uint64_t addr, char *buf, size_t len)
+{
+    snprintf(buf, len, "0x%" PRIx64, addr);
+    return buf;
+}
+
+/* "name", "name+off": offsets in decimal, as bpftrace writes them */
+static const char *named(const char *name, uint64_t off, unsigned how, const char *file, char *buf,
+                         size_t len)
+{
+    size_t n = (size_t)snprintf(buf, len, "%s", name);
+    if ((how & SYMS_OFFSET) && n < len)
+        n += (size_t)snprintf(buf + n, len - n, "+%" PRIu64, off);
+    if ((how & SYMS_FILE) && file && n < len)
+        snprintf(buf + n, len - n, " (%s)", file);
+    return buf;
+}
+
+const char *syms_kernel(struct syms *s, uint64_t addr, unsigned how, char *buf, size_t len)
+{
+    if (!s->kstate) {
+        char why[256];
+        s->kstate = kallsyms_load(&s->k, NULL, why, sizeof(why)) ? -1 : 1;
+        if (s->kstate < 0)
+            fprintf(stderr, "tinyprobe: warning: kernel addresses are printed in hex: %s\n", why);
+    }
+    uint64_t off, look = (how & SYMS_RETURN) && addr ? addr - 1 : addr;
+    const struct kallsyms_sym *k = s->kstate > 0 ? kallsyms_find(&s->k, look, &off) : NULL;
+    if (!k)
+        return hex(addr, buf, len);
+    return named(kallsyms_name(&s->k, k), addr - k->addr, how, NULL, buf, len);
+}
+
+/* The bias of the ELF file that maps file offset pgoff at address start:
+ * what is added to its addresses (p_vaddr) where it is loaded, from the
+ * segment that holds that offset; 0 (as placed) for one that is not ELF. */
+static uint64_t load_bias(const char *path, uint64_t start, uint64_t pgoff)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return 0;
+    uint64_t bias = 0;
+    Elf *e = elf_begin(fd, ELF_C_READ_MMAP, NULL);
+    size_t nph = 0;
+    if (e && elf_kind(e) == ELF_K_ELF && elf_getphdrnum(e, &nph) == 0) {
+        for (size_t i = 0; i < nph && i < 4096; i++) {
+            GElf_Phdr ph;
+            if (!gelf_getphdr(e, (int)i, &ph) || ph.p_type != PT_LOAD)
+                continue;
+            uint64_t off = ph.p_offset & ~(uint64_t)0xfff;
+            if (pgoff >= off && pgoff < ph.p_offset + ph.p_filesz) {
+                /* p_vaddr and p_offset agree modulo the page */
+                bias = start - pgoff - (ph.p_vaddr - ph.p_offset);
+                break;
+            }
+        }
+    }
+    if (e)
+        elf_end(e);
+    close(fd);
+    return bias;
+}
+
+/* A dead process's files, as the table recorded their mappings: each file
+ * reported once, placed by its bias (an executable as linked). */
+static int report_recorded(Dwfl *d, const struct proctab_mapping *v, int n)
+{
+    for (int i = 0; i < n; i++) {
+        bool seen = false;
+        for (int j = 0; j < i && !seen; j++)
+            seen = strcmp(v[j].path, v[i].path) == 0;
+        if (seen)
+            continue;
+        const char *name = strrchr(v[i].path, '/');
+        dwfl_report_elf(d, name ? name + 1 : v[i].path, v[i].path, -1,
+                        load_bias(v[i].path, v[i].start, v[i].pgoff), false);
+    }
+    return 0;
+}
+
+/* The process's files where they are mapped: as the table recorded them,
+ * which holds after it has exited (and after its pid was used again), or
+ * as /proc shows them now. */
+static void proc_read(struct syms *s, struct proc *p)
+{
+    if (p->dwfl)
+        dwfl_end(p->dwfl);
+    p->dwfl = dwfl_begin(&proc_callbacks);
+    p->read_at = now_ns();
+    if (!p->dwfl)
+        return;
+    proctab_poll(s->pt);
+    const struct proctab_mapping *v;
+    int n = proctab_mappings(s->pt, p->tgid, &v);
+    dwfl_report_begin(p->dwfl);
+    int rc = n ? report_recorded(p->dwfl, v, n) : dwfl_linux_proc_report(p->dwfl, (pid_t)p->tgid);
+    dwfl_report_end(p->dwfl, NULL, NULL);
+    if (rc) { /* gone, or not ours to read */
+        dwfl_end(p->dwfl);
+        p->dwfl = NULL;
+    }
+}
+
+static struct proc *proc_get(struct syms *s, uint32_t tgid)
+{
+    struct proc *p = NULL;
+    for (int i = 0; i < s->nprocs && !p; i++)
+        if (s->procs[i].tgid == tgid)
+            p = &s->procs[i];
+    if (!p) {
+        if (s->nprocs < SYMS_PROCS) {
+            p = &s->procs[s->nprocs++];
+        } else { /* the one used least recently */
+            p = &s->procs[0];
+            for (int i = 1; i < s->nprocs; i++)
+                if (s->procs[i].used < p->used)
+                    p = &s->procs[i];
+            if (p->dwfl)
+                dwfl_end(p->dwfl);
+        }
+        memset(p, 0, sizeof(*p));
+        p->tgid = tgid;
+        proc_read(s, p);
+    }
+    p->used = ++s->clock;
+    return p;
+}
+
+const char *syms_user(struct syms *s, uint32_t tgid, uint64_t addr, unsigned how, char *buf,
+                      size_t len)
+{
+    struct proc *p = proc_get(s, tgid);
+    uint64_t look = (how & SYMS_RETURN) && addr ? addr - 1 : addr;
+    Dwfl_Module *m = p->dwfl ? dwfl_addrmodule(p->dwfl, look) : NULL;
+    if (!m && p->dwfl && now_ns() - p->read_at > REREAD_NS) {
+        proc_read(s, p);
+        m = p->dwfl ? dwfl_addrmodule(p->dwfl, look) : NULL;
+    }
+    if (!m)
+        return hex(addr, buf, len);
+    GElf_Off off = 0;
+    GElf_Sym sym;
+    const char *name = dwfl_module_addrinfo(m, look, &off, &sym, NULL, NULL, NULL);
+    const char *file = NULL;
+    dwfl_module_info(m, NULL, NULL, NULL, NULL, NULL, &file, NULL);
+    if (!name)
+        return hex(addr, buf, len);
+    /* a versioned name of .dynsym, "clock_nanosleep@GLIBC_2.2.5": the name */
+    char plain[512];
+    size_t at = strcspn(name, "@");
+    if (name[at] && at < sizeof(plain)) {
+        memcpy(plain, name, at);
+        plain[at] = 0;
+        name = plain;
+    }
+    return named(name, off + (addr - look), how, file, buf, len);
+}
