@@ -13,10 +13,16 @@
 
 #include "lang/xalloc.h"
 
+/* Records come from each CPU's buffer in turn, not in the order they were
+ * made (a fork on one CPU, the child's exec and mmaps on another), so each
+ * is placed by its time: a mapping belongs to the image that began (at an
+ * exec or a fork) before it. */
 struct proc {
     uint32_t tgid; /* 0: a free slot */
     int n, cap;
     struct proctab_mapping *v;
+    uint64_t *times; /* each mapping's */
+    uint64_t since;  /* when its image began */
 };
 
 struct proctab {
@@ -42,23 +48,46 @@ static struct proc *find(struct proctab *t, uint32_t tgid, bool add)
     return &t->procs[i];
 }
 
-static void clear(struct proc *p)
+/* A new image at time `at` (an exec, a fork): the mappings made before
+ * it are gone. */
+static void begin_image(struct proc *p, uint64_t at)
 {
-    for (int i = 0; i < p->n; i++)
-        free(p->v[i].path);
-    p->n = 0;
+    int k = 0;
+    for (int i = 0; i < p->n; i++) {
+        if (p->times[i] < at) {
+            free(p->v[i].path);
+            continue;
+        }
+        p->times[k] = p->times[i];
+        p->v[k++] = p->v[i];
+    }
+    p->n = k;
+    if (at > p->since)
+        p->since = at;
 }
 
-static void add_mapping(struct proc *p, uint64_t start, uint64_t len, uint64_t pgoff,
+static void add_mapping(struct proc *p, uint64_t at, uint64_t start, uint64_t len, uint64_t pgoff,
                         const char *path, size_t pathlen)
 {
-    if (p->n == PROCTAB_MAPPINGS)
+    if (p->n == PROCTAB_MAPPINGS || at < p->since)
         return;
     if (p->n == p->cap) {
         p->cap = p->cap ? p->cap * 2 : 16;
         p->v = xrealloc(p->v, (size_t)p->cap * sizeof(*p->v));
+        p->times = xrealloc(p->times, (size_t)p->cap * sizeof(*p->times));
     }
+    p->times[p->n] = at;
     p->v[p->n++] = (struct proctab_mapping){start, len, pgoff, xstrndup(path, pathlen)};
+}
+
+/* When the record was made: the sample_id every record ends with, which
+ * holds the time alone (sample_type PERF_SAMPLE_TIME). */
+static uint64_t rec_time(const struct perf_event_header *h)
+{
+    uint64_t t = 0;
+    if (h->size >= sizeof(*h) + 8)
+        memcpy(&t, (const char *)h + h->size - 8, 8);
+    return t;
 }
 
 /* The records, as the kernel lays them out (perf_event.h describes them in
@@ -89,15 +118,15 @@ static enum bpf_perf_event_ret on_record(void *ctx, int cpu, struct perf_event_h
     switch (h->type) {
     case PERF_RECORD_MMAP2: {
         const struct rec_mmap2 *r = (const void *)h;
-        if (h->size < sizeof(*r))
+        if (h->size < sizeof(*r) + 8)
             break;
-        size_t room = h->size - sizeof(*r);
+        size_t room = h->size - sizeof(*r) - 8; /* the time after the name */
         size_t len = strnlen(r->filename, room);
         if (len == room || r->filename[0] != '/') /* unterminated, or [vdso], anonymous */
             break;
         struct proc *p = find(t, r->pid, true);
         if (p)
-            add_mapping(p, r->addr, r->len, r->pgoff, r->filename, len);
+            add_mapping(p, rec_time(h), r->addr, r->len, r->pgoff, r->filename, len);
         break;
     }
     case PERF_RECORD_COMM: { /* an exec: the old image's mappings are gone */
@@ -106,7 +135,7 @@ static enum bpf_perf_event_ret on_record(void *ctx, int cpu, struct perf_event_h
             break;
         struct proc *p = find(t, r->pid, true);
         if (p)
-            clear(p);
+            begin_image(p, rec_time(h));
         break;
     }
     case PERF_RECORD_FORK: { /* a new process has its parent's mappings */
@@ -114,11 +143,11 @@ static enum bpf_perf_event_ret on_record(void *ctx, int cpu, struct perf_event_h
         if (h->size < sizeof(*r) || r->pid == r->ppid)
             break; /* a thread */
         struct proc *p = find(t, r->pid, true), *parent = find(t, r->ppid, false);
-        if (!p)
-            break;
-        clear(p); /* a pid used again */
+        if (!p || r->time < p->since)
+            break;               /* its exec came first */
+        begin_image(p, r->time); /* a pid used again: the old process's are gone */
         for (int i = 0; parent && i < parent->n; i++)
-            add_mapping(p, parent->v[i].start, parent->v[i].len, parent->v[i].pgoff,
+            add_mapping(p, r->time, parent->v[i].start, parent->v[i].len, parent->v[i].pgoff,
                         parent->v[i].path, strlen(parent->v[i].path));
         break;
     }
@@ -148,7 +177,8 @@ struct proctab *proctab_open(char *why, size_t whylen)
         .comm = 1,
         .comm_exec = 1,
         .task = 1,
-        .sample_id_all = 0,
+        .sample_id_all = 1,
+        .sample_type = PERF_SAMPLE_TIME,
         /* read every drain round, never woken */
         .watermark = 1,
         .wakeup_watermark = 1u << 30,
@@ -186,8 +216,10 @@ void proctab_free(struct proctab *t)
     if (t->map_fd >= 0)
         close(t->map_fd);
     for (size_t i = 0; t->procs && i < SLOTS; i++) {
-        clear(&t->procs[i]);
+        for (int k = 0; k < t->procs[i].n; k++)
+            free(t->procs[i].v[k].path);
         free(t->procs[i].v);
+        free(t->procs[i].times);
     }
     free(t->procs);
     free(t);

@@ -15,8 +15,9 @@
 #include "lang/xalloc.h"
 #include "runtime/proctab.h"
 
-/* A process is read again when an address is in none of its files, as
- * often as this: it may have mapped a library since. */
+/* A process is read again when an address is in none of its files (or it
+ * could not be read), as often as this: it may have mapped a library
+ * since, or its mappings may have been recorded since. */
 #define REREAD_NS 100000000ll
 
 struct proc {
@@ -199,7 +200,7 @@ const char *syms_user(struct syms *s, uint32_t tgid, uint64_t addr, unsigned how
     struct proc *p = proc_get(s, tgid);
     uint64_t look = (how & SYMS_RETURN) && addr ? addr - 1 : addr;
     Dwfl_Module *m = p->dwfl ? dwfl_addrmodule(p->dwfl, look) : NULL;
-    if (!m && p->dwfl && now_ns() - p->read_at > REREAD_NS) {
+    if (!m && now_ns() - p->read_at > REREAD_NS) {
         proc_read(s, p);
         m = p->dwfl ? dwfl_addrmodule(p->dwfl, look) : NULL;
     }
