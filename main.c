@@ -40,7 +40,8 @@ static void usage(FILE *f)
         "options:\n"
         "  -e PROGRAM         run PROGRAM\n"
         "  -o FILE            write events to FILE\n"
-        "  -f, --format FMT   text (default) or json: one JSON object a line\n"
+        "  -f, --format FMT   text (default), json (one JSON object a line) or folded (maps\n"
+        "                     keyed by stacks as flamegraph.pl reads them)\n"
         "  -B MODE            output buffering: full (default: written every 10 ms),\n"
         "                     line or none (each record as it is made)\n"
         "  -l [PATTERN]       list the probes (matching PATTERN, as 'tracepoint:syscalls:*');\n"
@@ -57,6 +58,7 @@ static void usage(FILE *f)
         "  --buffer-size N    bytes of the event ring buffer (default 1048576)\n"
         "  --map-size N       entries of each map (default 4096)\n"
         "  --stack-max N      distinct stacks kept of each kind (default 65536)\n"
+        "  --flamegraph FILE  at exit, also draw the maps keyed by stacks as a flame graph (SVG)\n"
         "  --unsafe           allow system() (runs a command) and signal() (signals the task)\n"
         "  -h, --help         this help\n"
         "  -V, --version      the version\n",
@@ -147,7 +149,16 @@ static int parse_size(const char *s, const char *opt, long min, long max, long *
 
 static int parse_args(int argc, char **argv, struct opts *o)
 {
-    enum { OPT_DRY = 256, OPT_STR, OPT_BUF, OPT_MAP, OPT_CGROUP, OPT_UNSAFE, OPT_STACK_MAX };
+    enum {
+        OPT_DRY = 256,
+        OPT_STR,
+        OPT_BUF,
+        OPT_MAP,
+        OPT_CGROUP,
+        OPT_UNSAFE,
+        OPT_STACK_MAX,
+        OPT_FLAME
+    };
     static const struct option longopts[] = {
         {"format", required_argument, 0, 'f'},
         {"dry-run", no_argument, 0, OPT_DRY},
@@ -155,6 +166,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
         {"buffer-size", required_argument, 0, OPT_BUF},
         {"map-size", required_argument, 0, OPT_MAP},
         {"stack-max", required_argument, 0, OPT_STACK_MAX},
+        {"flamegraph", required_argument, 0, OPT_FLAME},
         {"cgroup", required_argument, 0, OPT_CGROUP},
         {"unsafe", no_argument, 0, OPT_UNSAFE},
         {"help", no_argument, 0, 'h'},
@@ -170,7 +182,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
         case 'f':
             o->rt.out->ops = output_find(optarg);
             if (!o->rt.out->ops) {
-                diag_sys_error(NULL, "-f takes text or json, not '%s'", optarg);
+                diag_sys_error(NULL, "-f takes text, json or folded, not '%s'", optarg);
                 return -1;
             }
             break;
@@ -226,6 +238,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
                 return -1;
             o->cg.map_size = (unsigned)v;
             break;
+        case OPT_FLAME: o->rt.flamegraph = optarg; break;
         case OPT_STACK_MAX:
             if (parse_size(optarg, "--stack-max", 1, 1 << 24, &v))
                 return -1;
@@ -238,6 +251,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
     }
     if (!o->program && optind < argc)
         o->script = argv[optind++];
+    o->rt.title = o->program ? o->program : o->script;
     if ((!o->program && !o->script && !o->list) || (o->list && (o->program || optind < argc))) {
         usage(stderr);
         return -1;

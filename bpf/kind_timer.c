@@ -93,8 +93,12 @@ static void timer_section(const struct probe_point *pt, char *buf, size_t n)
     snprintf(buf, n, "perf_event");
 }
 
-static int open_clock(int64_t p, int cpu)
+static int timer_attach(const struct probe_point *pt, struct bpf_program *prog,
+                        const struct probe_opts *o, struct probe_links *links,
+                        struct probe_err *err)
 {
+    (void)o; /* a timer runs in whichever task is on the CPU */
+    int64_t p = *(const int64_t *)pt->data;
     struct perf_event_attr attr = {
         .type = PERF_TYPE_SOFTWARE,
         .size = sizeof(attr),
@@ -106,42 +110,11 @@ static int open_clock(int64_t p, int cpu)
     } else {
         attr.sample_period = (uint64_t)p;
     }
-    return (int)syscall(SYS_perf_event_open, &attr, -1, cpu, -1, PERF_FLAG_FD_CLOEXEC);
-}
-
-static int timer_attach(const struct probe_point *pt, struct bpf_program *prog,
-                        const struct probe_opts *o, struct probe_links *links,
-                        struct probe_err *err)
-{
-    (void)o; /* a timer runs in whichever task is on the CPU */
-    int64_t period = *(const int64_t *)pt->data;
     /* interval: one CPU, so it fires once a period; profile: each CPU */
-    bool every_cpu = pt->kind == &kind_profile;
-    int ncpu = every_cpu ? libbpf_num_possible_cpus() : 1;
-    for (int cpu = 0; cpu < ncpu; cpu++) {
-        int fd = open_clock(period, cpu);
-        if (fd < 0 && every_cpu && errno == ENODEV)
-            continue; /* a possible CPU that is not online */
-        if (fd < 0) {
-            int e = errno;
-            probe_errf(err, "perf_event_open: %s", strerror(e));
-            if (e == EINVAL && period < 0)
-                probe_hintf(err,
-                            "the rate may be above /proc/sys/kernel/perf_event_max_sample_rate");
-            errno = e;
-            return -1;
-        }
-        struct bpf_link *l = bpf_program__attach_perf_event(prog, fd);
-        if (!l) {
-            int e = errno;
-            close(fd);
-            probe_errf(err, "%s", strerror(e));
-            errno = e;
-            return -1;
-        }
-        probe_links_add(links, l); /* the link owns the perf event's fd */
-    }
-    return 0;
+    int rc = kind_perf_attach(&attr, pt->kind == &kind_profile, prog, links, err);
+    if (rc && errno == EINVAL && p < 0)
+        probe_hintf(err, "the rate may be above /proc/sys/kernel/perf_event_max_sample_rate");
+    return rc;
 }
 
 const struct probe_kind kind_interval = {

@@ -15,8 +15,17 @@ extern const struct probe_kind kind_uretprobe;
 extern const struct probe_kind kind_usdt;     /* kind_usdt.c */
 extern const struct probe_kind kind_interval; /* kind_timer.c */
 extern const struct probe_kind kind_profile;
+extern const struct probe_kind kind_software; /* kind_perf.c */
+extern const struct probe_kind kind_hardware;
 extern const struct probe_kind kind_begin; /* kind_once.c */
 extern const struct probe_kind kind_end;
+
+struct perf_event_attr;
+/* Opens perf event attr on every CPU (or on CPU 0 alone) and attaches prog
+ * to each, a link each into links: 0, or -1 with err filled and errno set
+ * (kind_perf.c). */
+int kind_perf_attach(struct perf_event_attr *attr, bool every_cpu, struct bpf_program *prog,
+                     struct probe_links *links, struct probe_err *err);
 
 /* Where pt_regs keeps argument n, or the return value (n 0): kprobes' and
  * uprobes' context. */

@@ -112,6 +112,15 @@ static LLVMValueRef gen_cpid(struct cg *c, const struct ast_node *n)
     return ir_run(c, offsetof(struct cg_run, cpid));
 }
 
+/* target: -p's pid, else -c's command's, else 0; both constants of the
+ * run, which the verifier folds */
+static LLVMValueRef gen_target(struct cg *c, const struct ast_node *n)
+{
+    LLVMValueRef pid = ir_run(c, offsetof(struct cg_run, pid));
+    return LLVMBuildSelect(c->b, LLVMBuildICmp(c->b, LLVMIntNE, pid, ir_i64(c, 0), ""), pid,
+                           gen_cpid(c, n), "");
+}
+
 /* comm: two loads from the current task_struct where the kernel's BTF says
  * where comm is, else a helper call that copies it byte by byte. The kernel
  * pads comm with NULs (strscpy_pad), so either way the 16 bytes compare
@@ -261,6 +270,7 @@ static const struct {
     [BI_PPID] = {.int_value = gen_ppid},
     [BI_COMM] = {.str_value = gen_comm},
     [BI_CPID] = {.int_value = gen_cpid},
+    [BI_TARGET] = {.int_value = gen_target},
     [BI_PROBE] = {.str_value = gen_probe},
     [BI_STR] = {.str_value = gen_str},
     [BI_NTOP] = {.bytes_value = bytes_ntop},

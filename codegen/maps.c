@@ -435,6 +435,10 @@ static void aggregate(struct cg *c, const struct ast_node *lv, const struct ast_
      * slot, in stack variables that LLVM makes phis of */
     LLVMValueRef freed = ir_alloca(c, c->i1), slot_at = ir_alloca(c, c->ptr);
     LLVMBuildStore(c->b, LLVMConstInt(c->i1, 0, 0), freed);
+    /* set on every path, or LLVM may read its register where the slot was
+     * never taken, which a verifier that cannot tell that path is dead
+     * (6.1's) refuses: "R4 !read_ok" */
+    LLVMBuildStore(c->b, LLVMConstNull(c->ptr), slot_at);
     LLVMBasicBlockRef uncached = ir_block(c, "uncached"), claimable = ir_block(c, "claimable"),
                       done = ir_block(c, "counted");
     LLVMValueRef s = cache_try(c, m, key, v, uncached, claimable, done);

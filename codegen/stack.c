@@ -8,6 +8,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "bpf/feature.h"
+#include "bpf/probe.h"
 #include "codegen/cg.h"
 #include "lang/builtin.h"
 #include "lang/check.h"
@@ -95,6 +97,20 @@ void stack_into(struct cg *c, const struct ast_node *n, LLVMValueRef dst)
     LLVMValueRef args[4] = {c->ctxv, buf, ir_i64(c, size),
                             ir_i64(c, st->user ? BPF_F_USER_STACK : 0)};
     LLVMValueRef got = ir_helper(c, BPF_FUNC_get_stack, c->i64, args, 4);
+    if (!st->user && c->spec->kind->prog_type == BPF_PROG_TYPE_TRACEPOINT &&
+        feature_current_task_btf()) {
+        /* before 6.x a syscall's tracepoint gives its program the syscall's
+         * user registers, from which the kernel has no stack to give: then
+         * the current task's, from where the program runs, less the
+         * helper's frames and the program's own (3) */
+        struct ir_if f;
+        ir_if_begin(c, LLVMBuildICmp(c->b, LLVMIntSLE, got, ir_i64(c, 0), ""), &f);
+        LLVMValueRef targs[4] = {ir_helper(c, BPF_FUNC_get_current_task_btf, c->ptr, NULL, 0), buf,
+                                 ir_i64(c, size), ir_i64(c, 3)};
+        LLVMValueRef again = ir_helper(c, BPF_FUNC_get_task_stack, c->i64, targs, 4);
+        ir_if_else(c, &f);
+        got = ir_if_end(c, &f, again, got);
+    }
     LLVMValueRef neg = LLVMBuildICmp(c->b, LLVMIntSLT, got, ir_i64(c, 0), "");
     LLVMValueRef frames =
         LLVMBuildSelect(c->b, neg, ir_i64(c, 0), LLVMBuildLShr(c->b, got, ir_i64(c, 3), ""), "");

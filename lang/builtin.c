@@ -341,6 +341,7 @@ static const struct builtin table[BI__COUNT] = {
     [BI_CPID]     = {"cpid",     BK_VAR, .ty = INT(4, false), .check = check_cpid},
     [BI_KSTACK]   = {"kstack",   BK_VAR, .needs = PROBE_STACK, .check = check_stack},
     [BI_USTACK]   = {"ustack",   BK_VAR, .needs = PROBE_STACK, .check = check_stack},
+    [BI_TARGET]   = {"target",   BK_VAR, .ty = INT(4, false)},
     [BI_FUNC]     = {"func",     BK_VAR, .needs = PROBE_FUNC, .check = check_func},
     [BI_STR]      = {"str",      BK_FUNC, 1, 2, {BA_ANY, BA_INT}, {"address", "length"},
                      .check = check_str},

@@ -30,6 +30,7 @@ enum bi_id {
     BI_KSTACK, /* kstack, ustack: the stack with its defaults */
     BI_USTACK,
     BI_FUNC,
+    BI_TARGET, /* the process traced: -p's, or -c's command, as DTrace's $target */
     /* functions */
     BI_STR,
     BI_JOIN,

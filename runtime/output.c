@@ -12,7 +12,7 @@
 
 const struct output_ops *output_find(const char *name)
 {
-    static const struct output_ops *const all[] = {&output_text, &output_json};
+    static const struct output_ops *const all[] = {&output_text, &output_json, &output_folded};
     for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++)
         if (strcmp(all[i]->name, name) == 0)
             return all[i];

@@ -100,13 +100,16 @@ struct output {
     bool (*user_action)(struct output *o, enum ev_kind kind, const char *arg, struct sbuf *out);
 };
 
-extern const struct output_ops output_text, output_json;
+extern const struct output_ops output_text, output_json, output_folded;
 /* The backend called `name` ("text", "json"), or NULL. */
 const struct output_ops *output_find(const char *name);
 struct cg_output;
 /* Prints one event as its print/printf said; bytes that do not fit the
  * layouts are dropped. */
 void output_event(struct output *o, const struct cg_output *cg, const void *data, size_t size);
+/* A print or printf event's text, as the text backend prints it, into b. */
+void output_event_text(struct sbuf *b, struct output *o, const struct ev_desc *d, const void *ev,
+                       const char *probe);
 /* Writes the record made in o->rec to the sink, and starts the next. */
 void output_commit(struct output *o);
 void output_free(struct output *o);
@@ -131,6 +134,11 @@ void output_arg(struct value *v, const struct ev_desc *d, int i, const void *ev,
 /* Part k of a map key as a value, and the value of a plain map's entry. */
 struct value output_key_part(const struct plan_map *m, int k, const unsigned char *key);
 struct value output_map_value(const struct plan_map *m, const struct out_entry *e);
+/* Entry e of map m as a folded stack line without its count ("comm;root;
+ * ...;leaf"), appended to b, and the count: false when m is no map a
+ * folded line is made of (no stack in its key, or no count). */
+bool output_folded_line(struct output *o, const struct plan_map *m, const struct out_entry *e,
+                        struct sbuf *b, int64_t *count);
 /* An aggregation's merged value: what sorting and printing use. */
 int64_t output_merged(const struct plan_map *m, const struct out_entry *e);
 

@@ -22,20 +22,26 @@ static void text_event(struct output *o, const struct ev_desc *d, const void *ev
         sb_free(&t);
         return;
     }
+    output_event_text(b, o, d, ev, probe);
+    output_commit(o);
+}
+
+void output_event_text(struct sbuf *b, struct output *o, const struct ev_desc *d, const void *ev,
+                       const char *probe)
+{
     if (d->fmt) {
         output_printf_text(b, o, d, ev, probe);
-    } else {
-        for (int i = 0; i < d->nargs; i++) {
-            if (i)
-                sb_putc(b, ' ');
-            int64_t ival;
-            struct value v;
-            output_arg(&v, d, i, ev, probe, &ival);
-            value_text(b, &v, &o->env);
-        }
-        sb_putc(b, '\n');
+        return;
     }
-    output_commit(o);
+    for (int i = 0; i < d->nargs; i++) {
+        if (i)
+            sb_putc(b, ' ');
+        int64_t ival;
+        struct value v;
+        output_arg(&v, d, i, ev, probe, &ival);
+        value_text(b, &v, &o->env);
+    }
+    sb_putc(b, '\n');
 }
 
 /* NAME or NAME[k1, k2] */

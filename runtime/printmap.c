@@ -11,6 +11,7 @@
 
 #include "lang/plan.h"
 #include "lang/xalloc.h"
+#include "runtime/flamegraph.h"
 #include "runtime/runtime.h"
 
 static int map_fd_of(struct rt *rt, int id)
@@ -278,6 +279,21 @@ static void coalesce(const struct plan_map *m, struct out_entry *es, size_t *n)
     *n = out;
 }
 
+/* The entries of a map keyed by stacks, into the flame graph: at exit
+ * (rt->flame is set only then), each as its folded line. */
+static void flame_map(struct rt *rt, const struct out_map *om)
+{
+    struct sbuf line = {0};
+    for (size_t i = 0; i < om->n; i++) {
+        int64_t count;
+        line.len = 0;
+        if (!output_folded_line(rt->out, om->m, &om->es[i], &line, &count))
+            break;
+        flame_add(rt->flame, line.p, line.len, count);
+    }
+    sb_free(&line);
+}
+
 /* Prints map `id`: every entry, or the top `top`, sorted by value. */
 static int print_map(struct rt *rt, int id, int64_t top)
 {
@@ -309,6 +325,8 @@ static int print_map(struct rt *rt, int id, int64_t top)
         size_t from = top > 0 && (uint64_t)top < n ? n - (size_t)top : 0;
         struct out_map om = {.m = m, .es = es + from, .n = n - from};
         rt->out->ops->map(rt->out, &om);
+        if (rt->flame)
+            flame_map(rt, &om);
     }
     for (size_t i = 0; i < n; i++) {
         free((void *)es[i].key);

@@ -14,6 +14,7 @@
 #include "runtime/actions.h"
 #include "runtime/detach.h"
 #include "runtime/printmap.h"
+#include "runtime/flamegraph.h"
 #include "runtime/runtime.h"
 #include "runtime/stacks.h"
 
@@ -219,6 +220,20 @@ static void gate(struct rt *rt, struct ring_buffer *rb)
     }
 }
 
+/* --flamegraph: the stacks of the maps printed at exit, drawn; what could
+ * not be written is an error */
+static int write_flame(struct rt *rt)
+{
+    char why[512];
+    int rc = flame_write(rt->flame, rt->o->flamegraph, rt->o->title ? rt->o->title : "tinyprobe",
+                         why, sizeof(why));
+    if (rc)
+        rt->out->ops->runtime_error(rt->out, true, why);
+    flame_free(rt->flame);
+    rt->flame = NULL;
+    return rc;
+}
+
 /* The reader of our pipe went away (| head -1): end at once and quietly,
  * with the status a shell shows for a tool that SIGPIPE ended. */
 #define RC_READER_GONE (128 + SIGPIPE)
@@ -318,7 +333,11 @@ int run_probes(struct rt *rt)
     if (run_once(rt, WHEN_END))
         rc = 1;
     drain(rt, rb, 0, STOP_DRAIN_NS, NULL);
+    if (rt->o->flamegraph)
+        rt->flame = flame_new();
     printmap_all(rt);
+    if (rt->flame && write_flame(rt))
+        rc = 1;
     sink_flush(out);
     if (out->gone) {
         rc = RC_READER_GONE;

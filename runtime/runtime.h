@@ -25,6 +25,8 @@ struct rt_opts {
     struct child *child;     /* -c's command, released once the probes are attached */
     int cgroup_fd;           /* --cgroup's directory, or -1 */
     uint64_t start_ns;       /* CLOCK_MONOTONIC when tinyprobe started: elapsed counts from it */
+    const char *flamegraph;  /* --flamegraph FILE: the SVG to write at exit, or NULL */
+    const char *title;       /* the flame graph's: the script's name, or its one line */
 };
 
 struct rt {
@@ -38,12 +40,13 @@ struct rt {
     uint64_t *reqs_seen;        /* by plan request: the count last carried out */
     unsigned char *slots;       /* the plan's slots: the kernel's memory, mapped */
     size_t slots_len;
-    int64_t round_end;   /* CLOCK_MONOTONIC ns at which this round of the drain ends */
-    uint64_t drained;    /* events formatted: the clock is read every 64 */
-    uint64_t *unprinted; /* by program: events left in the buffer once out of time */
-    bool dropping;       /* counting those, not printing them */
+    int64_t round_end;      /* CLOCK_MONOTONIC ns at which this round of the drain ends */
+    uint64_t drained;       /* events formatted: the clock is read every 64 */
+    uint64_t *unprinted;    /* by program: events left in the buffer once out of time */
+    bool dropping;          /* counting those, not printing them */
     struct stacks *stacks;  /* the frames of the stacks printed, and symbols */
     struct value_syms syms; /* what the printers ask them through */
+    struct flame *flame;    /* --flamegraph: the maps printed at exit, while they are */
 };
 
 /* libbpf's messages are kept for the error reports (and shown with -v),

@@ -12,6 +12,10 @@ const struct rt_script *scripts_find(const char *name)
 
 void scripts_list(FILE *out)
 {
+    int width = 0; /* the names in a column as wide as the longest */
+    for (const struct rt_script *s = rt_scripts; s->name; s++)
+        if ((int)strlen(s->name) > width)
+            width = (int)strlen(s->name);
     for (const struct rt_script *s = rt_scripts; s->name; s++) {
         const char *p = s->text;
         if (strncmp(p, "#!", 2) == 0)
@@ -22,6 +26,6 @@ void scripts_list(FILE *out)
             desc = p + 2 + strspn(p + 2, " ");
             len = (int)strcspn(desc, "\n");
         }
-        fprintf(out, "%-8s %.*s\n", s->name, len, desc);
+        fprintf(out, "%-*s %.*s\n", width, s->name, len, desc);
     }
 }

@@ -303,6 +303,41 @@ static void stack_json(struct sbuf *b, const struct value *v, const struct value
     sb_putc(b, ']');
 }
 
+/* Appends s, with what would split a folded line (';', a newline, and
+ * the space the count follows) made '_'. */
+static void folded_piece(struct sbuf *b, const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        sb_putc(b, s[i] == ';' || s[i] == '\n' || s[i] == ' ' ? '_' : s[i]);
+}
+
+void value_folded(struct sbuf *b, const struct value *v, const struct value_env *env)
+{
+    if (v->ty.kind != TY_STACK) {
+        struct sbuf t = {0};
+        value_text(&t, v, env);
+        folded_piece(b, t.p ? t.p : "", t.len);
+        sb_free(&t);
+        return;
+    }
+    uint64_t hash;
+    const uint64_t *frames;
+    int n = stack_frames(v, env, &hash, &frames);
+    uint32_t tgid;
+    memcpy(&tgid, (const char *)v->data + 8, 4);
+    for (int i = n - 1; i >= 0; i--) { /* root first */
+        char sym[1024];
+        if (v->ty.mode == STACK_RAW)
+            snprintf(sym, sizeof(sym), "%" PRIx64, frames[i]);
+        else
+            env->syms->symbol(env->syms->ctx, v->ty.user, tgid, frames[i], i ? SYMS_RETURN : 0, sym,
+                              sizeof(sym));
+        if (i != n - 1)
+            sb_putc(b, ';');
+        folded_piece(b, sym, strlen(sym));
+    }
+}
+
 /* ksym(), usym(): the symbol the address is in, by name; the address in
  * hex where it is in none */
 static void sym_text(struct sbuf *b, const struct value *v, const struct value_env *env)

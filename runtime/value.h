@@ -53,6 +53,11 @@ struct value_env {
 void value_text(struct sbuf *b, const struct value *v, const struct value_env *env);
 void value_json(struct sbuf *b, const struct value *v, const struct value_env *env);
 
+/* A value as part of a folded stack line (-f folded, flame graphs): a
+ * stack's frames root first, by name, joined by ';'; another value its
+ * text. What would split the line (';', a space, a newline) is written '_'. */
+void value_folded(struct sbuf *b, const struct value *v, const struct value_env *env);
+
 /* The name of an enum's value, for printf's %s; NULL for a value the enum
  * does not name, or an integer of no enum. */
 const char *value_enum_name(const struct value *v, const struct value_env *env);

@@ -456,13 +456,15 @@ for_map_events() {
 list_scripts() {
     "$TP" -L >"$WORK/got"
     cat >"$WORK/want" <<'END'
-exec     trace exec(): one line per execve/execveat, with its result and the full argv
-open     trace open(): one line per open/openat/openat2, with its fd or error
-readlat  read() latency, in microseconds, as a histogram, until Ctrl-C
-runqlat  run-queue latency: how long runnable tasks wait for a CPU, in microseconds, as a histogram
-sleeps   who sleeps, for how long, and whose child it is (nanosleep, clock_nanosleep)
-syscount count syscalls by process until Ctrl-C, then the top 10, most last
-tcplife  TCP sessions, a line each as it closes: who, addresses and ports, KB sent and received, how long
+exec       trace exec(): one line per execve/execveat, with its result and the full argv
+offcputime time off CPU by stack and task, in microseconds, until Ctrl-C (-f folded, --flamegraph)
+open       trace open(): one line per open/openat/openat2, with its fd or error
+profile    on-CPU stacks, kernel and user, sampled at 99 Hz on every CPU until Ctrl-C (-f folded, --flamegraph)
+readlat    read() latency, in microseconds, as a histogram, until Ctrl-C
+runqlat    run-queue latency: how long runnable tasks wait for a CPU, in microseconds, as a histogram
+sleeps     who sleeps, for how long, and whose child it is (nanosleep, clock_nanosleep)
+syscount   count syscalls by process until Ctrl-C, then the top 10, most last
+tcplife    TCP sessions, a line each as it closes: who, addresses and ports, KB sent and received, how long
 END
     expect "$WORK/want"
 }

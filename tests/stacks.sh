@@ -107,4 +107,92 @@ symbols() {
     expect "$WORK/want"
 }
 
+# -f folded: a map keyed by stacks as flamegraph.pl reads it, comm first,
+# the stack root first; three runs of the helper (three processes, whose
+# keys differ) add up in one line; a map without a stack is said and left
+# out.
+folded() {
+    start -f folded -e 'probe tracepoint:syscalls:sys_enter_getpgid / comm == "tp_helper" / {
+        @[ustack(4), comm] = count(); @n = count() }'
+    "$HELPER" chain 0
+    "$HELPER" chain 0
+    "$HELPER" chain 0
+    stop
+    echo "tp_helper;main;outer;middle;inner 3" >"$WORK/want"
+    cp "$WORK/out" "$WORK/got"
+    expect "$WORK/want"
+    grep -q 'map @n is not printed: -f folded prints maps keyed by a stack' "$WORK/err" ||
+        fail "no warning for @n"
+}
+
+# --flamegraph: the SVG, rendered by headless Chromium with its script run:
+# the helper's frames are there, and zooming into middle (#zoom=middle, as a
+# click does) makes it the whole width while main's frame dims.
+flamegraph() {
+    local chrome
+    chrome=$(command -v chromium || command -v chromium-browser) || skip "chromium is not installed"
+    start --flamegraph "$WORK/g.svg" -e 'probe tracepoint:syscalls:sys_enter_getpgid / comm == "tp_helper" / {
+        @[ustack(4), comm] = count() }'
+    "$HELPER" chain 0
+    "$HELPER" chain 0
+    stop
+    [ -s "$WORK/g.svg" ] || fail "no flame graph written"
+    "$chrome" --headless --no-sandbox --disable-gpu --user-data-dir="$WORK/chrome" \
+        --dump-dom "file://$WORK/g.svg#zoom=middle" >"$WORK/dom" 2>"$WORK/chrome.err" ||
+        fail "chromium failed: $(tail -3 "$WORK/chrome.err")"
+    grep -q 'data-ready="1"' "$WORK/dom" || fail "the flame graph's script did not run"
+    for f in all tp_helper main outer middle inner; do
+        grep -q "data-name=\"$f\"" "$WORK/dom" || fail "no frame $f"
+    done
+    grep -q '<title>inner (2 samples, 100.00%)</title>' "$WORK/dom" || fail "inner's tooltip"
+    # zoomed: middle spans the width (1200 less 10 on each side), main is a parent
+    grep -o '<g class="f[^"]*"[^>]*data-name="middle"[^<]*<title>[^<]*</title><rect [^>]*>' \
+        "$WORK/dom" | grep -q 'width="1180"' || fail "middle is not zoomed to the whole width"
+    grep -q '<g class="f parent"[^>]*data-name="main"' "$WORK/dom" || fail "main is not a parent"
+}
+
+# The profile script with -c: on-CPU stacks of the busy helper and of
+# nothing else (target), as folded lines that flamegraph.pl reads, about
+# 99 a second; its banner on standard error.
+profile_script() {
+    start -f folded profile -c "$HELPER spin 1"
+    wait "$TP_PID" || fail "profile exited $?"
+    TP_PID=
+    if grep -Ev '^tp_helper;[^ ]+ [0-9]+$' "$WORK/out"; then
+        fail "a line that is not the helper's, or not folded"
+    fi
+    awk '{ n += $NF } END { exit !(n >= 50 && n <= 250) }' "$WORK/out" ||
+        fail "not about 99 samples in the helper's second"
+    grep -q '^Sampling on-CPU stacks at 99 Hz' "$WORK/err" || fail "no banner on standard error"
+}
+
+# The offcputime script: the helper sleeps 300 ms in nanosleep, which its
+# off-CPU line says with the kernel's frames and the time in microseconds.
+offcputime_script() {
+    start -f folded offcputime
+    "$HELPER" nanosleep 0 300000000
+    stop
+    awk '/^tp_helper;.*nanosleep/ { if ($NF >= 250000 && $NF < 2000000) ok = 1 } END { exit !ok }' \
+        "$WORK/out" || fail "no off-CPU line of 300 ms for the helper's nanosleep"
+}
+
+# software:EVENT:COUNT: page faults the helper makes as it starts; -l lists
+# the events; hardware: where this machine counts nothing, the error says so.
+perf_kinds() {
+    start -e 'probe software:page-faults:1 / comm == "tp_helper" / { @ = count() }'
+    "$HELPER" open /etc/hostname
+    stop
+    grep -Eq '^@: [1-9][0-9]*$' "$WORK/out" || fail "no page faults counted"
+    "$TP" -l 'software:*fault*' >"$WORK/got"
+    printf '%s\n' software:alignment-faults: software:emulation-faults: software:major-faults: \
+        software:minor-faults: software:page-faults: >"$WORK/want"
+    expect "$WORK/want"
+    if [ ! -e /sys/bus/event_source/devices/cpu ]; then
+        "$TP" --dry-run -e 'probe hardware:cycles:100000 { @ = count() }' 2>"$WORK/got" &&
+            fail "hardware:cycles loaded without a counter"
+        grep -q 'error: this machine has no hardware counter for cpu-cycles' "$WORK/got" ||
+            fail "the error does not say there is no counter"
+    fi
+}
+
 "$1"

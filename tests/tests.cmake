@@ -44,7 +44,8 @@ set(TP_BTF_CASES nanosleep_chain rawtracepoint_typed uprobe_cast no_btf too_larg
 tp_cases(btf btf ${TP_BTF_CASES})
 
 # Stacks and symbols: see tests/stacks.sh.
-set(TP_STACK_CASES ustack_chain exited kstack_syscall stack_modes symbols kprobe_stack)
+set(TP_STACK_CASES ustack_chain exited kstack_syscall stack_modes symbols kprobe_stack folded
+    flamegraph profile_script offcputime_script perf_kinds)
 tp_cases(stacks stacks ${TP_STACK_CASES})
 
 # Probe kinds and targeting: see tests/probes.sh.
@@ -115,7 +116,8 @@ set(TP_QEMU_DIR ${CMAKE_BINARY_DIR}/qemu)
 string(REPLACE ";" " " TP_E2E_LIST "${TP_E2E_CASES}")
 string(REPLACE ";" " " TP_PROBES_LIST "${TP_PROBES_CASES}")
 string(REPLACE ";" " " TP_BTF_LIST "${TP_BTF_CASES}")
-string(REPLACE ";" " " TP_STACK_LIST "${TP_STACK_CASES}")
+# on the second kernel: what differs with the kernel (kprobes, its stacks)
+string(REPLACE ";" " " TP_STACK_LIST "ustack_chain exited kstack_syscall kprobe_stack")
 file(GENERATE OUTPUT ${CMAKE_BINARY_DIR}/qemu-guest.sh CONTENT "
 export TP=$<TARGET_FILE:tinyprobe> HELPER=$<TARGET_FILE:tp_helper>
 export ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1
