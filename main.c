@@ -59,6 +59,9 @@ static void usage(FILE *f)
         "  --map-size N       entries of each map (default 4096)\n"
         "  --stack-max N      distinct stacks kept of each kind (default 65536)\n"
         "  --flamegraph FILE  at exit, also draw the maps keyed by stacks as a flame graph (SVG)\n"
+        "  --unwind MODE      user stacks by frame pointers in the kernel (fp), from a copy of\n"
+        "                     the stack unwound with DWARF in user space (dwarf), or auto (the\n"
+        "                     default): dwarf in profile, software and hardware probes\n"
         "  --unsafe           allow system() (runs a command) and signal() (signals the task)\n"
         "  -h, --help         this help\n"
         "  -V, --version      the version\n",
@@ -157,7 +160,8 @@ static int parse_args(int argc, char **argv, struct opts *o)
         OPT_CGROUP,
         OPT_UNSAFE,
         OPT_STACK_MAX,
-        OPT_FLAME
+        OPT_FLAME,
+        OPT_UNWIND
     };
     static const struct option longopts[] = {
         {"format", required_argument, 0, 'f'},
@@ -167,6 +171,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
         {"map-size", required_argument, 0, OPT_MAP},
         {"stack-max", required_argument, 0, OPT_STACK_MAX},
         {"flamegraph", required_argument, 0, OPT_FLAME},
+        {"unwind", required_argument, 0, OPT_UNWIND},
         {"cgroup", required_argument, 0, OPT_CGROUP},
         {"unsafe", no_argument, 0, OPT_UNSAFE},
         {"help", no_argument, 0, 'h'},
@@ -239,6 +244,18 @@ static int parse_args(int argc, char **argv, struct opts *o)
             o->cg.map_size = (unsigned)v;
             break;
         case OPT_FLAME: o->rt.flamegraph = optarg; break;
+        case OPT_UNWIND:
+            if (!strcmp(optarg, "auto"))
+                o->check.unwind = UNWIND_AUTO;
+            else if (!strcmp(optarg, "fp"))
+                o->check.unwind = UNWIND_FP;
+            else if (!strcmp(optarg, "dwarf"))
+                o->check.unwind = UNWIND_DWARF;
+            else {
+                diag_sys_error(NULL, "--unwind takes auto, fp or dwarf, not '%s'", optarg);
+                return -1;
+            }
+            break;
         case OPT_STACK_MAX:
             if (parse_size(optarg, "--stack-max", 1, 1 << 24, &v))
                 return -1;

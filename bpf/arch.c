@@ -25,11 +25,22 @@ static const struct arch_reg aarch64_regs[] = {
     {"pstate", 264}, {NULL, 0},
 };
 
+/* DWARF's numbering (the x86-64 psABI): ax dx cx bx si di bp sp r8..r15,
+ * then the return address, ip */
+static const int x86_64_dwarf[] = {80, 96, 88, 40, 104, 112, 32, 152, 72,
+                                   64, 56, 48, 24, 16,  8,   0,  128};
+/* DWARF's numbering for arm64: x0..x30, sp, pc */
+static const int aarch64_dwarf[] = {0,   8,   16,  24,  32,  40,  48,  56,  64,  72,  80,
+                                    88,  96,  104, 112, 120, 128, 136, 144, 152, 160, 168,
+                                    176, 184, 192, 200, 208, 216, 224, 232, 240, 248, 256};
+
 static const struct arch_regs layouts[] = {
-    /* arguments in di si dx cx r8 r9, the return value in ax */
-    {"x86_64", {112, 104, 96, 88, 72, 64}, 80, x86_64_regs},
-    /* arguments in x0..x5, the return value in x0 */
-    {"aarch64", {0, 8, 16, 24, 32, 40}, 0, aarch64_regs},
+    /* arguments in di si dx cx r8 r9, the return value in ax; user mode
+     * where cs's privilege level is 3 */
+    {"x86_64", {112, 104, 96, 88, 72, 64}, 80, x86_64_regs, x86_64_dwarf, 17, 152, 136, 3, 3, 168},
+    /* arguments in x0..x5, the return value in x0; user mode where
+     * pstate's mode bits are EL0t (0) */
+    {"aarch64", {0, 8, 16, 24, 32, 40}, 0, aarch64_regs, aarch64_dwarf, 33, 248, 264, 0xf, 0, 272},
 };
 
 const struct arch_regs *arch_regs(const char *machine)

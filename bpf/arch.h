@@ -22,7 +22,18 @@ struct arch_regs {
     int args[ARCH_MAX_ARGS];
     int rc;
     const struct arch_reg *regs; /* for reg("name"), ending with a NULL name */
+    /* --unwind dwarf: the registers in the order of their DWARF numbers
+     * (0, 1, ...), as offsets in pt_regs; the stack pointer's; and where
+     * pt_regs says the task was in user mode: (word at mode_off & mode_mask)
+     * == mode_user */
+    const int *dwarf;
+    int ndwarf, sp;
+    int mode_off;
+    uint64_t mode_mask, mode_user;
+    int pt_regs_size;
 };
+/* The most registers a stack copy holds (aarch64's 33: x0..x30, sp, pc). */
+#define ARCH_DWARF_REGS_MAX 33
 
 /* The layout of `machine` ("x86_64", "aarch64"), or NULL. */
 const struct arch_regs *arch_regs(const char *machine);

@@ -164,10 +164,18 @@ void builtins_signal(struct cg *c, const struct ast_node *call);
  * serves several, into `size` bytes at dst. */
 void builtins_probe_name(struct cg *c, LLVMValueRef dst, unsigned size, unsigned skip);
 
+/* stmt.c: an event of `size` bytes reserved in the ring buffer, its header
+ * (id, and the point that fired) written; the builder is left where it is
+ * to be filled, and `next` is where it goes on (where it went at once when
+ * the buffer was full: counted as lost). Submit it, and go on to next. */
+LLVMValueRef stmt_event_reserve(struct cg *c, uint64_t size, uint32_t id, LLVMBasicBlockRef *next);
+void stmt_event_submit(struct cg *c, LLVMValueRef ev, LLVMBasicBlockRef next);
+
 /* stack.c: kstack and ustack into their 16 bytes at dst; usym() likewise;
  * func into a string slot; the tables of stacks (before and after the
  * programs) */
 void stack_into(struct cg *c, const struct ast_node *n, LLVMValueRef dst);
+void stack_capture(struct cg *c, LLVMValueRef dst);
 void stack_usym(struct cg *c, const struct ast_node *n, LLVMValueRef dst);
 void stack_func(struct cg *c, const struct ast_node *n, LLVMValueRef dst, unsigned size);
 void stack_maps_init(struct cg *c);

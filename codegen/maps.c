@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "codegen/cg.h"
+#include "lang/event.h"
 #include "lang/builtin.h"
 #include "lang/xalloc.h"
 
@@ -412,6 +413,39 @@ static LLVMValueRef hashed(struct cg *c, const struct plan_map *m, int map, LLVM
     return ir_if_end(c, &f, made, LLVMConstInt(c->i1, 1, 0));
 }
 
+/* @m[..., ustack, ...] = count() with --unwind dwarf: the key cannot be
+ * made here, so the update is an event (lang/event.h's EV_DEFER) that user
+ * space makes once it has unwound the stacks: the operand, the key with
+ * each such stack's place left, then each stack's copy. */
+static void deferred(struct cg *c, const struct ast_node *lv, LLVMValueRef v)
+{
+    const struct plan_map *m = &c->plan->maps[lv->id];
+    int ncap = 0;
+    for (int i = 0; i < m->nkeys; i++)
+        ncap += m->keys[i].ty.kind == TY_STACK && c->plan->stacks[m->keys[i].ty.rec].dwarf;
+    LLVMBasicBlockRef next;
+    uint64_t size = 16 + m->key_size + (uint64_t)ncap * TY_STACK_CAPTURE;
+    LLVMValueRef ev = stmt_event_reserve(c, size, EV_DEFER | (uint32_t)lv->id, &next);
+    LLVMBuildStore(c->b, v, ir_at(c, ev, 8));
+    LLVMValueRef key = ir_at(c, ev, 16), caps = ir_at(c, key, m->key_size);
+    zero(c, key, m->key_size);
+    const struct ast_node *k = lv->args;
+    for (int i = 0, j = 0; i < m->nkeys; i++, k = k->next) {
+        const struct plan_key *pk = &m->keys[i];
+        LLVMValueRef at = ir_at(c, key, pk->off);
+        if (pk->ty.kind == TY_STACK && c->plan->stacks[pk->ty.rec].dwarf)
+            stack_capture(c, ir_at(c, caps, (unsigned)(j++ * TY_STACK_CAPTURE)));
+        else if (pk->ty.kind == TY_STR)
+            str_into(c, k, at, pk->ty.size);
+        else if (!ty_is_word(pk->ty))
+            bytes_into(c, k, at);
+        else
+            LLVMBuildStore(c->b, expr_int(c, k), at);
+    }
+    ir_loc(c, lv->loc);
+    stmt_event_submit(c, ev, next);
+}
+
 /* @m[k] = count(), sum(v), ...: the per-CPU value updated in place, or made. */
 static void aggregate(struct cg *c, const struct ast_node *lv, const struct ast_node *call)
 {
@@ -419,6 +453,10 @@ static void aggregate(struct cg *c, const struct ast_node *lv, const struct ast_
     LLVMValueRef v = call->args ? expr_int(c, call->args) : ir_i64(c, 1);
     if (m->array) {
         aggregate_array(c, lv->id, v);
+        return;
+    }
+    if (m->deferred) {
+        deferred(c, lv, v);
         return;
     }
     LLVMValueRef key = key_of(c, lv);

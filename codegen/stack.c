@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "bpf/arch.h"
 #include "bpf/feature.h"
 #include "bpf/probe.h"
 #include "codegen/cg.h"
@@ -20,7 +21,8 @@ void stack_maps_init(struct cg *c)
     for (int i = 0; i < p->nstacks; i++) {
         char name[32];
         snprintf(name, sizeof(name), CG_STACK_PREFIX "%d", i);
-        c->map_stacks[i] = ir_map_global(c, name, 4);
+        if (!p->stacks[i].dwarf) /* those are kept in user space */
+            c->map_stacks[i] = ir_map_global(c, name, 4);
     }
     if (p->nstacks)
         c->map_stack_lost = ir_map_global(c, CG_MAP_STACK_LOST, 4);
@@ -32,6 +34,8 @@ void stack_maps_finish(struct cg *c)
     for (int i = 0; i < p->nstacks; i++) {
         char name[32];
         snprintf(name, sizeof(name), CG_STACK_PREFIX "%d", i);
+        if (p->stacks[i].dwarf)
+            continue;
         di_map(&c->di, c->map_stacks[i], name, BPF_MAP_TYPE_HASH, c->o->stack_max, 8,
                (unsigned)p->stacks[i].depth * 8);
     }
@@ -84,12 +88,77 @@ static LLVMValueRef frames_hash(struct cg *c, LLVMValueRef buf, LLVMValueRef n, 
     return LLVMBuildSelect(c->b, zero, ir_i64(c, 1), x, "");
 }
 
+/* --unwind dwarf: the user stack as it is now, for user space to unwind
+ * (lang/type.h's TY_STACK_CAPTURE at dst): the user registers where the task
+ * entered the kernel (task_pt_regs: a syscall's, an interrupt's from user
+ * mode, a uprobe's), by their DWARF numbers, and the stack's bytes from the
+ * stack pointer up, a chunk at a time until one cannot be read (the
+ * stack's end). A task that was not in user mode (a kernel thread) has
+ * none: 0 bytes. */
+void stack_capture(struct cg *c, LLVMValueRef dst)
+{
+    const struct arch_regs *a = arch_native();
+    LLVMBuildStore(c->b, ir_helper(c, BPF_FUNC_get_current_pid_tgid, c->i64, NULL, 0), dst);
+    LLVMValueRef task = ir_helper(c, BPF_FUNC_get_current_task_btf, c->ptr, NULL, 0);
+    LLVMValueRef regs = ir_helper(c, BPF_FUNC_task_pt_regs, c->ptr, &task, 1);
+    LLVMValueRef tmp = ir_scratch(c, (unsigned)a->pt_regs_size);
+    LLVMValueRef rargs[3] = {tmp, ir_i64(c, (uint64_t)a->pt_regs_size), regs};
+    LLVMValueRef rc = ir_helper(c, BPF_FUNC_probe_read_kernel, c->i64, rargs, 3);
+    for (int i = 0; i < TY_STACK_REGS; i++) {
+        LLVMValueRef v =
+            i < a->ndwarf ? LLVMBuildLoad2(c->b, c->i64, ir_at(c, tmp, (unsigned)a->dwarf[i]), "")
+                          : ir_i64(c, 0);
+        LLVMBuildStore(c->b, v, ir_at(c, dst, 8 + 8 * (unsigned)i));
+    }
+    LLVMValueRef mode = LLVMBuildLoad2(c->b, c->i64, ir_at(c, tmp, (unsigned)a->mode_off), "");
+    LLVMValueRef user = LLVMBuildAnd(
+        c->b, LLVMBuildICmp(c->b, LLVMIntEQ, rc, ir_i64(c, 0), ""),
+        LLVMBuildICmp(c->b, LLVMIntEQ, LLVMBuildAnd(c->b, mode, ir_i64(c, a->mode_mask), ""),
+                      ir_i64(c, a->mode_user), ""),
+        "");
+    LLVMValueRef lenp = ir_at(c, dst, 8 + 8 * TY_STACK_REGS), bytes = ir_at(c, lenp, 8);
+    LLVMValueRef sp = LLVMBuildLoad2(c->b, c->i64, ir_at(c, tmp, (unsigned)a->sp), "");
+    LLVMBasicBlockRef done = ir_block(c, "copied"), copy = ir_block(c, "copy");
+    enum { CHUNKS = TY_STACK_COPY / TY_STACK_COPY_CHUNK };
+    LLVMValueRef lens[CHUNKS + 2];
+    LLVMBasicBlockRef from[CHUNKS + 2];
+    int n = 0;
+    lens[n] = ir_i64(c, 0);
+    from[n++] = LLVMGetInsertBlock(c->b);
+    LLVMBuildCondBr(c->b, user, copy, done);
+    LLVMPositionBuilderAtEnd(c->b, copy);
+    for (unsigned k = 0; k < CHUNKS; k++) {
+        unsigned off = k * TY_STACK_COPY_CHUNK;
+        LLVMValueRef args[3] = {ir_at(c, bytes, off), ir_i64(c, TY_STACK_COPY_CHUNK),
+                                ir_ptr(c, LLVMBuildAdd(c->b, sp, ir_i64(c, off), ""))};
+        LLVMValueRef r = ir_helper(c, BPF_FUNC_probe_read_user, c->i64, args, 3);
+        LLVMBasicBlockRef more = ir_block(c, "copy_more");
+        lens[n] = ir_i64(c, off);
+        from[n++] = LLVMGetInsertBlock(c->b);
+        LLVMBuildCondBr(c->b, LLVMBuildICmp(c->b, LLVMIntEQ, r, ir_i64(c, 0), ""), more, done);
+        LLVMPositionBuilderAtEnd(c->b, more);
+    }
+    lens[n] = ir_i64(c, TY_STACK_COPY);
+    from[n++] = LLVMGetInsertBlock(c->b);
+    LLVMBuildBr(c->b, done);
+    LLVMPositionBuilderAtEnd(c->b, done);
+    LLVMValueRef len = LLVMBuildPhi(c->b, c->i64, "copied");
+    LLVMAddIncoming(len, lens, from, (unsigned)n);
+    LLVMBuildStore(c->b, len, lenp);
+}
+
 /* kstack, ustack: the stack's hash (its frames kept in the table by it),
- * then the tgid for a user stack, into 16 bytes at dst */
+ * then the tgid for a user stack, into 16 bytes at dst; with --unwind
+ * dwarf, a user stack's copy (stack_capture) */
 void stack_into(struct cg *c, const struct ast_node *n, LLVMValueRef dst)
 {
     int rec = n->ty.rec;
     const struct plan_stack *st = &c->plan->stacks[rec];
+    if (st->dwarf) {
+        ir_loc(c, n->loc);
+        stack_capture(c, dst);
+        return;
+    }
     unsigned size = (unsigned)st->depth * 8;
     LLVMValueRef buf = ir_scratch(c, size);
     ir_loc(c, n->loc);

@@ -13,18 +13,8 @@ static void gen_event(struct cg *c, const struct ast_node *s)
         LLVMValueRef bad = LLVMBuildLoad2(c->b, c->i64, ir_at(c, c->ctxv, 1 << 20), "");
         LLVMSetVolatile(bad, 1);
     }
-    LLVMValueRef args[3] = {c->map_events, ir_i64(c, d->size), ir_i64(c, 0)};
-    LLVMValueRef ev = ir_helper(c, BPF_FUNC_ringbuf_reserve, c->ptr, args, 3);
-    LLVMBasicBlockRef full = ir_block(c, "lost"), fill = ir_block(c, "fill"),
-                      next = ir_block(c, "next");
-    LLVMBuildCondBr(c->b, LLVMBuildICmp(c->b, LLVMIntEQ, ev, LLVMConstNull(c->ptr), ""), full,
-                    fill);
-    LLVMPositionBuilderAtEnd(c->b, full);
-    ir_map_bump(c, c->map_lost, c->entry_idx); /* lost, counted by the probe that lost it */
-    LLVMBuildBr(c->b, next);
-
-    LLVMPositionBuilderAtEnd(c->b, fill);
-    LLVMBuildStore(c->b, ir_event_header(c, (uint32_t)s->id), ev);
+    LLVMBasicBlockRef next;
+    LLVMValueRef ev = stmt_event_reserve(c, d->size, (uint32_t)s->id, &next);
     const struct ast_node *a = s->kind == S_PRINTF ? s->args->next : s->args;
     for (int i = 0; i < d->nargs; i++, a = a->next) {
         const struct ev_arg *e = &d->args[i];
@@ -57,9 +47,30 @@ static void gen_event(struct cg *c, const struct ast_node *s)
         default: break;
         }
     }
+    ir_loc(c, s->loc);
+    stmt_event_submit(c, ev, next);
+}
+
+LLVMValueRef stmt_event_reserve(struct cg *c, uint64_t size, uint32_t id, LLVMBasicBlockRef *next)
+{
+    LLVMValueRef args[3] = {c->map_events, ir_i64(c, size), ir_i64(c, 0)};
+    LLVMValueRef ev = ir_helper(c, BPF_FUNC_ringbuf_reserve, c->ptr, args, 3);
+    LLVMBasicBlockRef full = ir_block(c, "lost"), fill = ir_block(c, "fill");
+    *next = ir_block(c, "next");
+    LLVMBuildCondBr(c->b, LLVMBuildICmp(c->b, LLVMIntEQ, ev, LLVMConstNull(c->ptr), ""), full,
+                    fill);
+    LLVMPositionBuilderAtEnd(c->b, full);
+    ir_map_bump(c, c->map_lost, c->entry_idx); /* lost, counted by the probe that lost it */
+    LLVMBuildBr(c->b, *next);
+    LLVMPositionBuilderAtEnd(c->b, fill);
+    LLVMBuildStore(c->b, ir_event_header(c, id), ev);
+    return ev;
+}
+
+void stmt_event_submit(struct cg *c, LLVMValueRef ev, LLVMBasicBlockRef next)
+{
     /* Waking the reader costs more than the rest of the event: leave it to
      * its 10 ms timer unless the buffer is filling up. */
-    ir_loc(c, s->loc);
     LLVMValueRef q[2] = {c->map_events, ir_i64(c, BPF_RB_AVAIL_DATA)};
     LLVMValueRef avail = ir_helper(c, BPF_FUNC_ringbuf_query, c->i64, q, 2);
     LLVMValueRef busy =

@@ -190,7 +190,7 @@ static bool check_cgroupid(struct check *c, struct ast_node *n)
 
 /* The plan's table of stacks of that kind and depth, made when first
  * asked for: its index, or -1 after an error at n. */
-static int stack_table(struct check *c, struct ast_node *n, bool user, int depth)
+static int stack_table(struct check *c, struct ast_node *n, bool user, int depth, bool dwarf)
 {
     struct plan *p = check_plan(c);
     for (int i = 0; i < p->nstacks; i++)
@@ -203,7 +203,7 @@ static int stack_table(struct check *c, struct ast_node *n, bool user, int depth
         return -1;
     }
     p->stacks = check_grow(p->arena, p->stacks, p->nstacks, &p->capstacks, sizeof(*p->stacks));
-    p->stacks[p->nstacks] = (struct plan_stack){.user = user, .depth = depth};
+    p->stacks[p->nstacks] = (struct plan_stack){.user = user, .depth = depth, .dwarf = dwarf};
     p->user_symbols |= user;
     return p->nstacks++;
 }
@@ -250,9 +250,12 @@ static bool check_stack(struct check *c, struct ast_node *n)
             return false;
         }
     }
-    int rec = stack_table(c, n, user, depth);
+    int unwind = check_opts(c)->unwind;
+    bool dwarf =
+        user && (unwind == UNWIND_DWARF || (unwind == UNWIND_AUTO && check_probe_samples(c)));
+    int rec = stack_table(c, n, user, depth, dwarf);
     n->ty = (struct ty){.kind = TY_STACK,
-                        .size = TY_STACK_SIZE,
+                        .size = dwarf ? TY_STACK_CAPTURE : TY_STACK_SIZE,
                         .user = user,
                         .rec = rec,
                         .mode = (unsigned char)mode};

@@ -102,6 +102,14 @@ int check_longest_func(struct check *c)
     return (int)len;
 }
 
+bool check_probe_samples(struct check *c)
+{
+    for (const struct ast_spec *s = c->probe->specs; s; s = s->next)
+        if (s->kind->prog_type != BPF_PROG_TYPE_PERF_EVENT)
+            return false;
+    return true;
+}
+
 int check_longest_spec(struct check *c)
 {
     int len = 0;
@@ -730,7 +738,7 @@ static struct plan_map *map_new(struct check *c, const char *name, int *id)
 
 /* The key of map node n: its expressions checked, and its layout made or
  * compared with the map's. */
-static bool check_key(struct check *c, struct ast_node *n, struct plan_map *m)
+static bool check_key(struct check *c, struct ast_node *n, struct plan_map *m, bool write)
 {
     struct plan_key keys[PLAN_KEYS_MAX];
     int nkeys = 0;
@@ -753,7 +761,21 @@ static bool check_key(struct check *c, struct ast_node *n, struct plan_map *m)
             ok = false;
             continue;
         }
-        keys[nkeys++] = (struct plan_key){.ty = k->ty};
+        struct ty t = k->ty;
+        if (t.kind == TY_STACK && t.size == TY_STACK_CAPTURE) {
+            /* a user stack to unwind: the key holds what user space makes
+             * of it, and the kernel cannot make the key */
+            if (!write) {
+                diag_error(c->src, k->loc,
+                           "with --unwind dwarf, user space unwinds a user stack: a map keyed "
+                           "by one can be counted, not read or deleted from in a probe");
+                ok = false;
+                continue;
+            }
+            t.size = TY_STACK_SIZE;
+            m->deferred = true;
+        }
+        keys[nkeys++] = (struct plan_key){.ty = t};
     }
     if (!ok)
         return false;
@@ -810,6 +832,18 @@ static bool check_value(struct check *c, struct plan_map *m, struct ast_node *at
                         const struct ast_node *rhs)
 {
     struct ty t = agg ? ty_int64(true) : rhs->ty;
+    if (t.kind == TY_STACK && t.size == TY_STACK_CAPTURE) {
+        diag_error(c->src, rhs->loc,
+                   "with --unwind dwarf, a user stack is printed or counted (a map's key), not "
+                   "kept as a map's value");
+        return false;
+    }
+    if (m->deferred && (agg == AGG_NONE || agg == AGG_HIST || agg == AGG_LHIST)) {
+        diag_error(c->src, at->loc,
+                   "with --unwind dwarf, a map keyed by a user stack is made in user space: "
+                   "its value is count(), sum(), min(), max(), avg() or stats()");
+        return false;
+    }
     if (!kept_kind(t) && t.kind != TY_JOIN && t.kind != TY_RECORD && t.kind != TY_TUPLE) {
         char buf[256];
         diag_error(c->src, rhs->loc,
@@ -960,7 +994,7 @@ static bool check_map_read(struct check *c, struct ast_node *n)
         n->ty = ty_int64(true); /* for now: the next pass knows */
         return true;
     }
-    if (!check_key(c, n, m))
+    if (!check_key(c, n, m, false))
         return false;
     if (m->agg) {
         diag_error(c->src, n->loc,
@@ -983,7 +1017,7 @@ static bool check_map_write(struct check *c, struct ast_node *n, struct ast_node
         m = map_new(c, lv->sval, &id);
     lv->id = id;
     enum plan_agg agg = AGG_NONE;
-    bool ok = check_key(c, lv, m);
+    bool ok = check_key(c, lv, m, true);
     if (rhs->kind == N_CALL && builtin_find(rhs->sval, BK_AGG) != BI_NONE) {
         if (n->compound) {
             diag_error(c->src, n->loc, "an aggregation is assigned with '=', as in %s = %s()",
@@ -1265,7 +1299,7 @@ static bool check_call_stmt(struct check *c, struct ast_node *n)
                        m->sval, m->sval);
             return false;
         }
-        return check_key(c, m, pm);
+        return check_key(c, m, pm, false);
     }
     if (m->args) {
         diag_error(c->src, m->loc, "%s() takes a whole map: %s(%s)", b->name, b->name, m->sval);

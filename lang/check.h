@@ -18,6 +18,11 @@ struct check_opts {
     char *const *params;   /* the positional parameters, $1.., as given */
     int nparams;
     bool unsafe; /* --unsafe: system() and signal() are allowed */
+    /* --unwind: user stacks by frame pointers in the kernel, or unwound in
+     * user space from a copy (plan_stack.dwarf); auto, the default: copies
+     * in the probes that sample (profile, software, hardware), whose rate
+     * is bounded, and frame pointers elsewhere */
+    enum { UNWIND_AUTO, UNWIND_FP, UNWIND_DWARF } unwind;
 };
 
 /* Checks p and fills `plan` (plan_new), which p then points to; false after
@@ -34,6 +39,9 @@ int check_longest_spec(struct check *c);
 /* func: the longest of the probe's functions, and where a target names
  * its function (len bytes of it). */
 int check_longest_func(struct check *c);
+/* Whether every spec of the probe samples (a perf event: profile,
+ * software, hardware). */
+bool check_probe_samples(struct check *c);
 /* Whether values of a and b, of one kind, are kept and printed alike
  * (stacks of one depth and mode, symbols of one space). */
 bool check_same_kept(struct ty a, struct ty b);

@@ -26,6 +26,12 @@ struct ev_request {
     struct ev_header h;
     uint64_t seq;
 };
+/* An id with this bit is an update of a map whose key has a user stack to
+ * unwind (plan_map.deferred): the rest of it is the map's index, and the
+ * header is followed by the aggregation's operand (a uint64), the key as
+ * the map lays it out (each such stack's 16 bytes left for user space to
+ * fill), then a TY_STACK_CAPTURE for each such stack, in the key's order. */
+#define EV_DEFER (1u << 30)
 
 /* Where an argument's value comes from. */
 enum ev_src {

@@ -110,7 +110,7 @@ void plan_layout(struct plan *p, int ncpus)
         m->key_size = off ? off : 8;
         unsigned slot_size = 8 + m->key_size + m->value_size;
         unsigned bytes = (PLAN_CACHE_SLOTS * slot_size + 63) & ~63u;
-        if ((m->agg == AGG_COUNT || m->agg == AGG_SUM) && !m->deleted &&
+        if ((m->agg == AGG_COUNT || m->agg == AGG_SUM) && !m->deleted && !m->deferred &&
             m->key_size <= PLAN_CACHE_KEY_MAX && cache_bytes + bytes <= PLAN_CACHE_BYTES &&
             slots_fit(p, ncpus, bytes)) {
             m->cache_n = PLAN_CACHE_SLOTS;

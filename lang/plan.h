@@ -72,6 +72,10 @@ struct plan_map {
      * cleared. Not for maps deleted from (a delete cannot reach other
      * CPUs' slots). */
     bool deleted; /* some probe calls delete() on it */
+    /* Its key has a user stack that user space unwinds (--unwind dwarf):
+     * each update is an event (EV_DEFER) that user space makes, once it has
+     * unwound the stack into the key. */
+    bool deferred;
     unsigned cache_n, cache_slot_size;
 };
 enum { PLAN_CACHE_FREE, PLAN_CACHE_CLAIMED, PLAN_CACHE_READY };
@@ -133,7 +137,9 @@ struct plan_enum {
  * events and maps hold by their hash (a TY_STACK's rec). */
 struct plan_stack {
     bool user;
-    int depth; /* frames, at most TY_STACK_DEPTH_MAX */
+    int depth;  /* frames, at most TY_STACK_DEPTH_MAX */
+    bool dwarf; /* --unwind dwarf: user stacks unwound in user space from a copy
+                   (TY_STACK_CAPTURE), kept there, and no table in the kernel */
 };
 /* Tables of stacks a script may have; stacks one table keeps (by default:
  * --stack-max). */

@@ -16,7 +16,7 @@ uint64_t ty_store_size(struct ty t)
     case TY_STR: return t.size > 0 ? (uint64_t)t.size : 0;
     case TY_BUF: return 8 + (t.size > 0 ? (uint64_t)t.size : 0);
     case TY_INET: return TY_INET_SIZE;
-    case TY_STACK: return TY_STACK_SIZE;
+    case TY_STACK: return t.size > 0 ? (uint64_t)t.size : 0; /* a hash, or a copy to unwind */
     case TY_SYM: return t.user ? 16 : 8;
     case TY_JOIN: return 8 + TY_JOIN_MAX * (uint64_t)(t.size > 0 ? t.size : 0);
     default: return 0;

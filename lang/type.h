@@ -57,6 +57,15 @@ struct ty {
 enum ty_stack_mode { STACK_BPFTRACE, STACK_PERF, STACK_RAW };
 /* The bytes a stack takes: its hash, then the tgid (0 for a kernel stack). */
 #define TY_STACK_SIZE 16
+/* --unwind dwarf: a user stack as the probe saw it, for user space to
+ * unwind (a TY_STACK of this size, in an event): the tgid and tid (a u64,
+ * as bpf_get_current_pid_tgid), the user registers by their DWARF numbers
+ * (TY_STACK_REGS of them), the number of the stack's bytes copied, then
+ * TY_STACK_COPY bytes from the stack pointer up. */
+#define TY_STACK_REGS       33
+#define TY_STACK_COPY       8192
+#define TY_STACK_COPY_CHUNK 1024 /* read a chunk at a time: where one fails, the stack ends */
+#define TY_STACK_CAPTURE    (8 + 8 * TY_STACK_REGS + 8 + TY_STACK_COPY)
 /* The most frames a stack keeps: the kernel's own bound
  * (PERF_MAX_STACK_DEPTH, the default of kernel.perf_event_max_stack). */
 #define TY_STACK_DEPTH_MAX 127

@@ -57,6 +57,8 @@ static int on_event(void *ctx, void *data, size_t size)
     }
     if (request)
         printmap_request_event(rt, data, size);
+    else if (size >= sizeof(*h) && (h->id & EV_DEFER))
+        stacks_defer(rt, data, size); /* a map's update, made here */
     else
         output_event(rt->out, rt->cg, data, size);
     /* the clock is read every 64 events: a fraction of formatting one */

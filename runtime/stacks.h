@@ -19,6 +19,14 @@ void stacks_free(struct stacks *s);
 /* What the printers call (value_env.syms): frames and symbols. s may be
  * NULL when there are no stacks: symbols are still found. */
 void stacks_env(struct stacks *s, struct value_syms *vs);
+/* Keeps n frames in table rec (a stack unwound in user space): the hash
+ * that stands for them. */
+uint64_t stacks_intern(struct stacks *s, int rec, const uint64_t *v, int n);
+/* --unwind dwarf: the update of a map keyed by user stacks that a probe
+ * left to user space (lang/event.h's EV_DEFER record, size bytes at data):
+ * its stacks unwound into the key, and the aggregation made, in the map in
+ * the kernel, as the probe would have made it. */
+void stacks_defer(struct rt *rt, const void *data, size_t size);
 /* Reads the processes' mappings recorded since: before events, so that
  * the mappings of a process are known before its stacks are printed. */
 void stacks_poll(struct stacks *s);

@@ -25,6 +25,8 @@ struct proc {
     Dwfl *dwfl; /* NULL: the process could not be read (it is gone) */
     uint64_t used;
     int64_t read_at;
+    bool attached;                    /* libdwfl's unwinder is attached to dwfl (once a Dwfl) */
+    const struct syms_sample *sample; /* the one being unwound */
 };
 
 struct syms {
@@ -154,6 +156,7 @@ static void proc_read(struct syms *s, struct proc *p)
     if (p->dwfl)
         dwfl_end(p->dwfl);
     p->dwfl = dwfl_begin(&proc_callbacks);
+    p->attached = false;
     p->read_at = now_ns();
     if (!p->dwfl)
         return;
@@ -222,4 +225,83 @@ const char *syms_user(struct syms *s, uint32_t tgid, uint64_t addr, unsigned how
         name = plain;
     }
     return named(name, off + (addr - look), how, file, buf, len);
+}
+
+/* libdwfl's unwinder asks for the sample's thread, its registers, and
+ * words of its stack, which the copy holds or not. */
+static pid_t sample_thread(Dwfl *dwfl, void *arg, void **thread_arg)
+{
+    (void)dwfl;
+    struct proc *p = arg;
+    if (*thread_arg || !p->sample)
+        return 0; /* one thread: the sample's */
+    *thread_arg = p;
+    return (pid_t)p->sample->tid;
+}
+
+static bool sample_memory(Dwfl *dwfl, Dwarf_Addr addr, Dwarf_Word *result, void *arg)
+{
+    (void)dwfl;
+    const struct syms_sample *sm = ((struct proc *)arg)->sample;
+    uint64_t sp = sm->regs[sm->sp];
+    if (addr < sp || addr - sp > sm->len || sm->len - (addr - sp) < sizeof(*result))
+        return false;
+    memcpy(result, sm->stack + (addr - sp), sizeof(*result));
+    return true;
+}
+
+static bool sample_registers(Dwfl_Thread *thread, void *arg)
+{
+    const struct syms_sample *sm = ((struct proc *)arg)->sample;
+    Dwarf_Word regs[64];
+    int n = sm->nregs < 64 ? sm->nregs : 64;
+    for (int i = 0; i < n; i++)
+        regs[i] = sm->regs[i];
+    /* the last of them is the pc on both architectures (x86-64's ip, which
+     * is also its DWARF register 16; arm64's pc, which has none) */
+    dwfl_thread_state_register_pc(thread, regs[n - 1]);
+    return dwfl_thread_state_registers(thread, 0, (unsigned)n, regs) ||
+           dwfl_thread_state_registers(thread, 0, (unsigned)n - 1, regs);
+}
+
+static const Dwfl_Thread_Callbacks sample_callbacks = {
+    .next_thread = sample_thread,
+    .memory_read = sample_memory,
+    .set_initial_registers = sample_registers,
+};
+
+struct frames_out {
+    uint64_t *v;
+    int n, max;
+};
+
+static int one_frame(Dwfl_Frame *state, void *arg)
+{
+    struct frames_out *o = arg;
+    Dwarf_Addr pc;
+    if (!dwfl_frame_pc(state, &pc, NULL) || o->n == o->max)
+        return DWARF_CB_ABORT;
+    o->v[o->n++] = pc;
+    return DWARF_CB_OK;
+}
+
+int syms_unwind(struct syms *s, const struct syms_sample *sm, uint64_t *frames, int max)
+{
+    if (sm->nregs < 2 || sm->sp >= sm->nregs)
+        return 0;
+    struct proc *p = proc_get(s, sm->tgid);
+    if (!p->dwfl && now_ns() - p->read_at > REREAD_NS)
+        proc_read(s, p);
+    if (!p->dwfl)
+        return 0;
+    p->sample = sm;
+    if (!p->attached)
+        p->attached = dwfl_attach_state(p->dwfl, NULL, (pid_t)sm->tgid, &sample_callbacks, p);
+    struct frames_out o = {frames, 0, max};
+    if (p->attached)
+        dwfl_getthread_frames(p->dwfl, (pid_t)sm->tid, one_frame, &o);
+    p->sample = NULL;
+    if (!o.n) /* no unwinding at all: the pc alone */
+        frames[o.n++] = sm->regs[sm->nregs - 1];
+    return o.n;
 }

@@ -34,4 +34,20 @@ const char *syms_kernel(struct syms *s, uint64_t addr, unsigned how, char *buf, 
 const char *syms_user(struct syms *s, uint32_t tgid, uint64_t addr, unsigned how, char *buf,
                       size_t len);
 
+/* A thread's user stack as a probe copied it (--unwind dwarf): the
+ * registers by their DWARF numbers, and `len` bytes of the stack from the
+ * stack pointer (register `sp`) up. */
+struct syms_sample {
+    uint32_t tgid, tid;
+    const uint64_t *regs;
+    int nregs, sp;
+    const uint8_t *stack;
+    size_t len;
+};
+/* Unwinds it with the call frame information of the process's files
+ * (.eh_frame, .debug_frame), and frame pointers where a function has none,
+ * as elfutils' libdwfl does: the return addresses, innermost first, at most
+ * max into frames; their number (0 when nothing is known of the process). */
+int syms_unwind(struct syms *s, const struct syms_sample *sm, uint64_t *frames, int max);
+
 #endif

@@ -231,11 +231,9 @@ static void cgpath_text(struct sbuf *b, const struct value *v, const struct valu
 /* A stack's frame `i` as its mode writes it, without the indent: "sym+off",
  * "addr sym+off (file)" (perf: the file for user frames), or the address
  * alone (raw). */
-static const char *frame_text(const struct value *v, const struct value_env *env, uint64_t addr,
-                              int i, char *buf, size_t len)
+static const char *frame_text(const struct value *v, const struct value_env *env, uint32_t tgid,
+                              uint64_t addr, int i, char *buf, size_t len)
 {
-    uint32_t tgid;
-    memcpy(&tgid, (const char *)v->data + 8, 4);
     if (v->ty.mode == STACK_RAW) {
         snprintf(buf, len, "%" PRIx64, addr);
         return buf;
@@ -256,10 +254,18 @@ static const char *frame_text(const struct value *v, const struct value_env *env
 /* A stack's frames, as the runtime keeps them by the stack's hash: their
  * number, 0 where none are known or nothing may be asked. */
 static int stack_frames(const struct value *v, const struct value_env *env, uint64_t *hash,
-                        const uint64_t **frames)
+                        uint32_t *tgid, const uint64_t **frames)
 {
-    memcpy(hash, v->data, 8);
     *frames = NULL;
+    if (v->ty.size == TY_STACK_CAPTURE) { /* a copy to unwind first */
+        *hash = 0;
+        *tgid = 0;
+        if (env && env->syms && env->syms->unwind)
+            *hash = env->syms->unwind(env->syms->ctx, v->ty.rec, v->data, tgid);
+    } else {
+        memcpy(hash, v->data, 8);
+        memcpy(tgid, (const char *)v->data + 8, 4);
+    }
     return env && env->syms ? env->syms->frames(env->syms->ctx, v->ty.rec, *hash, frames) : 0;
 }
 
@@ -268,8 +274,9 @@ static int stack_frames(const struct value *v, const struct value_env *env, uint
 static void stack_text(struct sbuf *b, const struct value *v, const struct value_env *env)
 {
     uint64_t hash;
+    uint32_t tgid;
     const uint64_t *frames;
-    int n = stack_frames(v, env, &hash, &frames);
+    int n = stack_frames(v, env, &hash, &tgid, &frames);
     sb_putc(b, '\n');
     if (!env || !env->syms) {
         sb_printf(b, "        [stack %016" PRIx64 "]\n", hash);
@@ -281,7 +288,7 @@ static void stack_text(struct sbuf *b, const struct value *v, const struct value
     for (int i = 0; i < n; i++) {
         char frame[1200];
         sb_puts(b, indent);
-        sb_puts(b, frame_text(v, env, frames[i], i, frame, sizeof(frame)));
+        sb_puts(b, frame_text(v, env, tgid, frames[i], i, frame, sizeof(frame)));
         sb_putc(b, '\n');
     }
 }
@@ -290,12 +297,13 @@ static void stack_text(struct sbuf *b, const struct value *v, const struct value
 static void stack_json(struct sbuf *b, const struct value *v, const struct value_env *env)
 {
     uint64_t hash;
+    uint32_t tgid;
     const uint64_t *frames;
-    int n = stack_frames(v, env, &hash, &frames);
+    int n = stack_frames(v, env, &hash, &tgid, &frames);
     sb_putc(b, '[');
     for (int i = 0; i < n; i++) {
         char frame[1200];
-        frame_text(v, env, frames[i], i, frame, sizeof(frame));
+        frame_text(v, env, tgid, frames[i], i, frame, sizeof(frame));
         if (i)
             sb_puts(b, ", ");
         value_json_str(b, frame, strlen(frame));
@@ -321,10 +329,9 @@ void value_folded(struct sbuf *b, const struct value *v, const struct value_env 
         return;
     }
     uint64_t hash;
-    const uint64_t *frames;
-    int n = stack_frames(v, env, &hash, &frames);
     uint32_t tgid;
-    memcpy(&tgid, (const char *)v->data + 8, 4);
+    const uint64_t *frames;
+    int n = stack_frames(v, env, &hash, &tgid, &frames);
     for (int i = n - 1; i >= 0; i--) { /* root first */
         char sym[1024];
         if (v->ty.mode == STACK_RAW)

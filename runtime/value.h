@@ -31,6 +31,9 @@ struct value_syms {
      * (runtime/syms.h's SYMS_*), written into buf: buf. */
     const char *(*symbol)(void *ctx, bool user, uint32_t tgid, uint64_t addr, unsigned how,
                           char *buf, size_t len);
+    /* --unwind dwarf: the stack a copy (TY_STACK_CAPTURE bytes) holds,
+     * unwound and kept in table rec: its hash (0: none), and its tgid. */
+    uint64_t (*unwind)(void *ctx, int rec, const void *capture, uint32_t *tgid);
     void *ctx;
 };
 

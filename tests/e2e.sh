@@ -359,7 +359,7 @@ output_options() {
     "$TP" --format json -B none -e 'probe BEGIN < print 1; exit >' >>"$WORK/got" 2>"$WORK/err" ||
         fail "--format json -B none"
     cat >"$WORK/want" <<'END'
-tinyprobe: error: -f takes text or json, not 'yaml'
+tinyprobe: error: -f takes text, json or folded, not 'yaml'
 tinyprobe: error: -B takes full, line or none, not 'some'
 {"type": "value", "data": 1, "probe": "BEGIN"}
 END

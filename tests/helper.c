@@ -62,10 +62,12 @@ static inline __attribute__((always_inline)) long raw_getpgid(void)
  * frame; not inlined, and kept in .symtab. */
 __attribute__((noinline, used)) long inner(long n)
 {
+#ifndef TP_NO_FRAME_POINTERS
     /* a frame of its own, which GCC leaves out of a leaf function even
      * with -mno-omit-leaf-frame-pointer: asking for its address makes one */
     void *volatile frame = __builtin_frame_address(0);
     (void)frame;
+#endif
     return raw_getpgid() + n;
 }
 __attribute__((noinline, used)) long middle(long n)

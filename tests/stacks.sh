@@ -107,6 +107,33 @@ symbols() {
     expect "$WORK/want"
 }
 
+# --unwind dwarf: the helper's chain from the copy of its stack, built with
+# frame pointers and without: both reach main, as a value printed and as a
+# map's key (made in user space); without frame pointers, the kernel's walk
+# by frame pointers does not.
+dwarf_chain() {
+    [ -x "${HELPER_NOFP:-}" ] || skip "no helper without frame pointers (HELPER_NOFP)"
+    local h
+    for h in "$HELPER" "$HELPER_NOFP"; do
+        local name
+        name=$(basename "$h")
+        start --unwind dwarf -e "probe tracepoint:syscalls:sys_enter_getpgid / comm == \"$name\" / {
+            print(ustack(4)); @[ustack(4), comm] = count() }"
+        "$h" chain 0
+        stop
+        printf '%s\n' inner middle outer main '@[' inner middle outer main ", $name]: 1" \
+            >"$WORK/want"
+        names >"$WORK/got"
+        expect "$WORK/want"
+    done
+    start -e 'probe tracepoint:syscalls:sys_enter_getpgid / comm == "tp_helper_nofp" / {
+        print(ustack(4)) }'
+    "$HELPER_NOFP" chain 0
+    stop
+    names | grep -q '^main$' && fail "frame pointers reached main without frame pointers"
+    names | head -1 | grep -q '^inner$' || fail "not even inner without frame pointers"
+}
+
 # -f folded: a map keyed by stacks as flamegraph.pl reads it, comm first,
 # the stack root first; three runs of the helper (three processes, whose
 # keys differ) add up in one line; a map without a stack is said and left

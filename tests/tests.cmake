@@ -1,5 +1,6 @@
 # The test suite: ctest, as root, on the real kernel.
 set(TP_TEST_ENV TP=$<TARGET_FILE:tinyprobe> HELPER=$<TARGET_FILE:tp_helper>
+                HELPER_NOFP=$<TARGET_FILE:tp_helper_nofp>
                 TP_SKIPPED=${CMAKE_BINARY_DIR}/skipped)
 # A case that cannot run here says why in a file of skipped/ (tests/lib.sh,
 # skip), and ctest shows those reasons after its summary: its own list of
@@ -44,7 +45,7 @@ set(TP_BTF_CASES nanosleep_chain rawtracepoint_typed uprobe_cast no_btf too_larg
 tp_cases(btf btf ${TP_BTF_CASES})
 
 # Stacks and symbols: see tests/stacks.sh.
-set(TP_STACK_CASES ustack_chain exited kstack_syscall stack_modes symbols kprobe_stack folded
+set(TP_STACK_CASES ustack_chain exited kstack_syscall stack_modes symbols kprobe_stack dwarf_chain folded
     flamegraph profile_script offcputime_script perf_kinds)
 tp_cases(stacks stacks ${TP_STACK_CASES})
 
@@ -117,9 +118,9 @@ string(REPLACE ";" " " TP_E2E_LIST "${TP_E2E_CASES}")
 string(REPLACE ";" " " TP_PROBES_LIST "${TP_PROBES_CASES}")
 string(REPLACE ";" " " TP_BTF_LIST "${TP_BTF_CASES}")
 # on the second kernel: what differs with the kernel (kprobes, its stacks)
-string(REPLACE ";" " " TP_STACK_LIST "ustack_chain exited kstack_syscall kprobe_stack")
+string(REPLACE ";" " " TP_STACK_LIST "ustack_chain exited kstack_syscall kprobe_stack dwarf_chain")
 file(GENERATE OUTPUT ${CMAKE_BINARY_DIR}/qemu-guest.sh CONTENT "
-export TP=$<TARGET_FILE:tinyprobe> HELPER=$<TARGET_FILE:tp_helper>
+export TP=$<TARGET_FILE:tinyprobe> HELPER=$<TARGET_FILE:tp_helper> HELPER_NOFP=$<TARGET_FILE:tp_helper_nofp>
 export ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1
 export E2E_CASES='${TP_E2E_LIST}' PROBES_CASES='${TP_PROBES_LIST}' BTF_CASES='${TP_BTF_LIST}' STACK_CASES='${TP_STACK_LIST}'
 exec bash ${CMAKE_SOURCE_DIR}/tests/qemu/guest.sh
