@@ -105,7 +105,7 @@ static bool on_boundary(const struct usym_file *f, const struct usym_func *u, ui
 }
 
 static void add(const struct probe_kind *k, const char *path, const char *func, uint64_t off,
-                uint64_t at, struct probe_points *out)
+                uint64_t at, uint64_t addr, struct probe_points *out)
 {
     char target[4096];
     if (off)
@@ -117,6 +117,7 @@ static void add(const struct probe_kind *k, const char *path, const char *func, 
     d->path = xstrdup(path);
     d->offset = at + off;
     pt->data = d;
+    pt->addr = addr + off;
     pt->nargs = ARCH_MAX_ARGS;
 }
 
@@ -147,7 +148,7 @@ static int up_expand(const struct probe_kind *k, const char *target, struct prob
     if (probe_is_pattern(func)) {
         for (int i = 0; i < f.nfuncs; i++)
             if (probe_match(func, f.funcs[i].name))
-                add(k, path, f.funcs[i].name, 0, f.funcs[i].offset, out);
+                add(k, path, f.funcs[i].name, 0, f.funcs[i].offset, f.funcs[i].addr, out);
         if (!out->n) {
             probe_errf(err, "no function of %s matches '%s'", path, func);
             probe_hintf(err, "tinyprobe -l '%s:%s:*' lists its functions", k->name, path);
@@ -178,7 +179,7 @@ static int up_expand(const struct probe_kind *k, const char *target, struct prob
         } else if (off && !on_boundary(&f, u, off, err)) {
             rc = -1;
         } else {
-            add(k, path, fname, off, u->offset, out);
+            add(k, path, fname, off, u->offset, u->addr, out);
         }
     }
     usym_close(&f);
@@ -250,7 +251,7 @@ const struct probe_kind kind_uprobe = {
     .alias = "u",
     .usage = "uprobe:PATH:FUNCTION",
     .prog_type = BPF_PROG_TYPE_KPROBE,
-    .caps = PROBE_ARGS | PROBE_REGS | PROBE_FUNC | PROBE_STACK,
+    .caps = PROBE_ARGS | PROBE_REGS | PROBE_FUNC | PROBE_STACK | PROBE_UBIN,
     .args_in_regs = true,
     .cookie_shares = true,
     .expand = up_expand,
@@ -266,7 +267,7 @@ const struct probe_kind kind_uretprobe = {
     .alias = "ur",
     .usage = "uretprobe:PATH:FUNCTION",
     .prog_type = BPF_PROG_TYPE_KPROBE,
-    .caps = PROBE_RETVAL | PROBE_REGS | PROBE_FUNC | PROBE_STACK,
+    .caps = PROBE_RETVAL | PROBE_REGS | PROBE_FUNC | PROBE_STACK | PROBE_UBIN,
     .args_in_regs = true,
     .cookie_shares = true,
     .expand = up_expand,

@@ -48,6 +48,7 @@ struct probe_point {
     int nfields;
     int nargs;        /* arg1..argN that exist; 0 when the kind cannot know */
     bool void_return; /* a function that returns nothing: no retval */
+    uint64_t addr;    /* uprobes: the probed instruction's address as its file links it */
     void *data;       /* the kind's own, freed by its release hook or free() */
 };
 
@@ -104,6 +105,7 @@ enum probe_cap {
     PROBE_REGS = 1 << 3,   /* reg(): its context is the registers (pt_regs) */
     PROBE_FUNC = 1 << 4,   /* func: it fires in a function it names */
     PROBE_STACK = 1 << 5,  /* kstack, ustack: it runs in a task that has a stack */
+    PROBE_UBIN = 1 << 6,   /* uaddr(): it fires in a binary of user space it names */
 };
 
 struct probe_kind {

@@ -1,5 +1,7 @@
 #include "bpf/usym.h"
 
+#include "bpf/probe.h"
+
 #include <dirent.h>
 #include <elf.h>
 #include <errno.h>
@@ -467,4 +469,69 @@ void usym_close(struct usym_file *f)
     free(f->funcs);
     free(f->path);
     memset(f, 0, sizeof(*f));
+}
+
+/* The symbols a table defines, functions and variables, by name without a
+ * version: `name`'s address into *addr (true), and the others' names into
+ * names (for "did you mean"), at most max. */
+static bool table_addr(Elf *e, Elf_Scn *scn, const GElf_Shdr *sh, const char *name, uint64_t *addr,
+                       const char **names, int *n, int max)
+{
+    Elf_Data *data = elf_getdata(scn, NULL);
+    if (!data || !sh->sh_entsize)
+        return false;
+    size_t count = sh->sh_size / sh->sh_entsize;
+    for (size_t i = 0; i < count; i++) {
+        GElf_Sym sym;
+        if (!gelf_getsym(data, (int)i, &sym))
+            break;
+        int type = GELF_ST_TYPE(sym.st_info);
+        if ((type != STT_FUNC && type != STT_GNU_IFUNC && type != STT_OBJECT) ||
+            sym.st_shndx == SHN_UNDEF || !sym.st_value)
+            continue;
+        const char *s = elf_strptr(e, sh->sh_link, sym.st_name);
+        if (!s || !*s)
+            continue;
+        size_t len = strcspn(s, "@");
+        if (strlen(name) == len && strncmp(s, name, len) == 0) {
+            *addr = sym.st_value;
+            return true;
+        }
+        if (*n < max)
+            names[(*n)++] = s;
+    }
+    return false;
+}
+
+int usym_addr(const char *path, const char *name, uint64_t *addr, bool *pie, char *why,
+              size_t whylen)
+{
+    int fd;
+    Elf *e = open_elf(path, &fd, why, whylen);
+    if (!e)
+        return -1;
+    GElf_Ehdr eh;
+    *pie = gelf_getehdr(e, &eh) && eh.e_type == ET_DYN;
+    enum { NAMES_MAX = 65536 };
+    const char **names = xcalloc(NAMES_MAX, sizeof(*names));
+    int n = 0;
+    bool found = false;
+    Elf_Scn *scn = NULL;
+    while (!found && (scn = elf_nextscn(e, scn))) {
+        GElf_Shdr sh;
+        if (gelf_getshdr(scn, &sh) && (sh.sh_type == SHT_SYMTAB || sh.sh_type == SHT_DYNSYM))
+            found = table_addr(e, scn, &sh, name, addr, names, &n, NAMES_MAX);
+    }
+    if (!found) {
+        const char *best = probe_closest(name, names, n);
+        if (best)
+            snprintf(why, whylen, "%s has no symbol '%s' (did you mean '%.*s'?)", path, name,
+                     (int)strcspn(best, "@"), best);
+        else
+            snprintf(why, whylen, "%s has no symbol '%s'", path, name);
+    }
+    free(names);
+    elf_end(e);
+    close(fd);
+    return found ? 0 : -1;
 }

@@ -48,4 +48,12 @@ int usym_usdt(const char *path, struct usym_usdt **out, char *why, size_t whylen
 void usym_usdt_free(struct usym_usdt *v, int n);
 void usym_close(struct usym_file *f);
 
+/* uaddr(): the address of symbol `name` (a function or a variable) as the
+ * ELF file at `path` links it, and whether the file is position-independent
+ * (a PIE or a library, loaded at an address of its own in each process):
+ * 0, or -1 with why filled, which names the closest symbols where there is
+ * no such one. */
+int usym_addr(const char *path, const char *name, uint64_t *addr, bool *pie, char *why,
+              size_t whylen);
+
 #endif

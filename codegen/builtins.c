@@ -7,6 +7,7 @@
 
 #include <stdio.h>
 
+#include "bpf/arch.h"
 #include "bpf/feature.h"
 #include "bpf/kbtf.h"
 #include "bpf/probe.h"
@@ -180,6 +181,16 @@ static LLVMValueRef gen_reg(struct cg *c, const struct ast_node *n)
     return ir_ctx_load(c, (int)n->ival, 8, false);
 }
 
+/* uaddr("name") in a position-independent file: where the process loaded
+ * it (the uprobe's ip, less the probed instruction's linked address) plus
+ * the symbol's linked address */
+static LLVMValueRef gen_uaddr(struct cg *c, const struct ast_node *n)
+{
+    LLVMValueRef ip = ir_ctx_load(c, arch_reg_offset("ip"), 8, false);
+    return LLVMBuildAdd(c->b, LLVMBuildSub(c->b, ip, ir_i64(c, c->point->addr), ""),
+                        ir_i64(c, (uint64_t)n->ival), "");
+}
+
 /* ksym(addr): the address; user space finds its symbol when it prints it */
 static LLVMValueRef gen_ksym(struct cg *c, const struct ast_node *n)
 {
@@ -289,6 +300,7 @@ static const struct {
     [BI_KSYM] = {.int_value = gen_ksym},
     [BI_USYM] = {.bytes_value = stack_usym},
     [BI_REG] = {.int_value = gen_reg},
+    [BI_UADDR] = {.int_value = gen_uaddr},
 };
 
 LLVMValueRef builtins_int(struct cg *c, const struct ast_node *n)

@@ -10,6 +10,7 @@
 #include "bpf/kbtf.h"
 #include "bpf/kallsyms.h"
 #include "bpf/probe.h"
+#include "bpf/usym.h"
 #include "lang/check.h"
 #include "lang/plan.h"
 
@@ -290,6 +291,62 @@ static bool check_kaddr(struct check *c, struct ast_node *n)
     return true;
 }
 
+/* uaddr("name"): the address of a symbol of the probe's binary, in the
+ * process that fired: a literal for an executable linked where it loads; for
+ * a PIE or a library, where the process loaded it, from where the uprobe
+ * fired (its ip, less the probed instruction's linked address: ival holds
+ * the symbol's) */
+static bool check_uaddr(struct check *c, struct ast_node *n)
+{
+    struct ast_node *a = n->args;
+    const char *path = NULL;
+    size_t plen = 0;
+    bool entry = true, one = true;
+    for (const struct ast_spec *s = check_probe_specs(c); s; s = s->next) {
+        for (int i = 0; i < s->points.n; i++) {
+            const char *t = s->points.v[i]->target, *colon = strrchr(t, ':');
+            size_t len = colon ? (size_t)(colon - t) : 0;
+            if (path && (len != plen || strncmp(path, t, len) != 0)) {
+                diag_error(check_src(c), n->loc,
+                           "uaddr() looks in the probe's binary: this probe has two, %.*s and "
+                           "%.*s",
+                           (int)plen, path, (int)len, t);
+                return false;
+            }
+            path = t;
+            plen = len;
+        }
+        entry &= strcmp(s->kind->name, "uprobe") == 0;
+        one &= s->points.n == 1;
+    }
+    char file[4096], why[512];
+    snprintf(file, sizeof(file), "%.*s", (int)plen, path ? path : "");
+    uint64_t addr;
+    bool pie;
+    if (usym_addr(file, a->sval, &addr, &pie, why, sizeof(why))) {
+        diag_error(check_src(c), a->loc, "uaddr(): %s", why);
+        return false;
+    }
+    if (!pie) { /* where it is linked is where it is */
+        n->kind = N_INT;
+        n->ival = (int64_t)addr;
+        n->big = addr > INT64_MAX;
+        n->args = NULL;
+        n->ty = ty_int64(false);
+        return true;
+    }
+    if (!entry || !one) {
+        diag_error(check_src(c), n->loc,
+                   "uaddr() in %s, which is position-independent, needs a uprobe on one "
+                   "function: where it fires says where the process loaded the file",
+                   file);
+        return false;
+    }
+    n->ival = (int64_t)addr;
+    n->ty = ty_int64(false);
+    return true;
+}
+
 /* reg("name"): a register of the probe's context, by the architecture's
  * name for it; its offset in pt_regs is kept in ival */
 static bool check_reg(struct check *c, struct ast_node *n)
@@ -373,6 +430,8 @@ static const struct builtin table[BI__COUNT] = {
     [BI_KSYM]     = {"ksym",     BK_FUNC, 1, 1, {BA_INT}, {"address"}, .check = check_sym},
     [BI_USYM]     = {"usym",     BK_FUNC, 1, 1, {BA_INT}, {"address"}, .check = check_sym},
     [BI_KADDR]    = {"kaddr",    BK_FUNC, 1, 1, {BA_LITERAL}, {"name"}, .check = check_kaddr},
+    [BI_UADDR]    = {"uaddr",    BK_FUNC, 1, 1, {BA_LITERAL}, {"name"}, .needs = PROBE_UBIN,
+                     .check = check_uaddr},
     [BI_REG]      = {"reg",      BK_FUNC, 1, 1, {BA_LITERAL}, {"name"}, .ty = INT(8, false),
                      .needs = PROBE_REGS, .check = check_reg},
     [BI_COUNT]    = {"count",    BK_AGG, 0, 0, .agg = AGG_COUNT},

@@ -48,6 +48,7 @@ enum bi_id {
     BI_KSYM,
     BI_USYM,
     BI_KADDR,
+    BI_UADDR,
     BI_REG,
     /* aggregations: the value of a map, @m[k] = count() */
     BI_COUNT,

@@ -102,6 +102,11 @@ int check_longest_func(struct check *c)
     return (int)len;
 }
 
+const struct ast_spec *check_probe_specs(struct check *c)
+{
+    return c->probe->specs;
+}
+
 bool check_probe_samples(struct check *c)
 {
     for (const struct ast_spec *s = c->probe->specs; s; s = s->next)

@@ -42,6 +42,8 @@ int check_longest_func(struct check *c);
 /* Whether every spec of the probe samples (a perf event: profile,
  * software, hardware). */
 bool check_probe_samples(struct check *c);
+/* The probe's specs, resolved into their points. */
+const struct ast_spec *check_probe_specs(struct check *c);
 /* Whether values of a and b, of one kind, are kept and printed alike
  * (stacks of one depth and mode, symbols of one space). */
 bool check_same_kept(struct ty a, struct ty b);

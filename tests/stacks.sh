@@ -96,13 +96,19 @@ stack_modes() {
 }
 
 # usym() and func in a uprobe; ksym() of kaddr(); reg("ip") at a
-# function's entry is the function.
+# function's entry is the function, and uaddr() of it too: in the helper (an
+# executable, linked where it loads) and in libc (a library, loaded where
+# the process put it).
 symbols() {
     start -e "probe uprobe:$HELPER:middle {
-        printf(\"%s %s %s\\n\", usym(reg(\"ip\")), func, ksym(kaddr(\"vfs_read\"))) }"
+        printf(\"%s %s %s %d\\n\", usym(reg(\"ip\")), func, ksym(kaddr(\"vfs_read\")),
+               uaddr(\"middle\") == reg(\"ip\")) }
+        probe uprobe:libc:exit / comm == \"true\" / {
+            printf(\"%s %d %d\\n\", func, uaddr(\"exit\") == reg(\"ip\"), uaddr(\"_exit\") != reg(\"ip\")) }"
     "$HELPER" chain 0.1
+    /bin/true
     stop
-    echo "middle middle vfs_read" >"$WORK/want"
+    printf '%s\n' "middle middle vfs_read 1" "exit 1 1" >"$WORK/want"
     grep -v '^$' "$WORK/out" >"$WORK/got"
     expect "$WORK/want"
 }
