@@ -20,14 +20,44 @@
  * since, or its mappings may have been recorded since. */
 #define REREAD_NS 100000000ll
 
+/* A file mapped executable at start..end, its addresses moved by bias. */
+struct map {
+    uint64_t start, end, bias;
+    int file; /* in syms.files */
+};
+
 struct proc {
     uint32_t tgid;
-    Dwfl *dwfl; /* NULL: the process could not be read (it is gone) */
+    struct map *maps; /* its executable mappings: what symbols are looked up by */
+    int nmaps;
+    int64_t maps_at;
+    Dwfl *dwfl; /* for unwinding (--unwind dwarf), made when first asked: NULL when the
+                   process could not be read (it is gone) */
     uint64_t used;
     int64_t read_at;
     bool attached;                    /* libdwfl's unwinder is attached to dwfl (once a Dwfl) */
     const struct syms_sample *sample; /* the one being unwound */
 };
+
+/* A file symbols are read from, once whatever the processes that map it
+ * (each Dwfl maps its files, and many processes map libc): a Dwfl of its
+ * own, with the file as its one module at the addresses it is linked at. */
+struct file {
+    char *path;
+    Dwfl *dwfl;
+    Dwfl_Module *mod; /* NULL: not an ELF file it could read */
+};
+
+/* A symbol found, by file and address (looked up once: libdwfl's lookup
+ * goes through the symbol table). */
+struct memo {
+    uint64_t vaddr;
+    int file;   /* -1: a free slot */
+    char *name; /* NULL: in no symbol */
+    uint64_t start;
+};
+#define SYMS_FILES    4096
+#define SYMS_MEMO_MAX (1u << 20)
 
 struct syms {
     struct kallsyms k;
@@ -36,6 +66,10 @@ struct syms {
     int nprocs;
     uint64_t clock;
     struct proctab *pt;
+    struct file *files;
+    int nfiles;
+    struct memo *memo; /* open addressing, a power of 2 */
+    size_t nmemo, capmemo;
 };
 
 static const Dwfl_Callbacks proc_callbacks = {
@@ -55,9 +89,20 @@ void syms_free(struct syms *s)
     if (!s)
         return;
     kallsyms_free(&s->k);
-    for (int i = 0; i < s->nprocs; i++)
+    for (int i = 0; i < s->nprocs; i++) {
         if (s->procs[i].dwfl)
             dwfl_end(s->procs[i].dwfl);
+        free(s->procs[i].maps);
+    }
+    for (int i = 0; i < s->nfiles; i++) {
+        free(s->files[i].path);
+        if (s->files[i].dwfl)
+            dwfl_end(s->files[i].dwfl);
+    }
+    free(s->files);
+    for (size_t i = 0; i < s->capmemo; i++)
+        free(s->memo[i].name);
+    free(s->memo);
     free(s);
 }
 
@@ -172,6 +217,79 @@ static void proc_read(struct syms *s, struct proc *p)
     }
 }
 
+static int file_get(struct syms *s, const char *path)
+{
+    for (int i = 0; i < s->nfiles; i++)
+        if (strcmp(s->files[i].path, path) == 0)
+            return i;
+    if (s->nfiles == SYMS_FILES)
+        return -1;
+    if (s->nfiles % 64 == 0)
+        s->files = xrealloc(s->files, (size_t)(s->nfiles + 64) * sizeof(*s->files));
+    struct file *f = &s->files[s->nfiles];
+    f->path = xstrdup(path);
+    f->mod = NULL;
+    f->dwfl = dwfl_begin(&proc_callbacks);
+    if (f->dwfl) {
+        dwfl_report_begin(f->dwfl);
+        const char *name = strrchr(path, '/');
+        f->mod = dwfl_report_elf(f->dwfl, name ? name + 1 : path, path, -1, 0, false);
+        dwfl_report_end(f->dwfl, NULL, NULL);
+    }
+    return s->nfiles++;
+}
+
+static void add_map(struct syms *s, struct proc *p, uint64_t start, uint64_t end, uint64_t pgoff,
+                    const char *path, int *cap)
+{
+    if (p->nmaps == PROCTAB_MAPPINGS)
+        return;
+    int f = file_get(s, path);
+    if (f < 0)
+        return;
+    if (p->nmaps == *cap) {
+        *cap = *cap ? *cap * 2 : 16;
+        p->maps = xrealloc(p->maps, (size_t)*cap * sizeof(*p->maps));
+    }
+    p->maps[p->nmaps++] = (struct map){start, end, load_bias(path, start, pgoff), f};
+}
+
+/* The process's executable mappings: as the table recorded them, which
+ * holds after it has exited (and after its pid was used again), else as
+ * /proc shows them now. */
+static void maps_read(struct syms *s, struct proc *p)
+{
+    p->nmaps = 0;
+    p->maps_at = now_ns();
+    int cap = 0;
+    free(p->maps);
+    p->maps = NULL;
+    proctab_poll(s->pt);
+    const struct proctab_mapping *v;
+    int n = proctab_mappings(s->pt, p->tgid, &v);
+    for (int i = 0; i < n; i++)
+        add_map(s, p, v[i].start, v[i].start + v[i].len, v[i].pgoff, v[i].path, &cap);
+    if (n)
+        return;
+    char path[64], line[4096 + 128];
+    snprintf(path, sizeof(path), "/proc/%u/maps", p->tgid);
+    FILE *f = fopen(path, "re");
+    while (f && fgets(line, sizeof(line), f)) {
+        unsigned long long start, end, off;
+        char perms[8];
+        int at = 0;
+        if (sscanf(line, "%llx-%llx %7s %llx %*s %*s %n", &start, &end, perms, &off, &at) < 4 ||
+            !at || perms[2] != 'x')
+            continue;
+        char *file = line + at;
+        file[strcspn(file, "\n")] = 0;
+        if (file[0] == '/')
+            add_map(s, p, start, end, off, file, &cap);
+    }
+    if (f)
+        fclose(f);
+}
+
 static struct proc *proc_get(struct syms *s, uint32_t tgid)
 {
     struct proc *p = NULL;
@@ -188,13 +306,61 @@ static struct proc *proc_get(struct syms *s, uint32_t tgid)
                     p = &s->procs[i];
             if (p->dwfl)
                 dwfl_end(p->dwfl);
+            free(p->maps);
         }
         memset(p, 0, sizeof(*p));
         p->tgid = tgid;
-        proc_read(s, p);
+        p->read_at = p->maps_at = -REREAD_NS; /* not read yet */
+        maps_read(s, p);
     }
     p->used = ++s->clock;
     return p;
+}
+
+/* The symbol at vaddr of file f, from the memo or looked up (and kept). */
+static const struct memo *lookup(struct syms *s, int f, uint64_t vaddr)
+{
+    if (s->nmemo * 2 >= s->capmemo && s->capmemo < 2 * (size_t)SYMS_MEMO_MAX) {
+        size_t cap = s->capmemo ? s->capmemo * 2 : 4096;
+        struct memo *v = xcalloc(cap, sizeof(*v));
+        for (size_t i = 0; i < cap; i++)
+            v[i].file = -1;
+        for (size_t i = 0; i < s->capmemo; i++) {
+            if (s->memo[i].file < 0)
+                continue;
+            size_t k =
+                (s->memo[i].vaddr * 0x9e3779b97f4a7c15ull ^ (uint64_t)s->memo[i].file) & (cap - 1);
+            while (v[k].file >= 0)
+                k = (k + 1) & (cap - 1);
+            v[k] = s->memo[i];
+        }
+        free(s->memo);
+        s->memo = v;
+        s->capmemo = cap;
+    }
+    size_t k = (vaddr * 0x9e3779b97f4a7c15ull ^ (uint64_t)f) & (s->capmemo - 1);
+    while (s->memo[k].file >= 0 && (s->memo[k].file != f || s->memo[k].vaddr != vaddr))
+        k = (k + 1) & (s->capmemo - 1);
+    struct memo *m = &s->memo[k];
+    if (m->file >= 0)
+        return m;
+    static struct memo once; /* past the memo's bound: looked up each time */
+    if (s->nmemo >= SYMS_MEMO_MAX)
+        m = &once, free(once.name);
+    else
+        s->nmemo++;
+    *m = (struct memo){.vaddr = vaddr, .file = f};
+    GElf_Off off = 0;
+    GElf_Sym sym;
+    const char *name =
+        s->files[f].mod ? dwfl_module_addrinfo(s->files[f].mod, vaddr, &off, &sym, NULL, NULL, NULL)
+                        : NULL;
+    if (name) {
+        /* a versioned name of .dynsym, "clock_nanosleep@GLIBC_2.2.5": the name */
+        m->name = xstrndup(name, strcspn(name, "@"));
+        m->start = vaddr - off;
+    }
+    return m;
 }
 
 const char *syms_user(struct syms *s, uint32_t tgid, uint64_t addr, unsigned how, char *buf,
@@ -202,29 +368,22 @@ const char *syms_user(struct syms *s, uint32_t tgid, uint64_t addr, unsigned how
 {
     struct proc *p = proc_get(s, tgid);
     uint64_t look = (how & SYMS_RETURN) && addr ? addr - 1 : addr;
-    Dwfl_Module *m = p->dwfl ? dwfl_addrmodule(p->dwfl, look) : NULL;
-    if (!m && now_ns() - p->read_at > REREAD_NS) {
-        proc_read(s, p);
-        m = p->dwfl ? dwfl_addrmodule(p->dwfl, look) : NULL;
+    const struct map *mp = NULL;
+    for (int pass = 0; pass < 2 && !mp; pass++) {
+        for (int i = 0; i < p->nmaps && !mp; i++)
+            if (look >= p->maps[i].start && look < p->maps[i].end)
+                mp = &p->maps[i];
+        if (!mp && !pass && now_ns() - p->maps_at > REREAD_NS)
+            maps_read(s, p); /* mapped since? */
+        else
+            break;
     }
-    if (!m)
+    if (!mp)
         return hex(addr, buf, len);
-    GElf_Off off = 0;
-    GElf_Sym sym;
-    const char *name = dwfl_module_addrinfo(m, look, &off, &sym, NULL, NULL, NULL);
-    const char *file = NULL;
-    dwfl_module_info(m, NULL, NULL, NULL, NULL, NULL, &file, NULL);
-    if (!name)
+    const struct memo *m = lookup(s, mp->file, look - mp->bias);
+    if (!m->name)
         return hex(addr, buf, len);
-    /* a versioned name of .dynsym, "clock_nanosleep@GLIBC_2.2.5": the name */
-    char plain[512];
-    size_t at = strcspn(name, "@");
-    if (name[at] && at < sizeof(plain)) {
-        memcpy(plain, name, at);
-        plain[at] = 0;
-        name = plain;
-    }
-    return named(name, off + (addr - look), how, file, buf, len);
+    return named(m->name, addr - mp->bias - m->start, how, s->files[mp->file].path, buf, len);
 }
 
 /* libdwfl's unwinder asks for the sample's thread, its registers, and

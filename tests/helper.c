@@ -79,6 +79,38 @@ __attribute__((noinline, used)) long outer(long n)
     return middle(n + 1) + 1;
 }
 
+/* The benchmark's many stacks: walk_a and walk_b call each other (or
+ * themselves) WALK_DEPTH deep, which one by a bit of `bits`, then spin in
+ * leaf: 2^WALK_DEPTH call paths, each a stack of its own. */
+#define WALK_DEPTH 14
+static volatile unsigned long walk_sink;
+__attribute__((noinline)) static void leaf(unsigned long bits)
+{
+    for (unsigned long i = 0; i < 2000; i++)
+        walk_sink += i ^ bits;
+}
+__attribute__((noinline)) static void walk_b(int depth, unsigned long bits);
+__attribute__((noinline)) static void walk_a(int depth, unsigned long bits)
+{
+    if (!depth)
+        leaf(bits);
+    else if (bits & 1)
+        walk_b(depth - 1, bits >> 1);
+    else
+        walk_a(depth - 1, bits >> 1);
+    walk_sink++; /* after the call: no tail call, which would leave no frame */
+}
+__attribute__((noinline)) static void walk_b(int depth, unsigned long bits)
+{
+    if (!depth)
+        leaf(bits);
+    else if (bits & 1)
+        walk_b(depth - 1, bits >> 1);
+    else
+        walk_a(depth - 1, bits >> 1);
+    walk_sink++;
+}
+
 /* The function the uprobe tests trace: its arguments and its return value
  * are known (a + the length of s). Not inlined, and kept in .symtab. */
 __attribute__((noinline, used)) long tp_target(long a, const char *s)
@@ -166,7 +198,9 @@ static int usage(void)
         "       tp_helper signal SECS        call getppid(), then say which signal came within\n"
         "                                    SECS seconds\n"
         "       tp_helper chain SECS         main calls outer, middle, inner: getpgid(0); then\n"
-        "                                    sleep SECS seconds\n",
+        "                                    sleep SECS seconds\n"
+        "       tp_helper stacks N           N calls down one of 16384 paths of calls, and the\n"
+        "                                    seconds they took\n",
         stderr);
     return 2;
 }
@@ -229,6 +263,14 @@ int main(int argc, char **argv)
         /* the syscall itself: libc's nanosleep() may call clock_nanosleep */
         struct timespec ts = {atol(argv[2]), atol(argv[3])};
         return syscall(SYS_nanosleep, &ts, NULL) == 0 ? 0 : 1;
+    }
+    if (strcmp(argv[1], "stacks") == 0 && argc == 3) {
+        long n = atol(argv[2]);
+        double t0 = now();
+        for (long i = 0; i < n; i++)
+            walk_a(WALK_DEPTH, (unsigned long)i * 2654435761ul);
+        fprintf(stderr, "%.3f\n", now() - t0);
+        return 0;
     }
     if (strcmp(argv[1], "chain") == 0 && argc == 3) { /* then lingers SECS */
         volatile long sink = outer(0);

@@ -3,7 +3,8 @@
 
 Run by hand as root (not a test): tests/bench/bench.py [--quick] [SECTION...]
 where a SECTION is one of startup first_event per_event sustained
-tiny_buffers maps probe_kinds storm json btf (all of them when none is named).
+tiny_buffers maps probe_kinds storm json btf stacks (all of them when none is
+named).
 Needs bpftrace and bpftool (apt-get install bpftrace bpftool) and a build
 (build/tinyprobe, build/tp_helper). Prints each figure for both tracers and
 their ratio.
@@ -18,8 +19,9 @@ import tempfile
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-TP = os.path.join(ROOT, "build", "tinyprobe")
-HELPER = os.path.join(ROOT, "build", "tp_helper")
+BUILD = os.environ.get("TP_BUILD", os.path.join(ROOT, "build"))  # another build: TP_BUILD=DIR
+TP = os.path.join(BUILD, "tinyprobe")
+HELPER = os.path.join(BUILD, "tp_helper")
 QUICK = "--quick" in sys.argv
 ROUNDS = 3 if QUICK else 7
 
@@ -691,13 +693,93 @@ def btf(tmp):
     print("%-46s %12s" % ("  ... tp --dry-run under 100 ms (target)", "yes" if dry < 100 else "no"))
 
 
+def stacks(tmp):
+    """The section stacks: profile:hz:999 { @[kstack, ustack, comm] = count() }
+    while two helpers (one a CPU) walk 16384 distinct paths of calls for
+    about 10 s: the BPF ns per sample (bpf_stats, over the tracer's own
+    programs), the workload's slowdown against a run without a tracer, the
+    distinct stacks printed, the seconds from Ctrl-C to the tracer's exit
+    (reading and symbolizing every stack: the target, at most 0.5x
+    bpftrace's), and the tracer's peak RSS (the target: at most
+    bpftrace's). tinyprobe walks user stacks by frame pointers here
+    (--unwind fp), as bpftrace does; its DWARF unwinding is a line of its
+    own."""
+    n = 1000000 if QUICK else 4500000
+    script = "@[kstack, ustack, comm] = count()"
+    cmds = {
+        "tinyprobe": [TP, "-q", "--unwind", "fp", "-e", "probe profile:hz:999 { %s }" % script],
+        "bpftrace": ["bpftrace", "-e", "profile:hz:999 { %s; }" % script],
+        "tinyprobe --unwind dwarf": [TP, "-q", "--unwind", "dwarf", "-e",
+                                     "probe profile:hz:999 { %s }" % script],
+    }
+
+    def workload():
+        """Two helpers, one a CPU: the slower one's seconds."""
+        ps = [subprocess.Popen([HELPER, "stacks", str(n)], stderr=subprocess.PIPE, text=True,
+                               preexec_fn=(lambda c=c: os.sched_setaffinity(0, {c})))
+              for c in (0, 1)]
+        return max(float(p.communicate()[1].strip()) for p in ps)
+
+    # the workload alone, twice: the faster is the base (this machine is a
+    # shared one, whose noise only ever slows a run)
+    base = min(workload(), workload())
+    print("%-46s %12s" % ("stacks: the workload alone", "%.2f s" % base))
+    res = {}
+    with open("/proc/sys/kernel/bpf_stats_enabled", "w") as f:
+        f.write("1")
+    try:
+        for who, cmd in cmds.items():
+            out, err = os.path.join(tmp, "stacks.out"), os.path.join(tmp, "stacks.err")
+            before = set(bpf_progs())
+            with open(err, "w") as ef:
+                p = subprocess.Popen(cmd[:1] + ["-o", out] + cmd[1:], stdout=subprocess.DEVNULL,
+                                     stderr=ef)
+            # bpftool perf list does not show perf events' programs: the
+            # new perf_event programs are the tracer's
+            t0, ids = time.monotonic(), set()
+            while not ids and time.monotonic() - t0 < 60:
+                if p.poll() is not None:
+                    raise RuntimeError("%s exited: %s" % (who, open(err).read()))
+                time.sleep(0.2)
+                ids = {k for k, v in bpf_progs().items()
+                       if k not in before and v.get("type") == "perf_event"}
+            time.sleep(0.5)
+            s0 = {k: v for k, v in bpf_progs().items() if k in ids}
+            took = workload()
+            s1 = {k: v for k, v in bpf_progs().items() if k in s0}
+            ns = sum(s1[k].get("run_time_ns", 0) - s0[k].get("run_time_ns", 0) for k in s1)
+            cnt = sum(s1[k].get("run_cnt", 0) - s0[k].get("run_cnt", 0) for k in s1)
+            t0 = time.monotonic()
+            p.send_signal(signal.SIGINT)
+            _, _, ru = os.wait4(p.pid, 0)
+            stop_s = time.monotonic() - t0
+            with open(out, errors="replace") as f:
+                keys = sum(1 for l in f if l.startswith("]") or l.startswith(", "))
+            res[who] = (ns / cnt if cnt else 0, took / base, keys, stop_s, ru.ru_maxrss / 1024)
+    finally:
+        with open("/proc/sys/kernel/bpf_stats_enabled", "w") as f:
+            f.write("0")
+    tp, bt, dw = res["tinyprobe"], res["bpftrace"], res["tinyprobe --unwind dwarf"]
+    report("profile:hz:999 stacks: BPF ns/sample", tp[0], bt[0], "ns")
+    report("  ... workload slowdown (x, 1 = none)", tp[1], bt[1], "x")
+    report("  ... distinct stacks printed", tp[2], bt[2], "", better="higher")
+    report("  ... Ctrl-C to exit, all printed", tp[3], bt[3], "s")
+    print("%-46s %12s" % ("  ... tinyprobe / bpftrace (target: at most 0.5)",
+                          "%.2f x" % (tp[3] / bt[3] if bt[3] else 0)))
+    report("  ... peak RSS", tp[4], bt[4], "MiB")
+    print("%-46s %12s %12s" % ("  --unwind dwarf: BPF ns/sample, slowdown", "%.0f ns" % dw[0],
+                               "%.3f x" % dw[1]))
+    print("%-46s %12s %12s" % ("  --unwind dwarf: stacks, Ctrl-C s, RSS MiB", "%d" % dw[2],
+                               "%.2f s %.0f" % (dw[3], dw[4])))
+
+
 def main():
     if os.geteuid() != 0:
         sys.exit("bench.py: run as root")
     print("%-46s %12s %12s   %s" % ("", "tinyprobe", "bpftrace", "ratio"))
     with tempfile.TemporaryDirectory() as tmp:
         sections = [startup, first_event, per_event, sustained, tiny_buffers, maps, probe_kinds,
-                    storm, json_, btf]
+                    storm, json_, btf, stacks]
         name = {f: f.__name__.rstrip("_") for f in sections}  # json_: json is the module
         wanted = [a for a in sys.argv[1:] if not a.startswith("--")]
         unknown = set(wanted) - set(name.values())
