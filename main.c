@@ -62,6 +62,7 @@ static void usage(FILE *f)
         "  --unwind MODE      user stacks by frame pointers in the kernel (fp), from a copy of\n"
         "                     the stack unwound with DWARF in user space (dwarf), or auto (the\n"
         "                     default): dwarf in profile, software and hardware probes\n"
+        "  --stack-lines      user stacks' frames also say their source file and line (DWARF)\n"
         "  --unsafe           allow system() (runs a command) and signal() (signals the task)\n"
         "  -h, --help         this help\n"
         "  -V, --version      the version\n",
@@ -161,7 +162,8 @@ static int parse_args(int argc, char **argv, struct opts *o)
         OPT_UNSAFE,
         OPT_STACK_MAX,
         OPT_FLAME,
-        OPT_UNWIND
+        OPT_UNWIND,
+        OPT_LINES
     };
     static const struct option longopts[] = {
         {"format", required_argument, 0, 'f'},
@@ -172,6 +174,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
         {"stack-max", required_argument, 0, OPT_STACK_MAX},
         {"flamegraph", required_argument, 0, OPT_FLAME},
         {"unwind", required_argument, 0, OPT_UNWIND},
+        {"stack-lines", no_argument, 0, OPT_LINES},
         {"cgroup", required_argument, 0, OPT_CGROUP},
         {"unsafe", no_argument, 0, OPT_UNSAFE},
         {"help", no_argument, 0, 'h'},
@@ -244,6 +247,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
             o->cg.map_size = (unsigned)v;
             break;
         case OPT_FLAME: o->rt.flamegraph = optarg; break;
+        case OPT_LINES: o->rt.stack_lines = true; break;
         case OPT_UNWIND:
             if (!strcmp(optarg, "auto"))
                 o->check.unwind = UNWIND_AUTO;

@@ -27,6 +27,7 @@ struct rt_opts {
     uint64_t start_ns;       /* CLOCK_MONOTONIC when tinyprobe started: elapsed counts from it */
     const char *flamegraph;  /* --flamegraph FILE: the SVG to write at exit, or NULL */
     const char *title;       /* the flame graph's: the script's name, or its one line */
+    bool stack_lines;        /* --stack-lines: user frames with their source file and line */
 };
 
 struct rt {

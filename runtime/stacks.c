@@ -29,6 +29,7 @@ struct stacks {
     struct syms *syms;
     struct proctab *pt;     /* processes' mappings, where user symbols are printed */
     uint64_t deferred_lost; /* updates made in user space that the map refused (full) */
+    bool lines;             /* --stack-lines: user frames say their source file and line */
 };
 
 struct stacks *stacks_new(struct rt *rt)
@@ -46,6 +47,7 @@ struct stacks *stacks_new(struct rt *rt)
                     why);
     }
     s->syms = syms_new(s->pt);
+    s->lines = rt->o->stack_lines;
     int deepest = 1;
     for (int i = 0; i < p->nstacks; i++) {
         char name[32];
@@ -190,6 +192,8 @@ static const char *symbol(void *ctx, bool user, uint32_t tgid, uint64_t addr, un
                           char *buf, size_t len)
 {
     struct stacks *s = ctx;
+    if (s->lines && (how & SYMS_OFFSET)) /* a stack's frame, not a symbol alone */
+        how |= SYMS_LINE;
     return user ? syms_user(s->syms, tgid, addr, how, buf, len)
                 : syms_kernel(s->syms, addr, how, buf, len);
 }

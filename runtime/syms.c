@@ -55,6 +55,8 @@ struct memo {
     int file;   /* -1: a free slot */
     char *name; /* NULL: in no symbol */
     uint64_t start;
+    char *src; /* "file:line", once asked for (src_tried); NULL where there is none */
+    bool src_tried;
 };
 #define SYMS_FILES    4096
 #define SYMS_MEMO_MAX (1u << 20)
@@ -100,8 +102,10 @@ void syms_free(struct syms *s)
             dwfl_end(s->files[i].dwfl);
     }
     free(s->files);
-    for (size_t i = 0; i < s->capmemo; i++)
+    for (size_t i = 0; i < s->capmemo; i++) {
         free(s->memo[i].name);
+        free(s->memo[i].src);
+    }
     free(s->memo);
     free(s);
 }
@@ -318,7 +322,7 @@ static struct proc *proc_get(struct syms *s, uint32_t tgid)
 }
 
 /* The symbol at vaddr of file f, from the memo or looked up (and kept). */
-static const struct memo *lookup(struct syms *s, int f, uint64_t vaddr)
+static struct memo *lookup(struct syms *s, int f, uint64_t vaddr)
 {
     if (s->nmemo * 2 >= s->capmemo && s->capmemo < 2 * (size_t)SYMS_MEMO_MAX) {
         size_t cap = s->capmemo ? s->capmemo * 2 : 4096;
@@ -346,7 +350,7 @@ static const struct memo *lookup(struct syms *s, int f, uint64_t vaddr)
         return m;
     static struct memo once; /* past the memo's bound: looked up each time */
     if (s->nmemo >= SYMS_MEMO_MAX)
-        m = &once, free(once.name);
+        m = &once, free(once.name), free(once.src);
     else
         s->nmemo++;
     *m = (struct memo){.vaddr = vaddr, .file = f};
@@ -380,10 +384,29 @@ const char *syms_user(struct syms *s, uint32_t tgid, uint64_t addr, unsigned how
     }
     if (!mp)
         return hex(addr, buf, len);
-    const struct memo *m = lookup(s, mp->file, look - mp->bias);
+    struct memo *m = lookup(s, mp->file, look - mp->bias);
     if (!m->name)
         return hex(addr, buf, len);
-    return named(m->name, addr - mp->bias - m->start, how, s->files[mp->file].path, buf, len);
+    named(m->name, addr - mp->bias - m->start, how, s->files[mp->file].path, buf, len);
+    if (how & SYMS_LINE) {
+        if (!m->src_tried) {
+            m->src_tried = true;
+            Dwfl_Line *l = s->files[mp->file].mod
+                               ? dwfl_module_getsrc(s->files[mp->file].mod, look - mp->bias)
+                               : NULL;
+            int line = 0;
+            const char *src = l ? dwfl_lineinfo(l, NULL, &line, NULL, NULL, NULL) : NULL;
+            if (src && line > 0) {
+                size_t n = strlen(src) + 24;
+                m->src = xmalloc(n);
+                snprintf(m->src, n, "%s:%d", src, line);
+            }
+        }
+        size_t used = strlen(buf);
+        if (m->src && used < len)
+            snprintf(buf + used, len - used, " (%s)", m->src);
+    }
+    return buf;
 }
 
 /* libdwfl's unwinder asks for the sample's thread, its registers, and

@@ -16,7 +16,9 @@ struct syms;
  * offset into it ("vfs_read+5"), and the file it is in ("(/usr/lib/...)").
  * SYMS_RETURN: the address is one a call returns to, which is looked up
  * one byte back, in the call (a call may be a function's last bytes). */
-enum { SYMS_OFFSET = 1, SYMS_FILE = 2, SYMS_RETURN = 4 };
+enum { SYMS_OFFSET = 1, SYMS_FILE = 2, SYMS_RETURN = 4, SYMS_LINE = 8 };
+/* SYMS_LINE: a user address's source file and line, where its file has
+ * DWARF line info ("inner+12 (/src/helper.c:58)"). */
 
 /* The processes whose symbols are kept at once: past them, the one used
  * least recently is let go. */

@@ -140,6 +140,24 @@ dwarf_chain() {
     names | head -1 | grep -q '^inner$' || fail "not even inner without frame pointers"
 }
 
+# --stack-lines: each frame of the helper's chain says the line of the
+# helper's source it is at: the syscall in inner, each call up the chain.
+stack_lines() {
+    local src line
+    src=$(realpath "$(dirname "$0")/helper.c")
+    start --stack-lines -e 'probe tracepoint:syscalls:sys_enter_getpgid / comm == "tp_helper" / {
+        print(ustack(4)) }'
+    "$HELPER" chain 0.1
+    stop
+    line() { grep -n -F "$1" "$src" | head -1 | cut -d: -f1; }
+    printf '%s\n' "inner ($src:$(line 'return raw_getpgid() + n;'))" \
+        "middle ($src:$(line 'return inner(n + 1) + 1;'))" \
+        "outer ($src:$(line 'return middle(n + 1) + 1;'))" \
+        "main ($src:$(line 'volatile long sink = outer(0);'))" >"$WORK/want"
+    sed -e 's/+[0-9]* (/ (/' -e 's/^ *//' "$WORK/out" | grep -v '^$' >"$WORK/got"
+    expect "$WORK/want"
+}
+
 # -f folded: a map keyed by stacks as flamegraph.pl reads it, comm first,
 # the stack root first; three runs of the helper (three processes, whose
 # keys differ) add up in one line; a map without a stack is said and left

@@ -2,15 +2,19 @@
  * may be: the bytes become a file, whose functions are read, each looked up
  * by name, their first bytes read and decoded; a few are expanded as
  * uprobe:PATH:FUNCTION+OFFSET is, offset checked and all; its USDT notes
- * are read. Any bytes must end in functions or a message, never a crash, a
- * read past what the file holds, or a leak. */
+ * are read; uaddr() looks a symbol up in it. The same bytes are read as
+ * /proc/kallsyms is, for kstack's symbols and kaddr(). Any bytes must end
+ * in functions or a message, never a crash, a read past what the file
+ * holds, or a leak. */
 #include <elf.h>
 #include <stdio.h>
+#include <string.h>
 #include <stdlib.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
 #include "bpf/insn.h"
+#include "bpf/kallsyms.h"
 #include "bpf/kinds.h"
 #include "bpf/usym.h"
 
@@ -76,5 +80,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     int n = usym_usdt(path, &v, why, sizeof(why));
     if (n >= 0)
         usym_usdt_free(v, n);
+    uint64_t addr;
+    bool pie;
+    usym_addr(path, "main", &addr, &pie, why, sizeof(why));
+
+    struct kallsyms ks;
+    if (kallsyms_load(&ks, path, why, sizeof(why)) == 0) {
+        for (size_t i = 0; i < ks.n; i++) {
+            if (ks.v[i].addr == UINT64_MAX)
+                continue;
+            uint64_t off;
+            const struct kallsyms_sym *s = kallsyms_find(&ks, ks.v[i].addr + 1, &off);
+            if (!s || s->addr > ks.v[i].addr + 1 || off != ks.v[i].addr + 1 - s->addr ||
+                strlen(kallsyms_name(&ks, s)) > KALLSYMS_LINE_MAX)
+                abort(); /* the symbol at or below the address, and its name bounded */
+        }
+        kallsyms_free(&ks);
+    }
     return 0;
 }

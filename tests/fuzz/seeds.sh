@@ -18,6 +18,9 @@ for f in "$top"/tests/errors/*.tp "$top"/tests/codegen/*.tp "$top"/tests/run/*.t
         cp "$f" "$out/$name"
     fi
 done
+# the kernel's symbols, as kstack and kaddr() read them: fuzz_elf reads its
+# bytes as /proc/kallsyms too
+head -300 /proc/kallsyms >"$out/kallsyms" 2>/dev/null || true
 # a probe too large for 16-bit jumps
 {
     echo 'probe BEGIN / pid > 0 / <'
