@@ -21,6 +21,8 @@ void tuple_into(struct cg *c, const struct ast_node *n, LLVMValueRef dst)
             LLVMValueRef at = ir_at(c, dst, r->fields[i].off);
             if (r->fields[i].ty.kind == TY_STR)
                 str_into(c, a, at, (unsigned)r->fields[i].ty.size);
+            else if (!ty_is_word(r->fields[i].ty)) /* a stack, a usym() */
+                bytes_into(c, a, at);
             else
                 LLVMBuildStore(c->b, expr_int(c, a), at);
         }

@@ -66,8 +66,10 @@ static bool tuple_of(struct check *c, struct ast_node *n, bool check_elements)
             return false;
         }
         struct ty t = a->ty;
-        if (!ty_is_scalar(t) && t.kind != TY_STR) {
-            diag_error(check_src(c), a->loc, "a tuple holds integers, strings and pointers, not %s",
+        bool kept = (t.kind == TY_STACK && t.size == TY_STACK_SIZE) || t.kind == TY_SYM;
+        if (!ty_is_scalar(t) && t.kind != TY_STR && !kept) {
+            diag_error(check_src(c), a->loc,
+                       "a tuple holds integers, strings, pointers, stacks and symbols, not %s",
                        check_ty_desc(t, buf, sizeof(buf)));
             ok = false;
             continue;
@@ -80,7 +82,7 @@ static bool tuple_of(struct check *c, struct ast_node *n, bool check_elements)
         else if (t.kind == TY_STR && t.size < check_str_size(c))
             t.size = check_str_size(c);
         f[count++] = (struct plan_field){.off = off, .ty = t};
-        off += t.kind == TY_STR ? ((unsigned)t.size + 7) & ~7u : 8;
+        off += t.kind == TY_STR ? ((unsigned)t.size + 7) & ~7u : (unsigned)ty_store_size(t);
     }
     if (!ok)
         return false;
@@ -126,5 +128,11 @@ bool check_tuple_element(struct check *c, struct ast_node *n)
     }
     n->bit_off = r->fields[n->ival].off * 8;
     n->ty = r->fields[n->ival].ty;
+    if (n->ty.kind == TY_STACK || n->ty.kind == TY_SYM) {
+        diag_error(check_src(c), n->loc,
+                   "element .%lld is %s: it is printed with its tuple, not read alone",
+                   (long long)n->ival, check_ty_desc(n->ty, buf, sizeof(buf)));
+        return false;
+    }
     return true;
 }

@@ -548,6 +548,17 @@ static void member_print(struct sbuf *b, const struct plan_field *f, const unsig
             sb_put(b, (const char *)p, n);
         return;
     }
+    case TY_STACK:
+    case TY_SYM: { /* a tuple's: printed as they are alone */
+        struct value v = {.ty = f->ty, .data = p};
+        if (avail < ty_store_size(f->ty))
+            sb_puts(b, json ? "null" : "?");
+        else if (json)
+            value_json(b, &v, env);
+        else
+            value_text(b, &v, env);
+        return;
+    }
     case TY_RECORD:
         if (env->records && f->ty.rec >= 0 && f->ty.rec < env->nrecords &&
             depth < PLAN_RECORD_DEPTH)

@@ -45,7 +45,7 @@ set(TP_BTF_CASES nanosleep_chain rawtracepoint_typed uprobe_cast no_btf too_larg
 tp_cases(btf btf ${TP_BTF_CASES})
 
 # Stacks and symbols: see tests/stacks.sh.
-set(TP_STACK_CASES ustack_chain exited kstack_syscall stack_modes symbols kprobe_stack dwarf_chain stack_lines folded
+set(TP_STACK_CASES ustack_chain exited kstack_syscall stack_modes symbols kprobe_stack dwarf_chain stack_lines stack_tuple folded
     flamegraph profile_script offcputime_script perf_kinds)
 tp_cases(stacks stacks ${TP_STACK_CASES})
 
