@@ -82,7 +82,7 @@ __attribute__((noinline, used)) long outer(long n)
 /* The benchmark's many stacks: walk_a and walk_b call each other (or
  * themselves) WALK_DEPTH deep, which one by a bit of `bits`, then spin in
  * leaf: 2^WALK_DEPTH call paths, each a stack of its own. */
-#define WALK_DEPTH 14
+#define WALK_DEPTH 15
 static volatile unsigned long walk_sink;
 __attribute__((noinline)) static void leaf(unsigned long bits)
 {
@@ -199,7 +199,7 @@ static int usage(void)
         "                                    SECS seconds\n"
         "       tp_helper chain SECS         main calls outer, middle, inner: getpgid(0); then\n"
         "                                    sleep SECS seconds\n"
-        "       tp_helper stacks N           N calls down one of 16384 paths of calls, and the\n"
+        "       tp_helper stacks N           N calls down one of 32768 paths of calls, and the\n"
         "                                    seconds they took\n",
         stderr);
     return 2;

@@ -695,7 +695,7 @@ def btf(tmp):
 
 def stacks(tmp):
     """The section stacks: profile:hz:999 { @[kstack, ustack, comm] = count() }
-    while two helpers (one a CPU) walk 16384 distinct paths of calls for
+    while two helpers (one a CPU) walk 32768 distinct paths of calls for
     about 10 s: the BPF ns per sample (bpf_stats, over the tracer's own
     programs), the workload's slowdown against a run without a tracer, the
     distinct stacks printed, the seconds from Ctrl-C to the tracer's exit
@@ -704,14 +704,18 @@ def stacks(tmp):
     bpftrace's). tinyprobe walks user stacks by frame pointers here
     (--unwind fp), as bpftrace does; its DWARF unwinding is a line of its
     own."""
-    n = 1000000 if QUICK else 4500000
+    n = 2000000 if QUICK else 9000000
     script = "@[kstack, ustack, comm] = count()"
+    # room for every stack in both (their maps have 4096 keys by default)
+    keys = "65536"
     cmds = {
-        "tinyprobe": [TP, "-q", "--unwind", "fp", "-e", "probe profile:hz:999 { %s }" % script],
+        "tinyprobe": [TP, "-q", "--unwind", "fp", "--map-size", keys, "-e",
+                      "probe profile:hz:999 { %s }" % script],
         "bpftrace": ["bpftrace", "-e", "profile:hz:999 { %s; }" % script],
-        "tinyprobe --unwind dwarf": [TP, "-q", "--unwind", "dwarf", "-e",
+        "tinyprobe --unwind dwarf": [TP, "-q", "--unwind", "dwarf", "--map-size", keys, "-e",
                                      "probe profile:hz:999 { %s }" % script],
     }
+    env = dict(os.environ, BPFTRACE_MAP_KEYS_MAX=keys)
 
     def workload():
         """Two helpers, one a CPU: the slower one's seconds."""
@@ -733,7 +737,7 @@ def stacks(tmp):
             before = set(bpf_progs())
             with open(err, "w") as ef:
                 p = subprocess.Popen(cmd[:1] + ["-o", out] + cmd[1:], stdout=subprocess.DEVNULL,
-                                     stderr=ef)
+                                     stderr=ef, env=env)
             # bpftool perf list does not show perf events' programs: the
             # new perf_event programs are the tracer's
             t0, ids = time.monotonic(), set()
@@ -753,9 +757,9 @@ def stacks(tmp):
             p.send_signal(signal.SIGINT)
             _, _, ru = os.wait4(p.pid, 0)
             stop_s = time.monotonic() - t0
-            with open(out, errors="replace") as f:
-                keys = sum(1 for l in f if l.startswith("]") or l.startswith(", "))
-            res[who] = (ns / cnt if cnt else 0, took / base, keys, stop_s, ru.ru_maxrss / 1024)
+            with open(out, errors="replace") as f:  # a key ends "...]: N"
+                printed = sum(1 for l in f if "]: " in l)
+            res[who] = (ns / cnt if cnt else 0, took / base, printed, stop_s, ru.ru_maxrss / 1024)
     finally:
         with open("/proc/sys/kernel/bpf_stats_enabled", "w") as f:
             f.write("0")
