@@ -67,6 +67,12 @@ add_test(NAME unit_plan COMMAND plan_test)
 add_test(NAME unit_output COMMAND output_test)
 add_test(NAME unit_plan_owns COMMAND plan_owns_test)
 
+# The man page names every builtin, function and probe kind (man_test), and
+# every option and built-in script (tests/man.sh).
+add_test(NAME unit_man COMMAND man_test ${CMAKE_SOURCE_DIR}/docs/tinyprobe.1.scd)
+add_test(NAME man_page COMMAND ${CMAKE_SOURCE_DIR}/tests/man.sh)
+set_tests_properties(man_page PROPERTIES ENVIRONMENT "${TP_TEST_ENV}" SKIP_RETURN_CODE 77)
+
 # Golden cases: a test PREFIX_NAME for each tests/FOLDER/NAME.tp, run by
 # tests/FOLDER.sh NAME ARG... in that folder, for at most TIMEOUT seconds.
 # Adding a case is dropping its files into the folder.
