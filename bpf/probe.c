@@ -16,7 +16,7 @@
 static const struct probe_kind *const kinds[] = {
     &kind_tracepoint, &kind_rawtracepoint, &kind_kprobe,    &kind_kretprobe, &kind_fentry,
     &kind_fexit,      &kind_uprobe,        &kind_uretprobe, &kind_usdt,      &kind_interval,
-    &kind_profile,    &kind_software,      &kind_hardware,  &kind_begin,      &kind_end,
+    &kind_profile,    &kind_software,      &kind_hardware,  &kind_begin,     &kind_end,
 };
 #define NKINDS (int)(sizeof(kinds) / sizeof(kinds[0]))
 
@@ -259,4 +259,12 @@ const char *probe_closest(const char *s, const char *const *names, int n)
         }
     }
     return best;
+}
+
+const char *probe_target_func(const char *target, size_t *len)
+{
+    const char *f = strrchr(target, ':');
+    f = f ? f + 1 : target;
+    *len = strcspn(f, "+");
+    return f;
 }

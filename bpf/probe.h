@@ -171,6 +171,10 @@ int probe_list(const char *pattern, bool verbose, FILE *out, struct probe_err *e
 void probe_kinds_with(unsigned cap, char *buf, size_t n);
 /* The closest of `n` names to `s`, or NULL when none is close: for "did you mean". */
 const char *probe_closest(const char *s, const char *const *names, int n);
+/* The function a point fires in, as `func` says it: its target after the
+ * binary ("/bin/bash:readline"), without an offset ("vfs_read+4"); len
+ * bytes of it. */
+const char *probe_target_func(const char *target, size_t *len);
 /* Whether `s` is a pattern, and whether `pattern` ('*' for any run of
  * characters) matches `s` whole. */
 bool probe_is_pattern(const char *s);

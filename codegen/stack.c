@@ -13,7 +13,6 @@
 #include "bpf/probe.h"
 #include "codegen/cg.h"
 #include "lang/builtin.h"
-#include "lang/check.h"
 
 void stack_maps_init(struct cg *c)
 {
@@ -227,7 +226,7 @@ void stack_usym(struct cg *c, const struct ast_node *n, LLVMValueRef dst)
 void stack_func(struct cg *c, const struct ast_node *n, LLVMValueRef dst, unsigned size)
 {
     size_t len;
-    const char *f = check_func_name(c->point->target, &len);
+    const char *f = probe_target_func(c->point->target, &len);
     if (!c->shared) {
         str_literal(c, f, len, dst, size);
         return;

@@ -169,6 +169,17 @@ static bool check_ptr_mark(struct check *c, struct ast_node *n)
     return true;
 }
 
+/* A call whose value is known now (an id, an address) made the literal
+ * it is: an unsigned 64-bit integer. */
+static void literal(struct ast_node *n, uint64_t v)
+{
+    n->kind = N_INT;
+    n->ival = (int64_t)v;
+    n->big = v > INT64_MAX;
+    n->args = NULL;
+    n->ty = ty_int64(false);
+}
+
 /* cgroupid(path): the id, found now, becomes a literal */
 static bool check_cgroupid(struct check *c, struct ast_node *n)
 {
@@ -181,10 +192,7 @@ static bool check_cgroupid(struct check *c, struct ast_node *n)
         diag_note(check_src(c), "a cgroup v2 directory, as 'mount -t cgroup2' shows one mounted");
         return false;
     }
-    n->kind = N_INT;
-    n->ival = (int64_t)id;
-    n->big = id > INT64_MAX;
-    n->args = NULL;
+    literal(n, id);
     n->ty = ty_int64(!n->big);
     return true;
 }
@@ -283,11 +291,7 @@ static bool check_kaddr(struct check *c, struct ast_node *n)
         diag_error(check_src(c), a->loc, "kaddr(): %s", why);
         return false;
     }
-    n->kind = N_INT;
-    n->ival = (int64_t)addr;
-    n->big = addr > INT64_MAX;
-    n->args = NULL;
-    n->ty = ty_int64(false);
+    literal(n, addr);
     return true;
 }
 
@@ -328,11 +332,7 @@ static bool check_uaddr(struct check *c, struct ast_node *n)
         return false;
     }
     if (!pie) { /* where it is linked is where it is */
-        n->kind = N_INT;
-        n->ival = (int64_t)addr;
-        n->big = addr > INT64_MAX;
-        n->args = NULL;
-        n->ty = ty_int64(false);
+        literal(n, addr);
         return true;
     }
     if (!entry || !one) {

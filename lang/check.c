@@ -82,22 +82,12 @@ int check_str_size(struct check *c)
     return c->o->str_size;
 }
 
-/* The function a point fires in, as `func` says it: the target after its
- * binary ("/bin/bash:readline"), without an offset ("vfs_read+4"). */
-const char *check_func_name(const char *target, size_t *len)
-{
-    const char *f = strrchr(target, ':');
-    f = f ? f + 1 : target;
-    *len = strcspn(f, "+");
-    return f;
-}
-
 int check_longest_func(struct check *c)
 {
     size_t len = 0, n;
     for (const struct ast_spec *s = c->probe->specs; s; s = s->next)
         for (int i = 0; i < s->points.n; i++)
-            if (check_func_name(s->points.v[i]->target, &n) && n > len)
+            if (probe_target_func(s->points.v[i]->target, &n) && n > len)
                 len = n;
     return (int)len;
 }

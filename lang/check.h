@@ -36,8 +36,7 @@ int check_str_size(struct check *c);
 const struct check_opts *check_opts(struct check *c);
 /* The length of the longest name of the probe's points ("kind:target"). */
 int check_longest_spec(struct check *c);
-/* func: the longest of the probe's functions, and where a target names
- * its function (len bytes of it). */
+/* func: the longest of the probe's functions. */
 int check_longest_func(struct check *c);
 /* Whether every spec of the probe samples (a perf event: profile,
  * software, hardware). */
@@ -47,7 +46,6 @@ const struct ast_spec *check_probe_specs(struct check *c);
 /* Whether values of a and b, of one kind, are kept and printed alike
  * (stacks of one depth and mode, symbols of one space). */
 bool check_same_kept(struct ty a, struct ty b);
-const char *check_func_name(const char *target, size_t *len);
 /* "an integer", "a buffer": a type as a sentence names it. */
 const char *check_desc(struct ty t);
 /* Whether n (checked) is of kind k; else says "WHAT must be ..." at n. */
