@@ -211,7 +211,7 @@ flamegraph() {
     "$HELPER" chain 0
     stop
     [ -s "$WORK/g.svg" ] || fail "no flame graph written"
-    "$chrome" --headless --no-sandbox --disable-gpu --user-data-dir="$WORK/chrome" \
+    "$chrome" --headless --no-sandbox --disable-gpu --disable-dev-shm-usage --user-data-dir="$WORK/chrome" \
         --dump-dom "file://$WORK/g.svg#zoom=middle" >"$WORK/dom" 2>"$WORK/chrome.err" ||
         fail "chromium failed: $(tail -3 "$WORK/chrome.err")"
     grep -q 'data-ready="1"' "$WORK/dom" || fail "the flame graph's script did not run"
