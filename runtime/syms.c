@@ -180,26 +180,11 @@ static uint64_t load_bias(const char *path, uint64_t start, uint64_t pgoff)
     return bias;
 }
 
-/* A dead process's files, as the table recorded their mappings: each file
- * reported once, placed by its bias (an executable as linked). */
-static int report_recorded(Dwfl *d, const struct proctab_mapping *v, int n)
-{
-    for (int i = 0; i < n; i++) {
-        bool seen = false;
-        for (int j = 0; j < i && !seen; j++)
-            seen = strcmp(v[j].path, v[i].path) == 0;
-        if (seen)
-            continue;
-        const char *name = strrchr(v[i].path, '/');
-        dwfl_report_elf(d, name ? name + 1 : v[i].path, v[i].path, -1,
-                        load_bias(v[i].path, v[i].start, v[i].pgoff), false);
-    }
-    return 0;
-}
+static void maps_read(struct syms *s, struct proc *p);
 
-/* The process's files where they are mapped: as the table recorded them,
- * which holds after it has exited (and after its pid was used again), or
- * as /proc shows them now. */
+/* The process's Dwfl, for unwinding: its files where its mappings put them
+ * (maps_read: as the table recorded them, or as /proc shows them), each
+ * file once, placed by its bias (an executable as linked). */
 static void proc_read(struct syms *s, struct proc *p)
 {
     if (p->dwfl)
@@ -209,13 +194,19 @@ static void proc_read(struct syms *s, struct proc *p)
     p->read_at = now_ns();
     if (!p->dwfl)
         return;
-    proctab_poll(s->pt);
-    const struct proctab_mapping *v;
-    int n = proctab_mappings(s->pt, p->tgid, &v);
+    maps_read(s, p);
     dwfl_report_begin(p->dwfl);
-    int rc = n ? report_recorded(p->dwfl, v, n) : dwfl_linux_proc_report(p->dwfl, (pid_t)p->tgid);
+    for (int i = 0; i < p->nmaps; i++) {
+        bool seen = false;
+        for (int j = 0; j < i && !seen; j++)
+            seen = p->maps[j].file == p->maps[i].file;
+        if (seen)
+            continue;
+        const char *path = s->files[p->maps[i].file].path, *name = strrchr(path, '/');
+        dwfl_report_elf(p->dwfl, name ? name + 1 : path, path, -1, p->maps[i].bias, false);
+    }
     dwfl_report_end(p->dwfl, NULL, NULL);
-    if (rc) { /* gone, or not ours to read */
+    if (!p->nmaps) { /* gone, or not ours to read */
         dwfl_end(p->dwfl);
         p->dwfl = NULL;
     }
