@@ -24,6 +24,7 @@
 #include "lang/diag.h"
 #include "lang/parse.h"
 #include "runtime/child.h"
+#include "runtime/listing.h"
 #include "runtime/runtime.h"
 #include "runtime/scripts.h"
 
@@ -52,7 +53,11 @@ static void usage(FILE *f)
         "  --cgroup PATH      trace only tasks in the cgroup v2 directory PATH, or below it\n"
         "  -v                 list the programs and maps loaded, and libbpf's messages\n"
         "  -q                 do not say how many probes were attached\n"
-        "  -d WHAT            dump a stage: tokens, ast, plan, ir, asm, verifier (repeatable)\n"
+        "  -d WHAT            show a stage: tokens, ast, plan, ir, asm (each program's BPF under\n"
+        "                     its script lines), xlated (the same after the kernel's rewrites)\n"
+        "                     or verifier (its log under the script lines, a summary a line);\n"
+        "                     repeatable, or comma-separated\n"
+        "  --color WHEN       colour the -d listings: auto (on a terminal), always or never\n"
         "  --dry-run          compile and load into the kernel, attach nothing\n"
         "  --str-size N       bytes of a string, NUL included (default 64, at most 4096)\n"
         "  --buffer-size N    bytes of the event ring buffer (default 1048576)\n"
@@ -128,10 +133,13 @@ static int parse_dump(struct opts *o, char *what)
             o->dump_ir = true;
         else if (!strcmp(w, "asm"))
             o->dump_asm = true;
+        else if (!strcmp(w, "xlated"))
+            o->rt.dump_xlated = true;
         else if (!strcmp(w, "verifier"))
             o->rt.dump_verifier = true;
         else {
-            diag_sys_error(NULL, "-d takes tokens, ast, plan, ir, asm or verifier, not '%s'", w);
+            diag_sys_error(NULL,
+                           "-d takes tokens, ast, plan, ir, asm, xlated or verifier, not '%s'", w);
             return -1;
         }
     }
@@ -162,6 +170,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
         OPT_UNSAFE,
         OPT_STACK_MAX,
         OPT_FLAME,
+        OPT_COLOR,
         OPT_UNWIND,
         OPT_LINES
     };
@@ -173,6 +182,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
         {"map-size", required_argument, 0, OPT_MAP},
         {"stack-max", required_argument, 0, OPT_STACK_MAX},
         {"flamegraph", required_argument, 0, OPT_FLAME},
+        {"color", required_argument, 0, OPT_COLOR},
         {"unwind", required_argument, 0, OPT_UNWIND},
         {"stack-lines", no_argument, 0, OPT_LINES},
         {"cgroup", required_argument, 0, OPT_CGROUP},
@@ -247,6 +257,18 @@ static int parse_args(int argc, char **argv, struct opts *o)
             o->cg.map_size = (unsigned)v;
             break;
         case OPT_FLAME: o->rt.flamegraph = optarg; break;
+        case OPT_COLOR:
+            if (!strcmp(optarg, "auto"))
+                o->rt.color = LISTING_AUTO;
+            else if (!strcmp(optarg, "always"))
+                o->rt.color = LISTING_ALWAYS;
+            else if (!strcmp(optarg, "never"))
+                o->rt.color = LISTING_NEVER;
+            else {
+                diag_sys_error(NULL, "--color takes auto, always or never, not '%s'", optarg);
+                return -1;
+            }
+            break;
         case OPT_LINES: o->rt.stack_lines = true; break;
         case OPT_UNWIND:
             if (!strcmp(optarg, "auto"))
@@ -486,20 +508,33 @@ int main(int argc, char **argv)
                         : strcmp(fault, "verifier") == 0      ? CG_FAULT_EVERY
                         : strcmp(fault, "verifier-last") == 0 ? CG_FAULT_LAST
                                                               : CG_FAULT_NONE;
-    if (o.command && !o.rt.dry_run && !o.dump_ir && !o.dump_asm) {
+    bool loads = (!o.dump_ir && !o.dump_asm) || o.rt.dump_verifier || o.rt.dump_xlated;
+    if (o.command && !o.rt.dry_run && loads) {
         if (child_start(&child, o.command))
             goto out;
         o.rt.child = &child;
     }
     o.cg.dump_ir = o.dump_ir ? stdout : NULL;
-    o.cg.dump_asm = o.dump_asm ? stdout : NULL;
     if (cg_compile(prog, &o.cg, &cg))
         goto out;
+    if (o.dump_asm) {
+        struct listing l;
+        listing_init(&l, stdout, o.rt.color, &src, &cg);
+        int e = listing_asm(&l);
+        if (listing_done(&l) && !e) {
+            diag_sys_error(NULL, "cannot write to standard output: %s", strerror(errno));
+            goto out;
+        }
+        if (e)
+            goto out;
+    }
     /* From here on the plan and the object are all there is: the runtime
      * reads no tree (a compiled script will have none). */
     ast_program_free(prog);
     prog = NULL;
-    if (o.dump_ir || o.dump_asm) {
+    /* the listings of the object stop before the load, unless those of the
+     * load are asked for too */
+    if ((o.dump_ir || o.dump_asm) && !o.rt.dump_verifier && !o.rt.dump_xlated) {
         rc = 0;
         goto out;
     }

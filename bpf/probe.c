@@ -9,6 +9,7 @@
 
 #include <bpf/libbpf.h>
 
+#include "bpf/arch.h"
 #include "bpf/kinds.h"
 #include "lang/xalloc.h"
 
@@ -267,4 +268,39 @@ const char *probe_target_func(const char *target, size_t *len)
     f = f ? f + 1 : target;
     *len = strcspn(f, "+");
     return f;
+}
+
+const char *probe_ctx_name(const struct probe_point *pt, int off, int size, char *buf, size_t n)
+{
+    if (!pt)
+        return NULL;
+    const struct probe_kind *k = pt->kind;
+    for (int i = 0; i < pt->nfields; i++)
+        if (pt->fields[i].offset == off && (k->caps & PROBE_FIELDS)) {
+            /* the part of a larger field a narrower read takes is not the field */
+            if (size > pt->fields[i].size)
+                continue;
+            snprintf(buf, n, "args.%s", pt->fields[i].name);
+            return buf;
+        }
+    if (k->ctx_offset && !k->args_usdt && size == 8) {
+        for (int a = 1; a <= (pt->nargs ? pt->nargs : ARCH_MAX_ARGS); a++)
+            if ((k->caps & PROBE_ARGS) && k->ctx_offset(pt, a) == off) {
+                snprintf(buf, n, "arg%d", a);
+                return buf;
+            }
+        if ((k->caps & PROBE_RETVAL) && k->ctx_offset(pt, 0) == off) {
+            snprintf(buf, n, "retval");
+            return buf;
+        }
+    }
+    if (k->caps & PROBE_REGS) {
+        const struct arch_regs *a = arch_native();
+        for (const struct arch_reg *r = a->regs; r && r->name; r++)
+            if (r->off == off) {
+                snprintf(buf, n, "regs.%s", r->name);
+                return buf;
+            }
+    }
+    return NULL;
 }

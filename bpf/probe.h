@@ -175,6 +175,10 @@ const char *probe_closest(const char *s, const char *const *names, int n);
  * binary ("/bin/bash:readline"), without an offset ("vfs_read+4"); len
  * bytes of it. */
 const char *probe_target_func(const char *target, size_t *len);
+/* What the context holds at byte off, read size bytes wide, by the name a
+ * script gives it ("args.filename", "arg2", "retval", "regs.ip"), into buf;
+ * NULL when the point names nothing there. For the -d listings. */
+const char *probe_ctx_name(const struct probe_point *pt, int off, int size, char *buf, size_t n);
 /* Whether `s` is a pattern, and whether `pattern` ('*' for any run of
  * characters) matches `s` whole. */
 bool probe_is_pattern(const char *s);

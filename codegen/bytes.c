@@ -23,7 +23,7 @@ static void field_bytes(struct cg *c, const struct ast_node *n, LLVMValueRef dst
     copy(c, ir_at(c, dst, 8), ir_at(c, c->ctxv, (uint64_t)f->offset), ir_i64(c, (uint64_t)size));
 }
 
-void bytes_into(struct cg *c, const struct ast_node *n, LLVMValueRef dst)
+static void into(struct cg *c, const struct ast_node *n, LLVMValueRef dst)
 {
     ir_loc(c, n->loc);
     switch (n->kind) {
@@ -33,6 +33,14 @@ void bytes_into(struct cg *c, const struct ast_node *n, LLVMValueRef dst)
     case N_MAP: maps_read_bytes(c, n, dst); return;
     default: return;
     }
+}
+
+/* the caller's place in the script comes back after, as in expr_int */
+void bytes_into(struct cg *c, const struct ast_node *n, LLVMValueRef dst)
+{
+    LLVMMetadataRef outer = LLVMGetCurrentDebugLocation2(c->b);
+    into(c, n, dst);
+    LLVMSetCurrentDebugLocation2(c->b, outer);
 }
 
 /* ntop([af,] addr): the family, then the address's bytes; an integer's are

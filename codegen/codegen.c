@@ -185,6 +185,20 @@ static int script_file(const char *text, char *path, size_t n)
     return fd;
 }
 
+static int span_cmp(const void *a, const void *b)
+{
+    const struct tp_loc *x = a, *y = b;
+    if (x->first_line != y->first_line)
+        return x->first_line < y->first_line ? -1 : 1;
+    if (x->first_column != y->first_column)
+        return x->first_column < y->first_column ? -1 : 1;
+    if (x->last_line != y->last_line)
+        return x->last_line < y->last_line ? -1 : 1;
+    if (x->last_column != y->last_column)
+        return x->last_column < y->last_column ? -1 : 1;
+    return 0;
+}
+
 int cg_compile(const struct ast_program *p, const struct cg_opts *o, struct cg_output *out)
 {
     memset(out, 0, sizeof(*out));
@@ -301,18 +315,6 @@ int cg_compile(const struct ast_program *p, const struct cg_opts *o, struct cg_o
         fputs(ir, o->dump_ir);
         LLVMDisposeMessage(ir);
     }
-    if (o->dump_asm) {
-        /* emitting runs passes over the module: work on a copy */
-        LLVMModuleRef copy = LLVMCloneModule(c.m);
-        void *text;
-        size_t len;
-        int e = emit_buffer(copy, tm, LLVMAssemblyFile, &text, &len, err, errlen);
-        LLVMDisposeModule(copy);
-        if (e)
-            goto out;
-        fwrite(text, 1, len, o->dump_asm);
-        free(text);
-    }
     if (emit_buffer(c.m, tm, LLVMObjectFile, &out->obj, &out->objlen, err, errlen))
         goto out;
     if (diags.errors) {
@@ -323,6 +325,17 @@ int cg_compile(const struct ast_program *p, const struct cg_opts *o, struct cg_o
 out:
     if (rc && *err)
         diag_file_error(p->src, "%s", err);
+    if (rc == 0) {
+        qsort(c.di.spans, (size_t)c.di.nspans, sizeof(*c.di.spans), span_cmp);
+        int k = 0;
+        for (int i = 0; i < c.di.nspans; i++)
+            if (k == 0 || span_cmp(&c.di.spans[k - 1], &c.di.spans[i]))
+                c.di.spans[k++] = c.di.spans[i];
+        out->spans = c.di.spans;
+        out->nspans = k;
+    } else {
+        free(c.di.spans);
+    }
     strset_free(&c.names);
     if (srcfd >= 0)
         close(srcfd);
@@ -335,6 +348,7 @@ out:
 
 void cg_output_free(struct cg_output *out)
 {
+    free(out->spans);
     for (int i = 0; i < out->nprogs; i++)
         free(out->progs[i].text);
     free(out->progs);

@@ -26,7 +26,6 @@ struct cg_opts {
     bool pid;              /* -p: only one process's events, the one cg_run.pid says */
     bool cgroup;           /* --cgroup: only tasks under the cgroup in CG_MAP_CGROUP */
     FILE *dump_ir;         /* -d ir: the optimized IR */
-    FILE *dump_asm;        /* -d asm: the BPF assembly */
     /* tests only: emit a load the verifier refuses, in every print (the
      * first refuses), or only in a probe's last statement (a long log) */
     enum { CG_FAULT_NONE, CG_FAULT_EVERY, CG_FAULT_LAST } inject_fault;
@@ -74,6 +73,10 @@ struct cg_output {
     unsigned map_size;       /* entries of each map */
     unsigned stack_max;      /* entries of each table of stacks */
     int ncpus;               /* CPUs the slots are laid out for */
+    /* the places code was made for, sorted, each once: line info says
+     * where an instruction's part of the script starts, this where it ends */
+    struct tp_loc *spans;
+    int nspans;
 };
 
 /* Names of the maps in the object, for runtime. */

@@ -2,6 +2,8 @@
 
 #include <string.h>
 
+#include "lang/xalloc.h"
+
 enum { DW_ATE_signed = 5, DW_ATE_unsigned = 8, DW_ATE_unsigned_char = 8 };
 
 static LLVMMetadataRef basic(struct di *d, const char *name, unsigned bits, unsigned enc)
@@ -120,6 +122,14 @@ LLVMMetadataRef di_loc(struct di *d, LLVMMetadataRef scope, struct tp_loc loc)
     /* BTF's line info keeps a column in 10 bits, and a larger one spills into
      * the line number: past column 1023, say column 1023. */
     unsigned col = loc.first_column > 1023 ? 1023 : (unsigned)loc.first_column;
+    const struct tp_loc *last = d->nspans ? &d->spans[d->nspans - 1] : NULL;
+    if (!last || memcmp(last, &loc, sizeof(loc)) != 0) {
+        if (d->nspans == d->spans_cap) {
+            d->spans_cap = d->spans_cap ? 2 * d->spans_cap : 64;
+            d->spans = xrealloc(d->spans, (size_t)d->spans_cap * sizeof(*d->spans));
+        }
+        d->spans[d->nspans++] = loc;
+    }
     return LLVMDIBuilderCreateDebugLocation(d->ctx, loc.first_line, col, scope, NULL);
 }
 

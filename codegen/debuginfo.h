@@ -13,6 +13,10 @@ struct di {
     LLVMDIBuilderRef b;
     LLVMMetadataRef file, cu;
     LLVMMetadataRef int_t, u32_t, u64_t, u8_t, void_ptr;
+    /* every place an instruction was made for, whole (line info keeps only
+     * where each starts): the listings underline what made the code */
+    struct tp_loc *spans;
+    int nspans, spans_cap;
 };
 
 void di_init(struct di *d, LLVMModuleRef m, const char *filename);

@@ -100,7 +100,7 @@ static LLVMValueRef gen_binary(struct cg *c, const struct ast_node *n)
     return LLVMBuildZExt(c->b, LLVMBuildICmp(c->b, pred, l, r, ""), c->i64, "");
 }
 
-LLVMValueRef expr_int(struct cg *c, const struct ast_node *n)
+static LLVMValueRef int_of(struct cg *c, const struct ast_node *n)
 {
     ir_loc(c, n->loc);
     switch (n->kind) {
@@ -141,6 +141,16 @@ LLVMValueRef expr_int(struct cg *c, const struct ast_node *n)
     }
     default: return ir_i64(c, 0);
     }
+}
+
+/* An expression sets its own place in the script for its code; what the
+ * caller makes next is the caller's, so its place comes back. */
+LLVMValueRef expr_int(struct cg *c, const struct ast_node *n)
+{
+    LLVMMetadataRef outer = LLVMGetCurrentDebugLocation2(c->b);
+    LLVMValueRef v = int_of(c, n);
+    LLVMSetCurrentDebugLocation2(c->b, outer);
+    return v;
 }
 
 LLVMValueRef expr_cond(struct cg *c, const struct ast_node *n)

@@ -97,6 +97,7 @@ LLVMValueRef ir_scratch(struct cg *c, unsigned size)
         c->map_scratch = ir_map_global(c, CG_MAP_SCRATCH, 4);
     if (!c->scratch) {
         LLVMBasicBlockRef cur = LLVMGetInsertBlock(c->b);
+        LLVMMetadataRef loc = LLVMGetCurrentDebugLocation2(c->b); /* as in ir_alloca */
         LLVMValueRef term = LLVMGetBasicBlockTerminator(c->entry);
         LLVMBasicBlockRef next = LLVMGetSuccessor(term, 0);
         LLVMPositionBuilderBefore(c->b, term);
@@ -106,6 +107,7 @@ LLVMValueRef ir_scratch(struct cg *c, unsigned size)
         LLVMBuildCondBr(c->b, isnull, c->out_bb, next);
         LLVMInstructionEraseFromParent(term);
         LLVMPositionBuilderAtEnd(c->b, cur);
+        LLVMSetCurrentDebugLocation2(c->b, loc);
     }
     unsigned off = c->scratch_used;
     c->scratch_used += (size + 7) & ~7u;
@@ -244,9 +246,13 @@ LLVMValueRef ir_lookup(struct cg *c, LLVMValueRef map, LLVMValueRef key, LLVMBas
 LLVMValueRef ir_alloca(struct cg *c, LLVMTypeRef t)
 {
     LLVMBasicBlockRef cur = LLVMGetInsertBlock(c->b);
+    /* placing the builder before an instruction takes that instruction's
+     * place in the script too: keep the statement's */
+    LLVMMetadataRef loc = LLVMGetCurrentDebugLocation2(c->b);
     LLVMPositionBuilderBefore(c->b, LLVMGetBasicBlockTerminator(c->entry));
     LLVMValueRef p = LLVMBuildAlloca(c->b, t, "");
     LLVMPositionBuilderAtEnd(c->b, cur);
+    LLVMSetCurrentDebugLocation2(c->b, loc);
     return p;
 }
 

@@ -29,7 +29,7 @@ void str_literal(struct cg *c, const char *s, size_t n, LLVMValueRef dst, unsign
     }
 }
 
-void str_into(struct cg *c, const struct ast_node *n, LLVMValueRef dst, unsigned size)
+static void into(struct cg *c, const struct ast_node *n, LLVMValueRef dst, unsigned size)
 {
     ir_loc(c, n->loc);
     switch (n->kind) {
@@ -76,6 +76,14 @@ void str_into(struct cg *c, const struct ast_node *n, LLVMValueRef dst, unsigned
     }
     default: return;
     }
+}
+
+/* the caller's place in the script comes back after, as in expr_int */
+void str_into(struct cg *c, const struct ast_node *n, LLVMValueRef dst, unsigned size)
+{
+    LLVMMetadataRef outer = LLVMGetCurrentDebugLocation2(c->b);
+    into(c, n, dst, size);
+    LLVMSetCurrentDebugLocation2(c->b, outer);
 }
 
 /* A string that is compared: made in scratch, or left as a literal. */
@@ -235,10 +243,12 @@ static LLVMValueRef loop_var(struct cg *c, struct loop *l, LLVMValueRef first,
                              LLVMBasicBlockRef from)
 {
     LLVMBasicBlockRef cur = LLVMGetInsertBlock(c->b);
+    LLVMMetadataRef loc = LLVMGetCurrentDebugLocation2(c->b); /* as in ir_alloca */
     LLVMPositionBuilderBefore(c->b, LLVMGetFirstInstruction(l->head));
     LLVMValueRef phi = LLVMBuildPhi(c->b, c->i64, "");
     LLVMAddIncoming(phi, &first, &from, 1);
     LLVMPositionBuilderAtEnd(c->b, cur);
+    LLVMSetCurrentDebugLocation2(c->b, loc);
     return phi;
 }
 

@@ -12,8 +12,10 @@
 
 #include "bpf/feature.h"
 #include "bpf/probe.h"
+#include "bpf/bpfobj.h"
 #include "lang/xalloc.h"
 #include "runtime/runtime.h"
+#include "runtime/vlog.h"
 
 /* libbpf's own messages: kept, and shown only when something fails or -v. */
 static char libbpf_msgs[4096];
@@ -202,6 +204,34 @@ static void list_loaded(struct rt *rt)
     }
 }
 
+/* -d verifier's largest log of one program. */
+#define LOG_MAX_MIB 64u
+
+/* -d verifier: every program's log that the kernel wrote, under the script's
+ * lines. */
+static void print_logs(struct rt *rt, char **logs)
+{
+    struct bpfobj o;
+    char why[256];
+    bool have = bpfobj_read(rt->cg->obj, rt->cg->objlen, &o, why, sizeof(why)) == 0;
+    if (!have)
+        diag_sys_warning(rt->src, "the object cannot be read for the verifier's listing: %s", why);
+    struct listing l;
+    listing_init(&l, stderr, rt->o->color, rt->src, rt->cg);
+    for (int i = 0; i < rt->cg->nprogs; i++) {
+        if (shares_previous(rt, i) || !logs[i] || !logs[i][0])
+            continue;
+        const struct bpfobj_prog *bp = NULL;
+        for (int k = 0; have && k < o.nprogs && !bp; k++)
+            if (strcmp(o.progs[k].name, rt->cg->progs[i].name) == 0)
+                bp = &o.progs[k];
+        vlog_print(&l, i, bp, logs[i], bpf_program__fd(rt->progs[i]) < 0);
+    }
+    listing_done(&l);
+    if (have)
+        bpfobj_free(&o);
+}
+
 /* A verifier log buffer: as large as asked, or smaller when memory is short
  * (the kernel keeps the tail of a log that does not fit, and the reason is
  * there); NULL only when not even a small one can be had. */
@@ -336,6 +366,12 @@ static void report_load_error(struct rt *rt, int err, char **logs)
                        "loading BPF programs needs CAP_BPF and CAP_PERFMON, or CAP_SYS_ADMIN: this "
                        "process lacks %s",
                        caps);
+    } else if (prog_failed && err == -ENOSPC && rt->o->dump_verifier) {
+        diag_error(rt->src, p->loc,
+                   "the verifier's log of probe %s is longer than -d verifier keeps (%u MiB a "
+                   "program at most); the probe was not loaded",
+                   p->text, LOG_MAX_MIB);
+        diag_note(rt->src, "leave out -d verifier to load it; the end of its log is above");
     } else if (prog_failed && log && *log) {
         report_verifier(rt, p, log);
     } else if (prog_failed && (err == -EPERM || err == -EOPNOTSUPP || err == -524 /* ENOTSUPP */) &&
@@ -542,10 +578,10 @@ int load_object(struct rt *rt)
      * program's log, so each gets its own, smaller as programs are many. */
     char **logs = xcalloc(n, sizeof(*logs));
     size_t logsize = 1u << 24;
-    if (rt->o->dump_verifier) {
-        logsize = (256u << 20) / n;
-        if (logsize > (4u << 20))
-            logsize = 4u << 20;
+    if (rt->o->dump_verifier) { /* pages are taken only as the kernel writes them */
+        logsize = (1024u << 20) / n;
+        if (logsize > (LOG_MAX_MIB << 20))
+            logsize = LOG_MAX_MIB << 20;
     }
     char *shared = rt->o->dump_verifier ? NULL : log_alloc(&logsize);
     for (int i = 0; i < n; i++) {
@@ -562,7 +598,9 @@ int load_object(struct rt *rt)
             if (!logs[i])
                 xalloc_fail(size);
             bpf_program__set_log_buf(p, logs[i], size);
-            bpf_program__set_log_level(p, 1 | 4);
+            /* 2: every instruction walked, on every path, not only those of
+             * the path that failed; 4: the statistics */
+            bpf_program__set_log_level(p, 2 | 4);
         } else if (shared) {
             logs[i] = shared;
             bpf_program__set_log_buf(p, shared, logsize);
@@ -578,15 +616,19 @@ int load_object(struct rt *rt)
     }
     int err = bpf_object__load(rt->obj);
     int rc = 0;
+    if (rt->o->dump_verifier)
+        print_logs(rt, logs);
     if (err) {
         report_load_error(rt, err, logs);
         rc = -1;
     } else {
-        if (rt->o->dump_verifier)
-            for (int i = 0; i < n; i++)
-                if (logs[i])
-                    fprintf(stderr, "verifier log of %s (%s):\n%s\n", rt->cg->progs[i].name,
-                            rt->cg->progs[i].text, logs[i]);
+        if (rt->o->dump_xlated) {
+            struct listing l;
+            listing_init(&l, stderr, rt->o->color, rt->src, rt->cg);
+            if (listing_xlated(&l, rt->obj, rt->progs))
+                rc = -1;
+            listing_done(&l);
+        }
         if (rt->o->verbose)
             list_loaded(rt);
         if (rt->o->cgroup_fd >= 0 && set_cgroup(rt))

@@ -11,23 +11,26 @@
 #include "codegen/codegen.h"
 #include "lang/diag.h"
 #include "runtime/child.h"
+#include "runtime/listing.h"
 #include "runtime/output.h"
 #include "runtime/sink.h"
 
 struct rt_opts {
-    bool dry_run;            /* load, attach nothing, run nothing */
-    bool verbose;            /* -v: list what was loaded */
-    bool quiet;              /* no "Attached N probes" */
-    bool dump_verifier;      /* -d verifier: every program's verifier log */
-    struct output *out;      /* what prints, and its sink (opened once the probes are attached) */
-    const char *outpath;     /* -o FILE, or NULL for standard output */
-    struct probe_opts probe; /* whom the probes are for (-p) */
-    struct child *child;     /* -c's command, released once the probes are attached */
-    int cgroup_fd;           /* --cgroup's directory, or -1 */
-    uint64_t start_ns;       /* CLOCK_MONOTONIC when tinyprobe started: elapsed counts from it */
-    const char *flamegraph;  /* --flamegraph FILE: the SVG to write at exit, or NULL */
-    const char *title;       /* the flame graph's: the script's name, or its one line */
-    bool stack_lines;        /* --stack-lines: user frames with their source file and line */
+    bool dry_run;             /* load, attach nothing, run nothing */
+    bool verbose;             /* -v: list what was loaded */
+    bool quiet;               /* no "Attached N probes" */
+    bool dump_verifier;       /* -d verifier: every program's verifier log, by script line */
+    bool dump_xlated;         /* -d xlated: every program as the kernel holds it */
+    enum listing_color color; /* of those listings */
+    struct output *out;       /* what prints, and its sink (opened once the probes are attached) */
+    const char *outpath;      /* -o FILE, or NULL for standard output */
+    struct probe_opts probe;  /* whom the probes are for (-p) */
+    struct child *child;      /* -c's command, released once the probes are attached */
+    int cgroup_fd;            /* --cgroup's directory, or -1 */
+    uint64_t start_ns;        /* CLOCK_MONOTONIC when tinyprobe started: elapsed counts from it */
+    const char *flamegraph;   /* --flamegraph FILE: the SVG to write at exit, or NULL */
+    const char *title;        /* the flame graph's: the script's name, or its one line */
+    bool stack_lines;         /* --stack-lines: user frames with their source file and line */
 };
 
 struct rt {

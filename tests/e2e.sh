@@ -422,7 +422,7 @@ inspect() {
     local one='probe BEGIN < print 1 >'
     "$TP" -d tokens -e "$one" | grep -q "^1:7-1:11 probe spec BEGIN$" || fail "-d tokens"
     "$TP" -d ir -e "$one" | grep -q '^define dso_local i32 @BEGIN(ptr' || "$TP" -d ir -e "$one" | grep -q '@BEGIN(ptr' || fail "-d ir"
-    "$TP" -d asm -e "$one" | grep -q 'call 131' || fail "-d asm shows no ringbuf_reserve call"
+    "$TP" -d asm -e "$one" | grep -q 'call bpf_ringbuf_reserve$' || fail "-d asm shows no ringbuf_reserve call"
     "$TP" -d verifier --dry-run -e "$one" 2>&1 >/dev/null | grep -q '^processed [0-9]* insns' || fail "-d verifier"
 }
 

@@ -243,7 +243,7 @@ verifier_many() {
     local s=""
     for i in $(seq 1 1000); do s="$s probe BEGIN < print $i >"; done
     "$TP" -d verifier --dry-run -e "$s" >"$WORK/out" 2>"$WORK/err" || fail "exit code $?"
-    [ "$(grep -c '^verifier log of' "$WORK/err")" -eq 1000 ] || fail "not 1000 logs"
+    [ "$(grep -c '^BEGIN: program' "$WORK/err")" -eq 1000 ] || fail "not 1000 logs"
 }
 
 # many_error: tinyprobe $WORK/many.tp must fail within a second (ten under

@@ -49,6 +49,11 @@ set(TP_STACK_CASES ustack_chain exited kstack_syscall stack_modes symbols kprobe
     flamegraph profile_script offcputime_script perf_kinds)
 tp_cases(stacks stacks ${TP_STACK_CASES})
 
+# The -d listings that load (verifier, xlated) and --color: see
+# tests/listing.sh; -d asm's goldens are tests/asm (below).
+set(TP_LISTING_CASES verifier_accepted verifier_refused xlated color)
+tp_cases(listing listing ${TP_LISTING_CASES})
+
 # Probe kinds and targeting: see tests/probes.sh.
 set(TP_PROBES_CASES uprobe_args uprobe_library uprobe_pattern uprobe_offset uprobe_offset_libc
     uprobe_offset_unreadable uretprobe_readline
@@ -59,10 +64,12 @@ set(TP_PROBES_CASES uprobe_args uprobe_library uprobe_pattern uprobe_offset upro
 tp_cases(probes probes ${TP_PROBES_CASES})
 
 # Unit: the register layouts of both architectures (bpf/arch.c), where
-# their instructions start (bpf/insn.c), the slots' layout (lang/plan.c),
+# their instructions start (bpf/insn.c), BPF's as the listings print them
+# (bpf/disasm.c), the slots' layout (lang/plan.c),
 # and that the plan keeps nothing of the tree.
 add_test(NAME unit_arch COMMAND arch_test)
 add_test(NAME unit_insn COMMAND insn_test)
+add_test(NAME unit_disasm COMMAND disasm_test)
 add_test(NAME unit_plan COMMAND plan_test)
 add_test(NAME unit_output COMMAND output_test)
 add_test(NAME unit_plan_owns COMMAND plan_owns_test)
@@ -113,6 +120,8 @@ endforeach()
 tp_golden(ast ast 1500)
 # The plan: how each map and event is laid out (-d plan), no kernel needed.
 tp_golden(plan plan 1500)
+# -d asm: each program's instructions under its script lines (tests/asm.sh).
+tp_golden(asm asm 1500)
 
 # The second kernel: this machine's has no kprobes and runs no fentry, so
 # Debian's stock kernel boots under qemu with this root file system mounted
@@ -123,12 +132,14 @@ set(TP_QEMU_DIR ${CMAKE_BINARY_DIR}/qemu)
 string(REPLACE ";" " " TP_E2E_LIST "${TP_E2E_CASES}")
 string(REPLACE ";" " " TP_PROBES_LIST "${TP_PROBES_CASES}")
 string(REPLACE ";" " " TP_BTF_LIST "${TP_BTF_CASES}")
+string(REPLACE ";" " " TP_LISTING_LIST "${TP_LISTING_CASES}")
 # on the second kernel: what differs with the kernel (kprobes, its stacks)
 string(REPLACE ";" " " TP_STACK_LIST "ustack_chain exited kstack_syscall kprobe_stack dwarf_chain")
 file(GENERATE OUTPUT ${CMAKE_BINARY_DIR}/qemu-guest.sh CONTENT "
 export TP=$<TARGET_FILE:tinyprobe> HELPER=$<TARGET_FILE:tp_helper> HELPER_NOFP=$<TARGET_FILE:tp_helper_nofp>
 export ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1
 export E2E_CASES='${TP_E2E_LIST}' PROBES_CASES='${TP_PROBES_LIST}' BTF_CASES='${TP_BTF_LIST}' STACK_CASES='${TP_STACK_LIST}'
+export LISTING_CASES='${TP_LISTING_LIST}'
 exec bash ${CMAKE_SOURCE_DIR}/tests/qemu/guest.sh
 ")
 add_test(NAME qemu_prepare COMMAND sh -c

@@ -3,7 +3,9 @@
  * by name, their first bytes read and decoded; a few are expanded as
  * uprobe:PATH:FUNCTION+OFFSET is, offset checked and all; its USDT notes
  * are read; uaddr() looks a symbol up in it. The same bytes are read as
- * /proc/kallsyms is, for kstack's symbols and kaddr(). Any bytes must end
+ * /proc/kallsyms is, for kstack's symbols and kaddr(), and as a BPF object
+ * is for the -d listings (bpf/bpfobj.c), each program's instructions then
+ * printed (bpf/disasm.c). Any bytes must end
  * in functions or a message, never a crash, a read past what the file
  * holds, or a leak. */
 #include <elf.h>
@@ -13,6 +15,8 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "bpf/bpfobj.h"
+#include "bpf/disasm.h"
 #include "bpf/insn.h"
 #include "bpf/kallsyms.h"
 #include "bpf/kinds.h"
@@ -47,8 +51,40 @@ static void expand(const char *path, const struct usym_func *u, uint64_t off)
     probe_points_free(&pts);
 }
 
+/* as -d asm reads codegen's object: every program listed */
+static void listing(const uint8_t *data, size_t size)
+{
+    struct bpfobj o;
+    char why[256];
+    if (bpfobj_read(data, size, &o, why, sizeof(why)))
+        return;
+    for (int k = 0; k < o.nprogs; k++) {
+        const struct bpfobj_prog *p = &o.progs[k];
+        uint16_t *ctx = calloc(p->n ? (size_t)p->n : 1, sizeof(*ctx));
+        if (!ctx)
+            abort();
+        disasm_ctx_regs(p->insns, p->n, ctx);
+        for (int i = 0; i < p->n;) {
+            struct disasm_line d;
+            int slots = disasm_insn(p->insns, p->n, i, ctx[i], NULL, NULL, &d);
+            if (slots < 1 || slots > 2 || strlen(d.text) >= sizeof(d.text))
+                abort();
+            const struct bpfobj_line *l = bpfobj_line_at(p, i);
+            if (l && (l->insn > i || !l->text))
+                abort(); /* the record that covers i starts at or before it */
+            int t = disasm_target(p->insns, p->n, i);
+            if (t >= p->n)
+                abort();
+            i += slots;
+        }
+        free(ctx);
+    }
+    bpfobj_free(&o);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+    listing(data, size);
     static int fd = -1;
     static char path[64];
     if (fd < 0) {

@@ -54,6 +54,27 @@ END
         -Wl,-z,max-page-size=16 -o "$out/small_library.elf" "$src/small.c"
     rm -rf "$src"
 fi
+# a BPF object as codegen makes them (maps in .maps, a global, a function
+# in .text called from a program, line info in .BTF.ext): fuzz_elf lists it
+if command -v clang >/dev/null; then
+    src=$(mktemp -d)
+    cat >"$src/bpf.c" <<'END'
+struct { int (*type)[2]; int (*max_entries)[16]; int *key; long *value; } m0 __attribute__((section(".maps")));
+unsigned long run[4] __attribute__((section(".rodata")));
+long helper(long (*f)(void *, ...), int k) { return f(&m0, &k) ? (long)run[1] : 0; }
+__attribute__((noinline)) static long twice(long v) { return v * 2 + run[2]; }
+__attribute__((section("tracepoint/syscalls/sys_enter_openat"))) int prog(unsigned long *ctx)
+{
+    long v = ctx[3];
+    for (int i = 0; i < 4; i++)
+        v = twice(v) ^ i;
+    return helper((long (*)(void *, ...))1, (int)v) > 0;
+}
+char _license[] __attribute__((section("license"))) = "GPL";
+END
+    clang -target bpf -O2 -g -c -o "$out/bpf_object.o" "$src/bpf.c" 2>/dev/null || true
+    rm -rf "$src"
+fi
 if [ -n "${HELPER:-}" ]; then
     cp "$HELPER" "$out/tp_helper.elf"
 fi

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # guest.sh: the end-to-end suite on the second kernel, run inside the VM by
 # run.sh: every case of e2e.sh and probes.sh (those that need kprobes or
-# fentry run here for real), btf.sh's, stacks.sh's, and the long-jump case.
-# Needs TP, HELPER, E2E_CASES, PROBES_CASES, BTF_CASES and STACK_CASES in the
+# fentry run here for real), btf.sh's, stacks.sh's, listing.sh's (another
+# kernel's verifier log), and the long-jump case. Needs TP, HELPER,
+# E2E_CASES, PROBES_CASES, BTF_CASES, STACK_CASES and LISTING_CASES in the
 # environment. Prints a
 # line per case and exits 1 if any failed.
 set -u
@@ -28,6 +29,7 @@ for c in $E2E_CASES; do run e2e "$c"; done
 for c in $PROBES_CASES; do run probes "$c"; done
 for c in ${BTF_CASES:-}; do run btf "$c"; done
 for c in ${STACK_CASES:-}; do run stacks "$c"; done
+for c in ${LISTING_CASES:-}; do run listing "$c"; done
 run hardening long_jumps
 if [ ${#failed[@]} -gt 0 ]; then
     echo "failed on $(uname -r): ${failed[*]}"
