@@ -54,6 +54,10 @@ tp_cases(stacks stacks ${TP_STACK_CASES})
 set(TP_LISTING_CASES verifier_accepted verifier_refused xlated color)
 tp_cases(listing listing ${TP_LISTING_CASES})
 
+# docs/tutorial.md: every command of each lesson runs (tests/tutorial.sh);
+# the kprobe lessons run for real in the VM too.
+tp_cases(tutorial tutorial 1 2 3 4 5 6 7 8 9 10 11 12)
+
 # Probe kinds and targeting: see tests/probes.sh.
 set(TP_PROBES_CASES uprobe_args uprobe_library uprobe_pattern uprobe_offset uprobe_offset_libc
     uprobe_offset_unreadable uretprobe_readline
@@ -139,7 +143,7 @@ file(GENERATE OUTPUT ${CMAKE_BINARY_DIR}/qemu-guest.sh CONTENT "
 export TP=$<TARGET_FILE:tinyprobe> HELPER=$<TARGET_FILE:tp_helper> HELPER_NOFP=$<TARGET_FILE:tp_helper_nofp>
 export ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1
 export E2E_CASES='${TP_E2E_LIST}' PROBES_CASES='${TP_PROBES_LIST}' BTF_CASES='${TP_BTF_LIST}' STACK_CASES='${TP_STACK_LIST}'
-export LISTING_CASES='${TP_LISTING_LIST}'
+export LISTING_CASES='${TP_LISTING_LIST}' TUTORIAL_CASES='6 7 12'
 exec bash ${CMAKE_SOURCE_DIR}/tests/qemu/guest.sh
 ")
 add_test(NAME qemu_prepare COMMAND sh -c

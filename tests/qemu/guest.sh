@@ -2,9 +2,9 @@
 # guest.sh: the end-to-end suite on the second kernel, run inside the VM by
 # run.sh: every case of e2e.sh and probes.sh (those that need kprobes or
 # fentry run here for real), btf.sh's, stacks.sh's, listing.sh's (another
-# kernel's verifier log), and the long-jump case. Needs TP, HELPER,
-# E2E_CASES, PROBES_CASES, BTF_CASES, STACK_CASES and LISTING_CASES in the
-# environment. Prints a
+# kernel's verifier log), the tutorial's kprobe lessons, and the long-jump
+# case. Needs TP, HELPER, E2E_CASES, PROBES_CASES, BTF_CASES, STACK_CASES,
+# LISTING_CASES and TUTORIAL_CASES in the environment. Prints a
 # line per case and exits 1 if any failed.
 set -u
 dir=$(dirname "$0")/..
@@ -30,6 +30,7 @@ for c in $PROBES_CASES; do run probes "$c"; done
 for c in ${BTF_CASES:-}; do run btf "$c"; done
 for c in ${STACK_CASES:-}; do run stacks "$c"; done
 for c in ${LISTING_CASES:-}; do run listing "$c"; done
+for c in ${TUTORIAL_CASES:-}; do run tutorial "$c"; done
 run hardening long_jumps
 if [ ${#failed[@]} -gt 0 ]; then
     echo "failed on $(uname -r): ${failed[*]}"
