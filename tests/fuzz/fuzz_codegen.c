@@ -1,6 +1,8 @@
 /* libFuzzer through codegen: any script that passes the checks must become a
  * BPF object (or a located error), never a crash, an LLVM fatal error, a leak
- * or undefined behaviour. No kernel: nothing is loaded. */
+ * or undefined behaviour. No kernel: nothing is loaded. The object must be
+ * one -d asm can list: read back (bpf/bpfobj.c), every program there, each
+ * map load named by its relocation, each instruction printed. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,6 +10,8 @@
 
 #include <llvm-c/ErrorHandling.h>
 
+#include "bpf/bpfobj.h"
+#include "bpf/disasm.h"
 #include "codegen/codegen.h"
 #include "codegen/emit.h"
 #include "tests/fuzz/fuzz_script.h"
@@ -18,6 +22,34 @@ static void on_fatal(const char *reason)
 {
     fprintf(stderr, "LLVM fatal error: %s\n", reason);
     abort();
+}
+
+static void listable(const struct cg_output *out)
+{
+    struct bpfobj o;
+    char why[256];
+    if (bpfobj_read(out->obj, out->objlen, &o, why, sizeof(why))) {
+        fprintf(stderr, "codegen's object cannot be read back: %s\n", why);
+        abort();
+    }
+    for (int i = 0; i < out->nprogs; i++) {
+        const struct bpfobj_prog *p = NULL;
+        for (int k = 0; k < o.nprogs && !p; k++)
+            if (strcmp(o.progs[k].name, out->progs[i].name) == 0)
+                p = &o.progs[k];
+        if (!p) {
+            fprintf(stderr, "program %s is not in the object\n", out->progs[i].name);
+            abort();
+        }
+        for (int j = 0; j < p->n;) {
+            const struct bpf_insn *in = &p->insns[j];
+            if (in->code == (BPF_LD | BPF_IMM | BPF_DW) && in->src_reg && !p->names[j])
+                abort(); /* a map or function load the listing cannot name */
+            struct disasm_line d;
+            j += disasm_insn(p->insns, p->n, j, 0, NULL, NULL, &d);
+        }
+    }
+    bpfobj_free(&o);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -38,7 +70,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         struct cg_opts o = {
             .str_size = CHECK_STR_SIZE_DEFAULT, .ringbuf_size = 1u << 20, .ncpus = ncpus};
         struct cg_output out;
-        cg_compile(fs.prog, &o, &out);
+        if (cg_compile(fs.prog, &o, &out) == 0)
+            listable(&out);
         cg_output_free(&out);
     }
     fuzz_script_close(&fs);
