@@ -30,6 +30,14 @@ struct sec {
     uint32_t nlines, rec_size;
 };
 
+/* A symbol, for lookups by place. */
+struct symx {
+    size_t shndx;
+    uint64_t value, size;
+    int type;
+    size_t index;
+};
+
 struct reader {
     Elf *elf;
     struct sec *secs;
@@ -37,6 +45,10 @@ struct reader {
     Elf_Data *symtab;
     size_t strtab, nsyms;
     size_t maps_sec; /* .maps, or 0 */
+    struct symx *sx; /* the symbols by section and value, to look up in log time */
+    size_t nsx;
+    size_t total; /* instructions of all programs so far */
+    size_t bound; /* the most there may be, for an object this large */
     const char *strings;
     uint32_t strings_len;
     char *why;
@@ -210,32 +222,79 @@ static int read_sections(struct reader *r)
     return 0;
 }
 
+static int symx_cmp(const void *a, const void *b)
+{
+    const struct symx *x = a, *y = b;
+    if (x->shndx != y->shndx)
+        return x->shndx < y->shndx ? -1 : 1;
+    if (x->value != y->value)
+        return x->value < y->value ? -1 : 1;
+    return x->index < y->index ? -1 : x->index > y->index;
+}
+
+static void index_symbols(struct reader *r)
+{
+    r->sx = xcalloc(r->nsyms ? r->nsyms : 1, sizeof(*r->sx));
+    for (size_t i = 0; i < r->nsyms; i++) {
+        GElf_Sym s;
+        /* functions and data only: labels (LBB0_2) would crowd them out */
+        if (!sym_at(r, i, &s) ||
+            (GELF_ST_TYPE(s.st_info) != STT_FUNC && GELF_ST_TYPE(s.st_info) != STT_OBJECT))
+            continue;
+        r->sx[r->nsx++] =
+            (struct symx){s.st_shndx, s.st_value, s.st_size, GELF_ST_TYPE(s.st_info), i};
+    }
+    qsort(r->sx, r->nsx, sizeof(*r->sx), symx_cmp);
+}
+
+/* The symbol of type `type` in section shndx that covers byte off (one of
+ * size 0 covers its own place), the one that starts there when `exact`;
+ * NULL when there is none. Symbols that start below off are looked at
+ * back to a few dozen: an object whose symbols overlap more is not ours. */
+static const struct symx *sym_cover(const struct reader *r, size_t shndx, uint64_t off, int type,
+                                    bool exact)
+{
+    size_t lo = 0, hi = r->nsx; /* the first past (shndx, off) */
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        const struct symx *x = &r->sx[mid];
+        if (x->shndx < shndx || (x->shndx == shndx && x->value <= off))
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    for (size_t k = lo, seen = 0; k > 0 && seen < 64; k--, seen++) {
+        const struct symx *x = &r->sx[k - 1];
+        if (x->shndx != shndx)
+            break;
+        if (x->type != type)
+            continue;
+        if (exact ? x->value == off : off - x->value < x->size || off == x->value)
+            return x;
+    }
+    return NULL;
+}
+
+static const char *symx_name(const struct reader *r, const struct symx *x)
+{
+    GElf_Sym s;
+    return x && sym_at(r, x->index, &s) ? sym_name(r, &s) : NULL;
+}
+
 /* The object symbol of section shndx that covers offset off, for a name
  * such as "run + 8"; NULL when there is none. */
 static const char *data_name(const struct reader *r, size_t shndx, uint64_t off, uint64_t *base)
 {
-    for (size_t i = 0; i < r->nsyms; i++) {
-        GElf_Sym s;
-        if (!sym_at(r, i, &s) || s.st_shndx != shndx || GELF_ST_TYPE(s.st_info) != STT_OBJECT)
-            continue;
-        if (off >= s.st_value && (off < s.st_value + s.st_size || off == s.st_value)) {
-            *base = s.st_value;
-            return sym_name(r, &s);
-        }
-    }
-    return NULL;
+    const struct symx *x = sym_cover(r, shndx, off, STT_OBJECT, false);
+    if (x)
+        *base = x->value;
+    return symx_name(r, x);
 }
 
 /* The function symbol of code section shndx that starts at instruction t. */
 static const char *func_name(const struct reader *r, size_t shndx, uint64_t t)
 {
-    for (size_t i = 0; i < r->nsyms; i++) {
-        GElf_Sym s;
-        if (sym_at(r, i, &s) && s.st_shndx == shndx && GELF_ST_TYPE(s.st_info) == STT_FUNC &&
-            s.st_value == t * sizeof(struct bpf_insn))
-            return sym_name(r, &s);
-    }
-    return NULL;
+    return symx_name(r, sym_cover(r, shndx, t * sizeof(struct bpf_insn), STT_FUNC, true));
 }
 
 /* A program being put together: where each instruction came from, and
@@ -259,9 +318,14 @@ static int append(struct reader *r, struct build *b, size_t sec, int start, int 
         return fail(r, "a function in %s lies outside it", s->name);
     if ((long long)b->p->n + (end - start) > BPFOBJ_INSNS_MAX)
         return fail(r, "program %s has more than %d instructions", b->p->name, BPFOBJ_INSNS_MAX);
+    /* programs may share code, but not so much that a small file makes a
+     * huge listing */
+    r->total += (size_t)(end - start);
+    if (r->total > r->bound)
+        return fail(r, "its programs have more than %zu instructions in all", r->bound);
     int need = b->p->n + (end - start);
     if (need > b->cap) {
-        int cap = need * 2;
+        int cap = b->cap * 2 > need ? b->cap * 2 : need;
         b->p->insns = xrealloc(b->p->insns, (size_t)cap * sizeof(*b->p->insns));
         b->p->names = xrealloc(b->p->names, (size_t)cap * sizeof(*b->p->names));
         b->from_sec = xrealloc(b->from_sec, (size_t)cap * sizeof(*b->from_sec));
@@ -307,19 +371,21 @@ static int function_at(struct reader *r, struct build *b, size_t sec, int t)
         if (b->funcs[k].sec == sec && t >= b->funcs[k].start && t < b->funcs[k].end)
             return b->funcs[k].at + (t - b->funcs[k].start);
     /* its extent: the function symbol around t */
-    int start = -1, end = -1;
-    for (size_t i = 0; i < r->nsyms; i++) {
-        GElf_Sym s;
-        if (!sym_at(r, i, &s) || s.st_shndx != sec || GELF_ST_TYPE(s.st_info) != STT_FUNC)
-            continue;
-        uint64_t a = s.st_value / sizeof(struct bpf_insn), z = a + s.st_size / 8;
-        if ((uint64_t)t >= a && (uint64_t)t < z) {
-            start = (int)a;
-            end = (int)z;
-        }
-    }
-    if (start < 0 || b->nfuncs == (int)(sizeof(b->funcs) / sizeof(b->funcs[0])))
+    const struct symx *x =
+        sym_cover(r, sec, (uint64_t)t * sizeof(struct bpf_insn), STT_FUNC, false);
+    if (!x || x->size == 0)
         return -1;
+    uint64_t a = x->value / sizeof(struct bpf_insn), z = a + x->size / sizeof(struct bpf_insn);
+    if (x->value % sizeof(struct bpf_insn) || z > (uint64_t)r->secs[sec].n || z <= a) {
+        fail(r, "function %s lies outside its section", symx_name(r, x));
+        return -2;
+    }
+    int start = (int)a, end = (int)z;
+    if (b->nfuncs == (int)(sizeof(b->funcs) / sizeof(b->funcs[0]))) {
+        fail(r, "program %s calls more than %zu functions", b->p->name,
+             sizeof(b->funcs) / sizeof(b->funcs[0]));
+        return -2;
+    }
     int at = b->p->n;
     if (append(r, b, sec, start, end))
         return -2;
@@ -342,7 +408,10 @@ static int resolve(struct reader *r, struct build *b, int i)
     bool call = in->code == (BPF_JMP | BPF_CALL) && in->src_reg == BPF_PSEUDO_CALL;
     bool wide = in->code == (BPF_LD | BPF_IMM | BPF_DW);
     if (symi < 0 && call) { /* a call inside its own section */
-        int t = function_at(r, b, b->from_sec[i], b->from_insn[i] + 1 + in->imm);
+        int64_t to = (int64_t)b->from_insn[i] + 1 + in->imm;
+        int t = to >= 0 && to < r->secs[b->from_sec[i]].n
+                    ? function_at(r, b, b->from_sec[i], (int)to)
+                    : -1;
         if (t < -1)
             return -1;
         in = &b->p->insns[i]; /* appending may have moved it */
@@ -362,7 +431,7 @@ static int resolve(struct reader *r, struct build *b, int i)
     }
     if (r->secs[shndx].is_code && (call || wide)) {
         int64_t t = (int64_t)(sym.st_value / sizeof(struct bpf_insn)) +
-                    (call ? in->imm + 1 : in->imm / (int)sizeof(struct bpf_insn));
+                    (call ? (int64_t)in->imm + 1 : in->imm / (int)sizeof(struct bpf_insn));
         int at = t >= 0 && t <= INT32_MAX ? function_at(r, b, shndx, (int)t) : -1;
         if (at < -1)
             return -1;
@@ -439,6 +508,8 @@ int bpfobj_read(const void *data, size_t len, struct bpfobj *o, char *why, size_
     }
     if (read_sections(&r))
         goto out;
+    index_symbols(&r);
+    r.bound = 16 * (len / sizeof(struct bpf_insn)) + 4096;
     if (r.strings) {
         o->strings = xmalloc(r.strings_len ? r.strings_len : 1);
         memcpy(o->strings, r.strings, r.strings_len);
@@ -476,6 +547,7 @@ out:
     for (size_t i = 0; i < r.nsecs; i++)
         free(r.secs[i].reloc);
     free(r.secs);
+    free(r.sx);
     if (r.elf)
         elf_end(r.elf);
     if (rc)

@@ -55,7 +55,10 @@ int disasm_callee(const struct bpf_insn *insns, int n, int i)
     bool func = is_ld_imm64(in) && in->src_reg == BPF_PSEUDO_FUNC;
     if (!call && !func)
         return -1;
-    long long t = (long long)i + 1 + in->imm;
+    /* the kernel, once it has compiled the functions of a program apart,
+     * keeps a call's distance in off and the function's index in imm (an
+     * object's calls have off 0) */
+    long long t = (long long)i + 1 + (call && in->off ? in->off : in->imm);
     return t >= 0 && t < n ? (int)t : -1;
 }
 

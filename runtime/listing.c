@@ -115,7 +115,9 @@ void listing_place(struct listing *l, int line, int col, const char *text)
     const struct listing_style *st = l->st;
     int len = 0;
     const char *s = line > 0 ? diag_line(l->src, line, &len) : NULL;
-    if (!s && text) {
+    /* past the script's end diag_line gives "" (no line that made code is
+     * empty): quote the object's copy */
+    if ((!s || len == 0) && text) {
         s = text;
         len = (int)strcspn(text, "\n");
     }

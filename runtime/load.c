@@ -204,12 +204,27 @@ static void list_loaded(struct rt *rt)
     }
 }
 
-/* -d verifier's largest log of one program. */
-#define LOG_MAX_MIB 64u
+/* -d verifier's largest log of one program, and the most of all programs'
+ * logs (pages are taken only as the kernel writes them). */
+#define LOG_MAX_MIB   64u
+#define LOG_TOTAL_MIB 1024u
+
+/* -d verifier: the bytes of each program's log, the programs that points
+ * share counted once. */
+static size_t log_size(const struct rt *rt)
+{
+    int progs = 0;
+    for (int i = 0; i < rt->cg->nprogs; i++)
+        progs += !shares_previous(rt, i);
+    size_t size = ((size_t)LOG_TOTAL_MIB << 20) / (progs ? (size_t)progs : 1);
+    if (size > ((size_t)LOG_MAX_MIB << 20))
+        size = (size_t)LOG_MAX_MIB << 20;
+    return size < 65536 ? 65536 : size;
+}
 
 /* -d verifier: every program's log that the kernel wrote, under the script's
  * lines. */
-static void print_logs(struct rt *rt, char **logs)
+static void print_logs(struct rt *rt, char **logs, int err)
 {
     struct bpfobj o;
     char why[256];
@@ -225,7 +240,10 @@ static void print_logs(struct rt *rt, char **logs)
         for (int k = 0; have && k < o.nprogs && !bp; k++)
             if (strcmp(o.progs[k].name, rt->cg->progs[i].name) == 0)
                 bp = &o.progs[k];
-        vlog_print(&l, i, bp, logs[i], bpf_program__fd(rt->progs[i]) < 0);
+        /* a log the kernel cut short (ENOSPC) ends where it was cut, not
+         * with a reason */
+        bool refused = bpf_program__fd(rt->progs[i]) < 0 && err != -ENOSPC;
+        vlog_print(&l, i, bp, logs[i], refused);
     }
     listing_done(&l);
     if (have)
@@ -368,10 +386,10 @@ static void report_load_error(struct rt *rt, int err, char **logs)
                        caps);
     } else if (prog_failed && err == -ENOSPC && rt->o->dump_verifier) {
         diag_error(rt->src, p->loc,
-                   "the verifier's log of probe %s is longer than -d verifier keeps (%u MiB a "
-                   "program at most); the probe was not loaded",
-                   p->text, LOG_MAX_MIB);
-        diag_note(rt->src, "leave out -d verifier to load it; the end of its log is above");
+                   "the verifier's log of probe %s is longer than -d verifier keeps (%zu KiB a "
+                   "program here); the probe was not loaded",
+                   p->text, log_size(rt) >> 10);
+        diag_note(rt->src, "leave out -d verifier to load it; what fit of its log is above");
     } else if (prog_failed && log && *log) {
         report_verifier(rt, p, log);
     } else if (prog_failed && (err == -EPERM || err == -EOPNOTSUPP || err == -524 /* ENOTSUPP */) &&
@@ -578,11 +596,8 @@ int load_object(struct rt *rt)
      * program's log, so each gets its own, smaller as programs are many. */
     char **logs = xcalloc(n, sizeof(*logs));
     size_t logsize = 1u << 24;
-    if (rt->o->dump_verifier) { /* pages are taken only as the kernel writes them */
-        logsize = (1024u << 20) / n;
-        if (logsize > (LOG_MAX_MIB << 20))
-            logsize = LOG_MAX_MIB << 20;
-    }
+    if (rt->o->dump_verifier)
+        logsize = log_size(rt);
     char *shared = rt->o->dump_verifier ? NULL : log_alloc(&logsize);
     for (int i = 0; i < n; i++) {
         struct bpf_program *p = rt->progs[i];
@@ -617,7 +632,7 @@ int load_object(struct rt *rt)
     int err = bpf_object__load(rt->obj);
     int rc = 0;
     if (rt->o->dump_verifier)
-        print_logs(rt, logs);
+        print_logs(rt, logs, err);
     if (err) {
         report_load_error(rt, err, logs);
         rc = -1;

@@ -14,11 +14,16 @@ enum vline_kind {
     V_OTHER,
 };
 
+/* Instruction numbers the path is traced through: the kernel's limit of
+ * instructions in a program; a log's larger numbers are not followed. */
+#define VLOG_INSNS_MAX (1 << 20)
+
 struct vline {
     const char *s;
     int len;
     enum vline_kind kind;
     int insn, from; /* V_INSN, V_STATE, V_SAFE: insn; V_FROM: from -> insn */
+    bool safe;      /* V_FROM: pruned where it was taken up */
 };
 
 static int number(const char *s, int len, int *at)
@@ -53,6 +58,8 @@ static void classify(struct vline *v)
         v->kind = V_FROM;
         v->from = a;
         v->insn = b;
+        /* "from 6 to 9: safe": the path taken up is cut short at once */
+        v->safe = len - at >= 6 && strncmp(s + len - 6, ": safe", 6) == 0;
         return;
     }
     int n = number(s, len, &at);
@@ -160,6 +167,8 @@ static void summary(struct listing *l, const struct bpfobj_prog *bp, const struc
     for (int k = 0; k < n; k++) {
         if (v[k].kind == V_FROM) {
             prev = -1;
+            if (v[k].safe && v[k].insn < bp->n)
+                ls[line_of(bp, v[k].insn)].pruned++;
         } else if (v[k].kind == V_INSN && v[k].insn < bp->n) {
             int line = line_of(bp, v[k].insn);
             ls[line].walked++;
@@ -201,17 +210,41 @@ static void summary(struct listing *l, const struct bpfobj_prog *bp, const struc
 }
 
 /* The path the verifier was on when it refused: the last path taken up,
- * back through the paths it was left from to the program's start. */
+ * back through the paths it was left from to the program's start. The
+ * verifier keeps the paths it leaves on a stack: each "from X to Y" takes
+ * up the latest walk of X that no "from X" has taken up before it. */
 static void refusal_path(struct listing *l, const struct bpfobj_prog *bp, const struct vline *v,
                          int n, int reason)
 {
-    /* where each path starts: the log's start, or a "from" line */
+    /* where each path starts (the log's start, or a "from" line), and the
+     * line of the walk each was left from */
     int *starts = xcalloc((size_t)n + 1, sizeof(*starts));
+    int *left_at = xcalloc((size_t)n + 1, sizeof(*left_at));
+    /* by instruction, the walks of it not yet taken up, latest on top: a
+     * stack threaded through below[] */
+    int *top = xmalloc((size_t)VLOG_INSNS_MAX * sizeof(*top));
+    int *below = xcalloc((size_t)n + 1, sizeof(*below));
+    memset(top, 0xff, (size_t)VLOG_INSNS_MAX * sizeof(*top));
     int nstarts = 0;
+    left_at[nstarts] = -1;
     starts[nstarts++] = 0;
-    for (int k = 0; k < reason; k++)
-        if (v[k].kind == V_FROM)
+    for (int k = 0; k < reason; k++) {
+        int x = v[k].kind == V_FROM ? v[k].from : v[k].insn;
+        if (x < 0 || x >= VLOG_INSNS_MAX)
+            continue;
+        if (v[k].kind == V_INSN) {
+            below[k] = top[x];
+            top[x] = k;
+        } else if (v[k].kind == V_FROM) {
+            int at = top[x];
+            if (at >= 0)
+                top[x] = below[at];
+            left_at[nstarts] = at;
             starts[nstarts++] = k;
+        }
+    }
+    free(top);
+    free(below);
     /* chain[j]: a path, cut[j]: the last of its lines on the way */
     int *chain = xcalloc((size_t)nstarts, sizeof(*chain));
     int *cut = xcalloc((size_t)nstarts, sizeof(*cut));
@@ -219,23 +252,13 @@ static void refusal_path(struct listing *l, const struct bpfobj_prog *bp, const 
     for (;;) {
         chain[depth] = s;
         cut[depth++] = end;
-        int from = v[starts[s]].kind == V_FROM ? v[starts[s]].from : -1;
-        if (from < 0 || s == 0 || depth == nstarts)
+        int at = left_at[s];
+        if (at < 0 || s == 0 || depth == nstarts)
             break;
-        /* the latest earlier path that walked the instruction it was left at */
-        int found = -1, at = -1;
-        for (int p = s - 1; p >= 0 && found < 0; p--) {
-            int e = starts[p + 1];
-            for (int k = e - 1; k >= starts[p]; k--)
-                if (v[k].kind == V_INSN && v[k].insn == from) {
-                    found = p;
-                    at = k;
-                    break;
-                }
-        }
-        if (found < 0)
-            break;
-        s = found;
+        int p = s - 1; /* the path that line belongs to */
+        while (p > 0 && starts[p] > at)
+            p--;
+        s = p;
         end = at;
     }
     const struct listing_style *st = l->st;
@@ -260,6 +283,7 @@ static void refusal_path(struct listing *l, const struct bpfobj_prog *bp, const 
     place(l, bp, v[reason > 0 ? reason - 1 : 0].insn);
     put_line(l, &v[reason], true);
     free(starts);
+    free(left_at);
     free(chain);
     free(cut);
 }
@@ -292,7 +316,7 @@ void vlog_print(struct listing *l, int prog, const struct bpfobj_prog *bp, const
         }
     while (last > 0 && is_trailer(&v[last - 1]))
         last--;
-    if (last == 0)
+    if (last == 0 || v[last - 1].kind != V_OTHER)
         refused = false; /* no reason given: the report says so */
     int reason = refused ? last - 1 : -1;
 

@@ -28,7 +28,7 @@ tinyprobe() {
     if [ -n "$dry" ] && [[ "\$*" == *kprobe:* || "\$*" == *kretprobe:* ]] && [[ "\$*" != *--dry-run* ]]; then
         extra=(--dry-run)
     fi
-    timeout --preserve-status -s INT -k 5 8 "$TP" "\${extra[@]}" "\$@"
+    timeout --preserve-status -s INT -k 5 4 "$TP" "\${extra[@]}" "\$@"
 }
 END
 for b in $(ls "$WORK"/b*.sh | sort -V); do

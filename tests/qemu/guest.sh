@@ -10,12 +10,12 @@ set -u
 dir=$(dirname "$0")/..
 failed=()
 run() {
-    local out rc
+    local out rc t0=$SECONDS
     # a case that hangs is a failure, named, not the whole VM's timeout
     out=$(timeout -k 5 300 bash "$dir/$1.sh" "$2" 2>&1)
     rc=$?
     case $rc in
-    0) echo "pass $1 $2" ;;
+    0) echo "pass $1 $2 ($((SECONDS - t0)) s)" ;;
     124 | 137) echo "FAIL $1 $2: still running after 300 s"; failed+=("$1 $2") ;;
     77) echo "skip $1 $2: ${out##*$'\n'}" ;;
     *)
