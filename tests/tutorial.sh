@@ -2,7 +2,8 @@
 # tutorial.sh N: runs every command of docs/tutorial.md's lesson N, so that
 # the tutorial stays true. Each ```sh block runs as a shell script in a
 # scratch folder, with `tinyprobe` this build's, stopped with SIGINT (as
-# Ctrl-C) after a few seconds if it runs on; the block must exit 0 and print
+# Ctrl-C) after TP_TUTORIAL_SECS seconds (4; more under qemu's emulation,
+# where attaching takes longer) if it runs on; the block must exit 0 and print
 # no error; a ```output block after it is what its standard output must be,
 # exactly (```text blocks are samples, not checked). Where the kernel has no
 # kprobes, a kprobe lesson's commands get --dry-run: they still pass the
@@ -28,7 +29,7 @@ tinyprobe() {
     if [ -n "$dry" ] && [[ "\$*" == *kprobe:* || "\$*" == *kretprobe:* ]] && [[ "\$*" != *--dry-run* ]]; then
         extra=(--dry-run)
     fi
-    timeout --preserve-status -s INT -k 5 4 "$TP" "\${extra[@]}" "\$@"
+    timeout --preserve-status -s INT -k 5 ${TP_TUTORIAL_SECS:-4} "$TP" "\${extra[@]}" "\$@"
 }
 END
 for b in $(ls "$WORK"/b*.sh | sort -V); do
