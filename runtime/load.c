@@ -107,13 +107,7 @@ static void report_verifier(struct rt *rt, const struct cg_prog *p, const char *
         lines[n - 1 - i] = t;
     }
     int last = n;
-    while (last > 0 && (strncmp(lines[last - 1], "processed ", 10) == 0 ||
-                        strncmp(lines[last - 1], "verification time", 17) == 0 ||
-                        strncmp(lines[last - 1], "stack depth", 11) == 0 ||
-                        /* after "infinite loop detected": the two states compared */
-                        strncmp(lines[last - 1], "cur state:", 10) == 0 ||
-                        strncmp(lines[last - 1], "old state:", 10) == 0 ||
-                        lines[last - 1][0] == '\n' || lines[last - 1][0] == 0))
+    while (last > 0 && vlog_trailer(lines[last - 1], strcspn(lines[last - 1], "\n")))
         last--;
     if (last == 0) {
         diag_error(rt->src, p->loc, "the kernel refused probe %s, and gave no reason", p->text);

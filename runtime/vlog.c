@@ -77,15 +77,16 @@ static void classify(struct vline *v)
         v->insn = -1;
 }
 
-/* the statistics and state dumps after the reason */
-static bool is_trailer(const struct vline *v)
+bool vlog_trailer(const char *line, size_t len)
 {
     static const char *const heads[] = {"processed ", "verification time", "stack depth",
+                                        /* after "infinite loop detected": the two
+                                           states compared */
                                         "cur state:", "old state:"};
-    if (v->len == 0)
+    if (len == 0 || line[0] == '\n')
         return true;
     for (size_t i = 0; i < sizeof(heads) / sizeof(heads[0]); i++)
-        if ((size_t)v->len >= strlen(heads[i]) && strncmp(v->s, heads[i], strlen(heads[i])) == 0)
+        if (len >= strlen(heads[i]) && strncmp(line, heads[i], strlen(heads[i])) == 0)
             return true;
     return false;
 }
@@ -314,7 +315,7 @@ void vlog_print(struct listing *l, int prog, const struct bpfobj_prog *bp, const
             statslen = v[k].len;
             break;
         }
-    while (last > 0 && is_trailer(&v[last - 1]))
+    while (last > 0 && vlog_trailer(v[last - 1].s, (size_t)v[last - 1].len))
         last--;
     if (last == 0 || v[last - 1].kind != V_OTHER)
         refused = false; /* no reason given: the report says so */

@@ -19,4 +19,8 @@
 void vlog_print(struct listing *l, int prog, const struct bpfobj_prog *bp, const char *log,
                 bool refused);
 
+/* Whether a line of a log (len bytes) is of what the verifier writes after
+ * its verdict: statistics, the states an infinite loop compared, blank. */
+bool vlog_trailer(const char *line, size_t len);
+
 #endif
