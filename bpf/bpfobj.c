@@ -555,6 +555,14 @@ out:
     return rc;
 }
 
+const struct bpfobj_prog *bpfobj_find(const struct bpfobj *o, const char *name)
+{
+    for (int k = 0; k < o->nprogs; k++)
+        if (strcmp(o->progs[k].name, name) == 0)
+            return &o->progs[k];
+    return NULL;
+}
+
 const struct bpfobj_line *bpfobj_line_at(const struct bpfobj_prog *p, int i)
 {
     int lo = 0, hi = p->nlines - 1, best = -1;

@@ -46,6 +46,8 @@ struct bpfobj {
 
 /* Reads the object in data (len bytes): 0, or -1 with why filled. */
 int bpfobj_read(const void *data, size_t len, struct bpfobj *o, char *why, size_t whylen);
+/* The program named `name` (its symbol, libbpf's program name), or NULL. */
+const struct bpfobj_prog *bpfobj_find(const struct bpfobj *o, const char *name);
 /* The line record that covers instruction i, or NULL. */
 const struct bpfobj_line *bpfobj_line_at(const struct bpfobj_prog *p, int i);
 void bpfobj_free(struct bpfobj *o);

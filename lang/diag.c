@@ -31,15 +31,17 @@ const char *diag_line(const struct diag_src *src, int line, int *len)
 /* A quoted line longer than this shows only the part around the caret. */
 #define SHOW_WIDTH 100
 
+static const struct diag_colors no_colors = {"", "", "", ""};
+
 /* The quoted line is printed as gcc prints it, `  N | text`, and the range
  * under it is marked `^~~~`; a range that spans lines is marked to the end of
  * its first line. Tabs are kept under the caret so it lines up in a terminal.
  * A long line is cut to a window around the caret, with "..." where cut. */
-static void show_source(struct diag_src *src, struct tp_loc loc)
+void diag_quote(FILE *out, int lineno, const char *line, int len, int first, int last,
+                unsigned parts, const struct diag_colors *c)
 {
-    int len;
-    const char *line = diag_line(src, loc.first_line, &len);
-    int first = loc.first_column, last = loc.last_line == loc.first_line ? loc.last_column : len;
+    if (!c)
+        c = &no_colors;
     if (first < 1)
         first = 1;
     if (last < first)
@@ -57,15 +59,28 @@ static void show_source(struct diag_src *src, struct tp_loc loc)
         last = to > first ? to : first;
     const char *pre = from > 1 ? "..." : "", *post = to < len ? "..." : "";
     char gutter[16];
-    int gw = snprintf(gutter, sizeof(gutter), "%5d", loc.first_line);
-    fprintf(src->out, "%s | %s%.*s%s\n%*s | %*s", gutter, pre, to - from + 1, line + from - 1, post,
-            gw, "", (int)strlen(pre), "");
-    for (int c = from; c < first; c++)
-        fputc(c <= len && line[c - 1] == '\t' ? '\t' : ' ', src->out);
-    fputc('^', src->out);
-    for (int c = first + 1; c <= last; c++)
-        fputc('~', src->out);
-    fputc('\n', src->out);
+    int gw = snprintf(gutter, sizeof(gutter), "%5d", lineno);
+    if (parts & DIAG_QUOTE_TEXT)
+        fprintf(out, "%s%s |%s %s%s%.*s%s%s\n", c->gutter, gutter, c->reset, c->text, pre,
+                to - from + 1, line + from - 1, post, c->reset);
+    if (!(parts & DIAG_QUOTE_CARET))
+        return;
+    fprintf(out, "%s%*s |%s %*s", c->gutter, gw, "", c->reset, (int)strlen(pre), "");
+    for (int k = from; k < first; k++)
+        fputc(k <= len && line[k - 1] == '\t' ? '\t' : ' ', out);
+    fprintf(out, "%s^", c->caret);
+    for (int k = first + 1; k <= last; k++)
+        fputc('~', out);
+    fprintf(out, "%s\n", c->reset);
+}
+
+static void show_source(struct diag_src *src, struct tp_loc loc)
+{
+    int len;
+    const char *line = diag_line(src, loc.first_line, &len);
+    int last = loc.last_line == loc.first_line ? loc.last_column : len;
+    diag_quote(src->out, loc.first_line, line, len, loc.first_column, last,
+               DIAG_QUOTE_TEXT | DIAG_QUOTE_CARET, NULL);
 }
 
 void diag_verror(struct diag_src *src, struct tp_loc loc, const char *fmt, va_list ap)

@@ -47,6 +47,17 @@ void diag_sys_error(struct diag_src *src, const char *fmt, ...)
 void diag_sys_warning(struct diag_src *src, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
+/* Quotes a line of a script as messages do: `    N | text` (DIAG_QUOTE_TEXT),
+ * then columns first to last marked `^~~` under it (DIAG_QUOTE_CARET); a long
+ * line is cut to a window around the mark. Each part in its colour (NULL:
+ * none), for the -d listings. */
+enum { DIAG_QUOTE_TEXT = 1, DIAG_QUOTE_CARET = 2 };
+struct diag_colors {
+    const char *gutter, *text, *caret, *reset;
+};
+void diag_quote(FILE *out, int lineno, const char *line, int len, int first, int last,
+                unsigned parts, const struct diag_colors *c);
+
 /* The text of line `line` (1-based) and its length, for callers that quote it. */
 const char *diag_line(const struct diag_src *src, int line, int *len);
 

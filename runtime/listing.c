@@ -83,31 +83,6 @@ static int span_end(const struct listing *l, int line, int col, int len)
     return s->last_line == line && s->last_column >= col ? s->last_column : len;
 }
 
-/* a line of the script with its tabs made spaces, so that the caret
- * under it lines up; the column a byte offset lands on */
-static void put_expanded(FILE *out, const char *text, int len)
-{
-    int c = 0;
-    for (int i = 0; i < len; i++) {
-        if (text[i] == '\t') {
-            do
-                fputc(' ', out);
-            while (++c % 8);
-        } else {
-            fputc(text[i], out);
-            c++;
-        }
-    }
-}
-
-static int expanded_col(const char *text, int len, int byte)
-{
-    int c = 0;
-    for (int i = 0; i < byte && i < len; i++)
-        c = text[i] == '\t' ? (c / 8 + 1) * 8 : c + 1;
-    return c;
-}
-
 void listing_place(struct listing *l, int line, int col, const char *text)
 {
     if (line == l->line && col == l->col)
@@ -124,21 +99,13 @@ void listing_place(struct listing *l, int line, int col, const char *text)
     if (!s)
         return;
     /* the line again, unless it was just shown without a caret */
-    if (line != l->line || l->col != 0) {
-        fprintf(l->out, "%s%5d |%s %s", st->gutter, line, st->reset, st->script);
-        put_expanded(l->out, s, len);
-        fprintf(l->out, "%s\n", st->reset);
-    }
+    unsigned parts = line != l->line || l->col != 0 ? DIAG_QUOTE_TEXT : 0;
+    if (col >= 1 && col <= len + 1)
+        parts |= DIAG_QUOTE_CARET;
+    struct diag_colors c = {st->gutter, st->script, st->caret, st->reset};
+    diag_quote(l->out, line, s, len, col, span_end(l, line, col, len), parts, &c);
     l->line = line;
     l->col = col;
-    if (col < 1 || col > len + 1)
-        return;
-    int end = span_end(l, line, col, len);
-    int from = expanded_col(s, len, col - 1), to = expanded_col(s, len, end);
-    fprintf(l->out, "%s      |%s %*s%s^", st->gutter, st->reset, from, "", st->caret);
-    for (int c = from + 1; c < to; c++)
-        fputc('~', l->out);
-    fprintf(l->out, "%s\n", st->reset);
 }
 
 void listing_title(struct listing *l, int prog, int ninsns)
@@ -288,10 +255,7 @@ int listing_asm(struct listing *l)
     for (int i = 0; i < l->cg->nprogs; i++) {
         if (i > 0 && strcmp(l->cg->progs[i].name, l->cg->progs[i - 1].name) == 0)
             continue;
-        const struct bpfobj_prog *p = NULL;
-        for (int k = 0; k < o.nprogs && !p; k++)
-            if (strcmp(o.progs[k].name, l->cg->progs[i].name) == 0)
-                p = &o.progs[k];
+        const struct bpfobj_prog *p = bpfobj_find(&o, l->cg->progs[i].name);
         if (!p)
             continue;
         struct names nm = {.l = l, .pt = l->cg->progs[i].point, .loads = p->names};

@@ -230,10 +230,7 @@ static void print_logs(struct rt *rt, char **logs, int err)
     for (int i = 0; i < rt->cg->nprogs; i++) {
         if (shares_previous(rt, i) || !logs[i] || !logs[i][0])
             continue;
-        const struct bpfobj_prog *bp = NULL;
-        for (int k = 0; have && k < o.nprogs && !bp; k++)
-            if (strcmp(o.progs[k].name, rt->cg->progs[i].name) == 0)
-                bp = &o.progs[k];
+        const struct bpfobj_prog *bp = have ? bpfobj_find(&o, rt->cg->progs[i].name) : NULL;
         /* a log the kernel cut short (ENOSPC) ends where it was cut, not
          * with a reason */
         bool refused = bpf_program__fd(rt->progs[i]) < 0 && err != -ENOSPC;

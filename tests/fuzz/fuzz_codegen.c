@@ -33,10 +33,7 @@ static void listable(const struct cg_output *out)
         abort();
     }
     for (int i = 0; i < out->nprogs; i++) {
-        const struct bpfobj_prog *p = NULL;
-        for (int k = 0; k < o.nprogs && !p; k++)
-            if (strcmp(o.progs[k].name, out->progs[i].name) == 0)
-                p = &o.progs[k];
+        const struct bpfobj_prog *p = bpfobj_find(&o, out->progs[i].name);
         if (!p) {
             fprintf(stderr, "program %s is not in the object\n", out->progs[i].name);
             abort();
