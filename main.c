@@ -27,8 +27,9 @@
 #include "runtime/listing.h"
 #include "runtime/runtime.h"
 #include "runtime/scripts.h"
-
-#define VERSION "0.1"
+#include "runtime/tpo.h"
+#include "runtime/cache.h"
+#include "lang/wire.h"
 
 static void usage(FILE *f)
 {
@@ -59,6 +60,8 @@ static void usage(FILE *f)
         "                     repeatable, or comma-separated\n"
         "  --color WHEN       colour the -d listings: auto (on a terminal), always or never\n"
         "  --dry-run          compile and load into the kernel, attach nothing\n"
+        "  --emit FILE        write the compiled script to FILE (run it as tinyprobe FILE)\n"
+        "  --no-cache         compile even if the cache has the script, and keep nothing\n"
         "  --str-size N       bytes of a string, NUL included (default 64, at most 4096)\n"
         "  --buffer-size N    bytes of the event ring buffer (default 1048576)\n"
         "  --map-size N       entries of each map (default 4096)\n"
@@ -78,21 +81,24 @@ static void usage(FILE *f)
  * enough that /dev/zero or a wrong file is refused at once. */
 #define SCRIPT_MAX (16 << 20)
 
-/* The whole of a file or of stdin, NUL-terminated; NULL with errno EINVAL for
- * a NUL byte, EFBIG past SCRIPT_MAX. */
-static char *slurp(FILE *f)
+/* The whole of a file or of stdin, NUL-terminated, and its length; NULL
+ * with errno EINVAL for a NUL byte in a script (a compiled one, an ELF
+ * file, holds them), EFBIG past SCRIPT_MAX (TPO_SIZE_MAX for an ELF file,
+ * `*max` then saying which). */
+static char *slurp(FILE *f, size_t *lenp, size_t *max)
 {
     size_t cap = 4096, len = 0;
     char *buf = xmalloc(cap);
     size_t n;
     int err = 0;
     while ((n = fread(buf + len, 1, cap - len - 1, f)) > 0) {
-        if (memchr(buf + len, 0, n)) {
+        if (memchr(buf + len, 0, n) && !tpo_is_elf(buf, len + n)) {
             err = EINVAL;
             break;
         }
         len += n;
-        if (len > SCRIPT_MAX) {
+        *max = tpo_is_elf(buf, len) ? TPO_SIZE_MAX : SCRIPT_MAX;
+        if (len > *max) {
             err = EFBIG;
             break;
         }
@@ -107,11 +113,15 @@ static char *slurp(FILE *f)
         errno = err;
         return NULL;
     }
+    *lenp = len;
     return buf;
 }
 
 struct opts {
     const char *program, *script, *outpath;
+    const char *emit;    /* --emit FILE: write the compiled script there, run nothing */
+    const char *shaping; /* the last option given that shapes the programs (--str-size...) */
+    bool no_cache;       /* --no-cache: compile, and keep nothing */
     const char *command, *cgroup; /* -c, --cgroup */
     bool dump_tokens, dump_ast, dump_plan, dump_ir, dump_asm;
     bool list; /* -l [PATTERN]: list probes */
@@ -172,7 +182,9 @@ static int parse_args(int argc, char **argv, struct opts *o)
         OPT_FLAME,
         OPT_COLOR,
         OPT_UNWIND,
-        OPT_LINES
+        OPT_LINES,
+        OPT_EMIT,
+        OPT_NO_CACHE
     };
     static const struct option longopts[] = {
         {"format", required_argument, 0, 'f'},
@@ -187,6 +199,8 @@ static int parse_args(int argc, char **argv, struct opts *o)
         {"stack-lines", no_argument, 0, OPT_LINES},
         {"cgroup", required_argument, 0, OPT_CGROUP},
         {"unsafe", no_argument, 0, OPT_UNSAFE},
+        {"emit", required_argument, 0, OPT_EMIT},
+        {"no-cache", no_argument, 0, OPT_NO_CACHE},
         {"help", no_argument, 0, 'h'},
         {"version", no_argument, 0, 'V'},
         {0, 0, 0, 0},
@@ -221,7 +235,6 @@ static int parse_args(int argc, char **argv, struct opts *o)
             if (parse_size(optarg, "-p", 1, INT32_MAX, &v))
                 return -1;
             o->rt.probe.pid = (int)v;
-            o->cg.pid = true;
             break;
         case 'c':
             o->command = optarg;
@@ -238,11 +251,13 @@ static int parse_args(int argc, char **argv, struct opts *o)
         case OPT_DRY: o->rt.dry_run = true; break;
         case OPT_UNSAFE: o->check.unsafe = true; break;
         case OPT_STR:
+            o->shaping = "--str-size";
             if (parse_size(optarg, "--str-size", 8, CHECK_STR_SIZE_MAX, &v))
                 return -1;
             o->check.str_size = o->cg.str_size = (int)v;
             break;
         case OPT_BUF:
+            o->shaping = "--buffer-size";
             if (parse_size(optarg, "--buffer-size", 4096, 1l << 30, &v))
                 return -1;
             /* the kernel wants a power of two */
@@ -252,11 +267,14 @@ static int parse_args(int argc, char **argv, struct opts *o)
             o->check.ringbuf_size = o->cg.ringbuf_size;
             break;
         case OPT_MAP:
+            o->shaping = "--map-size";
             if (parse_size(optarg, "--map-size", 1, 1 << 24, &v))
                 return -1;
             o->cg.map_size = (unsigned)v;
             break;
         case OPT_FLAME: o->rt.flamegraph = optarg; break;
+        case OPT_EMIT: o->emit = optarg; break;
+        case OPT_NO_CACHE: o->no_cache = true; break;
         case OPT_COLOR:
             if (!strcmp(optarg, "auto"))
                 o->rt.color = LISTING_AUTO;
@@ -271,6 +289,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
             break;
         case OPT_LINES: o->rt.stack_lines = true; break;
         case OPT_UNWIND:
+            o->shaping = "--unwind";
             if (!strcmp(optarg, "auto"))
                 o->check.unwind = UNWIND_AUTO;
             else if (!strcmp(optarg, "fp"))
@@ -283,12 +302,13 @@ static int parse_args(int argc, char **argv, struct opts *o)
             }
             break;
         case OPT_STACK_MAX:
+            o->shaping = "--stack-max";
             if (parse_size(optarg, "--stack-max", 1, 1 << 24, &v))
                 return -1;
             o->cg.stack_max = (unsigned)v;
             break;
         case 'h': usage(stdout); exit(0);
-        case 'V': printf("tinyprobe %s\n", VERSION); exit(0);
+        case 'V': printf("tinyprobe %s\n", TP_VERSION); exit(0);
         default: usage(stderr); return -1;
         }
     }
@@ -321,7 +341,7 @@ __attribute__((format(printf, 2, 3))) static void script_error(const char *name,
     diag_file_error(&src, "%s", msg);
 }
 
-static char *read_script(const struct opts *o, const char **name)
+static char *read_script(const struct opts *o, const char **name, size_t *len)
 {
     if (o->program) {
         *name = "cmdline";
@@ -329,6 +349,7 @@ static char *read_script(const struct opts *o, const char **name)
             script_error("cmdline", "the program is larger than %d bytes", SCRIPT_MAX);
             return NULL;
         }
+        *len = strlen(o->program);
         return xstrdup(o->program);
     }
     const char *s = o->script;
@@ -337,6 +358,7 @@ static char *read_script(const struct opts *o, const char **name)
         static char path[64];
         snprintf(path, sizeof(path), "scripts/%s.tp", builtin->name);
         *name = path;
+        *len = builtin->len;
         return xstrndup(builtin->text, builtin->len);
     }
     *name = strcmp(s, "-") == 0 ? "stdin" : s;
@@ -348,12 +370,13 @@ static char *read_script(const struct opts *o, const char **name)
             diag_note(NULL, "it is not a built-in script either; tinyprobe -L lists them");
         return NULL;
     }
-    char *text = slurp(f);
+    size_t max = SCRIPT_MAX;
+    char *text = slurp(f, len, &max);
     int err = errno;
     if (f != stdin)
         fclose(f);
     if (!text && err == EFBIG)
-        script_error(*name, "cannot read the script: it is larger than %d bytes", SCRIPT_MAX);
+        script_error(*name, "cannot read the script: it is larger than %zu bytes", max);
     else if (!text)
         script_error(*name, "cannot read the script: %s",
                      err == EINVAL ? "it contains a NUL byte" : strerror(err));
@@ -384,7 +407,7 @@ static int list_probes(const char *pattern, bool verbose)
 /* -p, --cgroup: what they name must exist, before anything is compiled. */
 static int check_targets(struct opts *o)
 {
-    if (o->cg.pid && kill(o->rt.probe.pid, 0) && errno == ESRCH) {
+    if (o->rt.probe.pid && kill(o->rt.probe.pid, 0) && errno == ESRCH) {
         diag_sys_error(NULL, "-p %d: there is no such process", o->rt.probe.pid);
         return -1;
     }
@@ -402,7 +425,6 @@ static int check_targets(struct opts *o)
         close(fd);
         return -1;
     }
-    o->cg.cgroup = true;
     o->rt.cgroup_fd = fd;
     return 0;
 }
@@ -449,11 +471,193 @@ static int check_output(struct opts *o, bool stdout_closed)
     return 0;
 }
 
+/* A script's source: parsed, checked and compiled into `cg`. 1 when there
+ * is an object to go on with; 0 when the -d asked for is shown and that is
+ * all; -1 after an error. The tree is gone when it returns: from here on
+ * the plan and the object are all there is, as for a compiled script. */
+static int compile(struct opts *o, struct diag_src *src, struct plan *plan, struct cg_output *cg)
+{
+    struct ast_program *prog = parse_script(src, o->dump_tokens ? stdout : NULL);
+    int rc = -1;
+    /* the checks lay out the slots, a block a CPU: an emitted script's for
+     * the machines it may run on */
+    int ncpus = libbpf_num_possible_cpus();
+    if (ncpus < 1) {
+        diag_sys_error(NULL, "cannot count the CPUs in /sys/devices/system/cpu/possible: %s",
+                       strerror(-ncpus));
+        goto out;
+    }
+    if (o->emit) {
+        ncpus = ncpus > TPO_EMIT_CPUS ? ncpus : TPO_EMIT_CPUS;
+        o->check.cpid = true; /* -c is given to the run: plan.uses_cpid says it must be */
+    }
+    o->check.ncpus = o->cg.ncpus = ncpus;
+    if (!prog || !check_program(prog, plan, &o->check))
+        goto out;
+    if (o->dump_ast)
+        ast_dump(prog, stdout);
+    if (o->dump_plan)
+        plan_dump(prog->plan, stdout);
+    if (o->dump_tokens || o->dump_ast || o->dump_plan) {
+        rc = 0;
+        goto out;
+    }
+    /* The tests' way to make the verifier refuse a program, to check how
+     * tinyprobe reports it; no script can, short of a bug. */
+    const char *fault = getenv("TINYPROBE_TEST_FAULT");
+    o->cg.inject_fault = !fault                                ? CG_FAULT_NONE
+                         : strcmp(fault, "verifier") == 0      ? CG_FAULT_EVERY
+                         : strcmp(fault, "verifier-last") == 0 ? CG_FAULT_LAST
+                                                               : CG_FAULT_NONE;
+    o->cg.dump_ir = o->dump_ir ? stdout : NULL;
+    if (cg_compile(prog, &o->cg, cg) == 0)
+        rc = 1;
+out:
+    ast_program_free(prog);
+    return rc;
+}
+
+/* The cache's key for a script's source: everything its object depends
+ * on but the tracepoints' formats and the probed binaries, which tpo_bind
+ * checks on every load. */
+static void make_key(const struct opts *o, const char *text, size_t len, struct wire_out *k)
+{
+    wire_put_str(k, "tinyprobe " TP_VERSION);
+    wire_put_u32(k, TPO_FORMAT);
+    wire_put_strn(k, text, len);
+    wire_put_u32(k, (uint32_t)o->cg.str_size);
+    wire_put_u32(k, o->cg.ringbuf_size);
+    wire_put_u32(k, o->cg.map_size);
+    wire_put_u32(k, o->cg.stack_max);
+    wire_put_u8(k, (uint8_t)o->check.unwind);
+    wire_put_u8(k, o->check.unsafe);
+    wire_put_u8(k, o->command != NULL); /* cpid */
+    wire_put_u32(k, (uint32_t)libbpf_num_possible_cpus());
+    wire_put_u32(k, (uint32_t)o->check.nparams);
+    for (int i = 0; i < o->check.nparams; i++)
+        wire_put_str(k, o->check.params[i]);
+    cache_put_kernel(k);
+}
+
+/* The cached object of a script, made ready as a compiled script's: 0, or
+ * -1 when there is none to use (and the script is compiled). Its points
+ * must still be where they were: where a tracepoint changed, the compile
+ * says so, and the new object replaces the entry. */
+static int from_cache(struct cache *c, const struct wire_out *key, const char *name, struct tpo *t,
+                      struct diag_src *src)
+{
+    size_t len;
+    void *bytes = cache_get(c, key, &len);
+    if (!bytes)
+        return -1;
+    char err[512];
+    int rc = tpo_read(bytes, len, t, err, sizeof(err));
+    free(bytes);
+    if (rc == 0) {
+        diag_init(src, name, t->text);
+        src->quiet = true;
+        rc = tpo_bind(t, src);
+        diag_init(src, name, t->text);
+    } else if (c->verbose) {
+        fprintf(stderr, "tinyprobe: cache: the entry cannot be read: %s\n", err);
+    }
+    if (rc)
+        tpo_free(t);
+    return rc;
+}
+
+/* What a compiled script records of the options it was made with. */
+static const struct tpo_opts *tpo_opts_of(const struct opts *o, struct tpo_opts *to)
+{
+    *to = (struct tpo_opts){
+        .str_size = o->cg.str_size,
+        .ringbuf_size = o->cg.ringbuf_size,
+        .map_size = o->cg.map_size,
+        .stack_max = o->cg.stack_max,
+        .params = o->check.params,
+        .nparams = o->check.nparams,
+    };
+    return to;
+}
+
+/* --emit FILE: the compiled script, written whole or not at all. */
+static int emit(const struct opts *o, const struct cg_output *cg, const struct diag_src *src)
+{
+    struct stat a, b;
+    if (o->script && stat(o->script, &a) == 0 && stat(o->emit, &b) == 0 && a.st_dev == b.st_dev &&
+        a.st_ino == b.st_ino) {
+        diag_sys_error(NULL, "--emit %s would overwrite the script", o->emit);
+        return -1;
+    }
+    struct tpo_opts to;
+    void *buf = NULL;
+    size_t len;
+    char err[512];
+    if (tpo_make(cg, src, tpo_opts_of(o, &to), &buf, &len, err, sizeof(err)) ||
+        tpo_save(o->emit, buf, len, 0644, err, sizeof(err))) {
+        diag_sys_error(NULL, "--emit: %s", err);
+        free(buf);
+        return -1;
+    }
+    free(buf);
+    return 0;
+}
+
+/* A compiled script: read, its options held against the run's, and its
+ * points found on this machine. 0, or -1 after saying why. */
+static int open_compiled(struct opts *o, const char *name, const char *data, size_t len,
+                         struct tpo *t, struct diag_src *src)
+{
+    char err[512];
+    if (tpo_read(data, len, t, err, sizeof(err))) {
+        script_error(name, "cannot run the compiled script: %s", err);
+        return -1;
+    }
+    /* messages name the file run, and quote the source it was made from */
+    diag_init(src, name, t->text);
+    const char *stage = o->dump_tokens ? "tokens" : o->dump_ast ? "ast" : o->dump_ir ? "ir" : NULL;
+    if (stage) {
+        script_error(name, "-d %s shows a stage of compiling, and this script is compiled", stage);
+        diag_note(NULL, "run it with -d asm, xlated, verifier or plan, or give its source");
+        return -1;
+    }
+    if (o->shaping) {
+        script_error(name, "%s shapes the programs, and this script is compiled", o->shaping);
+        diag_note(NULL, "give it to tinyprobe --emit when compiling the script");
+        return -1;
+    }
+    bool same = o->check.nparams == 0 || o->check.nparams == t->opts.nparams;
+    for (int i = 0; same && o->check.nparams && i < t->opts.nparams; i++)
+        same = strcmp(o->check.params[i], t->opts.params[i]) == 0;
+    if (!same) {
+        script_error(name,
+                     "the compiled script was made with %d parameters%s, and this run "
+                     "gives others",
+                     t->opts.nparams, t->opts.nparams ? " ($1...)" : "");
+        diag_note(NULL, "its parameters are compiled in: compile it again with the new ones");
+        return -1;
+    }
+    if (t->plan->uses_cpid && !o->command) {
+        script_error(name, "the compiled script reads cpid, the pid of the command -c runs, "
+                           "and there is no -c");
+        return -1;
+    }
+    if (t->plan->unsafe && !o->check.unsafe) {
+        script_error(name, "the compiled script calls system() or signal(); rerun with "
+                           "--unsafe to allow it");
+        return -1;
+    }
+    return tpo_bind(t, src);
+}
+
 int main(int argc, char **argv)
 {
     struct timespec start;
     clock_gettime(CLOCK_MONOTONIC, &start);
     bool stdout_closed = claim_std_fds();
+    /* a file size limit (ulimit -f) is a write error to report (EFBIG),
+     * for events, --emit and the cache alike */
+    signal(SIGXFSZ, SIG_IGN);
     struct sink out = {.fd = -1};
     struct output output = {.ops = &output_text, .sink = &out};
     struct opts o = {
@@ -474,52 +678,65 @@ int main(int argc, char **argv)
         return 1;
     o.rt.start_ns = (uint64_t)start.tv_sec * 1000000000 + (uint64_t)start.tv_nsec;
     const char *name;
-    char *text = read_script(&o, &name);
+    size_t len = 0;
+    char *text = read_script(&o, &name, &len);
     if (!text)
         return 1;
     int rc = 1;
     struct diag_src src;
-    diag_init(&src, name, text);
-    struct ast_program *prog = parse_script(&src, o.dump_tokens ? stdout : NULL);
-    struct plan *plan = plan_new();
+    struct ast_program *prog = NULL;
+    struct plan *plan = NULL;
     struct cg_output cg = {0};
+    struct tpo tpo = {0};
+    struct cache cache = {.dirfd = -1};
+    struct wire_out key = {0};
     struct rt rt = {.cg = &cg, .src = &src, .o = &o.rt};
-    /* the checks lay out the slots, a block a CPU */
-    o.check.ncpus = o.cg.ncpus = libbpf_num_possible_cpus();
-    if (o.cg.ncpus < 1) {
-        diag_sys_error(NULL, "cannot count the CPUs in /sys/devices/system/cpu/possible: %s",
-                       strerror(-o.cg.ncpus));
-        goto out;
-    }
-    if (!prog || !check_program(prog, plan, &o.check))
-        goto out;
-    if (o.dump_ast)
-        ast_dump(prog, stdout);
-    if (o.dump_plan)
-        plan_dump(prog->plan, stdout);
-    if (o.dump_tokens || o.dump_ast || o.dump_plan) {
-        rc = 0;
-        goto out;
-    }
-    /* The tests' way to make the verifier refuse a program, to check how
-     * tinyprobe reports it; no script can, short of a bug. */
-    const char *fault = getenv("TINYPROBE_TEST_FAULT");
-    o.cg.inject_fault = !fault                                ? CG_FAULT_NONE
-                        : strcmp(fault, "verifier") == 0      ? CG_FAULT_EVERY
-                        : strcmp(fault, "verifier-last") == 0 ? CG_FAULT_LAST
-                                                              : CG_FAULT_NONE;
-    bool loads = (!o.dump_ir && !o.dump_asm) || o.rt.dump_verifier || o.rt.dump_xlated;
-    if (o.command && !o.rt.dry_run && loads) {
-        if (child_start(&child, o.command))
+    bool compiled = tpo_is_elf(text, len);
+    if (compiled) {
+        if (open_compiled(&o, name, text, len, &tpo, &src))
             goto out;
-        o.rt.child = &child;
+        rt.cg = &tpo.cg;
+        if (o.dump_plan) {
+            plan_dump(tpo.plan, stdout);
+            rc = 0;
+            goto out;
+        }
+    } else {
+        bool cacheable = !o.no_cache && !o.emit && !o.dump_tokens && !o.dump_ast && !o.dump_plan &&
+                         !o.dump_ir && !o.dump_asm && !getenv("TINYPROBE_TEST_FAULT");
+        if (cacheable && cache_open(&cache, o.rt.verbose)) {
+            make_key(&o, text, len, &key);
+            if (from_cache(&cache, &key, name, &tpo, &src) == 0)
+                rt.cg = &tpo.cg;
+        }
+        if (rt.cg != &tpo.cg) {
+            diag_init(&src, name, text);
+            plan = plan_new();
+            int r = compile(&o, &src, plan, &cg);
+            if (r <= 0) {
+                rc = -r;
+                goto out;
+            }
+            if (cache.dirfd >= 0) {
+                struct tpo_opts to = {0};
+                void *buf;
+                size_t n;
+                char err[512];
+                if (tpo_make(&cg, &src, tpo_opts_of(&o, &to), &buf, &n, err, sizeof(err)) == 0) {
+                    cache_put(&cache, &key, buf, n);
+                    free(buf);
+                }
+            }
+        }
     }
-    o.cg.dump_ir = o.dump_ir ? stdout : NULL;
-    if (cg_compile(prog, &o.cg, &cg))
+    if (o.emit) {
+        if (emit(&o, rt.cg, &src) == 0)
+            rc = 0;
         goto out;
+    }
     if (o.dump_asm) {
         struct listing l;
-        listing_init(&l, stdout, o.rt.color, &src, &cg);
+        listing_init(&l, stdout, o.rt.color, &src, rt.cg);
         int e = listing_asm(&l);
         if (listing_done(&l) && !e) {
             diag_sys_error(NULL, "cannot write to standard output: %s", strerror(errno));
@@ -528,15 +745,16 @@ int main(int argc, char **argv)
         if (e)
             goto out;
     }
-    /* From here on the plan and the object are all there is: the runtime
-     * reads no tree (a compiled script will have none). */
-    ast_program_free(prog);
-    prog = NULL;
     /* the listings of the object stop before the load, unless those of the
      * load are asked for too */
     if ((o.dump_ir || o.dump_asm) && !o.rt.dump_verifier && !o.rt.dump_xlated) {
         rc = 0;
         goto out;
+    }
+    if (o.command && !o.rt.dry_run) {
+        if (child_start(&child, o.command))
+            goto out;
+        o.rt.child = &child;
     }
     if (load_object(&rt))
         goto out;
@@ -559,6 +777,9 @@ out:
     kbtf_free();
     ast_program_free(prog);
     plan_free(plan);
+    tpo_free(&tpo);
+    cache_close(&cache);
+    wire_out_free(&key);
     free(text);
     if (fflush(stdout) && !rc) { /* -d's output */
         diag_sys_error(NULL, "cannot write to standard output: %s", strerror(errno));

@@ -36,27 +36,33 @@ static void prog_name(const struct probe_point *pt, char *buf, size_t n)
 }
 
 /* -p and --cgroup: events of other tasks end the program at once; a timer
- * of interval's fires in whatever task runs, and is not theirs to filter. */
+ * of interval's fires in whatever task runs, and is not theirs to filter.
+ * Whether a run filters is in the run's constants, not in the code, so one
+ * object serves runs with and without them (a compiled script, the cache):
+ * the verifier reads the frozen constant and drops the branch a run does
+ * not take, so a run without -p pays nothing for it. */
 static void target_filter(struct cg *c)
 {
     if (c->spec->kind->untargeted)
         return;
-    if (c->o->pid) {
-        LLVMValueRef id = ir_helper(c, BPF_FUNC_get_current_pid_tgid, c->i64, NULL, 0);
-        LLVMValueRef tgid = LLVMBuildLShr(c->b, id, ir_i64(c, 32), "");
-        LLVMBasicBlockRef ours = ir_block(c, "pid");
-        LLVMValueRef pid = ir_run(c, offsetof(struct cg_run, pid));
-        LLVMBuildCondBr(c->b, LLVMBuildICmp(c->b, LLVMIntEQ, tgid, pid, ""), ours, c->out_bb);
-        LLVMPositionBuilderAtEnd(c->b, ours);
-    }
-    if (c->o->cgroup) {
-        LLVMValueRef args[2] = {c->map_cgroup, ir_i64(c, 0)};
-        LLVMValueRef under = ir_helper(c, BPF_FUNC_current_task_under_cgroup, c->i64, args, 2);
-        LLVMBasicBlockRef ours = ir_block(c, "cgroup");
-        LLVMBuildCondBr(c->b, LLVMBuildICmp(c->b, LLVMIntEQ, under, ir_i64(c, 1), ""), ours,
-                        c->out_bb);
-        LLVMPositionBuilderAtEnd(c->b, ours);
-    }
+    LLVMBasicBlockRef check = ir_block(c, "pid"), ours = ir_block(c, "pid_ok");
+    LLVMValueRef pid = ir_run(c, offsetof(struct cg_run, pid));
+    LLVMBuildCondBr(c->b, LLVMBuildICmp(c->b, LLVMIntEQ, pid, ir_i64(c, 0), ""), ours, check);
+    LLVMPositionBuilderAtEnd(c->b, check);
+    LLVMValueRef id = ir_helper(c, BPF_FUNC_get_current_pid_tgid, c->i64, NULL, 0);
+    LLVMValueRef tgid = LLVMBuildLShr(c->b, id, ir_i64(c, 32), "");
+    LLVMBuildCondBr(c->b, LLVMBuildICmp(c->b, LLVMIntEQ, tgid, pid, ""), ours, c->out_bb);
+    LLVMPositionBuilderAtEnd(c->b, ours);
+
+    check = ir_block(c, "cgroup");
+    ours = ir_block(c, "cgroup_ok");
+    LLVMValueRef on = ir_run(c, offsetof(struct cg_run, cgroup));
+    LLVMBuildCondBr(c->b, LLVMBuildICmp(c->b, LLVMIntEQ, on, ir_i64(c, 0), ""), ours, check);
+    LLVMPositionBuilderAtEnd(c->b, check);
+    LLVMValueRef args[2] = {c->map_cgroup, ir_i64(c, 0)};
+    LLVMValueRef under = ir_helper(c, BPF_FUNC_current_task_under_cgroup, c->i64, args, 2);
+    LLVMBuildCondBr(c->b, LLVMBuildICmp(c->b, LLVMIntEQ, under, ir_i64(c, 1), ""), ours, c->out_bb);
+    LLVMPositionBuilderAtEnd(c->b, ours);
 }
 
 /* One program for the points first..first+count-1 of spec sp: more than
@@ -158,7 +164,7 @@ static void gen_prog(struct cg *c, const struct ast_probe *pr, const struct ast_
         stmt_gen(c, s);
     free(c->var_slots);
     c->var_slots = NULL;
-    int own = CG_OWN_MAPS + (c->map_cgroup != NULL);
+    int own = CG_OWN_MAPS + 1; /* and the cgroup's */
     if (c->maps_in_prog + own > CG_PROG_MAPS_MAX) {
         diag_error(c->src, sp->loc, "probe %s uses %d maps: a BPF program may use %d", sp->text,
                    c->maps_in_prog, CG_PROG_MAPS_MAX - own);
@@ -232,8 +238,7 @@ int cg_compile(const struct ast_program *p, const struct cg_opts *o, struct cg_o
 
     c.map_events = ir_map_global(&c, CG_MAP_EVENTS, 2);
     c.map_lost = ir_map_global(&c, CG_MAP_LOST, 4);
-    if (o->cgroup)
-        c.map_cgroup = ir_map_global(&c, CG_MAP_CGROUP, 4);
+    c.map_cgroup = ir_map_global(&c, CG_MAP_CGROUP, 4);
     c.plan = p->plan;
     out->plan = p->plan;
     out->map_size = o->map_size;
@@ -278,8 +283,7 @@ int cg_compile(const struct ast_program *p, const struct cg_opts *o, struct cg_o
 
     di_map(&c.di, c.map_events, CG_MAP_EVENTS, BPF_MAP_TYPE_RINGBUF, o->ringbuf_size, 0, 0);
     di_map(&c.di, c.map_lost, CG_MAP_LOST, BPF_MAP_TYPE_PERCPU_ARRAY, nprogs ? nprogs : 1, 4, 8);
-    if (c.map_cgroup)
-        di_map(&c.di, c.map_cgroup, CG_MAP_CGROUP, BPF_MAP_TYPE_CGROUP_ARRAY, 1, 4, 4);
+    di_map(&c.di, c.map_cgroup, CG_MAP_CGROUP, BPF_MAP_TYPE_CGROUP_ARRAY, 1, 4, 4);
     maps_finish(&c);
     usdt_finish(&c);
     if (c.map_scratch && c.scratch_max <= SCRATCH_MAX)

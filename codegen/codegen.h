@@ -23,8 +23,6 @@ struct cg_opts {
     unsigned map_size;     /* entries of each map */
     unsigned stack_max;    /* stacks each table of stacks keeps */
     int ncpus;             /* possible CPUs: each has its own slots (plan.h); 0 is 1 */
-    bool pid;              /* -p: only one process's events, the one cg_run.pid says */
-    bool cgroup;           /* --cgroup: only tasks under the cgroup in CG_MAP_CGROUP */
     FILE *dump_ir;         /* -d ir: the optimized IR */
     /* tests only: emit a load the verifier refuses, in every print (the
      * first refuses), or only in a probe's last statement (a long log) */
@@ -35,13 +33,14 @@ struct cg_opts {
  * object's .rodata, and the runtime sets before load (load.c), so that an
  * object is not made for one run. libbpf freezes the map before the
  * programs load, and the verifier then reads these as the constants they
- * are: bounds checked against them hold. Whether a program filters by pid
- * (or cgroup) is the object's shape, and stays in cg_opts. */
+ * are: bounds checked against them hold, and branches a run does not take
+ * are dropped, as those of -p and --cgroup are without them. */
 struct cg_run {
     uint64_t pid;      /* -p: the process whose events are kept, where cg_opts.pid */
     uint64_t cpid;     /* -c: the command's pid, for cpid */
     uint64_t start_ns; /* CLOCK_MONOTONIC when tinyprobe started: elapsed counts from it */
     uint64_t ncpus;    /* CPUs whose slots programs use: at most cg_output.ncpus */
+    uint64_t cgroup;   /* --cgroup: 1, and only tasks under the cgroup in CG_MAP_CGROUP count */
 };
 #define CG_RUN         "run" /* the global */
 #define CG_RUN_SECTION ".rodata"

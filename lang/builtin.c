@@ -34,8 +34,10 @@ static bool check_probe_name(struct check *c, struct ast_node *n)
 /* cpid: the pid of -c's command, a constant */
 static bool check_cpid(struct check *c, struct ast_node *n)
 {
-    if (check_opts(c)->cpid)
+    if (check_opts(c)->cpid) {
+        check_plan(c)->uses_cpid = true;
         return true;
+    }
     diag_error(check_src(c), n->loc,
                "cpid is the pid of the command -c starts, and there is no -c");
     return false;

@@ -1165,8 +1165,10 @@ static bool check_time(struct check *c, struct ast_node *n, int nargs)
 /* What --unsafe allows, refused without it. */
 static bool check_unsafe(struct check *c, const struct ast_node *call, const char *what)
 {
-    if (c->o->unsafe)
+    if (c->o->unsafe) {
+        c->prog->plan->unsafe = true;
         return true;
+    }
     diag_error(c->src, call->loc, "%s() is unsafe: it %s; rerun with --unsafe to allow it",
                call->sval, what);
     return false;

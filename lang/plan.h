@@ -163,6 +163,8 @@ struct plan {
     struct plan_stack *stacks; /* by a TY_STACK's rec */
     int nstacks, capstacks;
     bool user_symbols; /* ustack or usym(): the runtime records processes' mappings */
+    bool uses_cpid;    /* cpid is read: a compiled script then needs -c */
+    bool unsafe;       /* system() or signal(): a compiled script then needs --unsafe */
     /* Every point of every spec, in the order of the probes and their specs:
      * the checks resolve them into the tree's specs, which list them for
      * codegen, and then hand them over, since the runtime attaches to them. */
@@ -201,6 +203,18 @@ struct plan_bucket {
     bool has_min, has_max, is_unsigned;
 };
 struct plan_bucket plan_bucket(const struct plan_map *m, uint64_t i);
+
+/* The plan as bytes, for a compiled script (plan_io.c), with the CPUs its
+ * slots are laid out for; read back with every size and index checked,
+ * events no longer than event_max, and the maps laid out again. 0, or -1
+ * with in->err saying what is wrong. */
+struct wire_out;
+struct wire_in;
+#define PLAN_CPUS_MAX 8192
+void plan_write(struct wire_out *o, const struct plan *p, int ncpus);
+int plan_read(struct wire_in *in, struct plan *p, unsigned event_max, int *ncpus);
+void plan_put_loc(struct wire_out *o, struct tp_loc l);
+struct tp_loc plan_get_loc(struct wire_in *in);
 
 /* -d plan: every map, event and request, one line each part (plan_dump.c). */
 void plan_dump(const struct plan *p, FILE *out);

@@ -152,3 +152,25 @@ struct fmt_spec *fmt_copy(struct arena *a, const struct fmt_spec *f)
     }
     return d;
 }
+
+/* Flags, then a width and a precision within FMT_WIDTH_MAX: what fmt_parse
+ * keeps in a conversion's spec, and nothing that printf(3) would read as
+ * more (a '*', a '$', an 'n'). */
+bool fmt_spec_ok(const char *spec)
+{
+    const char *s = spec + strspn(spec, "-+ #0");
+    for (int part = 0; part < 2; part++) {
+        size_t digits = strspn(s, "0123456789");
+        long v = 0;
+        for (size_t i = 0; i < digits && v <= FMT_WIDTH_MAX; i++)
+            v = v * 10 + (s[i] - '0');
+        if (v > FMT_WIDTH_MAX)
+            return false;
+        s += digits;
+        if (part == 0 && *s == '.')
+            s++;
+        else
+            break;
+    }
+    return *s == 0;
+}

@@ -3,6 +3,7 @@
 #ifndef TP_PRINTF_H
 #define TP_PRINTF_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "lang/diag.h"
@@ -34,6 +35,9 @@ struct fmt_spec *fmt_parse(struct arena *a, const char *fmt, size_t len, struct 
 struct fmt_spec *fmt_copy(struct arena *a, const struct fmt_spec *f);
 /* Where bytes [from, to) of the literal at `lit` are in the source. */
 struct tp_loc fmt_loc(const struct diag_src *src, struct tp_loc lit, size_t from, size_t to);
+/* Whether a conversion's flags, width and precision are ones fmt_parse
+ * keeps (for specs read from a compiled script). */
+bool fmt_spec_ok(const char *spec);
 /* Whether a conversion takes a string (else an integer). */
 static inline int fmt_wants_string(char conv)
 {

@@ -492,6 +492,7 @@ static int set_run(struct rt *rt)
     if (ncpus > rt->cg->ncpus) { /* the slots are laid out for fewer */
         diag_sys_error(rt->src, "the programs were made for %d CPUs, and this machine has %d",
                        rt->cg->ncpus, ncpus);
+        diag_note(NULL, "compile the script on this machine (tinyprobe --emit FILE SCRIPT)");
         return -1;
     }
     struct cg_run run = {
@@ -499,6 +500,7 @@ static int set_run(struct rt *rt)
         .cpid = rt->o->child ? (uint64_t)rt->o->child->pid : 0,
         .start_ns = rt->o->start_ns,
         .ncpus = (uint64_t)ncpus,
+        .cgroup = rt->o->cgroup_fd >= 0,
     };
     struct bpf_map *m = bpf_object__find_map_by_name(rt->obj, CG_RUN_SECTION);
     size_t size = 0;

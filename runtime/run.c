@@ -269,8 +269,6 @@ int run_probes(struct rt *rt)
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGHUP, &sa, NULL); /* a closed terminal or ssh session: stop as on SIGTERM */
-    /* a file size limit (ulimit -f) is a write error to report, EFBIG */
-    signal(SIGXFSZ, SIG_IGN);
 
     if (run_once(rt, WHEN_BEGIN)) {
         rc = 1;

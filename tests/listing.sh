@@ -19,7 +19,7 @@ verifier_accepted)
     has '^      \|                                              \^~~$'
     has '^    5 \|     print pid, str\(args.filename\)$'
     has '^[0-9]+: \(85\) call bpf_get_current_pid_tgid#14'
-    has '^[0-9]+: \(79\) r3 = \*\(u64 \*\)\(r7 \+24\)'
+    has '^[0-9]+: \(79\) r3 = \*\(u64 \*\)\(r[0-9] \+24\)'
     # its own line info is replaced by the script's lines
     grep -q '^; ' "$WORK/err" && fail "the verifier's own line info is left in"
     # the summary: a row a script line, with what it walked there
@@ -64,7 +64,7 @@ xlated)
     # its maps are ids: named as the script and the object name them
     has '^ +[0-9]+: r1 = map events$'
     has '^ +[0-9]+: r1 = &map slots$'
-    has '^ +[0-9]+: r3 = \*\(u64 \*\)\(r7 \+ 24\) +; args.filename$'
+    has '^ +[0-9]+: r3 = \*\(u64 \*\)\(r[0-9] \+ 24\) +; args.filename$'
     ;;
 color)
     "$TP" -d asm --color=always "$ASM/filter.tp" >"$WORK/got" || fail "exit code $?"

@@ -7,6 +7,10 @@
 # NAME.stderr exists, what tinyprobe says on stderr must be exactly that.
 # run.sh NAME json: the same with -f json, against NAME.json; every line
 # must parse as JSON (python3's json, and jq where it is installed).
+# run.sh NAME tpo: the same as text, from a compiled script: tinyprobe
+# --emit with the options and parameters, then the .tpo run with the options
+# that do not shape the programs, and with the parameters again ("//
+# tpo-skip: REASON" in NAME.tp skips it).
 . "$(dirname "$0")/lib.sh"
 format=${2:-text}
 args=$(sed -n 's|^// args: ||p' "$1.tp")
@@ -17,6 +21,17 @@ script="$PWD/$1.tp"
 if [ -n "$gen" ]; then
     bash -c "$gen" >"$WORK/$1.tp" || fail "the generator failed: $gen"
     script="$WORK/$1.tp"
+fi
+if [ "$format" = tpo ]; then
+    why=$(sed -n 's|^// tpo-skip: ||p' "$1.tp")
+    TP_CASE=run_tpo_$1
+    [ -z "$why" ] || skip "$why"
+    # shellcheck disable=SC2086
+    "$TP" --emit "$WORK/s.tpo" $args "$script" $params 2>"$WORK/err" ||
+        fail "--emit failed: $(cat "$WORK/err")"
+    script="$WORK/s.tpo"
+    args=$(echo "$args" | sed -E 's/--(map-size|str-size|buffer-size|stack-max|unwind) [^ ]+//g')
+    format=text
 fi
 # shellcheck disable=SC2086
 "$TP" -q -f "$format" $args "$script" $params >"$WORK/got" 2>"$WORK/err"

@@ -1,7 +1,10 @@
 # The test suite: ctest, as root, on the real kernel.
 set(TP_TEST_ENV TP=$<TARGET_FILE:tinyprobe> HELPER=$<TARGET_FILE:tp_helper>
                 HELPER_NOFP=$<TARGET_FILE:tp_helper_nofp>
-                TP_SKIPPED=${CMAKE_BINARY_DIR}/skipped)
+                TP_SKIPPED=${CMAKE_BINARY_DIR}/skipped
+                # the compiled-object cache of the tests' own, which each
+                # script's second run loads from
+                XDG_CACHE_HOME=${CMAKE_BINARY_DIR}/test-cache)
 # A case that cannot run here says why in a file of skipped/ (tests/lib.sh,
 # skip), and ctest shows those reasons after its summary: its own list of
 # tests not run says only "Skipped".
@@ -94,16 +97,18 @@ function(tp_golden folder prefix timeout)
     add_test(NAME ${prefix}_${name} COMMAND ${CMAKE_SOURCE_DIR}/tests/${folder}.sh ${name} ${ARGN}
              WORKING_DIRECTORY ${CMAKE_SOURCE_DIR}/tests/${folder})
     set_tests_properties(${prefix}_${name} PROPERTIES ENVIRONMENT "${TP_TEST_ENV}"
-                         TIMEOUT ${timeout})
+                         SKIP_RETURN_CODE 77 TIMEOUT ${timeout})
   endforeach()
 endfunction()
 
 # Script errors: each tests/errors/NAME.tp must fail with exactly NAME.err.
 tp_golden(errors error 1500)
 # Golden output: each tests/run/NAME.tp must print exactly NAME.out, and
-# with -f json exactly NAME.json.
+# with -f json exactly NAME.json; compiled with --emit, then run from the
+# .tpo, exactly NAME.out again.
 tp_golden(run run 120)
 tp_golden(run run_json 120 json)
+tp_golden(run run_tpo 120 tpo)
 
 # Codegen: each tests/codegen/*.tp compiles and passes the kernel's verifier;
 # long_strings with strings larger than the BPF stack; funcs with --unsafe
@@ -119,6 +124,11 @@ foreach(path ${TP_CODEGEN_CASES})
   endif()
   add_test(NAME verifier_${name} COMMAND tinyprobe --dry-run ${extra} ${path})
 endforeach()
+
+# Compiled scripts and the compiled-object cache: see tests/compiled.sh.
+tp_cases(compiled compiled emit_run emit_errors no_llvm tracepoint_moved cache_hit cache_owner
+         cache_mode cache_truncated cache_flipped cache_foreign cache_dir cache_two_writers
+         cache_prune)
 
 # Front end: trees as the parser and checks make them.
 tp_golden(ast ast 1500)

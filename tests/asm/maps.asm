@@ -34,7 +34,7 @@ BEGIN: program BEGIN, 26 instructions
     24: lock *(u64 *)(r0 + 0) += r1
     25: goto 21
 
-tracepoint:syscalls:sys_enter_read: program sys_enter_read, 168 instructions
+tracepoint:syscalls:sys_enter_read: program sys_enter_read, 182 instructions
     4 | probe tracepoint:syscalls:sys_enter_read {
      0: r6 = r1
       |       ^~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~
@@ -43,183 +43,195 @@ tracepoint:syscalls:sys_enter_read: program sys_enter_read, 168 instructions
      4: if r1 == 0 goto 7
      5: w0 = 0
      6: exit
-     7: r9 = 0
+     7: r7 = &map run
+     9: r8 = *(u64 *)(r7 + 0)
+    10: if r8 == 0 goto 14
+    11: call bpf_get_current_pid_tgid
+    12: r0 >>= 32
+    13: if r0 != r8 goto 5
+    14: r1 = *(u64 *)(r7 + 32)
+    15: if r1 == 0 goto 21
+    16: r1 = map cgroup
+    18: r2 = 0
+    19: call bpf_current_task_under_cgroup
+    20: if r0 != 1 goto 5
+    21: r9 = 0
     5 |     @reads[tid] = count();
       |     ^~~~~~~~~~~~~~~~~~~~~
-     8: *(u64 *)(r10 - 8) = r9
+    22: *(u64 *)(r10 - 8) = r9
     5 |     @reads[tid] = count();
       |            ^~~
-     9: call bpf_get_current_pid_tgid
-    10: r8 = r0
-    11: w1 = 0
-    12: *(u32 *)(r10 - 56) = w1
-    13: r8 <<= 32
-    14: r8 >>= 32
+    23: call bpf_get_current_pid_tgid
+    24: r8 = r0
+    25: w1 = 0
+    26: *(u32 *)(r10 - 56) = w1
+    27: r8 <<= 32
+    28: r8 >>= 32
     5 |     @reads[tid] = count();
       |     ^~~~~~~~~~~~~~~~~~~~~
-    15: *(u64 *)(r10 - 8) = r8
-    16: call bpf_get_smp_processor_id
-    17: r7 = r0
-    18: r2 = r7
-    19: r1 = &map run
-    21: r1 = *(u64 *)(r1 + 24)
-    22: if r2 < r1 goto 34
-    23: r2 = r10
-    24: r2 += -8
-    25: r1 = map @reads
-    27: call bpf_map_lookup_elem
-    28: if r0 == 0 goto 56
-    29: r1 = *(u64 *)(r0 + 0)
-    30: r1 += 1
-    31: *(u64 *)(r0 + 0) = r1
-    32: w1 = 1
-    33: goto 80
-    34: r2 *= 1600
-    35: r1 = &map slots
-    37: r1 += r2
-    38: r3 = 0x9e3779b97f4a7c15 ll
-    40: r2 = r8
-    41: r2 *= r3
-    42: r2 >>= 58
-    43: if r2 < 63 goto 45
-    44: r2 = 63
-    45: r2 *= 24
-    46: r1 += r2
-    47: r2 = *(u64 *)(r1 + 64)
-    48: if r2 == 0 goto 160
-    49: if r2 != 2 goto 23
-    50: r2 = *(u64 *)(r1 + 72)
-    51: if r2 != r8 goto 23
-    52: r2 = *(u64 *)(r1 + 80)
-    53: r2 += 1
-    54: *(u64 *)(r1 + 80) = r2
-    55: goto 105
-    56: r1 = 1
-    57: *(u64 *)(r10 - 16) = r1
-    58: r2 = r10
-    59: r2 += -8
-    60: r3 = r10
-    61: r3 += -16
-    62: r1 = map @reads
-    64: r4 = 0
-    65: call bpf_map_update_elem
-    66: r8 = r0
-    67: if r8 s< 0 goto 69
-    68: goto 77
-    69: w1 = 1
-    70: *(u32 *)(r10 - 20) = w1
-    71: r2 = r10
-    72: r2 += -20
-    73: r1 = map map_full
-    75: call bpf_map_lookup_elem
-    76: if r0 != 0 goto 165
-    77: w1 = 1
-    78: if r8 s> -1 goto 80
-    79: w1 = 0
-    80: w2 = *(u32 *)(r10 - 56)
-    81: w1 &= w2
-    82: if w1 != 0 goto 84
-    83: goto 105
-    84: r1 = 1
-    85: r0 = 0
-    86: r0 = cmpxchg_64(r9 + 0, r0, r1)
-    87: w1 = 1
-    88: if r0 == 0 goto 90
-    89: w1 = 0
-    90: if w1 != 1 goto 105
-    91: r1 = *(u64 *)(r10 - 8)
-    92: r8 = 0
-    93: *(u64 *)(r9 + 16) = r8
-    94: *(u64 *)(r9 + 8) = r1
-    95: r1 = 2
-    96: r1 = xchg_64(r9 + 0, r1)
-    97: r2 = r10
-    98: r2 += -8
-    99: r1 = map @reads
-   101: call bpf_map_lookup_elem
-   102: if r0 != 0 goto 105
-   103: r0 = 2
-   104: r0 = cmpxchg_64(r9 + 0, r0, r8)
+    29: *(u64 *)(r10 - 8) = r8
+    30: call bpf_get_smp_processor_id
+    31: r7 = r0
+    32: r2 = r7
+    33: r1 = &map run
+    35: r1 = *(u64 *)(r1 + 24)
+    36: if r2 < r1 goto 48
+    37: r2 = r10
+    38: r2 += -8
+    39: r1 = map @reads
+    41: call bpf_map_lookup_elem
+    42: if r0 == 0 goto 70
+    43: r1 = *(u64 *)(r0 + 0)
+    44: r1 += 1
+    45: *(u64 *)(r0 + 0) = r1
+    46: w1 = 1
+    47: goto 94
+    48: r2 *= 1600
+    49: r1 = &map slots
+    51: r1 += r2
+    52: r3 = 0x9e3779b97f4a7c15 ll
+    54: r2 = r8
+    55: r2 *= r3
+    56: r2 >>= 58
+    57: if r2 < 63 goto 59
+    58: r2 = 63
+    59: r2 *= 24
+    60: r1 += r2
+    61: r2 = *(u64 *)(r1 + 64)
+    62: if r2 == 0 goto 174
+    63: if r2 != 2 goto 37
+    64: r2 = *(u64 *)(r1 + 72)
+    65: if r2 != r8 goto 37
+    66: r2 = *(u64 *)(r1 + 80)
+    67: r2 += 1
+    68: *(u64 *)(r1 + 80) = r2
+    69: goto 119
+    70: r1 = 1
+    71: *(u64 *)(r10 - 16) = r1
+    72: r2 = r10
+    73: r2 += -8
+    74: r3 = r10
+    75: r3 += -16
+    76: r1 = map @reads
+    78: r4 = 0
+    79: call bpf_map_update_elem
+    80: r8 = r0
+    81: if r8 s< 0 goto 83
+    82: goto 91
+    83: w1 = 1
+    84: *(u32 *)(r10 - 20) = w1
+    85: r2 = r10
+    86: r2 += -20
+    87: r1 = map map_full
+    89: call bpf_map_lookup_elem
+    90: if r0 != 0 goto 179
+    91: w1 = 1
+    92: if r8 s> -1 goto 94
+    93: w1 = 0
+    94: w2 = *(u32 *)(r10 - 56)
+    95: w1 &= w2
+    96: if w1 != 0 goto 98
+    97: goto 119
+    98: r1 = 1
+    99: r0 = 0
+   100: r0 = cmpxchg_64(r9 + 0, r0, r1)
+   101: w1 = 1
+   102: if r0 == 0 goto 104
+   103: w1 = 0
+   104: if w1 != 1 goto 119
+   105: r1 = *(u64 *)(r10 - 8)
+   106: r8 = 0
+   107: *(u64 *)(r9 + 16) = r8
+   108: *(u64 *)(r9 + 8) = r1
+   109: r1 = 2
+   110: r1 = xchg_64(r9 + 0, r1)
+   111: r2 = r10
+   112: r2 += -8
+   113: r1 = map @reads
+   115: call bpf_map_lookup_elem
+   116: if r0 != 0 goto 119
+   117: r0 = 2
+   118: r0 = cmpxchg_64(r9 + 0, r0, r8)
     6 |     @bytes = sum(args.count);
       |     ^~~~~~~~~~~~~~~~~~~~~~~~
-   105: r1 = &map run
-   107: r1 = *(u64 *)(r1 + 24)
-   108: if r7 < r1 goto 110
-   109: goto 120
+   119: r1 = &map run
+   121: r1 = *(u64 *)(r1 + 24)
+   122: if r7 < r1 goto 124
+   123: goto 134
     6 |     @bytes = sum(args.count);
-   110: r1 = *(u64 *)(r6 + 32)            ; args.count
+   124: r1 = *(u64 *)(r6 + 32)            ; args.count
       |     ^~~~~~~~~~~~~~~~~~~~~~~~
-   111: r7 *= 1600
-   112: r2 = &map slots
-   114: r2 += r7
-   115: r3 = 1
-   116: *(u64 *)(r2 + 1608) = r3
-   117: r3 = *(u64 *)(r2 + 1600)
-   118: r3 += r1
-   119: *(u64 *)(r2 + 1600) = r3
+   125: r7 *= 1600
+   126: r2 = &map slots
+   128: r2 += r7
+   129: r3 = 1
+   130: *(u64 *)(r2 + 1608) = r3
+   131: r3 = *(u64 *)(r2 + 1600)
+   132: r3 += r1
+   133: *(u64 *)(r2 + 1600) = r3
     7 |     if (args.fd == 0) { @last[tid] = nsecs - @start }
       |         ^~~~~~~
-   120: w1 = *(u32 *)(r6 + 16)            ; args.fd
+   134: w1 = *(u32 *)(r6 + 16)            ; args.fd
     7 |     if (args.fd == 0) { @last[tid] = nsecs - @start }
       |     ^~
-   121: if r1 == 0 goto 123
-   122: goto 5
+   135: if r1 == 0 goto 137
+   136: goto 5
     7 |     if (args.fd == 0) { @last[tid] = nsecs - @start }
       |                                      ^~~~~
-   123: call bpf_ktime_get_ns
-   124: r6 = r0
-   125: r7 = 0
+   137: call bpf_ktime_get_ns
+   138: r6 = r0
+   139: r7 = 0
     7 |     if (args.fd == 0) { @last[tid] = nsecs - @start }
       |                                              ^~~~~~
-   126: *(u64 *)(r10 - 32) = r7
-   127: r2 = r10
-   128: r2 += -32
-   129: r1 = map @start
-   131: call bpf_map_lookup_elem
-   132: if r0 == 0 goto 134
-   133: r7 = *(u64 *)(r0 + 0)
+   140: *(u64 *)(r10 - 32) = r7
+   141: r2 = r10
+   142: r2 += -32
+   143: r1 = map @start
+   145: call bpf_map_lookup_elem
+   146: if r0 == 0 goto 148
+   147: r7 = *(u64 *)(r0 + 0)
     7 |     if (args.fd == 0) { @last[tid] = nsecs - @start }
       |                                            ^
-   134: r6 -= r7
+   148: r6 -= r7
     7 |     if (args.fd == 0) { @last[tid] = nsecs - @start }
       |                               ^~~
-   135: call bpf_get_current_pid_tgid
+   149: call bpf_get_current_pid_tgid
     7 |     if (args.fd == 0) { @last[tid] = nsecs - @start }
       |                         ^~~~~~~~~~~~~~~~~~~~~~~~~~~
-   136: *(u64 *)(r10 - 48) = r6
+   150: *(u64 *)(r10 - 48) = r6
     7 |     if (args.fd == 0) { @last[tid] = nsecs - @start }
       |                               ^~~
-   137: r0 <<= 32
-   138: r0 >>= 32
+   151: r0 <<= 32
+   152: r0 >>= 32
     7 |     if (args.fd == 0) { @last[tid] = nsecs - @start }
       |                         ^~~~~~~~~~~~~~~~~~~~~~~~~~~
-   139: *(u64 *)(r10 - 40) = r0
-   140: r2 = r10
-   141: r2 += -40
-   142: r3 = r10
-   143: r3 += -48
-   144: r1 = map @last
-   146: r4 = 0
-   147: call bpf_map_update_elem
-   148: if r0 s> -1 goto 5
-   149: w1 = 3
-   150: *(u32 *)(r10 - 20) = w1
-   151: r2 = r10
-   152: r2 += -20
-   153: r1 = map map_full
-   155: call bpf_map_lookup_elem
-   156: if r0 == 0 goto 5
-   157: r1 = 1
-   158: lock *(u64 *)(r0 + 0) += r1
-   159: goto 5
-   160: r1 += 64
-   161: w2 = 1
-   162: *(u32 *)(r10 - 56) = w2
-   163: r9 = r1
+   153: *(u64 *)(r10 - 40) = r0
+   154: r2 = r10
+   155: r2 += -40
+   156: r3 = r10
+   157: r3 += -48
+   158: r1 = map @last
+   160: r4 = 0
+   161: call bpf_map_update_elem
+   162: if r0 s> -1 goto 5
+   163: w1 = 3
+   164: *(u32 *)(r10 - 20) = w1
+   165: r2 = r10
+   166: r2 += -20
+   167: r1 = map map_full
+   169: call bpf_map_lookup_elem
+   170: if r0 == 0 goto 5
+   171: r1 = 1
+   172: lock *(u64 *)(r0 + 0) += r1
+   173: goto 5
+   174: r1 += 64
+   175: w2 = 1
+   176: *(u32 *)(r10 - 56) = w2
+   177: r9 = r1
     5 |     @reads[tid] = count();
       |     ^~~~~~~~~~~~~~~~~~~~~
-   164: goto 23
-   165: r1 = 1
-   166: lock *(u64 *)(r0 + 0) += r1
-   167: goto 77
+   178: goto 37
+   179: r1 = 1
+   180: lock *(u64 *)(r0 + 0) += r1
+   181: goto 91
 

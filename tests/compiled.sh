@@ -1,0 +1,198 @@
+#!/usr/bin/env bash
+# compiled.sh CASE: compiled scripts (--emit, then a run of the .tpo) and the
+# compiled-object cache, each case with its exact outcome: what -v says the
+# cache did, what tinyprobe prints, and what is left in the cache.
+. "$(dirname "$0")/lib.sh"
+
+export XDG_CACHE_HOME="$WORK/xdg"
+CACHE="$XDG_CACHE_HOME/tinyprobe"
+PROG='probe BEGIN { printf("hello %d\n", 7); exit(); }'
+
+# run: tinyprobe -v -e PROG, whose output must be "hello 7"; what it said of
+# the cache in $WORK/said.
+run() {
+    "$TP" -v "$@" -e "$PROG" >"$WORK/out" 2>"$WORK/err" || fail "exit code $?"
+    [ "$(cat "$WORK/out")" = "hello 7" ] || fail "printed $(head -c 200 "$WORK/out")"
+    grep '^tinyprobe: cache: ' "$WORK/err" | sed "s|^tinyprobe: cache: ||; s|$CACHE/[0-9a-f]*\.tpc|ENTRY|" >"$WORK/said"
+}
+said() {
+    : >"$WORK/want"
+    [ $# -eq 0 ] || printf '%s\n' "$@" >"$WORK/want"
+    diff -u "$WORK/want" "$WORK/said" >&2 || fail "the cache did not do what it should (above)"
+}
+entry() { ls "$CACHE"/*.tpc; }
+entries() { find "$CACHE" -type f | wc -l; }
+
+case "$1" in
+emit_run)
+    # a compiled script runs as its source does, and reads as a BPF object
+    "$TP" --emit "$WORK/p.tpo" -e "$PROG" 2>"$WORK/err" || fail "--emit failed"
+    [ "$("$TP" "$WORK/p.tpo")" = "hello 7" ] || fail "the .tpo did not print hello 7"
+    if command -v llvm-objdump-19 >/dev/null; then
+        llvm-objdump-19 -d "$WORK/p.tpo" | grep -q 'BEGIN' || fail "llvm-objdump cannot read it"
+        llvm-objdump-19 -h "$WORK/p.tpo" | grep -q ' \.tinyprobe ' || fail "no .tinyprobe section"
+    fi
+    if command -v bpftool >/dev/null; then
+        bpftool btf dump file "$WORK/p.tpo" >/dev/null || fail "bpftool cannot read its BTF"
+    fi
+    ;;
+emit_errors)
+    # what a compiled script cannot take, each said
+    "$TP" --emit "$WORK/p.tpo" -e 'probe BEGIN { printf("%s\n", str($1)); exit(); }' one \
+        2>"$WORK/err" || fail "--emit failed"
+    [ "$("$TP" "$WORK/p.tpo" one)" = one ] || fail "the same parameter was refused"
+    [ "$("$TP" "$WORK/p.tpo")" = one ] || fail "no parameter was refused"
+    "$TP" "$WORK/p.tpo" two 2>"$WORK/err" && fail "another parameter was taken"
+    grep -qx "$WORK/p.tpo: error: the compiled script was made with 1 parameters (\$1...), and this run gives others" "$WORK/err" ||
+        fail "said: $(cat "$WORK/err")"
+    "$TP" --map-size 10 "$WORK/p.tpo" 2>"$WORK/err" && fail "--map-size was taken"
+    grep -qx "$WORK/p.tpo: error: --map-size shapes the programs, and this script is compiled" "$WORK/err" ||
+        fail "said: $(cat "$WORK/err")"
+    "$TP" -d ast "$WORK/p.tpo" 2>"$WORK/err" && fail "-d ast was taken"
+    grep -q "error: -d ast shows a stage of compiling" "$WORK/err" || fail "said: $(cat "$WORK/err")"
+    "$TP" --emit "$WORK/c.tpo" -e 'probe BEGIN { printf("%d\n", cpid > 0); exit(); }' ||
+        fail "--emit of cpid failed"
+    "$TP" "$WORK/c.tpo" 2>"$WORK/err" && fail "cpid without -c was taken"
+    grep -q "reads cpid, the pid of the command -c runs, and there is no -c" "$WORK/err" ||
+        fail "said: $(cat "$WORK/err")"
+    [ "$("$TP" -c true "$WORK/c.tpo")" = 1 ] || fail "cpid with -c is not the command's"
+    # damaged: a byte of the section changed, a file cut short, not ours
+    head -c 3000 "$WORK/p.tpo" >"$WORK/cut.tpo"
+    "$TP" "$WORK/cut.tpo" 2>"$WORK/err" && fail "a truncated file ran"
+    grep -q "^$WORK/cut.tpo: error: cannot run the compiled script: " "$WORK/err" ||
+        fail "said: $(cat "$WORK/err")"
+    printf '\177ELF\002\001\001' >"$WORK/elf.tpo"
+    "$TP" "$WORK/elf.tpo" 2>"$WORK/err" && fail "a bare ELF header ran"
+    grep -q "cannot run the compiled script: it is not an ELF file that can be read" "$WORK/err" ||
+        fail "said: $(cat "$WORK/err")"
+    ;;
+no_llvm)
+    # a compiled script runs where the compiler cannot be loaded
+    [ -f "$(dirname "$TP")/tinyprobe-compiler.so" ] || skip "this build links the compiler in"
+    "$TP" --emit "$WORK/p.tpo" -e "$PROG" || fail "--emit failed"
+    mkdir "$WORK/bin" && cp "$TP" "$WORK/bin/"
+    [ "$("$WORK/bin/tinyprobe" "$WORK/p.tpo")" = "hello 7" ] || fail "it did not run without the module"
+    ;;
+tracepoint_moved)
+    # a tracepoint whose format differs from the one compiled for: refused,
+    # the field and both offsets named
+    ev=events/syscalls/sys_enter_openat
+    root=/sys/kernel/tracing
+    [ -r "$root/$ev/format" ] || root=/sys/kernel/debug/tracing
+    mkdir -p "$WORK/tracefs/$ev"
+    sed 's/field:const char \* filename;\toffset:24;/field:const char * filename;\toffset:32;/' \
+        "$root/$ev/format" >"$WORK/tracefs/$ev/format"
+    grep -q 'offset:32' "$WORK/tracefs/$ev/format" || skip "this kernel's openat has no filename at 24"
+    TINYPROBE_TRACEFS="$WORK/tracefs" "$TP" --emit "$WORK/t.tpo" \
+        -e 'probe tracepoint:syscalls:sys_enter_openat { print str(args.filename); exit() }' ||
+        fail "--emit failed"
+    "$TP" "$WORK/t.tpo" 2>"$WORK/err" && fail "the moved field was not noticed"
+    # messages name the file run, and quote the script it was made from
+    printf '%s' "$WORK/t.tpo" >"$WORK/want"
+    cat >>"$WORK/want" <<'EOF'
+:1:7: error: tracepoint:syscalls:sys_enter_openat's field filename is at offset 24 (8 bytes) on this kernel, and the compiled script reads it at offset 32 (8 bytes)
+    1 | probe tracepoint:syscalls:sys_enter_openat { print str(args.filename); exit() }
+      |       ^~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~
+note: compile the script for this kernel: tinyprobe --emit FILE SCRIPT
+EOF
+    cp "$WORK/err" "$WORK/got"
+    expect "$WORK/want"
+    ;;
+cache_hit)
+    run
+    said "kept ENTRY"
+    run
+    said "loaded ENTRY"
+    run --no-cache
+    said
+    [ "$(entries)" = 1 ] || fail "$(entries) files in the cache, not 1"
+    [ "$(stat -c %a "$CACHE")" = 700 ] || fail "the cache is mode $(stat -c %a "$CACHE")"
+    [ "$(stat -c %a "$(entry)")" = 600 ] || fail "an entry is mode $(stat -c %a "$(entry)")"
+    # another text, another entry; built-in scripts are kept too
+    PROG='probe BEGIN { printf("hello %d\n", 7); exit() }' run
+    [ "$(entries)" = 2 ] || fail "$(entries) files in the cache, not 2"
+    "$TP" -v --dry-run exec >/dev/null 2>"$WORK/err" || fail "exec --dry-run failed"
+    "$TP" -v --dry-run exec >/dev/null 2>"$WORK/err" || fail "exec --dry-run failed"
+    grep -q '^tinyprobe: cache: loaded ' "$WORK/err" || fail "exec did not start from the cache"
+    ;;
+cache_owner)
+    run
+    chown 65534 "$(entry)"
+    run
+    said "ENTRY is owned by another user: compiling" "kept ENTRY"
+    [ "$(stat -c %u "$(entry)")" = "$(id -u)" ] || fail "the entry was not replaced"
+    ;;
+cache_mode)
+    run
+    chmod 666 "$(entry)"
+    run
+    said "ENTRY is writable by others: compiling" "kept ENTRY"
+    run
+    said "loaded ENTRY"
+    ;;
+cache_truncated)
+    run
+    size=$(stat -c %s "$(entry)")
+    truncate -s $((size / 2)) "$(entry)"
+    run
+    said "ENTRY is damaged (its checksum does not match): compiling" "kept ENTRY"
+    truncate -s 10 "$(entry)"
+    run
+    said "ENTRY is truncated or too large: compiling" "kept ENTRY"
+    ;;
+cache_flipped)
+    run
+    size=$(stat -c %s "$(entry)")
+    # a byte of the object, past the entry's head and key
+    printf '\x5a' | dd of="$(entry)" bs=1 seek=$((size - 100)) conv=notrunc status=none
+    run
+    said "ENTRY is damaged (its checksum does not match): compiling" "kept ENTRY"
+    ;;
+cache_foreign)
+    run
+    head -c 4096 /dev/urandom >"$(entry)"
+    run
+    said "ENTRY is not a cache entry: compiling" "kept ENTRY"
+    ;;
+cache_dir)
+    # a cache directory others may enter, or another's, is not used
+    mkdir -p "$CACHE" && chmod 755 "$CACHE"
+    run
+    said "$CACHE is open to other users: not used"
+    [ "$(entries)" = 0 ] || fail "an entry was kept in an open directory"
+    chmod 700 "$CACHE" && chown 65534 "$CACHE"
+    run
+    said "$CACHE is another user's: not used"
+    chown "$(id -u)" "$CACHE"
+    ;;
+cache_two_writers)
+    # two runs filling one entry at once leave one good entry
+    for i in 1 2 3 4; do
+        "$TP" -v -e "$PROG" >"$WORK/out$i" 2>"$WORK/err$i" &
+    done
+    wait
+    for i in 1 2 3 4; do
+        [ "$(cat "$WORK/out$i")" = "hello 7" ] || fail "run $i printed $(cat "$WORK/out$i")"
+    done
+    [ "$(entries)" = 1 ] || fail "$(find "$CACHE" -type f) in the cache, not one entry"
+    run
+    said "loaded ENTRY"
+    ;;
+cache_prune)
+    # past CACHE_BYTES_MAX (64 MiB) the least recently used entries go, and
+    # only until the rest fit
+    mkdir -p "$CACHE" && chmod 700 "$CACHE"
+    for i in 1 2 3; do
+        truncate -s 30M "$CACHE/000000000000000$i.tpc"
+        touch -d "2020-01-0$i" "$CACHE/000000000000000$i.tpc"
+    done
+    run
+    [ ! -e "$CACHE/0000000000000001.tpc" ] || fail "the least recently used entry is left"
+    [ -e "$CACHE/0000000000000002.tpc" ] && [ -e "$CACHE/0000000000000003.tpc" ] ||
+        fail "more than the least recently used entry went"
+    [ "$(entries)" = 3 ] || fail "$(entries) files in the cache, not 3"
+    grep -q "pruned $CACHE/0000000000000001.tpc" "$WORK/err" || fail "no prune said"
+    ;;
+*) fail "no such case: $1" ;;
+esac
+exit 0
