@@ -242,6 +242,7 @@ static int by_off(const void *a, const void *b)
 static void finish_records(struct di *d)
 {
     LLVMTypeRef i32 = LLVMInt32TypeInContext(d->ctx);
+    LLVMMetadataRef *reals = xcalloc(d->nrecs ? (size_t)d->nrecs : 1, sizeof(*reals));
     for (int i = 0; i < d->nrecs; i++) {
         struct di_record *r = &d->recs[i];
         size_t n = r->n ? (size_t)r->n : 1;
@@ -274,7 +275,7 @@ static void finish_records(struct di *d)
                         : LLVMDIBuilderCreateStructType(d->b, d->cu, r->name, strlen(r->name),
                                                         d->file, 0, bits, 0, LLVMDIFlagZero, NULL,
                                                         els, (unsigned)r->n, 0, NULL, "", 0);
-        LLVMMetadataReplaceAllUsesWith(r->temp, real);
+        reals[i] = real;
         for (int j = 0; j < r->n; j++)
             free(r->f[j].name);
         free(els);
@@ -284,6 +285,11 @@ static void finish_records(struct di *d)
         free(r->uses);
         free(r->name);
     }
+    /* only once all are made: a record's members may be of another's
+     * placeholder, which the replacing frees */
+    for (int i = 0; i < d->nrecs; i++)
+        LLVMMetadataReplaceAllUsesWith(d->recs[i].temp, reals[i]);
+    free(reals);
     free(d->recs);
     free(d->keyed);
     d->recs = NULL;
