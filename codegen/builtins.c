@@ -82,7 +82,8 @@ static LLVMValueRef gen_cgroup(struct cg *c, const struct ast_node *n)
     return ir_helper(c, BPF_FUNC_get_current_cgroup_id, c->i64, NULL, 0);
 }
 
-/* ppid: current->real_parent->tgid, at offsets from the kernel's BTF */
+/* ppid: current->real_parent->tgid, at offsets from the kernel's BTF,
+ * relocated (mem.c) so that they are the running kernel's */
 static LLVMValueRef gen_ppid(struct cg *c, const struct ast_node *n)
 {
     char why[160];
@@ -95,15 +96,18 @@ static LLVMValueRef gen_ppid(struct cg *c, const struct ast_node *n)
         diag_error(c->src, n->loc, "ppid cannot be read on this kernel: %s", why);
         return ir_i64(c, 0);
     }
+    unsigned task_t = kbtf_find_record("task_struct", false);
     LLVMValueRef task = ir_helper(c, BPF_FUNC_get_current_task, c->i64, NULL, 0);
     LLVMBuildStore(c->b, ir_i64(c, 0), c->tmp64);
+    LLVMValueRef at = mem_core_member(c, ir_ptr(c, task), task_t, "real_parent", 0);
     LLVMValueRef args[3] = {c->tmp64, ir_i64(c, 8),
-                            ir_ptr(c, LLVMBuildAdd(c->b, task, ir_i64(c, parent), ""))};
+                            at ? at : ir_ptr(c, LLVMBuildAdd(c->b, task, ir_i64(c, parent), ""))};
     ir_helper(c, BPF_FUNC_probe_read_kernel, c->i64, args, 3);
     LLVMValueRef p = LLVMBuildLoad2(c->b, c->i64, c->tmp64, "");
     LLVMBuildStore(c->b, ir_i64(c, 0), c->tmp64);
     args[1] = ir_i64(c, 4);
-    args[2] = ir_ptr(c, LLVMBuildAdd(c->b, p, ir_i64(c, tgid), ""));
+    at = mem_core_member(c, ir_ptr(c, p), task_t, "tgid", 0);
+    args[2] = at ? at : ir_ptr(c, LLVMBuildAdd(c->b, p, ir_i64(c, tgid), ""));
     ir_helper(c, BPF_FUNC_probe_read_kernel, c->i64, args, 3);
     return LLVMBuildLoad2(c->b, c->i64, c->tmp64, "");
 }
@@ -142,9 +146,23 @@ static void gen_comm(struct cg *c, const struct ast_node *n, LLVMValueRef dst, u
         return;
     }
     LLVMValueRef task = ir_helper(c, BPF_FUNC_get_current_task_btf, c->ptr, NULL, 0);
-    for (int i = 0; i < 2; i++)
-        LLVMBuildStore(c->b, ir_load_at(c, task, c->comm_off + 8 * i, 8, false),
-                       ir_at(c, dst, 8 * (unsigned)i));
+    /* relocated (mem.c): each load's offset is the running kernel's comm,
+     * and its 8th byte */
+    unsigned task_t = kbtf_find_record("task_struct", false);
+    struct kbtf_member m;
+    LLVMValueRef comm =
+        kbtf_member_find(task_t, "comm", &m) ? mem_core_member(c, task, task_t, "comm", 0) : NULL;
+    for (unsigned i = 0; i < 2; i++) {
+        LLVMValueRef at = comm ? mem_core_index(c, comm, m.type, 8 * i) : NULL;
+        LLVMValueRef v;
+        if (at) {
+            v = LLVMBuildLoad2(c->b, c->i64, at, "");
+            LLVMSetAlignment(v, 8);
+        } else {
+            v = ir_load_at(c, task, c->comm_off + 8 * (int)i, 8, false);
+        }
+        LLVMBuildStore(c->b, v, ir_at(c, dst, 8 * i));
+    }
 }
 
 void builtins_probe_name(struct cg *c, LLVMValueRef dst, unsigned size, unsigned skip)

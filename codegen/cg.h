@@ -196,6 +196,14 @@ LLVMValueRef mem_addr(struct cg *c, const struct ast_node *n);
 LLVMValueRef mem_int(struct cg *c, const struct ast_node *n);
 void mem_str(struct cg *c, const struct ast_node *n, LLVMValueRef dst, unsigned size);
 void mem_bytes(struct cg *c, const struct ast_node *n, LLVMValueRef dst);
+/* &base->name, base a pointer to kernel record rec (a BTF id), as a
+ * CO-RE relocated access (libbpf sets the offset from the running kernel's
+ * BTF at load); NULL where it cannot be one. storage: 0, or a bitfield's
+ * container in bytes. mem_core_index: element i of the array (BTF id arr)
+ * that such an access gave. */
+LLVMValueRef mem_core_member(struct cg *c, LLVMValueRef base, unsigned rec, const char *name,
+                             unsigned storage);
+LLVMValueRef mem_core_index(struct cg *c, LLVMValueRef base, unsigned arr, unsigned i);
 /* (int8)x ... : x at the cast's width and sign */
 LLVMValueRef mem_cast(struct cg *c, const struct ast_node *n);
 

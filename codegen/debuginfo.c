@@ -1,10 +1,13 @@
 #include "codegen/debuginfo.h"
 
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "lang/xalloc.h"
 
 enum { DW_ATE_signed = 5, DW_ATE_unsigned = 8, DW_ATE_unsigned_char = 8 };
+enum { DW_TAG_structure_type = 0x13, DW_TAG_union_type = 0x17 };
 
 static LLVMMetadataRef basic(struct di *d, const char *name, unsigned bits, unsigned enc)
 {
@@ -133,8 +136,170 @@ LLVMMetadataRef di_loc(struct di *d, LLVMMetadataRef scope, struct tp_loc loc)
     return LLVMDIBuilderCreateDebugLocation(d->ctx, loc.first_line, col, scope, NULL);
 }
 
+LLVMMetadataRef di_int(struct di *d, unsigned size, bool is_signed)
+{
+    char name[8];
+    snprintf(name, sizeof(name), "%c%u", is_signed ? 's' : 'u', size * 8);
+    return basic(d, name, size * 8, is_signed ? DW_ATE_signed : DW_ATE_unsigned);
+}
+
+LLVMMetadataRef di_enum(struct di *d, const char *name, unsigned size, bool is_signed)
+{
+    /* no values: libbpf matches an enum member by the enum's name alone */
+    return LLVMDIBuilderCreateEnumerationType(d->b, d->cu, name, strlen(name), d->file, 0, size * 8,
+                                              0, NULL, 0, di_int(d, size, is_signed));
+}
+
+LLVMMetadataRef di_array(struct di *d, LLVMMetadataRef elem, unsigned elem_bits, unsigned n)
+{
+    return array_of(d, elem, elem_bits, n);
+}
+
+LLVMMetadataRef di_keyed(struct di *d, unsigned key)
+{
+    for (int i = 0; i < d->nkeyed; i++)
+        if (d->keyed[i].key == key)
+            return d->keyed[i].md;
+    return NULL;
+}
+
+void di_keep(struct di *d, unsigned key, LLVMMetadataRef md)
+{
+    if (d->nkeyed == d->capkeyed) {
+        d->capkeyed = d->capkeyed ? 2 * d->capkeyed : 16;
+        d->keyed = xrealloc(d->keyed, (size_t)d->capkeyed * sizeof(*d->keyed));
+    }
+    d->keyed[d->nkeyed++] = (struct di_keyed){key, md};
+}
+
+LLVMMetadataRef di_record(struct di *d, unsigned key, const char *name, bool is_union,
+                          unsigned size)
+{
+    for (int i = 0; i < d->nrecs; i++)
+        if (d->recs[i].key == key)
+            return d->recs[i].temp;
+    if (d->nrecs == d->caprecs) {
+        d->caprecs = d->caprecs ? 2 * d->caprecs : 8;
+        d->recs = xrealloc(d->recs, (size_t)d->caprecs * sizeof(*d->recs));
+    }
+    /* its members are known only once every program is made: until then
+     * a placeholder, which di_finish replaces everywhere it is used */
+    LLVMMetadataRef temp = LLVMDIBuilderCreateReplaceableCompositeType(
+        d->b, is_union ? DW_TAG_union_type : DW_TAG_structure_type, name, strlen(name), d->cu,
+        d->file, 0, 0, (uint64_t)size * 8, 0, LLVMDIFlagZero, "", 0);
+    d->recs[d->nrecs++] = (struct di_record){
+        .key = key, .name = xstrdup(name), .is_union = is_union, .size = size, .temp = temp};
+    return temp;
+}
+
+static struct di_record *record_of(struct di *d, LLVMMetadataRef rec)
+{
+    for (int i = 0; i < d->nrecs; i++)
+        if (d->recs[i].temp == rec)
+            return &d->recs[i];
+    return NULL;
+}
+
+void di_record_use(struct di *d, LLVMMetadataRef rec, LLVMValueRef call, unsigned operand,
+                   int field)
+{
+    struct di_record *r = record_of(d, rec);
+    if (r->nuses == r->capuses) {
+        r->capuses = r->capuses ? 2 * r->capuses : 8;
+        r->uses = xrealloc(r->uses, (size_t)r->capuses * sizeof(*r->uses));
+    }
+    r->uses[r->nuses++] = (struct di_use){call, operand, field};
+}
+
+int di_record_member(struct di *d, LLVMMetadataRef rec, const char *name, unsigned bit_off,
+                     unsigned bit_size, unsigned storage_off, LLVMMetadataRef type)
+{
+    struct di_record *r = record_of(d, rec);
+    for (int i = 0; i < r->n; i++)
+        if (strcmp(r->f[i].name, name) == 0)
+            return i;
+    if (r->n == r->cap) {
+        r->cap = r->cap ? 2 * r->cap : 8;
+        r->f = xrealloc(r->f, (size_t)r->cap * sizeof(*r->f));
+    }
+    r->f[r->n] = (struct di_field){xstrdup(name), bit_off, bit_size, storage_off, type};
+    return r->n++;
+}
+
+static const struct di_field *by_off_fields;
+
+static int by_off(const void *a, const void *b)
+{
+    const struct di_field *x = &by_off_fields[*(const int *)a],
+                          *y = &by_off_fields[*(const int *)b];
+    if (x->bit_off != y->bit_off)
+        return x->bit_off < y->bit_off ? -1 : 1;
+    return *(const int *)a - *(const int *)b;
+}
+
+/* The records with the members read, in the order of their offsets, and
+ * each access's index into them. */
+static void finish_records(struct di *d)
+{
+    LLVMTypeRef i32 = LLVMInt32TypeInContext(d->ctx);
+    LLVMMetadataRef *reals = xcalloc(d->nrecs ? (size_t)d->nrecs : 1, sizeof(*reals));
+    for (int i = 0; i < d->nrecs; i++) {
+        struct di_record *r = &d->recs[i];
+        size_t n = r->n ? (size_t)r->n : 1;
+        int *order = xcalloc(n, sizeof(*order)), *place = xcalloc(n, sizeof(*place));
+        for (int j = 0; j < r->n; j++)
+            order[j] = j;
+        by_off_fields = r->f;
+        qsort(order, (size_t)r->n, sizeof(*order), by_off);
+        LLVMMetadataRef *els = xcalloc(n, sizeof(*els));
+        for (int j = 0; j < r->n; j++) {
+            const struct di_field *f = &r->f[order[j]];
+            place[order[j]] = j;
+            els[j] =
+                f->bit_size
+                    ? LLVMDIBuilderCreateBitFieldMemberType(d->b, r->temp, f->name, strlen(f->name),
+                                                            d->file, 0, f->bit_size, f->bit_off,
+                                                            f->storage_off, LLVMDIFlagZero, f->type)
+                    : LLVMDIBuilderCreateMemberType(d->b, r->temp, f->name, strlen(f->name),
+                                                    d->file, 0, LLVMDITypeGetSizeInBits(f->type), 0,
+                                                    f->bit_off, LLVMDIFlagZero, f->type);
+        }
+        for (int j = 0; j < r->nuses; j++)
+            LLVMSetOperand(r->uses[j].call, r->uses[j].operand,
+                           LLVMConstInt(i32, (unsigned long long)place[r->uses[j].field], 0));
+        uint64_t bits = (uint64_t)r->size * 8;
+        LLVMMetadataRef real =
+            r->is_union ? LLVMDIBuilderCreateUnionType(d->b, d->cu, r->name, strlen(r->name),
+                                                       d->file, 0, bits, 0, LLVMDIFlagZero, els,
+                                                       (unsigned)r->n, 0, "", 0)
+                        : LLVMDIBuilderCreateStructType(d->b, d->cu, r->name, strlen(r->name),
+                                                        d->file, 0, bits, 0, LLVMDIFlagZero, NULL,
+                                                        els, (unsigned)r->n, 0, NULL, "", 0);
+        reals[i] = real;
+        for (int j = 0; j < r->n; j++)
+            free(r->f[j].name);
+        free(els);
+        free(order);
+        free(place);
+        free(r->f);
+        free(r->uses);
+        free(r->name);
+    }
+    /* only once all are made: a record's members may be of another's
+     * placeholder, which the replacing frees */
+    for (int i = 0; i < d->nrecs; i++)
+        LLVMMetadataReplaceAllUsesWith(d->recs[i].temp, reals[i]);
+    free(reals);
+    free(d->recs);
+    free(d->keyed);
+    d->recs = NULL;
+    d->keyed = NULL;
+    d->nrecs = d->nkeyed = 0;
+}
+
 void di_finish(struct di *d)
 {
+    finish_records(d);
     LLVMDIBuilderFinalize(d->b);
     LLVMDisposeDIBuilder(d->b);
 }

@@ -89,6 +89,19 @@ LLVMTargetMachineRef emit_target(char *err, size_t errlen)
                                    LLVMCodeModelDefault);
 }
 
+/* Whether m reads kernel records through CO-RE relocations (codegen/mem.c). */
+static bool uses_core(LLVMModuleRef m)
+{
+    for (LLVMValueRef f = LLVMGetFirstFunction(m); f; f = LLVMGetNextFunction(f)) {
+        size_t len;
+        const char *name = LLVMGetValueName2(f, &len);
+        if (strncmp(name, "llvm.preserve.", 14) == 0 ||
+            strncmp(name, "llvm.bpf.preserve.", 18) == 0)
+            return true;
+    }
+    return false;
+}
+
 int emit_optimize(LLVMModuleRef m, LLVMTargetMachineRef tm, char *err, size_t errlen)
 {
     LLVMPassBuilderOptionsRef opts = LLVMCreatePassBuilderOptions();
@@ -99,6 +112,12 @@ int emit_optimize(LLVMModuleRef m, LLVMTargetMachineRef tm, char *err, size_t er
      * dse drops the zeroing of a key that a string literal then overwrites. */
     LLVMErrorRef e = LLVMRunPasses(
         m, "function(sroa,early-cse,instcombine<no-verify-fixpoint>,dse,simplifycfg)", tm, opts);
+    /* CO-RE: the BPF backend turns llvm.preserve.*.access.index into
+     * relocations in a pass it adds only at the start of a default
+     * pipeline. O0's runs it and nothing that optimizes; after the passes
+     * above, so that the code they make is the same with or without. */
+    if (!e && uses_core(m))
+        e = LLVMRunPasses(m, "default<O0>", tm, opts);
     LLVMDisposePassBuilderOptions(opts);
     if (e) {
         char *msg = LLVMGetErrorMessage(e);

@@ -24,8 +24,16 @@ static bool libbpf_verbose;
 
 static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
-    if (level == LIBBPF_DEBUG)
+    if (level == LIBBPF_DEBUG) {
+        /* of its debug messages, -v shows what it made of the object's CO-RE
+         * relocations (codegen/mem.c): each member's offset in this kernel */
+        char line[512];
+        if (libbpf_verbose && vsnprintf(line, sizeof(line), fmt, ap) > 0 &&
+            (strstr(line, "CO-RE relocating") ||
+             (strncmp(line, "libbpf: prog '", 14) == 0 && strstr(line, "': relo #"))))
+            fputs(line, stderr);
         return 0;
+    }
     if (libbpf_verbose) { /* shown now, and kept: the error report reads them */
         va_list copy;
         va_copy(copy, ap);

@@ -172,6 +172,44 @@ enum_names() {
         fail "not the enum's name in JSON"
 }
 
+# Members are read where the running kernel has them (CO-RE: libbpf sets
+# each offset from its BTF at load), not where the kernel the script was
+# compiled against has them: compiled against a task_struct laid out
+# otherwise (TINYPROBE_BTF), the chain from curtask, ppid, curtask->comm
+# and comm still read the helper's, and -v shows libbpf moving them.
+core_relocations() {
+    command -v clang >/dev/null || skip "no clang to make a BTF file"
+    cat >"$WORK/other.c" <<'EOF'
+struct task_struct {
+    long pad[5];
+    struct task_struct *parent;
+    int pid, tgid;
+    char comm[16];
+    struct task_struct *real_parent;
+} task;
+EOF
+    clang -g -target bpf -c "$WORK/other.c" -o "$WORK/other.o" || fail "clang cannot make a BTF file"
+    local prog='probe BEGIN { print offsetof(struct task_struct, real_parent); exit }' off
+    TINYPROBE_BTF="$WORK/other.o" "$TP" -e "$prog" >"$WORK/got" 2>&1
+    echo 72 >"$WORK/want"
+    expect "$WORK/want"
+    off=$("$TP" -e "$prog")
+    export TINYPROBE_BTF="$WORK/other.o"
+    start -v -e 'probe tracepoint:syscalls:sys_enter_nanosleep / comm == "tp_helper" / {
+        print curtask->real_parent->tgid, ppid, curtask->comm, comm }'
+    unset TINYPROBE_BTF
+    "$HELPER" nanosleep 0 1000
+    stop
+    echo "$BASHPID $BASHPID tp_helper tp_helper" >"$WORK/want"
+    grep -v '^$' "$WORK/out" >"$WORK/got"
+    expect "$WORK/want"
+    grep -q '^libbpf: CO-RE relocating \[[0-9]*\] struct task_struct: found target candidate \[[0-9]*\] struct task_struct in \[vmlinux\]$' \
+        "$WORK/err" || fail "libbpf did not say it relocated struct task_struct: $(cat "$WORK/err")"
+    # the typed load of real_parent: compiled at 72, loaded at this kernel's
+    grep -q "relo #[0-9]*: patched insn #[0-9]* (LDX/ST/STX) off 72 -> $off\$" "$WORK/err" ||
+        fail "libbpf did not move real_parent from 72 to $off: $(cat "$WORK/err")"
+}
+
 # kprobe and fentry arguments typed by the function's prototype: vfs_read's
 # file is a struct file *, read without a cast. Where this kernel cannot
 # attach them, the VM suite runs these on its own.

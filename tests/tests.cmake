@@ -43,7 +43,7 @@ tp_cases(hardening hardening output_full output_fs_full output_cut_line stdout_c
          output_kept cache_clear map_memory detach_many)
 
 # Kernel structs through BTF: see tests/btf.sh.
-set(TP_BTF_CASES nanosleep_chain rawtracepoint_typed uprobe_cast no_btf too_large kprobe_typed
+set(TP_BTF_CASES nanosleep_chain core_relocations rawtracepoint_typed uprobe_cast no_btf too_large kprobe_typed
     fentry_typed sleeps_script runqlat_script tcplife_script enum_names)
 tp_cases(btf btf ${TP_BTF_CASES})
 
