@@ -490,6 +490,7 @@ static int compile(struct opts *o, struct diag_src *src, struct plan *plan, stru
     if (o->emit) {
         ncpus = ncpus > TPO_EMIT_CPUS ? ncpus : TPO_EMIT_CPUS;
         o->check.cpid = true; /* -c is given to the run: plan.uses_cpid says it must be */
+        o->cg.core = true;
     }
     o->check.ncpus = o->cg.ncpus = ncpus;
     if (!prog || !check_program(prog, plan, &o->check))

@@ -24,6 +24,11 @@ struct cg_opts {
     unsigned stack_max;    /* stacks each table of stacks keeps */
     int ncpus;             /* possible CPUs: each has its own slots (plan.h); 0 is 1 */
     FILE *dump_ir;         /* -d ir: the optimized IR */
+    /* kernel structs' members read through CO-RE relocations (mem.c), for
+     * an object that may load on another kernel (--emit). Not otherwise:
+     * libbpf would then read the kernel's BTF at each load (~80 ms), and
+     * each relocated offset costs an instruction. */
+    bool core;
     /* tests only: emit a load the verifier refuses, in every print (the
      * first refuses), or only in a probe's last statement (a long log) */
     enum { CG_FAULT_NONE, CG_FAULT_EVERY, CG_FAULT_LAST } inject_fault;

@@ -107,8 +107,8 @@ LLVMValueRef mem_core_member(struct cg *c, LLVMValueRef base, unsigned rec, cons
 {
     struct kbtf_type rt;
     struct kbtf_member m;
-    if (!kbtf_resolve(rec, &rt) || (rt.kind != KBTF_STRUCT && rt.kind != KBTF_UNION) ||
-        !kbtf_member_find(rt.id, name, &m))
+    if (!c->o->core || !kbtf_resolve(rec, &rt) ||
+        (rt.kind != KBTF_STRUCT && rt.kind != KBTF_UNION) || !kbtf_member_find(rt.id, name, &m))
         return NULL;
     char rname[256];
     btf_name(rt.id, rname, sizeof(rname));
@@ -155,7 +155,7 @@ LLVMValueRef mem_core_member(struct cg *c, LLVMValueRef base, unsigned rec, cons
 LLVMValueRef mem_core_index(struct cg *c, LLVMValueRef base, unsigned arr, unsigned i)
 {
     struct kbtf_type t, e;
-    if (!core_call(base) || !kbtf_resolve(arr, &t) || t.kind != KBTF_ARRAY ||
+    if (!c->o->core || !core_call(base) || !kbtf_resolve(arr, &t) || t.kind != KBTF_ARRAY ||
         !kbtf_resolve(t.target, &e) || e.kind == KBTF_ARRAY || !e.size)
         return NULL;
     LLVMMetadataRef md = core_type(c, t.id);

@@ -194,10 +194,10 @@ EOF
     echo 72 >"$WORK/want"
     expect "$WORK/want"
     off=$("$TP" -e "$prog")
-    export TINYPROBE_BTF="$WORK/other.o"
-    start -v -e 'probe tracepoint:syscalls:sys_enter_nanosleep / comm == "tp_helper" / {
-        print curtask->real_parent->tgid, ppid, curtask->comm, comm }'
-    unset TINYPROBE_BTF
+    # compiled for the other layout, run on this kernel
+    TINYPROBE_BTF="$WORK/other.o" "$TP" --emit "$WORK/c.tpo" -e 'probe tracepoint:syscalls:sys_enter_nanosleep / comm == "tp_helper" / {
+        print curtask->real_parent->tgid, ppid, curtask->comm, comm }' || fail "--emit failed"
+    start -v "$WORK/c.tpo"
     "$HELPER" nanosleep 0 1000
     stop
     echo "$BASHPID $BASHPID tp_helper tp_helper" >"$WORK/want"

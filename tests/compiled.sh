@@ -98,6 +98,31 @@ EOF
     cp "$WORK/err" "$WORK/got"
     expect "$WORK/want"
     ;;
+cross_emit | cross_run)
+    # one compiled script, made on the first kernel (cross_emit, which runs
+    # it there too), run on the second (cross_run, in the VM): tracepoint
+    # fields, a user struct through a tracepoint's pointer, curtask's
+    # members (CO-RE) and a map
+    : "${TP_CROSS_DIR:?}"
+    tpo=$TP_CROSS_DIR/cross.tpo
+    if [ "$1" = cross_emit ]; then
+        mkdir -p "$TP_CROSS_DIR"
+        "$TP" --emit "$tpo" -e 'probe tracepoint:syscalls:sys_enter_nanosleep / comm == "tp_helper" / {
+            @calls[str(curtask->comm)] = count();
+            print args.rqtp->tv_nsec, curtask->real_parent->tgid == ppid, curtask->pid == tid;
+            exit() }' || fail "--emit failed"
+    fi
+    [ -f "$tpo" ] || fail "no $tpo: compiled_cross_emit makes it on the first kernel"
+    start -v "$tpo"
+    "$HELPER" nanosleep 0 1000
+    wait "$TP_PID" || fail "exit code $?"
+    TP_PID=
+    printf '1000 1 1\n\n@calls[tp_helper]: 1\n\n' >"$WORK/want"
+    cp "$WORK/out" "$WORK/got"
+    expect "$WORK/want"
+    grep -q '^libbpf: CO-RE relocating \[[0-9]*\] struct task_struct: found target candidate' \
+        "$WORK/err" || fail "libbpf did not relocate task_struct's members"
+    ;;
 cache_hit)
     run
     said "kept ENTRY"

@@ -4,7 +4,8 @@ set(TP_TEST_ENV TP=$<TARGET_FILE:tinyprobe> HELPER=$<TARGET_FILE:tp_helper>
                 TP_SKIPPED=${CMAKE_BINARY_DIR}/skipped
                 # the compiled-object cache of the tests' own, which each
                 # script's second run loads from
-                XDG_CACHE_HOME=${CMAKE_BINARY_DIR}/test-cache)
+                XDG_CACHE_HOME=${CMAKE_BINARY_DIR}/test-cache
+                TP_CROSS_DIR=${CMAKE_BINARY_DIR}/cross)
 # A case that cannot run here says why in a file of skipped/ (tests/lib.sh,
 # skip), and ctest shows those reasons after its summary: its own list of
 # tests not run says only "Skipped".
@@ -126,9 +127,12 @@ foreach(path ${TP_CODEGEN_CASES})
 endforeach()
 
 # Compiled scripts and the compiled-object cache: see tests/compiled.sh.
-tp_cases(compiled compiled emit_run emit_errors no_llvm tracepoint_moved cache_hit cache_owner
-         cache_mode cache_truncated cache_flipped cache_foreign cache_dir cache_two_writers
-         cache_prune)
+# compiled_cross_emit also makes the compiled script the VM's cross_run
+# runs on the second kernel.
+tp_cases(compiled compiled emit_run emit_errors no_llvm tracepoint_moved cross_emit cache_hit
+         cache_owner cache_mode cache_truncated cache_flipped cache_foreign cache_dir
+         cache_two_writers cache_prune)
+set_tests_properties(compiled_cross_emit PROPERTIES FIXTURES_SETUP qemu)
 
 # Front end: trees as the parser and checks make them.
 tp_golden(ast ast 1500)
@@ -154,6 +158,7 @@ export TP=$<TARGET_FILE:tinyprobe> HELPER=$<TARGET_FILE:tp_helper> HELPER_NOFP=$
 export ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1
 export E2E_CASES='${TP_E2E_LIST}' PROBES_CASES='${TP_PROBES_LIST}' BTF_CASES='${TP_BTF_LIST}' STACK_CASES='${TP_STACK_LIST}'
 export LISTING_CASES='${TP_LISTING_LIST}' TUTORIAL_CASES='6 7 12'
+export COMPILED_CASES='cross_run' TP_CROSS_DIR=${CMAKE_BINARY_DIR}/cross
 exec bash ${CMAKE_SOURCE_DIR}/tests/qemu/guest.sh
 ")
 add_test(NAME qemu_prepare COMMAND sh -c

@@ -4,7 +4,8 @@
 # fentry run here for real), btf.sh's, stacks.sh's, listing.sh's (another
 # kernel's verifier log), the tutorial's kprobe lessons, and the long-jump
 # case. Needs TP, HELPER, E2E_CASES, PROBES_CASES, BTF_CASES, STACK_CASES,
-# LISTING_CASES and TUTORIAL_CASES in the environment. Prints a
+# LISTING_CASES, TUTORIAL_CASES and COMPILED_CASES (with TP_CROSS_DIR) in the
+# environment. Prints a
 # line per case and exits 1 if any failed.
 set -u
 dir=$(dirname "$0")/..
@@ -30,6 +31,8 @@ for c in $PROBES_CASES; do run probes "$c"; done
 for c in ${BTF_CASES:-}; do run btf "$c"; done
 for c in ${STACK_CASES:-}; do run stacks "$c"; done
 for c in ${LISTING_CASES:-}; do run listing "$c"; done
+# compiled on the first kernel (compiled_cross_emit), run on this one
+for c in ${COMPILED_CASES:-}; do run compiled "$c"; done
 # attaching a kprobe under emulation can take longer than a lesson's 4 s
 for c in ${TUTORIAL_CASES:-}; do TP_TUTORIAL_SECS=20 run tutorial "$c"; done
 run hardening long_jumps
