@@ -18,7 +18,7 @@
 
 #include "bpf/kbtf.h"
 #include "codegen/codegen.h"
-#include "codegen/emit.h"
+#include "codegen/compiler.h"
 #include "lang/xalloc.h"
 #include "lang/check.h"
 #include "lang/diag.h"
@@ -515,7 +515,7 @@ int main(int argc, char **argv)
         o.rt.child = &child;
     }
     o.cg.dump_ir = o.dump_ir ? stdout : NULL;
-    if (cg_compile(prog, &o.cg, &cg))
+    if (compiler_compile(prog, &o.cg, &cg))
         goto out;
     if (o.dump_asm) {
         struct listing l;
