@@ -17,8 +17,8 @@
 #include "compiler_interface.h"
 #include "lang/diag.h"
 
-#ifndef COMPILER_DIR
-#define COMPILER_DIR "lib/tinyprobe"
+#ifndef COMPILER_DIR /* where cmake --install puts the module: CMakeLists.txt says */
+#error "COMPILER_DIR is not defined"
 #endif
 
 #define CANNOT "cannot compile the script: "
@@ -29,7 +29,8 @@ static void compiler_note(void)
                     "(.tpo), run without it");
 }
 
-/* The places the module may be, most likely last: the error names that one. */
+/* The places the module may be, in the order they are tried: where it is
+ * missing, the error names the last, the one an installed tinyprobe has. */
 static int compiler_paths(char paths[2][PATH_MAX + 64])
 {
     char exe[PATH_MAX];
@@ -85,12 +86,13 @@ static const struct compiler *compiler_open(void)
                        COMPILER_SYMBOL);
         return NULL;
     }
-    if (c->abi != COMPILER_ABI || strcmp(c->interface, COMPILER_INTERFACE)) {
+    /* its interface is read only once its ABI says where it is */
+    if (c->abi != COMPILER_ABI || !c->interface || strcmp(c->interface, COMPILER_INTERFACE)) {
         if (c->abi == COMPILER_ABI)
             diag_sys_error(NULL,
                            CANNOT "the compiler module %s is from another build of tinyprobe "
                                   "(its interface %s, this tinyprobe's %s)",
-                           path, c->interface, COMPILER_INTERFACE);
+                           path, c->interface ? c->interface : "none", COMPILER_INTERFACE);
         else
             diag_sys_error(NULL,
                            CANNOT "the compiler module %s is from another build of tinyprobe "
