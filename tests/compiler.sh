@@ -33,8 +33,11 @@ no_llvm() {
     ! grep -Ei 'llvm|libstdc\+\+' "$WORK/needed" || fail "tinyprobe needs the above"
     nm -D "$TP" >"$WORK/syms" || fail "nm -D $TP failed"
     grep -q ' T diag_error$' "$WORK/syms" || fail "nm -D shows none of tinyprobe's own symbols"
-    ! grep -Ei 'llvm' "$WORK/syms" || fail "tinyprobe's dynamic symbols name LLVM (above)"
-    readelf -sW "$TP" | grep -Ei 'LLVM[A-Z]|_ZN4llvm' && fail "tinyprobe holds LLVM's code (above)"
+    # LLVM's C API and its C++ namespace (not the sanitizers' LLVMSymbolizer)
+    ! awk '{ print $NF }' "$WORK/syms" | grep -E '^(LLVM[A-Z]|_ZN4llvm)' ||
+        fail "tinyprobe's dynamic symbols name LLVM (above)"
+    readelf -sW "$TP" | awk '{ print $8 }' | grep -E '^(LLVM[A-Z]|_ZN4llvm)' &&
+        fail "tinyprobe holds LLVM's code (above)"
     # the module exports its entry point alone
     nm -D --defined-only "$MODULE" | awk '$2 != "w" { print $3 }' >"$WORK/got"
     echo tinyprobe_compiler >"$WORK/want"
