@@ -18,7 +18,7 @@
 
 #include "bpf/kbtf.h"
 #include "codegen/codegen.h"
-#include "codegen/emit.h"
+#include "codegen/compiler.h"
 #include "lang/xalloc.h"
 #include "lang/check.h"
 #include "lang/diag.h"
@@ -511,7 +511,7 @@ static int compile(struct opts *o, struct diag_src *src, struct plan *plan, stru
                          : strcmp(fault, "verifier-last") == 0 ? CG_FAULT_LAST
                                                                : CG_FAULT_NONE;
     o->cg.dump_ir = o->dump_ir ? stdout : NULL;
-    if (cg_compile(prog, &o->cg, cg) == 0)
+    if (compiler_compile(prog, &o->cg, cg) == 0)
         rc = 1;
 out:
     ast_program_free(prog);

@@ -17,6 +17,7 @@ enum insn_where {
     INSN_INVALID,  /* the bytes at `before`, ahead of the offset, are no instruction */
     INSN_SHORT,    /* the code ends before the offset, or inside the instruction at `before` */
     INSN_MACHINE,  /* a machine this module does not know */
+    INSN_DECODER,  /* x86-64's decoder, capstone, cannot be loaded: insn_decoder_error */
 };
 
 struct insn_at {
@@ -30,6 +31,9 @@ struct insn_at {
  * from its first byte), for an ELF e_machine (EM_X86_64, EM_AARCH64).
  * Decodes no further than off + INSN_MAX_LEN, and never past len. */
 struct insn_at insn_find(int machine, const uint8_t *code, size_t len, uint64_t off);
+
+/* Why capstone could not be loaded (INSN_DECODER): dlerror's message. */
+const char *insn_decoder_error(void);
 
 /* The machine's name, for messages: "x86-64". */
 const char *insn_machine(int machine);

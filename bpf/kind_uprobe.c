@@ -96,6 +96,9 @@ static bool on_boundary(const struct usym_file *f, const struct usym_func *u, ui
     if (at.where == INSN_INVALID)
         probe_hintf(err, "its bytes at +%" PRIu64 " are not an %s instruction", at.before,
                     insn_machine(f->machine));
+    else if (at.where == INSN_DECODER)
+        probe_hintf(err, "x86-64 code is decoded with capstone, which cannot be loaded: %s",
+                    insn_decoder_error());
     else if (at.where == INSN_SHORT)
         probe_hintf(err, "its bytes in %s end at +%zu, inside an instruction or before it", f->path,
                     len);

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Regenerates cmake/section-order.txt: the code sections a typical run of
-# tinyprobe executes, so that the linker can put them together. LLVM linked
-# statically is 27 MB of code; its static constructors and the BPF backend
+# tinyprobe executes, so that the linker can put them together in the
+# compiler module (callgrind follows tinyprobe into it through dlopen). LLVM
+# linked statically is 27 MB of code; its static constructors and the BPF backend
 # touch a little of it everywhere, and each touch faults in 64 KiB. Grouped,
 # they fault in a few MB. Run after changing LLVM versions:
 #   cmake/section-order.sh build/tinyprobe > cmake/section-order.txt

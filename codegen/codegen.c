@@ -349,13 +349,3 @@ out:
     LLVMDisposeTargetMachine(tm);
     return rc;
 }
-
-void cg_output_free(struct cg_output *out)
-{
-    free(out->spans);
-    for (int i = 0; i < out->nprogs; i++)
-        free(out->progs[i].text);
-    free(out->progs);
-    free(out->obj);
-    memset(out, 0, sizeof(*out));
-}

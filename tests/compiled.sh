@@ -67,11 +67,20 @@ emit_errors)
         fail "said: $(cat "$WORK/err")"
     ;;
 no_llvm)
-    # a compiled script runs where the compiler cannot be loaded
+    # a compiled script runs where the compiler cannot be loaded, and a run
+    # of one never maps it
     [ -f "$(dirname "$TP")/tinyprobe-compiler.so" ] || skip "this build links the compiler in"
     "$TP" --emit "$WORK/p.tpo" -e "$PROG" || fail "--emit failed"
     mkdir "$WORK/bin" && cp "$TP" "$WORK/bin/"
     [ "$("$WORK/bin/tinyprobe" "$WORK/p.tpo")" = "hello 7" ] || fail "it did not run without the module"
+    "$TP" --emit "$WORK/w.tpo" -e 'probe interval:s:30 { exit() }' || fail "--emit failed"
+    start "$WORK/w.tpo"
+    cp "/proc/$TP_PID/maps" "$WORK/maps"
+    kill "$TP_PID"
+    wait "$TP_PID"
+    TP_PID=
+    grep -q tinyprobe "$WORK/maps" || fail "no maps read"
+    if grep -Ei 'compiler|llvm' "$WORK/maps"; then fail "a run of a compiled script mapped the compiler"; fi
     ;;
 tracepoint_moved)
     # a tracepoint whose format differs from the one compiled for: refused,

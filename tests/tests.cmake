@@ -5,7 +5,9 @@ set(TP_TEST_ENV TP=$<TARGET_FILE:tinyprobe> HELPER=$<TARGET_FILE:tp_helper>
                 # the compiled-object cache of the tests' own, which each
                 # script's second run loads from
                 XDG_CACHE_HOME=${CMAKE_BINARY_DIR}/test-cache
-                TP_CROSS_DIR=${CMAKE_BINARY_DIR}/cross)
+                TP_CROSS_DIR=${CMAKE_BINARY_DIR}/cross
+                FOREIGN_ABI=$<TARGET_FILE:compiler_foreign_abi>
+                FOREIGN_INTERFACE=$<TARGET_FILE:compiler_foreign_interface>)
 # A case that cannot run here says why in a file of skipped/ (tests/lib.sh,
 # skip), and ctest shows those reasons after its summary: its own list of
 # tests not run says only "Skipped".
@@ -42,6 +44,10 @@ tp_cases(hardening hardening output_full output_fs_full output_cut_line stdout_c
          blocked_reader reader_gone sighup output_late fd_limit no_caps verifier_long_log
          memory_limit verifier_many linear_parse long_jumps event_storm sample_rate exit_gate
          output_kept cache_clear map_memory detach_many)
+
+# The compiler module: no LLVM in the executable, the module opened only to
+# compile, and refused or missing, said; see tests/compiler.sh.
+tp_cases(compiler compiler no_llvm not_compiling maps missing foreign)
 
 # Kernel structs through BTF: see tests/btf.sh.
 set(TP_BTF_CASES nanosleep_chain core_relocations rawtracepoint_typed uprobe_cast no_btf too_large kprobe_typed
