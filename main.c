@@ -537,7 +537,7 @@ static void make_key(const struct opts *o, const char *text, size_t len, struct 
     wire_put_u32(k, (uint32_t)o->check.nparams);
     for (int i = 0; i < o->check.nparams; i++)
         wire_put_str(k, o->check.params[i]);
-    cache_put_kernel(k);
+    tpo_put_kernel(k);
 }
 
 /* The cached object of a script, made ready as a compiled script's: 0, or

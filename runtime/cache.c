@@ -103,26 +103,6 @@ void cache_close(struct cache *c)
     c->dirfd = -1;
 }
 
-void cache_put_kernel(struct wire_out *key)
-{
-    char version[512] = "";
-    FILE *f = fopen("/proc/version", "re");
-    if (f) {
-        if (!fgets(version, sizeof(version), f))
-            version[0] = 0;
-        fclose(f);
-    }
-    wire_put_str(key, version);
-    const char *btf = getenv("TINYPROBE_BTF"); /* the tests' other kernel */
-    struct stat st;
-    if (stat(btf ? btf : "/sys/kernel/btf/vmlinux", &st))
-        memset(&st, 0, sizeof(st));
-    wire_put_str(key, btf);
-    wire_put_str(key, getenv("TINYPROBE_TRACEFS"));
-    wire_put_u64(key, (uint64_t)st.st_size);
-    wire_put_u64(key, (uint64_t)st.st_mtime);
-}
-
 static void entry_name(const struct wire_out *key, char *buf, size_t n)
 {
     snprintf(buf, n, "%016llx" SUFFIX,

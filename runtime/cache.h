@@ -32,8 +32,6 @@ struct cache {
  * said with -v: no home, another's, open to others. */
 bool cache_open(struct cache *c, bool verbose);
 void cache_close(struct cache *c);
-/* What the kernel is, for keys: its version string and its BTF's size. */
-void cache_put_kernel(struct wire_out *key);
 /* The compiled script kept under `key`, malloc'ed, and its length; NULL
  * when there is none or it cannot be trusted (said with -v). */
 void *cache_get(struct cache *c, const struct wire_out *key, size_t *len);

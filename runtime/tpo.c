@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "bpf/kbtf.h"
 #include "lang/wire.h"
 #include "lang/xalloc.h"
 
@@ -39,6 +40,25 @@ bool tpo_is_elf(const void *data, size_t len)
 
 /* ---- writing ---- */
 
+void tpo_put_kernel(struct wire_out *key)
+{
+    char version[512] = "";
+    FILE *f = fopen("/proc/version", "re");
+    if (f) {
+        if (!fgets(version, sizeof(version), f))
+            version[0] = 0;
+        fclose(f);
+    }
+    wire_put_str(key, version);
+    const char *btf = getenv("TINYPROBE_BTF"); /* the tests' other kernel */
+    struct stat st;
+    if (stat(btf ? btf : "/sys/kernel/btf/vmlinux", &st))
+        memset(&st, 0, sizeof(st));
+    wire_put_str(key, btf);
+    wire_put_str(key, getenv("TINYPROBE_TRACEFS"));
+    wire_put_u64(key, (uint64_t)st.st_size);
+}
+
 static void put_section(struct wire_out *o, const struct cg_output *cg, const struct diag_src *src,
                         const struct tpo_opts *opts)
 {
@@ -55,6 +75,10 @@ static void put_section(struct wire_out *o, const struct cg_output *cg, const st
     wire_put_u32(o, (uint32_t)opts->nparams);
     for (int i = 0; i < opts->nparams; i++)
         wire_put_str(o, opts->params[i]);
+    struct wire_out kernel = {0};
+    tpo_put_kernel(&kernel);
+    wire_put_strn(o, (const char *)kernel.buf, kernel.len); /* may hold NULs: read as a blob */
+    wire_out_free(&kernel);
     wire_put_u32(o, cg->names_size);
     wire_put_u32(o, (uint32_t)cg->nspans);
     for (int i = 0; i < cg->nspans; i++)
@@ -251,6 +275,12 @@ int tpo_read(const void *data, size_t len, struct tpo *t, char *err, size_t errl
     for (int i = 0; i < t->opts.nparams; i++)
         t->params[i] = dup_str(&in, 1u << 16);
     t->opts.params = t->params;
+    size_t klen;
+    const char *kernel = wire_blob(&in, 4096, &klen);
+    struct wire_out now = {0};
+    tpo_put_kernel(&now);
+    t->same_kernel = klen == now.len && memcmp(kernel, now.buf, klen) == 0;
+    wire_out_free(&now);
     get_progs(&in, t);
     t->plan = plan_new();
     int ncpus = 0;
@@ -316,6 +346,67 @@ static bool fields_match(const struct probe_point *was, const struct probe_point
     return true;
 }
 
+/* The kernel structs a compiled script keeps whole (plan records), made on
+ * another kernel: copied and printed by that kernel's layout, which must
+ * be this one's. Read from this kernel's BTF only then: on the kernel it
+ * was made on (the cache's case) nothing is read. */
+static bool records_match(const struct tpo *t, struct diag_src *src)
+{
+    char why[256] = "";
+    bool ready = false;
+    for (int i = 0; !t->same_kernel && i < t->plan->nrecords; i++) {
+        const struct plan_record *r = &t->plan->records[i];
+        bool is_union = strncmp(r->name, "union ", 6) == 0;
+        if (r->tuple || !r->btf || (!is_union && strncmp(r->name, "struct ", 7)))
+            continue;
+        const char *name = r->name + (is_union ? 6 : 7);
+        if (!ready && !(ready = kbtf_ready(why, sizeof(why)))) {
+            diag_file_error(src,
+                            "the compiled script keeps %s whole, and this kernel's BTF "
+                            "cannot be read: %s",
+                            r->name, why);
+            return false;
+        }
+        unsigned id = kbtf_find_record(name, is_union);
+        struct kbtf_type kt;
+        if (!id || !kbtf_resolve(id, &kt)) {
+            diag_file_error(src, "the compiled script keeps %s whole, and this kernel has none",
+                            r->name);
+        } else if (kt.size != r->size) {
+            diag_file_error(src,
+                            "%s is %u bytes on this kernel, and the compiled script keeps it "
+                            "in %u",
+                            r->name, kt.size, r->size);
+        } else {
+            int k = 0;
+            struct kbtf_member m = {0};
+            for (; k < r->nfields; k++) {
+                const struct plan_field *f = &r->fields[k];
+                if (!*f->name)
+                    continue;
+                if (!kbtf_member_find(id, f->name, &m) || m.bit_off != f->off * 8 + f->bit_off)
+                    break;
+            }
+            if (k == r->nfields)
+                continue;
+            const struct plan_field *f = &r->fields[k];
+            if (!kbtf_member_find(id, f->name, &m))
+                diag_file_error(src,
+                                "%s has no member %s on this kernel, and the compiled "
+                                "script prints it",
+                                r->name, f->name);
+            else
+                diag_file_error(src,
+                                "%s's member %s is at offset %u on this kernel, and the "
+                                "compiled script prints it from offset %u",
+                                r->name, f->name, m.bit_off / 8, f->off);
+        }
+        diag_note(src, "compile the script for this kernel: tinyprobe --emit FILE SCRIPT");
+        return false;
+    }
+    return true;
+}
+
 int tpo_bind(struct tpo *t, struct diag_src *src)
 {
     struct probe_points *pts = &t->plan->points;
@@ -352,6 +443,8 @@ int tpo_bind(struct tpo *t, struct diag_src *src)
         probe_point_free(was);
         free(now.v);
     }
+    if (src->errors == errors)
+        records_match(t, src);
     return src->errors > errors ? -1 : 0;
 }
 

@@ -38,10 +38,16 @@ struct tpo {
     char *version;     /* the tinyprobe that made it */
     struct tpo_opts opts;
     char **params;       /* opts.params' strings */
+    bool same_kernel;    /* made on the kernel running (tpo_put_kernel's bytes the same) */
     struct plan *plan;   /* its points as recorded: tpo_bind resolves them */
     struct cg_output cg; /* obj: a copy of the whole file */
 };
 
+/* What the running kernel is, as bytes to compare: its version string and
+ * the size of its BTF (or of the tests' TINYPROBE_BTF), and the tests'
+ * TINYPROBE_TRACEFS. */
+struct wire_out;
+void tpo_put_kernel(struct wire_out *o);
 /* Whether `data` starts as an ELF file does. */
 bool tpo_is_elf(const void *data, size_t len);
 /* The compiled script of codegen's output `cg`, from the script in `src`:

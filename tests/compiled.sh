@@ -107,6 +107,22 @@ EOF
     cp "$WORK/err" "$WORK/got"
     expect "$WORK/want"
     ;;
+record_moved)
+    # a struct kept whole, laid out otherwise where it was compiled (a BTF
+    # file clang makes, TINYPROBE_BTF): refused, the member and both
+    # offsets named
+    command -v clang >/dev/null || skip "no clang to make a BTF file"
+    printf 'struct __kernel_timespec { long long tv_nsec; long long tv_sec; } t;\n' >"$WORK/ts.c"
+    clang -g -target bpf -c "$WORK/ts.c" -o "$WORK/ts.o" || fail "clang cannot make a BTF file"
+    TINYPROBE_BTF="$WORK/ts.o" "$TP" --emit "$WORK/r.tpo" \
+        -e 'probe tracepoint:syscalls:sys_enter_nanosleep { print(*args.rqtp); exit() }' ||
+        fail "--emit failed"
+    "$TP" "$WORK/r.tpo" 2>"$WORK/got" && fail "the moved member was not noticed"
+    printf '%s: error: %s\n%s\n' "$WORK/r.tpo" \
+        "struct __kernel_timespec's member tv_nsec is at offset 8 on this kernel, and the compiled script prints it from offset 0" \
+        "note: compile the script for this kernel: tinyprobe --emit FILE SCRIPT" >"$WORK/want"
+    expect "$WORK/want"
+    ;;
 cross_emit | cross_run)
     # one compiled script, made on the first kernel (cross_emit, which runs
     # it there too), run on the second (cross_run, in the VM): tracepoint

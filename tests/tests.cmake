@@ -135,7 +135,8 @@ endforeach()
 # Compiled scripts and the compiled-object cache: see tests/compiled.sh.
 # compiled_cross_emit also makes the compiled script the VM's cross_run
 # runs on the second kernel.
-tp_cases(compiled compiled emit_run emit_errors no_llvm tracepoint_moved cross_emit cache_hit
+tp_cases(compiled compiled emit_run emit_errors no_llvm tracepoint_moved record_moved cross_emit
+         cache_hit
          cache_owner cache_mode cache_truncated cache_flipped cache_foreign cache_dir
          cache_two_writers cache_prune)
 set_tests_properties(compiled_cross_emit PROPERTIES FIXTURES_SETUP qemu)

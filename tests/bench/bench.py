@@ -2,7 +2,7 @@
 """tinyprobe against bpftrace, on this machine, in one run, on the same work.
 
 Run by hand as root (not a test): tests/bench/bench.py [--quick] [SECTION...]
-where a SECTION is one of startup first_event per_event sustained
+where a SECTION is one of startup compiled first_event per_event sustained
 tiny_buffers maps probe_kinds storm json btf stacks (all of them when none is
 named).
 Needs bpftrace and bpftool (apt-get install bpftrace bpftool) and a build
@@ -131,6 +131,52 @@ def startup():
         res[who] = (statistics.median(s[0] for s in samples) * 1000, max(s[1] for s in samples) / 1024)
     report("BEGIN { exit } wall, median", res["tinyprobe"][0], res["bpftrace"][0], "ms")
     report("BEGIN { exit } peak RSS", res["tinyprobe"][1], res["bpftrace"][1], "MB")
+
+
+def compiled(tmp):
+    """Start-up compiling (--no-cache), from the compiled-object cache and
+    from a compiled script (--emit), each beside bpftrace's; --version; and
+    the first event of the built-in open script, compiling and cached."""
+    runs = 5 if QUICK else 20
+    tpo = os.path.join(tmp, "begin.tpo")
+    subprocess.run([TP, "--emit", tpo, "-e", "probe BEGIN < exit >"], check=True)
+    variants = {
+        "compiling (--no-cache)": [TP, "-q", "--no-cache", "-e", "probe BEGIN < exit >"],
+        "from the cache": BEGIN["tinyprobe"],
+        "from a compiled script": [TP, "-q", tpo],
+    }
+
+    def median_of(cmd):
+        timed(cmd)  # warm the page cache, and fill the cache
+        samples = [timed(cmd) for _ in range(runs)]
+        return (statistics.median(s[0] for s in samples) * 1000, max(s[1] for s in samples) / 1024)
+
+    bt = median_of(BEGIN["bpftrace"])
+    for what, cmd in variants.items():
+        tp = median_of(cmd)
+        report("BEGIN { exit } %s, wall" % what, tp[0], bt[0], "ms")
+        report("BEGIN { exit } %s, peak RSS" % what, tp[1], bt[1], "MB")
+    tp = median_of([TP, "--version"])
+    bv = median_of(["bpftrace", "--version"])
+    report("--version, wall", tp[0], bv[0], "ms")
+    report("--version, peak RSS", tp[1], bv[1], "MB")
+    marker = os.path.join(tmp, "marker-file")
+    res = {}
+    for who, cmd in (("nocache", [TP, "-q", "--no-cache", "open"]), ("cache", [TP, "-q", "open"]),
+                     ("bpftrace", ONELINER["bpftrace"])):
+        firsts = []
+        for _ in range(3 if QUICK else 7):
+            opener = subprocess.Popen([HELPER, "rate", "1000", "60", marker],
+                                      stderr=subprocess.DEVNULL)
+            out = os.path.join(tmp, who + ".first")
+            p = start(cmd, out)
+            firsts.append(wait_for(out, marker.encode()) * 1000)
+            stop(p)
+            opener.kill()
+            opener.wait()
+        res[who] = statistics.median(firsts)
+    report("first event of open, compiling (--no-cache)", res["nocache"], res["bpftrace"], "ms")
+    report("first event of open, from the cache", res["cache"], res["bpftrace"], "ms")
 
 
 def first_event(tmp):
@@ -782,7 +828,8 @@ def main():
         sys.exit("bench.py: run as root")
     print("%-46s %12s %12s   %s" % ("", "tinyprobe", "bpftrace", "ratio"))
     with tempfile.TemporaryDirectory() as tmp:
-        sections = [startup, first_event, per_event, sustained, tiny_buffers, maps, probe_kinds,
+        os.environ["XDG_CACHE_HOME"] = os.path.join(tmp, "cache")  # a cache of its own
+        sections = [startup, compiled, first_event, per_event, sustained, tiny_buffers, maps, probe_kinds,
                     storm, json_, btf, stacks]
         name = {f: f.__name__.rstrip("_") for f in sections}  # json_: json is the module
         wanted = [a for a in sys.argv[1:] if not a.startswith("--")]

@@ -2,7 +2,9 @@
  * BPF object (or a located error), never a crash, an LLVM fatal error, a leak
  * or undefined behaviour. No kernel: nothing is loaded. The object must be
  * one -d asm can list: read back (bpf/bpfobj.c), every program there, each
- * map load named by its relocation, each instruction printed. */
+ * map load named by its relocation, each instruction printed. And it must
+ * make a compiled script that reads back (runtime/tpo.c) to the same plan,
+ * as -d plan prints it. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +16,7 @@
 #include "bpf/disasm.h"
 #include "codegen/codegen.h"
 #include "codegen/emit.h"
+#include "runtime/tpo.h"
 #include "tests/fuzz/fuzz_script.h"
 
 /* tinyprobe turns LLVM's fatal errors into a message and exit 1; here they
@@ -49,6 +52,49 @@ static void listable(const struct cg_output *out)
     bpfobj_free(&o);
 }
 
+static char *dumped(const struct plan *p)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    if (!f)
+        abort();
+    plan_dump(p, f);
+    fclose(f);
+    return buf;
+}
+
+/* The compiled script of the object reads back, with the plan it was made
+ * from: nothing written is lost or read otherwise. */
+static void round_trip(const struct cg_output *out, struct diag_src *src)
+{
+    struct tpo_opts to = {.str_size = CHECK_STR_SIZE_DEFAULT,
+                          .ringbuf_size = 1u << 20,
+                          .map_size = 4096,
+                          .stack_max = 65536};
+    void *buf;
+    size_t len;
+    char err[512];
+    if (tpo_make(out, src, &to, &buf, &len, err, sizeof(err))) {
+        fprintf(stderr, "no compiled script: %s\n", err);
+        abort();
+    }
+    struct tpo t;
+    if (tpo_read(buf, len, &t, err, sizeof(err))) {
+        fprintf(stderr, "the compiled script does not read back: %s\n", err);
+        abort();
+    }
+    char *a = dumped(out->plan), *b = dumped(t.plan);
+    if (strcmp(a, b) || t.cg.nprogs != out->nprogs || t.cg.nspans != out->nspans) {
+        fprintf(stderr, "the plan read back differs:\n%s\n---\n%s\n", a, b);
+        abort();
+    }
+    free(a);
+    free(b);
+    tpo_free(&t);
+    free(buf);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static bool ready;
@@ -65,10 +111,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct fuzz_script fs;
     if (fuzz_script_open(&fs, data, size, ncpus)) {
         struct cg_opts o = {
-            .str_size = CHECK_STR_SIZE_DEFAULT, .ringbuf_size = 1u << 20, .ncpus = ncpus};
+            .str_size = CHECK_STR_SIZE_DEFAULT,
+            .ringbuf_size = 1u << 20,
+            .ncpus = ncpus,
+            .core = size & 1, /* as --emit compiles */
+        };
         struct cg_output out;
-        if (cg_compile(fs.prog, &o, &out) == 0)
+        if (cg_compile(fs.prog, &o, &out) == 0) {
             listable(&out);
+            round_trip(&out, &fs.src);
+        }
         cg_output_free(&out);
     }
     fuzz_script_close(&fs);

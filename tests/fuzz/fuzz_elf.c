@@ -15,6 +15,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "runtime/tpo.h"
 #include "bpf/bpfobj.h"
 #include "bpf/disasm.h"
 #include "bpf/insn.h"
@@ -82,9 +83,28 @@ static void listing(const uint8_t *data, size_t size)
     bpfobj_free(&o);
 }
 
+/* The bytes as a compiled script (runtime/tpo.c): refused with a reason,
+ * or read into a plan every part of which -d plan can print. */
+static void compiled(const uint8_t *data, size_t size)
+{
+    struct tpo t;
+    char err[512];
+    if (tpo_read(data, size, &t, err, sizeof(err)) == 0) {
+        FILE *f = fopen("/dev/null", "w");
+        if (!f)
+            abort();
+        plan_dump(t.plan, f);
+        fclose(f);
+    } else if (!err[0]) {
+        abort(); /* a refusal says why */
+    }
+    tpo_free(&t);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     listing(data, size);
+    compiled(data, size);
     static int fd = -1;
     static char path[64];
     if (fd < 0) {

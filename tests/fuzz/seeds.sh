@@ -2,7 +2,8 @@
 # seeds.sh DIR: fills DIR with the fuzz targets' seed corpus: every script
 # the tests and the canned scripts have (those made by a "// gen:" line are
 # made), small ELF files (a program, a shared library: fuzz_elf's), tp_helper
-# when $HELPER names it, and the inputs that once crashed a target.
+# when $HELPER names it, compiled scripts when $TP names a tinyprobe, and the
+# inputs that once crashed a target.
 set -eu
 top=$(cd "$(dirname "$0")/../.." && pwd)
 out=$1
@@ -74,6 +75,13 @@ char _license[] __attribute__((section("license"))) = "GPL";
 END
     clang -target bpf -O2 -g -c -o "$out/bpf_object.o" "$src/bpf.c" 2>/dev/null || true
     rm -rf "$src"
+fi
+# compiled scripts, fuzz_elf's too, where a tinyprobe that compiles is given
+if [ -n "${TP:-}" ] && [ -x "$TP" ]; then
+    for f in aggregations hist lhist tuples btf_structs printf_widths map_requests for_map; do
+        [ -f "$top/tests/run/$f.tp" ] &&
+            "$TP" --emit "$out/$f.tpo" "$top/tests/run/$f.tp" 2>/dev/null || true
+    done
 fi
 if [ -n "${HELPER:-}" ]; then
     cp "$HELPER" "$out/tp_helper.elf"
