@@ -15,6 +15,7 @@
 #include "bpf/bpfobj.h"
 #include "lang/xalloc.h"
 #include "runtime/runtime.h"
+#include "runtime/tpo.h"
 #include "runtime/vlog.h"
 
 /* libbpf's own messages: kept, and shown only when something fails or -v. */
@@ -33,6 +34,17 @@ static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list 
              (strncmp(line, "libbpf: prog '", 14) == 0 && strstr(line, "': relo #"))))
             fputs(line, stderr);
         return 0;
+    }
+    /* a compiled script's own section, which libbpf has no use for, as
+     * intended: not news */
+    if (level == LIBBPF_INFO && strstr(fmt, "skipping unrecognized data section")) {
+        char line[256];
+        va_list copy;
+        va_copy(copy, ap);
+        vsnprintf(line, sizeof(line), fmt, copy);
+        va_end(copy);
+        if (strstr(line, " " TPO_SECTION "\n"))
+            return 0;
     }
     if (libbpf_verbose) { /* shown now, and kept: the error report reads them */
         va_list copy;

@@ -111,10 +111,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct fuzz_script fs;
     if (fuzz_script_open(&fs, data, size, ncpus)) {
         struct cg_opts o = {
-            .str_size = CHECK_STR_SIZE_DEFAULT,
-            .ringbuf_size = 1u << 20,
-            .ncpus = ncpus,
-            .core = size & 1, /* as --emit compiles */
+            .str_size = CHECK_STR_SIZE_DEFAULT, .ringbuf_size = 1u << 20, .ncpus = ncpus,
+            /* not .core (--emit's CO-RE): LLVM's BPF backend keeps the
+             * globals of CO-RE accesses in a map of the process's, by name,
+             * across modules, and a second module with the same access
+             * finds the first's, freed with its context; tinyprobe compiles
+             * once a process, and the run_tpo tests compile every golden
+             * script with CO-RE, each in a process of its own */
         };
         struct cg_output out;
         if (cg_compile(fs.prog, &o, &out) == 0) {
