@@ -210,14 +210,15 @@ static void prune(struct cache *c)
             continue;
         if (n == cap)
             v = xrealloc(v, (cap = cap ? 2 * cap : 64) * sizeof(*v));
-        snprintf(v[n].name, sizeof(v[n].name), "%s", e->d_name);
+        memcpy(v[n].name, e->d_name, len + 1); /* 16 digits and the suffix */
         v[n].size = st.st_size;
         v[n].used = st.st_mtim;
         total += (uint64_t)st.st_size;
         n++;
     }
     closedir(d);
-    qsort(v, n, sizeof(*v), by_use);
+    if (n)
+        qsort(v, n, sizeof(*v), by_use);
     for (size_t i = 0; i < n && total > CACHE_BYTES_MAX; i++) {
         if (unlinkat(c->dirfd, v[i].name, 0) == 0) {
             total -= (uint64_t)v[i].size;
