@@ -446,6 +446,28 @@ static void get_fmt(struct wire_in *in, struct plan *p, struct ev_desc *d)
     d->fmt = f;
 }
 
+/* An event as the printers take it: cat() and system() print their text
+ * with their format, and printf's integer conversions read 8 bytes of an
+ * integer or an address (the checks allow no other), where %s and %r
+ * print any value. */
+static void event_ok(struct wire_in *in, const struct ev_desc *d)
+{
+    if ((d->kind == EV_CAT || d->kind == EV_SYSTEM) && !d->fmt) {
+        wire_fail(in, "a cat() or system() without its format");
+        return;
+    }
+    for (int k = 0; d->fmt && k < d->fmt->nconvs && k < d->nargs; k++) {
+        const struct ev_arg *a = &d->args[k];
+        char conv = d->fmt->convs[k].conv;
+        bool word = (a->src == EV_SRC_EVENT && (a->ty.kind == TY_INT || a->ty.kind == TY_PTR)) ||
+                    (a->src == EV_SRC_CONST && a->ty.kind == TY_INT);
+        if (conv != 's' && conv != 'r' && !word) {
+            wire_fail(in, "'%%%c' takes an integer, and its argument is not one", conv);
+            return;
+        }
+    }
+}
+
 static void get_events(struct wire_in *in, struct plan *p, unsigned event_max)
 {
     in->what = "the events";
@@ -478,12 +500,17 @@ static void get_events(struct wire_in *in, struct plan *p, unsigned event_max)
             a->ival = (int64_t)wire_u64(in);
             if (!ty_ok(in, p, a->ty))
                 break;
+            /* a constant that is not an integer is printed as its text */
+            if (a->src == EV_SRC_CONST && a->ty.kind != TY_INT && !a->text)
+                wire_fail(in, "a constant argument without its text");
             if (a->src == EV_SRC_EVENT && (a->off < sizeof(struct ev_header) || a->off > d->size ||
                                            ty_store_size(a->ty) > d->size - a->off))
                 wire_fail(in, "an argument at %u lies past its event of %u bytes", a->off, d->size);
             if (a->ty.kind == TY_TIME && a->textlen > TY_TIME_FMT_MAX)
                 wire_fail(in, "a strftime() format longer than %d bytes", TY_TIME_FMT_MAX);
         }
+        if (!wire_bad(in))
+            event_ok(in, d);
     }
 }
 
@@ -547,6 +574,11 @@ int plan_read(struct wire_in *in, struct plan *p, unsigned event_max, int *ncpus
     p->user_symbols = wire_bool(in);
     p->uses_cpid = wire_bool(in);
     p->unsafe = wire_bool(in);
+    /* system() runs a command: the run holds plan.unsafe against --unsafe,
+     * so no event may run one behind it */
+    for (int i = 0; i < p->nevents && !wire_bad(in); i++)
+        if (p->events[i].laid_out && p->events[i].kind == EV_SYSTEM && !p->unsafe)
+            wire_fail(in, "a system() in a plan that says it calls none");
     get_points(in, p);
     if (wire_bad(in))
         return -1;
