@@ -412,6 +412,11 @@ static void get_maps(struct wire_in *in, struct plan *p)
             wire_fail(in, "map %s has a value of no bytes", m->name);
         /* the bounds the checks put on lhist(), so the layout's arithmetic
          * cannot overflow */
+        /* user space makes these updates (runtime/stacks.c): the checks
+         * allow them for the aggregations it knows how to make */
+        if (m->deferred && (m->agg == AGG_NONE || m->agg == AGG_HIST || m->agg == AGG_LHIST))
+            wire_fail(in, "map %s's updates are made in user space, and it is a %s", m->name,
+                      m->agg ? plan_agg_name(m->agg) : "plain map");
         int64_t range;
         if (m->agg == AGG_LHIST &&
             (m->lhist_step <= 0 || m->lhist_max <= m->lhist_min ||
