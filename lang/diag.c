@@ -44,6 +44,11 @@ void diag_quote(FILE *out, int lineno, const char *line, int len, int first, int
         c = &no_colors;
     if (first < 1)
         first = 1;
+    /* a place past the line's end (a compiled script's places are the
+     * file's say) is its end: the caret is not preceded by a column's
+     * worth of spaces for each number the file may hold */
+    if (first > len + 1)
+        first = len + 1;
     if (last < first)
         last = first;
     int from = 1, to = len; /* the columns shown */

@@ -257,18 +257,46 @@ void plan_write(struct wire_out *o, const struct plan *p, int ncpus)
 
 /* ---- reading ---- */
 
-/* Records nest in records: no deeper than the printers recurse. */
-static bool record_depth_ok(struct wire_in *in, const struct plan *p, int rec, int depth)
+/* The most values one record prints (members, array elements, nested
+ * records' members): a struct the checks keep is at most PLAN_RECORD_MAX
+ * bytes, so its printers show a few thousand; a file's records that nest or
+ * overlap to print more would keep a run printing one value for ever. */
+#define IO_RECORD_VALUES (1u << 20)
+
+/* Record `rec`'s depth and the values it prints, each found once (a file's
+ * records may each name the next many times over: walked without memory,
+ * the walk is exponential); a cycle is as deep as it is refused. */
+static bool record_walk(struct wire_in *in, const struct plan *p, int rec, unsigned char *depth,
+                        uint64_t *values)
 {
-    if (depth > PLAN_RECORD_DEPTH)
+    if (depth[rec] == 0xff)
         return wire_fail(in, "records nest deeper than %d", PLAN_RECORD_DEPTH);
+    if (depth[rec])
+        return true;
+    depth[rec] = 0xff; /* being walked: reached again, it is a cycle */
     const struct plan_record *r = &p->records[rec];
+    unsigned deepest = 0;
+    uint64_t n = 0;
     for (int k = 0; k < r->nfields; k++) {
-        struct ty t = r->fields[k].ty;
-        if ((t.kind == TY_RECORD || t.kind == TY_TUPLE) &&
-            !record_depth_ok(in, p, t.rec, depth + 1))
-            return false;
+        const struct plan_field *f = &r->fields[k];
+        uint64_t each = 1;
+        if (f->ty.kind == TY_RECORD || f->ty.kind == TY_TUPLE) {
+            if (!record_walk(in, p, f->ty.rec, depth, values))
+                return false;
+            if (depth[f->ty.rec] > deepest)
+                deepest = depth[f->ty.rec];
+            each = values[f->ty.rec] ? values[f->ty.rec] : 1;
+        }
+        n += each * (f->count ? f->count : 1); /* each and count are bounded: no overflow */
+        if (n > IO_RECORD_VALUES)
+            return wire_fail(in, "%s prints more than %u values", r->name, IO_RECORD_VALUES);
     }
+    /* the checks lay out records PLAN_RECORD_DEPTH below the one kept,
+     * and the printers go as deep */
+    if (deepest > PLAN_RECORD_DEPTH)
+        return wire_fail(in, "records nest deeper than %d", PLAN_RECORD_DEPTH);
+    depth[rec] = (unsigned char)(deepest + 1);
+    values[rec] = n;
     return true;
 }
 
@@ -295,7 +323,13 @@ static void get_records(struct wire_in *in, struct plan *p)
             f->bit_size = wire_u8(in);
         }
     }
-    /* the fields' types may name any record: checked once all are read */
+}
+
+/* The records' fields, once the tables they may name are read: a tuple
+ * holds stacks, and each field lies inside its record. */
+static void check_records(struct wire_in *in, struct plan *p)
+{
+    in->what = "the records";
     for (int i = 0; i < p->nrecords && !wire_bad(in); i++) {
         const struct plan_record *r = &p->records[i];
         for (int k = 0; k < r->nfields && !wire_bad(in); k++) {
@@ -304,15 +338,23 @@ static void get_records(struct wire_in *in, struct plan *p)
             uint64_t end = f->off + each * (f->count ? f->count : 1);
             if (!ty_ok(in, p, f->ty))
                 break;
-            if (f->bit_size && (f->bit_size > 64 || f->bit_off + f->bit_size > 64 ||
-                                f->off + (f->bit_off + f->bit_size + 7u) / 8 > r->size))
+            if (!each)
+                wire_fail(in, "%s's field %s takes no bytes", r->name, f->name);
+            else if (f->bit_size && (f->bit_size > 64 || f->bit_off + f->bit_size > 64 ||
+                                     f->off + (f->bit_off + f->bit_size + 7u) / 8 > r->size))
                 wire_fail(in, "%s's bitfield %s lies past it", r->name, f->name);
             else if (!f->bit_size && end > r->size)
                 wire_fail(in, "%s's field %s lies past its %u bytes", r->name, f->name, r->size);
         }
     }
+    if (wire_bad(in) || !p->nrecords)
+        return;
+    unsigned char *depth = xcalloc((size_t)p->nrecords, 1);
+    uint64_t *values = xcalloc((size_t)p->nrecords, sizeof(*values));
     for (int i = 0; i < p->nrecords && !wire_bad(in); i++)
-        record_depth_ok(in, p, i, 1);
+        record_walk(in, p, i, depth, values);
+    free(depth);
+    free(values);
 }
 
 static void get_tables(struct wire_in *in, struct plan *p)
@@ -370,6 +412,11 @@ static void get_maps(struct wire_in *in, struct plan *p)
             wire_fail(in, "map %s has a value of no bytes", m->name);
         /* the bounds the checks put on lhist(), so the layout's arithmetic
          * cannot overflow */
+        /* user space makes these updates (runtime/stacks.c): the checks
+         * allow them for the aggregations it knows how to make */
+        if (m->deferred && (m->agg == AGG_NONE || m->agg == AGG_HIST || m->agg == AGG_LHIST))
+            wire_fail(in, "map %s's updates are made in user space, and it is a %s", m->name,
+                      m->agg ? plan_agg_name(m->agg) : "plain map");
         int64_t range;
         if (m->agg == AGG_LHIST &&
             (m->lhist_step <= 0 || m->lhist_max <= m->lhist_min ||
@@ -404,6 +451,28 @@ static void get_fmt(struct wire_in *in, struct plan *p, struct ev_desc *d)
     d->fmt = f;
 }
 
+/* An event as the printers take it: cat() and system() print their text
+ * with their format, and printf's integer conversions read 8 bytes of an
+ * integer or an address (the checks allow no other), where %s and %r
+ * print any value. */
+static void event_ok(struct wire_in *in, const struct ev_desc *d)
+{
+    if ((d->kind == EV_CAT || d->kind == EV_SYSTEM) && !d->fmt) {
+        wire_fail(in, "a cat() or system() without its format");
+        return;
+    }
+    for (int k = 0; d->fmt && k < d->fmt->nconvs && k < d->nargs; k++) {
+        const struct ev_arg *a = &d->args[k];
+        char conv = d->fmt->convs[k].conv;
+        bool word = (a->src == EV_SRC_EVENT && (a->ty.kind == TY_INT || a->ty.kind == TY_PTR)) ||
+                    (a->src == EV_SRC_CONST && a->ty.kind == TY_INT);
+        if (conv != 's' && conv != 'r' && !word) {
+            wire_fail(in, "'%%%c' takes an integer, and its argument is not one", conv);
+            return;
+        }
+    }
+}
+
 static void get_events(struct wire_in *in, struct plan *p, unsigned event_max)
 {
     in->what = "the events";
@@ -436,12 +505,17 @@ static void get_events(struct wire_in *in, struct plan *p, unsigned event_max)
             a->ival = (int64_t)wire_u64(in);
             if (!ty_ok(in, p, a->ty))
                 break;
+            /* a constant that is not an integer is printed as its text */
+            if (a->src == EV_SRC_CONST && a->ty.kind != TY_INT && !a->text)
+                wire_fail(in, "a constant argument without its text");
             if (a->src == EV_SRC_EVENT && (a->off < sizeof(struct ev_header) || a->off > d->size ||
                                            ty_store_size(a->ty) > d->size - a->off))
                 wire_fail(in, "an argument at %u lies past its event of %u bytes", a->off, d->size);
             if (a->ty.kind == TY_TIME && a->textlen > TY_TIME_FMT_MAX)
                 wire_fail(in, "a strftime() format longer than %d bytes", TY_TIME_FMT_MAX);
         }
+        if (!wire_bad(in))
+            event_ok(in, d);
     }
 }
 
@@ -487,6 +561,7 @@ int plan_read(struct wire_in *in, struct plan *p, unsigned event_max, int *ncpus
         wire_fail(in, "made for no CPU");
     get_records(in, p);
     get_tables(in, p);
+    check_records(in, p);
     get_maps(in, p);
     in->what = "the requests";
     p->nreqs = p->capreqs = (int)wire_count(in, IO_TABLE_MAX, 13, "the requests");
@@ -504,6 +579,11 @@ int plan_read(struct wire_in *in, struct plan *p, unsigned event_max, int *ncpus
     p->user_symbols = wire_bool(in);
     p->uses_cpid = wire_bool(in);
     p->unsafe = wire_bool(in);
+    /* system() runs a command: the run holds plan.unsafe against --unsafe,
+     * so no event may run one behind it */
+    for (int i = 0; i < p->nevents && !wire_bad(in); i++)
+        if (p->events[i].laid_out && p->events[i].kind == EV_SYSTEM && !p->unsafe)
+            wire_fail(in, "a system() in a plan that says it calls none");
     get_points(in, p);
     if (wire_bad(in))
         return -1;

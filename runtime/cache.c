@@ -182,6 +182,31 @@ static int by_use(const void *a, const void *b)
     return x->used.tv_nsec < y->used.tv_nsec ? -1 : x->used.tv_nsec > y->used.tv_nsec;
 }
 
+/* Whether `s` starts with an entry's name as entry_name makes it: 16
+ * lowercase hex digits, then SUFFIX. */
+static bool entry_named(const char *s)
+{
+    for (int i = 0; i < 16; i++)
+        if (!s[i] || !strchr("0123456789abcdef", s[i]))
+            return false;
+    return strncmp(s + 16, SUFFIX, strlen(SUFFIX)) == 0;
+}
+
+/* Whether `name` is an entry's (tmp false) or a writer's temporary file of
+ * one, as cache_put names them: what else the directory holds (its owner
+ * may put anything there) is never removed. */
+static bool ours(const char *name, bool tmp)
+{
+    if (!tmp)
+        return entry_named(name) && name[16 + strlen(SUFFIX)] == 0;
+    if (name[0] != '.' || !entry_named(name + 1))
+        return false;
+    const char *t = name + 1 + 16 + strlen(SUFFIX);
+    if (strncmp(t, ".tmp", 4) != 0 || !t[4])
+        return false;
+    return strspn(t + 4, "0123456789") == strlen(t + 4);
+}
+
 /* Removes the least recently used entries until the rest fit, and the
  * temporary files of writers that died. */
 static void prune(struct cache *c)
@@ -199,18 +224,18 @@ static void prune(struct cache *c)
     time_t now = time(NULL);
     for (struct dirent *e; (e = readdir(d)) && n < 100000;) {
         struct stat st;
-        size_t len = strlen(e->d_name);
-        if (fstatat(c->dirfd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) || !S_ISREG(st.st_mode))
+        bool tmp = ours(e->d_name, true);
+        if ((!tmp && !ours(e->d_name, false)) ||
+            fstatat(c->dirfd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) || !S_ISREG(st.st_mode))
             continue;
-        if (e->d_name[0] == '.' && strstr(e->d_name, ".tmp") && st.st_mtime < now - 3600) {
-            unlinkat(c->dirfd, e->d_name, 0);
+        if (tmp) {
+            if (st.st_mtime < now - 3600)
+                unlinkat(c->dirfd, e->d_name, 0);
             continue;
         }
-        if (len != 16 + strlen(SUFFIX) || strcmp(e->d_name + 16, SUFFIX))
-            continue;
         if (n == cap)
             v = xrealloc(v, (cap = cap ? 2 * cap : 64) * sizeof(*v));
-        memcpy(v[n].name, e->d_name, len + 1); /* 16 digits and the suffix */
+        memcpy(v[n].name, e->d_name, 16 + sizeof(SUFFIX)); /* ours(): that long, NUL and all */
         v[n].size = st.st_size;
         v[n].used = st.st_mtim;
         total += (uint64_t)st.st_size;

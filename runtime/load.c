@@ -570,6 +570,74 @@ static int set_names(struct rt *rt)
     return -1;
 }
 
+/* Whether the object's map m is as the runtime reads it: the kernel writes
+ * a lookup's key and value into buffers the plan sizes (printmap.c,
+ * stacks.c, run.c), so a compiled script whose object says otherwise than
+ * its plan is refused before anything is made. `why` says which. */
+static bool map_as_planned(const struct rt *rt, const struct bpf_map *m, char *why, size_t n)
+{
+    const struct plan *p = rt->cg->plan;
+    const char *name = bpf_map__name(m);
+    enum bpf_map_type type = bpf_map__type(m);
+    unsigned key = bpf_map__key_size(m), value = bpf_map__value_size(m);
+    enum bpf_map_type want_type;
+    unsigned want_key = 4, want_value = 8;
+    int id = plan_map_of(rt, m);
+    if (type == BPF_MAP_TYPE_STRUCT_OPS) {
+        snprintf(why, n, "map %s is of a kind tinyprobe never makes (struct_ops)", name);
+        return false;
+    }
+    if (id >= 0 && p->maps[id].in_slots) {
+        return true; /* not read: the slots hold the map */
+    } else if (id >= 0 && p->maps[id].array) {
+        want_type = BPF_MAP_TYPE_PERCPU_ARRAY;
+        want_value = p->maps[id].array_size * p->maps[id].value_size;
+    } else if (id >= 0) {
+        want_type = p->maps[id].agg ? BPF_MAP_TYPE_PERCPU_HASH : BPF_MAP_TYPE_HASH;
+        want_key = p->maps[id].key_size;
+        want_value = p->maps[id].value_size;
+    } else if (strcmp(name, CG_MAP_LOST) == 0) {
+        want_type = BPF_MAP_TYPE_PERCPU_ARRAY;
+    } else if (strcmp(name, CG_MAP_FULL) == 0 || strcmp(name, CG_MAP_REQUESTS) == 0 ||
+               strcmp(name, CG_MAP_STACK_LOST) == 0) {
+        want_type = BPF_MAP_TYPE_ARRAY;
+    } else if (strcmp(name, CG_MAP_NAMES) == 0) {
+        want_type = BPF_MAP_TYPE_ARRAY;
+        want_value = rt->cg->names_size;
+    } else if (strcmp(name, CG_MAP_CGROUP) == 0) {
+        want_type = BPF_MAP_TYPE_CGROUP_ARRAY;
+        want_value = 4;
+    } else if (strncmp(name, CG_STACK_PREFIX, strlen(CG_STACK_PREFIX)) == 0) {
+        char *end;
+        long i = strtol(name + strlen(CG_STACK_PREFIX), &end, 10);
+        if (*end || i < 0 || i >= p->nstacks)
+            return true; /* not one the runtime reads */
+        want_type = BPF_MAP_TYPE_HASH;
+        want_key = 8;
+        want_value = (unsigned)p->stacks[i].depth * 8;
+    } else {
+        return true; /* the programs' own (scratch, .rodata...), or the ring buffer */
+    }
+    if (type == want_type && key == want_key && value == want_value)
+        return true;
+    snprintf(why, n,
+             "map %s is a %s of %u-byte keys and %u-byte values, and the plan reads a %s of %u "
+             "and %u",
+             name, libbpf_bpf_map_type_str(type) ? libbpf_bpf_map_type_str(type) : "map", key,
+             value, libbpf_bpf_map_type_str(want_type), want_key, want_value);
+    return false;
+}
+
+/* Only the programs of the plan's points are loaded: an object's other
+ * programs (a compiled script's are anyone's) would load and never run. */
+static bool prog_planned(const struct rt *rt, const struct bpf_program *p)
+{
+    for (int i = 0; i < rt->cg->nprogs; i++)
+        if (rt->progs[i] == p)
+            return true;
+    return false;
+}
+
 int load_object(struct rt *rt)
 {
     /* Kernels since 5.11 account BPF memory to the cgroup; older ones want
@@ -601,6 +669,21 @@ int load_object(struct rt *rt)
                            rt->cg->progs[i].name);
             return -1;
         }
+    }
+    struct bpf_map *bm;
+    bpf_object__for_each_map(bm, rt->obj)
+    {
+        char why[512];
+        if (!map_as_planned(rt, bm, why, sizeof(why))) {
+            diag_sys_error(rt->src, "the object does not match its plan: %s", why);
+            return -1;
+        }
+    }
+    struct bpf_program *bp;
+    bpf_object__for_each_program(bp, rt->obj)
+    {
+        if (!prog_planned(rt, bp))
+            bpf_program__set_autoload(bp, false);
     }
     if (needs_gotol(rt) || set_run(rt))
         return -1;

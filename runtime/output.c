@@ -149,7 +149,7 @@ static void conv_text(struct sbuf *b, const struct output *o, const struct fmt_c
             sb_puts(b, name);
         else if (c->conv != 'p') /* %r: a buffer, whose text escapes what is not printable */
             value_text(b, v, &o->env);
-        else
+        else if (v->ty.kind == TY_INT || v->ty.kind == TY_PTR) /* 8 bytes: not a string's */
             sb_printf(b, "0x%" PRIx64, (uint64_t)value_int(v));
         pad(b, start, c->spec);
         return;

@@ -150,19 +150,33 @@ static void take(const struct plan_map *m, struct out_entry **es, size_t *n, siz
  * can (5.6), else one key at a time. Bounded by the map's size, so a map
  * that changes while it is read cannot make this loop forever. */
 #define BATCH 4096
+/* The most bytes of keys and values one batch takes: keys and values of
+ * kilobytes (strings, records, join()s) come in fewer at a time. */
+#define BATCH_BYTES (16u << 20)
 static void read_entries(struct rt *rt, const struct plan_map *m, int fd, struct out_entry **es,
                          size_t *n, size_t *cap, int ncpu, size_t stride)
 {
     size_t vsize = stride * ncpu;
-    unsigned char *keys = xmalloc((size_t)BATCH * m->key_size);
-    unsigned char *vals = xmalloc((size_t)BATCH * vsize);
+    size_t batch = BATCH_BYTES / (m->key_size + vsize);
+    batch = batch < 1 ? 1 : batch > BATCH ? BATCH : batch;
+    /* two keys at least: the one at a time reading below takes two */
+    unsigned char *keys = xmalloc((batch < 2 ? 2 : batch) * m->key_size);
+    unsigned char *vals = xmalloc(batch * vsize);
     unsigned char tok_in[8], tok_out[8]; /* a hash map's batch token is a u32 */
     size_t limit = m->array ? m->array_size : rt->cg->map_size;
     bool first = true, batched = false;
     while (*n <= limit) {
-        __u32 count = BATCH;
+        __u32 count = (__u32)batch;
         int err =
             bpf_map_lookup_batch(fd, first ? NULL : tok_in, tok_out, keys, vals, &count, NULL);
+        if (err && errno == ENOSPC && batch < BATCH) {
+            /* a hash bucket holds more than a batch: the same again, with
+             * room for more */
+            batch *= 2;
+            keys = xrealloc(keys, batch * m->key_size);
+            vals = xrealloc(vals, batch * vsize);
+            continue;
+        }
         if (err && errno != ENOENT) {
             if (!batched)
                 break; /* not on this kernel, or not for this map: one at a time */

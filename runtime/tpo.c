@@ -407,18 +407,44 @@ static bool records_match(const struct tpo *t, struct diag_src *src)
     return true;
 }
 
+struct point_at {
+    const struct probe_point *pt;
+    int i;
+};
+
+static int cmp_point_at(const void *a, const void *b)
+{
+    const struct point_at *x = a, *y = b;
+    uintptr_t p = (uintptr_t)x->pt, q = (uintptr_t)y->pt;
+    return p < q ? -1 : p > q;
+}
+
 int tpo_bind(struct tpo *t, struct diag_src *src)
 {
     struct probe_points *pts = &t->plan->points;
+    struct cg_output *cg = &t->cg;
     int errors = src->errors;
+    /* each program's point by its index, and each point's first program
+     * (its place), found by a sort: a file's points and programs may be a
+     * million each, and a search of one in the other for each would not end */
+    struct point_at *by = xcalloc((size_t)pts->n + 1, sizeof(*by));
+    int *point_of = xcalloc((size_t)cg->nprogs + 1, sizeof(*point_of));
+    int *first = xcalloc((size_t)pts->n + 1, sizeof(*first));
+    for (int i = 0; i < pts->n; i++) {
+        by[i] = (struct point_at){pts->v[i], i};
+        first[i] = -1;
+    }
+    qsort(by, (size_t)pts->n, sizeof(*by), cmp_point_at);
+    for (int k = 0; k < cg->nprogs; k++) {
+        struct point_at key = {cg->progs[k].point, 0};
+        const struct point_at *f = bsearch(&key, by, (size_t)pts->n, sizeof(*by), cmp_point_at);
+        point_of[k] = f ? f->i : -1; /* tpo_read gave each a point of the plan */
+        if (f && first[f->i] < 0)
+            first[f->i] = k;
+    }
     for (int i = 0; i < pts->n; i++) {
         struct probe_point *was = pts->v[i];
-        struct tp_loc at = {0};
-        for (int k = 0; k < t->cg.nprogs; k++)
-            if (t->cg.progs[k].point == was) {
-                at = t->cg.progs[k].loc;
-                break;
-            }
+        struct tp_loc at = first[i] >= 0 ? cg->progs[first[i]].loc : (struct tp_loc){0};
         struct probe_points now = {0};
         struct probe_err e;
         memset(&e, 0, sizeof(e));
@@ -436,13 +462,16 @@ int tpo_bind(struct tpo *t, struct diag_src *src)
             probe_points_free(&now);
             continue;
         }
-        for (int k = 0; k < t->cg.nprogs; k++)
-            if (t->cg.progs[k].point == was)
-                t->cg.progs[k].point = now.v[0];
         pts->v[i] = now.v[0];
         probe_point_free(was);
         free(now.v);
     }
+    for (int k = 0; k < cg->nprogs; k++)
+        if (point_of[k] >= 0)
+            cg->progs[k].point = pts->v[point_of[k]];
+    free(by);
+    free(point_of);
+    free(first);
     if (src->errors == errors)
         records_match(t, src);
     return src->errors > errors ? -1 : 0;

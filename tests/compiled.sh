@@ -21,6 +21,21 @@ said() {
     diff -u "$WORK/want" "$WORK/said" >&2 || fail "the cache did not do what it should (above)"
 }
 entry() { ls "$CACHE"/*.tpc; }
+
+# hostile IN CODE: $WORK/h.tpo, the compiled script IN with its section
+# changed by the Python CODE (s: the section as tests/tpo_edit.py reads it).
+hostile() {
+    python3 "$(dirname "$0")/tpo_edit.py" "$1" "$WORK/h.tpo" "$2" || fail "cannot edit $1"
+}
+# refused LINE: tinyprobe --dry-run $WORK/h.tpo fails (in time, not by a
+# signal), saying LINE.
+refused() {
+    timeout 60 "$TP" --dry-run "$WORK/h.tpo" >"$WORK/out" 2>"$WORK/err"
+    local rc=$?
+    [ $rc = 1 ] || fail "exit code $rc, not 1"
+    grep -qxF -- "$1" "$WORK/err" || fail "did not say: $1"
+}
+DAMAGED="$WORK/h.tpo: error: cannot run the compiled script: it is damaged:"
 entries() { find "$CACHE" -type f | wc -l; }
 
 case "$1" in
@@ -242,6 +257,95 @@ cache_prune)
         fail "more than the least recently used entry went"
     [ "$(entries)" = 3 ] || fail "$(entries) files in the cache, not 3"
     grep -q "pruned $CACHE/0000000000000001.tpc" "$WORK/err" || fail "no prune said"
+    ;;
+tuple_stacks)
+    # a tuple holds stacks: its record names a stack table, read after it
+    "$TP" --emit "$WORK/p.tpo" -e 'probe interval:s:1 { print((kstack, 1)); }' || fail "--emit failed"
+    "$TP" --dry-run "$WORK/p.tpo" 2>"$WORK/err" || fail "the compiled tuple of a stack was refused"
+    ;;
+hostile_records)
+    # records that each name the next 4096 times: read in time (the walk of
+    # their nesting is not exponential), and refused, as they would print
+    # 4096^7 values (r5 already more than a million)
+    "$TP" --emit "$WORK/p.tpo" -e "$PROG" || fail "--emit failed"
+    hostile "$WORK/p.tpo" '
+f = lambda i: dict(name=b"f", off=0, ty=dict(kind=7, signed=0, size=8, user=0, btf=0, rec=i,
+                   mode=0), count=0, bit_off=0, bit_size=0)
+s["records"] = [dict(name=b"r%d" % i, tuple=0, btf=0, size=8,
+                     fields=[f(i + 1)] * (4096 if i < 7 else 0)) for i in range(8)]'
+    refused "$DAMAGED the records: r5 prints more than 1048576 values"
+    ;;
+hostile_events)
+    # what the printers would take on trust: a constant string without its
+    # text, a cat() without its format, %p of a string (8 bytes of it read)
+    "$TP" --emit "$WORK/p.tpo" -e 'probe BEGIN { printf("%s %s\n", probe, "lit"); exit(); }' ||
+        fail "--emit failed"
+    hostile "$WORK/p.tpo" 's["events"][0]["args"][1]["text"] = None'
+    refused "$DAMAGED the events: a constant argument without its text"
+    hostile "$WORK/p.tpo" 's["events"][0]["fmt"] = None; s["events"][0]["kind"] = 4'
+    refused "$DAMAGED the events: a cat() or system() without its format"
+    hostile "$WORK/p.tpo" 's["events"][0]["fmt"][0]["conv"] = ord("p")'
+    refused "$DAMAGED the events: '%p' takes an integer, and its argument is not one"
+    hostile "$WORK/p.tpo" 's["events"][0]["fmt"][1]["conv"] = ord("p")'
+    refused "$DAMAGED the events: '%p' takes an integer, and its argument is not one"
+    ;;
+hostile_system)
+    # a printf made a system() in a plan that says it calls none runs no
+    # command without --unsafe
+    "$TP" --emit "$WORK/p.tpo" -e "probe BEGIN { printf(\"touch $WORK/ran\"); exit(); }" ||
+        fail "--emit failed"
+    hostile "$WORK/p.tpo" 's["events"][0]["kind"] = 5'
+    "$TP" "$WORK/h.tpo" >"$WORK/out" 2>"$WORK/err" && fail "it ran"
+    [ ! -e "$WORK/ran" ] || fail "it ran the command without --unsafe"
+    grep -qxF "$DAMAGED the plan: a system() in a plan that says it calls none" "$WORK/err" ||
+        fail "said: $(cat "$WORK/err")"
+    ;;
+hostile_maps)
+    # a plan whose maps are not the object's: the kernel would write a
+    # lookup's values past the buffers the plan sizes; and a map made in
+    # user space of an aggregation it cannot make
+    "$TP" --emit "$WORK/p.tpo" -e 'probe interval:s:1 { @[kstack] = count(); @v[1] = comm; @h[2] = hist(1); }' ||
+        fail "--emit failed"
+    hostile "$WORK/p.tpo" 's["stacks"][0]["depth"] = 1'
+    refused "tinyprobe: error: the object does not match its plan: map stk0 is a hash of 8-byte keys and 1016-byte values, and the plan reads a hash of 8 and 8"
+    hostile "$WORK/p.tpo" 's["maps"][1]["value"].update(kind=1, size=8)'
+    refused "tinyprobe: error: the object does not match its plan: map m1 is a hash of 8-byte keys and 16-byte values, and the plan reads a hash of 8 and 8"
+    hostile "$WORK/p.tpo" 's["maps"][2]["deferred"] = 1'
+    refused "$DAMAGED the maps: map @h's updates are made in user space, and it is a hist"
+    ;;
+hostile_places)
+    # a place far past its line: the caret is put at the line's end, not
+    # after two billion spaces
+    "$TP" --emit "$WORK/p.tpo" -e "$PROG" || fail "--emit failed"
+    hostile "$WORK/p.tpo" 's["points"][0].update(kind=b"tracepoint", target=b"nosuch:event")
+s["progs"][0]["loc"] = [1, 0x7fffffff, 1, 0x7fffffff]'
+    timeout 10 "$TP" --dry-run "$WORK/h.tpo" 2>&1 | head -c 4096 >"$WORK/err"
+    grep -qxF "$WORK/h.tpo:1:2147483647: error: tracepoint:nosuch:event: unknown tracepoint category 'nosuch'" \
+        "$WORK/err" || fail "said: $(head -c 1000 "$WORK/err")"
+    grep -qx "      | \{$((${#PROG} + 1))\}^" "$WORK/err" || fail "the caret is not at the line's end"
+    [ "$(wc -l <"$WORK/err")" = 5 ] || fail "said: $(head -c 1000 "$WORK/err")"
+    ;;
+hostile_points)
+    # 200000 points and programs: bound in linear time, not in 4e10 steps
+    "$TP" --emit "$WORK/p.tpo" -e "$PROG" || fail "--emit failed"
+    hostile "$WORK/p.tpo" 's["points"] = s["points"] * 200000
+s["progs"] = [dict(s["progs"][0], point=i, shared=1) for i in range(200000)]'
+    timeout 60 "$TP" --dry-run "$WORK/h.tpo" 2>"$WORK/err" || fail "exit code $?"
+    ;;
+cache_not_entries)
+    # what else the cache's directory holds is left there: only entries and
+    # tinyprobe's temporary files of them are pruned
+    mkdir -p "$CACHE" && chmod 700 "$CACHE"
+    for f in .notes.tmp .0123456789abcdef.tpc.tmpX zzzzzzzzzzzzzzzz.tpc 0123456789ABCDEF.tpc; do
+        truncate -s 70M "$CACHE/$f"
+        touch -d "2020-01-01" "$CACHE/$f"
+    done
+    touch -d "2020-01-01" "$CACHE/.0123456789abcdef.tpc.tmp12"
+    run
+    for f in .notes.tmp .0123456789abcdef.tpc.tmpX zzzzzzzzzzzzzzzz.tpc 0123456789ABCDEF.tpc; do
+        [ -e "$CACHE/$f" ] || fail "$f was removed"
+    done
+    [ ! -e "$CACHE/.0123456789abcdef.tpc.tmp12" ] || fail "a dead writer's file was left"
     ;;
 *) fail "no such case: $1" ;;
 esac

@@ -138,7 +138,8 @@ endforeach()
 tp_cases(compiled compiled emit_run emit_errors no_llvm tracepoint_moved record_moved cross_emit
          cache_hit
          cache_owner cache_mode cache_truncated cache_flipped cache_foreign cache_dir
-         cache_two_writers cache_prune)
+         cache_two_writers cache_prune tuple_stacks hostile_records hostile_events hostile_system
+         hostile_maps hostile_places hostile_points cache_not_entries)
 set_tests_properties(compiled_cross_emit PROPERTIES FIXTURES_SETUP qemu)
 
 # Front end: trees as the parser and checks make them.
