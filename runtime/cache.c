@@ -1,6 +1,8 @@
 #include "runtime/cache.h"
 
 #include <dirent.h>
+#include <elf.h>
+#include <link.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -79,6 +81,13 @@ bool cache_open(struct cache *c, bool verbose)
         snprintf(c->dir, n, "%s/tinyprobe", xdg);
         mkdir(xdg, 0700);
     } else if (home && *home == '/') {
+        /* root with another user's HOME (sudo keeping it) would make root's
+         * files in that user's ~/.cache */
+        struct stat st;
+        if (stat(home, &st) || st.st_uid != geteuid()) {
+            say(c, "HOME, %s, is not this user's: not used", home);
+            return false;
+        }
         size_t n = strlen(home) + sizeof("/.cache/tinyprobe");
         c->dir = xmalloc(n);
         snprintf(c->dir, n, "%s/.cache", home);
@@ -101,6 +110,40 @@ void cache_close(struct cache *c)
     free(c->dir);
     memset(c, 0, sizeof(*c));
     c->dirfd = -1;
+}
+
+/* The executable's GNU build id, so that another build of one version makes
+ * its own entries: read from its notes in memory, once. */
+static int build_note(struct dl_phdr_info *info, size_t size, void *data)
+{
+    struct wire_out *key = data;
+    (void)size;
+    for (int i = 0; i < info->dlpi_phnum; i++) {
+        const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+        if (ph->p_type != PT_NOTE)
+            continue;
+        const unsigned char *p = (const unsigned char *)(info->dlpi_addr + ph->p_vaddr);
+        size_t left = ph->p_memsz;
+        while (left >= sizeof(ElfW(Nhdr))) {
+            const ElfW(Nhdr) *n = (const void *)p;
+            size_t name = (n->n_namesz + 3) & ~3u, desc = (n->n_descsz + 3) & ~3u;
+            if (name > left - sizeof(*n) || desc > left - sizeof(*n) - name)
+                break;
+            if (n->n_type == NT_GNU_BUILD_ID && n->n_namesz == 4 &&
+                memcmp(p + sizeof(*n), "GNU", 4) == 0) {
+                wire_put_raw(key, p + sizeof(*n) + name, n->n_descsz);
+                return 1;
+            }
+            p += sizeof(*n) + name + desc;
+            left -= sizeof(*n) + name + desc;
+        }
+    }
+    return 1; /* the first object is the executable: no further */
+}
+
+void cache_put_build(struct wire_out *key)
+{
+    dl_iterate_phdr(build_note, key);
 }
 
 static void entry_name(const struct wire_out *key, char *buf, size_t n)

@@ -39,6 +39,8 @@ void *cache_get(struct cache *c, const struct wire_out *key, size_t *len);
  * entries past CACHE_BYTES_MAX. Failing to is said with -v only: the run
  * goes on without. */
 void cache_put(struct cache *c, const struct wire_out *key, const void *tpo, size_t len);
+/* This tinyprobe's build, for keys: its GNU build id. */
+void cache_put_build(struct wire_out *key);
 /* A 64-bit FNV-1a hash. */
 uint64_t cache_hash(const void *p, size_t n, uint64_t h);
 

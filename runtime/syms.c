@@ -1,5 +1,6 @@
 #include "runtime/syms.h"
 
+#include <dlfcn.h>
 #include <fcntl.h>
 #include <gelf.h>
 #include <inttypes.h>
@@ -74,10 +75,43 @@ struct syms {
     size_t nmemo, capmemo;
 };
 
-static const Dwfl_Callbacks proc_callbacks = {
-    .find_elf = dwfl_linux_proc_find_elf,
-    .find_debuginfo = dwfl_standard_find_debuginfo,
-};
+/* libdw, opened by its soname (SYMS_LIBDW) when symbols or a stack are
+ * first wanted, rather than linked: it and what it loads (liblzma, libbz2)
+ * cost every run's start-up, --version's and a compiled script's included,
+ * for the runs that print user stacks or symbols. */
+#define DW_FUNCS(X)                                                                                \
+    X(dwfl_begin)                                                                                  \
+    X(dwfl_end) X(dwfl_report_begin) X(dwfl_report_elf) X(dwfl_report_end) X(dwfl_module_addrinfo) \
+        X(dwfl_module_getsrc) X(dwfl_lineinfo) X(dwfl_thread_state_register_pc)                    \
+            X(dwfl_thread_state_registers) X(dwfl_frame_pc) X(dwfl_attach_state)                   \
+                X(dwfl_getthread_frames) X(dwfl_linux_proc_find_elf)                               \
+                    X(dwfl_standard_find_debuginfo)
+#define DW_POINTER(f) __typeof__(f) *f;
+static struct {
+    DW_FUNCS(DW_POINTER)
+} dw;
+static Dwfl_Callbacks proc_callbacks;
+
+/* Whether libdw is there to use: opened once; without it, no symbols are
+ * found and no stack is unwound, as when a Dwfl cannot be made. */
+static bool dw_ready(void)
+{
+    static int state; /* 1 opened, -1 not there */
+    if (state)
+        return state > 0;
+    state = -1;
+    void *l = dlopen(SYMS_LIBDW, RTLD_NOW | RTLD_LOCAL);
+    if (!l)
+        return false;
+#define DW_RESOLVE(f)                                                                              \
+    if (!(*(void **)&dw.f = dlsym(l, #f)))                                                         \
+        return false;
+    DW_FUNCS(DW_RESOLVE)
+    proc_callbacks.find_elf = dw.dwfl_linux_proc_find_elf;
+    proc_callbacks.find_debuginfo = dw.dwfl_standard_find_debuginfo;
+    state = 1;
+    return true;
+}
 
 struct syms *syms_new(struct proctab *pt)
 {
@@ -93,13 +127,13 @@ void syms_free(struct syms *s)
     kallsyms_free(&s->k);
     for (int i = 0; i < s->nprocs; i++) {
         if (s->procs[i].dwfl)
-            dwfl_end(s->procs[i].dwfl);
+            dw.dwfl_end(s->procs[i].dwfl);
         free(s->procs[i].maps);
     }
     for (int i = 0; i < s->nfiles; i++) {
         free(s->files[i].path);
         if (s->files[i].dwfl)
-            dwfl_end(s->files[i].dwfl);
+            dw.dwfl_end(s->files[i].dwfl);
     }
     free(s->files);
     for (size_t i = 0; i < s->capmemo; i++) {
@@ -188,14 +222,14 @@ static void maps_read(struct syms *s, struct proc *p);
 static void proc_read(struct syms *s, struct proc *p)
 {
     if (p->dwfl)
-        dwfl_end(p->dwfl);
-    p->dwfl = dwfl_begin(&proc_callbacks);
+        dw.dwfl_end(p->dwfl);
+    p->dwfl = dw_ready() ? dw.dwfl_begin(&proc_callbacks) : NULL;
     p->attached = false;
     p->read_at = now_ns();
     if (!p->dwfl)
         return;
     maps_read(s, p);
-    dwfl_report_begin(p->dwfl);
+    dw.dwfl_report_begin(p->dwfl);
     for (int i = 0; i < p->nmaps; i++) {
         bool seen = false;
         for (int j = 0; j < i && !seen; j++)
@@ -203,11 +237,11 @@ static void proc_read(struct syms *s, struct proc *p)
         if (seen)
             continue;
         const char *path = s->files[p->maps[i].file].path, *name = strrchr(path, '/');
-        dwfl_report_elf(p->dwfl, name ? name + 1 : path, path, -1, p->maps[i].bias, false);
+        dw.dwfl_report_elf(p->dwfl, name ? name + 1 : path, path, -1, p->maps[i].bias, false);
     }
-    dwfl_report_end(p->dwfl, NULL, NULL);
+    dw.dwfl_report_end(p->dwfl, NULL, NULL);
     if (!p->nmaps) { /* gone, or not ours to read */
-        dwfl_end(p->dwfl);
+        dw.dwfl_end(p->dwfl);
         p->dwfl = NULL;
     }
 }
@@ -224,12 +258,12 @@ static int file_get(struct syms *s, const char *path)
     struct file *f = &s->files[s->nfiles];
     f->path = xstrdup(path);
     f->mod = NULL;
-    f->dwfl = dwfl_begin(&proc_callbacks);
+    f->dwfl = dw_ready() ? dw.dwfl_begin(&proc_callbacks) : NULL;
     if (f->dwfl) {
-        dwfl_report_begin(f->dwfl);
+        dw.dwfl_report_begin(f->dwfl);
         const char *name = strrchr(path, '/');
-        f->mod = dwfl_report_elf(f->dwfl, name ? name + 1 : path, path, -1, 0, false);
-        dwfl_report_end(f->dwfl, NULL, NULL);
+        f->mod = dw.dwfl_report_elf(f->dwfl, name ? name + 1 : path, path, -1, 0, false);
+        dw.dwfl_report_end(f->dwfl, NULL, NULL);
     }
     return s->nfiles++;
 }
@@ -300,7 +334,7 @@ static struct proc *proc_get(struct syms *s, uint32_t tgid)
                 if (s->procs[i].used < p->used)
                     p = &s->procs[i];
             if (p->dwfl)
-                dwfl_end(p->dwfl);
+                dw.dwfl_end(p->dwfl);
             free(p->maps);
         }
         memset(p, 0, sizeof(*p));
@@ -347,9 +381,9 @@ static struct memo *lookup(struct syms *s, int f, uint64_t vaddr)
     *m = (struct memo){.vaddr = vaddr, .file = f};
     GElf_Off off = 0;
     GElf_Sym sym;
-    const char *name =
-        s->files[f].mod ? dwfl_module_addrinfo(s->files[f].mod, vaddr, &off, &sym, NULL, NULL, NULL)
-                        : NULL;
+    const char *name = s->files[f].mod ? dw.dwfl_module_addrinfo(s->files[f].mod, vaddr, &off, &sym,
+                                                                 NULL, NULL, NULL)
+                                       : NULL;
     if (name) {
         /* a versioned name of .dynsym, "clock_nanosleep@GLIBC_2.2.5": the name */
         m->name = xstrndup(name, strcspn(name, "@"));
@@ -383,10 +417,10 @@ const char *syms_user(struct syms *s, uint32_t tgid, uint64_t addr, unsigned how
         if (!m->src_tried) {
             m->src_tried = true;
             Dwfl_Line *l = s->files[mp->file].mod
-                               ? dwfl_module_getsrc(s->files[mp->file].mod, look - mp->bias)
+                               ? dw.dwfl_module_getsrc(s->files[mp->file].mod, look - mp->bias)
                                : NULL;
             int line = 0;
-            const char *src = l ? dwfl_lineinfo(l, NULL, &line, NULL, NULL, NULL) : NULL;
+            const char *src = l ? dw.dwfl_lineinfo(l, NULL, &line, NULL, NULL, NULL) : NULL;
             if (src && line > 0) {
                 size_t n = strlen(src) + 24;
                 m->src = xmalloc(n);
@@ -432,9 +466,9 @@ static bool sample_registers(Dwfl_Thread *thread, void *arg)
         regs[i] = sm->regs[i];
     /* the last of them is the pc on both architectures (x86-64's ip, which
      * is also its DWARF register 16; arm64's pc, which has none) */
-    dwfl_thread_state_register_pc(thread, regs[n - 1]);
-    return dwfl_thread_state_registers(thread, 0, (unsigned)n, regs) ||
-           dwfl_thread_state_registers(thread, 0, (unsigned)n - 1, regs);
+    dw.dwfl_thread_state_register_pc(thread, regs[n - 1]);
+    return dw.dwfl_thread_state_registers(thread, 0, (unsigned)n, regs) ||
+           dw.dwfl_thread_state_registers(thread, 0, (unsigned)n - 1, regs);
 }
 
 static const Dwfl_Thread_Callbacks sample_callbacks = {
@@ -452,7 +486,7 @@ static int one_frame(Dwfl_Frame *state, void *arg)
 {
     struct frames_out *o = arg;
     Dwarf_Addr pc;
-    if (!dwfl_frame_pc(state, &pc, NULL) || o->n == o->max)
+    if (!dw.dwfl_frame_pc(state, &pc, NULL) || o->n == o->max)
         return DWARF_CB_ABORT;
     o->v[o->n++] = pc;
     return DWARF_CB_OK;
@@ -469,10 +503,10 @@ int syms_unwind(struct syms *s, const struct syms_sample *sm, uint64_t *frames, 
         return 0;
     p->sample = sm;
     if (!p->attached)
-        p->attached = dwfl_attach_state(p->dwfl, NULL, (pid_t)sm->tgid, &sample_callbacks, p);
+        p->attached = dw.dwfl_attach_state(p->dwfl, NULL, (pid_t)sm->tgid, &sample_callbacks, p);
     struct frames_out o = {frames, 0, max};
     if (p->attached)
-        dwfl_getthread_frames(p->dwfl, (pid_t)sm->tid, one_frame, &o);
+        dw.dwfl_getthread_frames(p->dwfl, (pid_t)sm->tid, one_frame, &o);
     p->sample = NULL;
     if (!o.n) /* no unwinding at all: the pc alone */
         frames[o.n++] = sm->regs[sm->nregs - 1];

@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "bpf/disasm.h"
 #include "bpf/kbtf.h"
 #include "lang/wire.h"
 #include "lang/xalloc.h"
@@ -210,6 +211,48 @@ out:
     return found;
 }
 
+/* Helpers that change what the traced tasks see or do. tinyprobe's code
+ * calls the signal ones for signal(), which --unsafe allows and the plan
+ * then says; the others never. A compiled script is anyone's object: every
+ * instruction of every section that holds code is looked at, reachable or
+ * not, before anything is loaded. */
+static int check_helpers(const void *data, size_t len, bool unsafe, char *err, size_t errlen)
+{
+    Elf *elf = elf_memory((char *)data, len);
+    int rc = 0;
+    for (Elf_Scn *scn = elf ? elf_nextscn(elf, NULL) : NULL; scn && !rc;
+         scn = elf_nextscn(elf, scn)) {
+        GElf_Shdr sh;
+        if (!gelf_getshdr(scn, &sh) || !(sh.sh_flags & SHF_EXECINSTR) ||
+            sh.sh_type != SHT_PROGBITS || sh.sh_offset > len || len - sh.sh_offset < sh.sh_size)
+            continue;
+        const unsigned char *code = (const unsigned char *)data + sh.sh_offset;
+        for (size_t off = 0; off + sizeof(struct bpf_insn) <= sh.sh_size; off += 8) {
+            struct bpf_insn in;
+            memcpy(&in, code + off, sizeof(in));
+            if (in.code != (BPF_JMP | BPF_CALL) || in.src_reg != 0)
+                continue;
+            bool signal = in.imm == BPF_FUNC_send_signal || in.imm == BPF_FUNC_send_signal_thread;
+            bool never = in.imm == BPF_FUNC_probe_write_user ||
+                         in.imm == BPF_FUNC_override_return || in.imm == BPF_FUNC_sys_bpf ||
+                         in.imm == BPF_FUNC_sys_close;
+            const char *name = disasm_helper(in.imm);
+            if (never)
+                rc = fail(err, errlen, "its code calls %s, which tinyprobe's programs never call",
+                          name ? name : "a helper");
+            else if (signal && !unsafe)
+                rc = fail(err, errlen,
+                          "its code calls %s, and its plan does not say it uses signal(): it "
+                          "is not what tinyprobe --emit made",
+                          name ? name : "a helper");
+            if (rc)
+                break;
+        }
+    }
+    elf_end(elf);
+    return rc;
+}
+
 static void get_progs(struct wire_in *in, struct tpo *t)
 {
     struct cg_output *cg = &t->cg;
@@ -308,6 +351,8 @@ int tpo_read(const void *data, size_t len, struct tpo *t, char *err, size_t errl
     if (t->opts.ringbuf_size < 4096 || t->opts.str_size < 1 || !t->opts.map_size ||
         !t->opts.stack_max)
         return fail(err, errlen, "it is damaged: the options it was made with are out of range");
+    if (check_helpers(data, len, t->plan->unsafe, err, errlen))
+        return -1;
     cg->plan = t->plan;
     cg->ncpus = ncpus;
     cg->map_size = t->opts.map_size;

@@ -300,6 +300,14 @@ hostile_system)
     grep -qxF "$DAMAGED the plan: a system() in a plan that says it calls none" "$WORK/err" ||
         fail "said: $(cat "$WORK/err")"
     ;;
+hostile_signal)
+    # code that signals the traced task, in a plan that says it calls no
+    # signal(): refused before anything loads, --unsafe or not
+    "$TP" --unsafe --emit "$WORK/p.tpo" -e 'probe tracepoint:syscalls:sys_enter_getpid { signal(10); }' ||
+        fail "--emit failed"
+    hostile "$WORK/p.tpo" 's["unsafe"] = 0'
+    refused "$WORK/h.tpo: error: cannot run the compiled script: its code calls bpf_send_signal, and its plan does not say it uses signal(): it is not what tinyprobe --emit made"
+    ;;
 hostile_maps)
     # a plan whose maps are not the object's: the kernel would write a
     # lookup's values past the buffers the plan sizes; and a map made in

@@ -79,12 +79,14 @@ tp_cases(probes probes ${TP_PROBES_CASES})
 
 # Unit: the register layouts of both architectures (bpf/arch.c), where
 # their instructions start (bpf/insn.c), BPF's as the listings print them
-# (bpf/disasm.c), the slots' layout (lang/plan.c),
-# and that the plan keeps nothing of the tree.
+# (bpf/disasm.c), the slots' layout (lang/plan.c), the plan's bytes in a
+# compiled script (lang/plan_io.c), and that the plan keeps nothing of the
+# tree.
 add_test(NAME unit_arch COMMAND arch_test)
 add_test(NAME unit_insn COMMAND insn_test)
 add_test(NAME unit_disasm COMMAND disasm_test)
 add_test(NAME unit_plan COMMAND plan_test)
+add_test(NAME unit_plan_io COMMAND plan_io_test)
 add_test(NAME unit_output COMMAND output_test)
 add_test(NAME unit_plan_owns COMMAND plan_owns_test)
 
@@ -138,7 +140,7 @@ endforeach()
 tp_cases(compiled compiled emit_run emit_errors no_llvm tracepoint_moved record_moved cross_emit
          cache_hit
          cache_owner cache_mode cache_truncated cache_flipped cache_foreign cache_dir
-         cache_two_writers cache_prune tuple_stacks hostile_records hostile_events hostile_system
+         cache_two_writers cache_prune tuple_stacks hostile_records hostile_events hostile_system hostile_signal
          hostile_maps hostile_places hostile_points cache_not_entries)
 set_tests_properties(compiled_cross_emit PROPERTIES FIXTURES_SETUP qemu)
 

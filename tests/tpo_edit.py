@@ -65,6 +65,7 @@ def parse(b):
     s['version'] = r.str(); s['name'] = r.str(); s['text'] = r.str()
     s['opts'] = [r.u32() for _ in range(4)]
     s['params'] = [r.str() for _ in range(r.u32())]
+    s['kernel'] = r.str()
     s['names_size'] = r.u32()
     s['spans'] = [r.loc() for _ in range(r.u32())]
     progs = []
@@ -135,6 +136,7 @@ def serialize(s):
     w.u32(len(s['params']))
     for p in s['params']:
         w.str(p)
+    w.str(s['kernel'])
     w.u32(s['names_size'])
     w.u32(len(s['spans']))
     for l in s['spans']:
