@@ -18,8 +18,11 @@
 #include "runtime/runtime.h"
 #include "runtime/stacks.h"
 
-/* Events are drained on this timer: the programs do not wake us per event. */
-#define DRAIN_MS 10
+/* Events are drained on this timer: the programs do not wake us per event.
+ * For the first DRAIN_EAGER_NS after attaching, every millisecond: the
+ * first events come that much sooner, for a hundred wakeups. */
+#define DRAIN_MS       10
+#define DRAIN_EAGER_NS 100000000ll
 /* A round of the drain formats events for at most this long, then looks at
  * the stop signals: producers that keep up with us cannot keep us from them
  * (libbpf's consume returns only once the buffer is empty). */
@@ -297,10 +300,12 @@ int run_probes(struct rt *rt)
         goto out;
     }
     bool more = false;
+    int64_t eager_until = clock_ns(CLOCK_MONOTONIC) + DRAIN_EAGER_NS;
     while (!exiting && !stop_signal) {
         int err = 0;
         /* wait for events only when the last round left none */
-        more = drain(rt, rb, more ? 0 : DRAIN_MS, ROUND_NS, &err);
+        int wait = clock_ns(CLOCK_MONOTONIC) < eager_until ? 1 : DRAIN_MS;
+        more = drain(rt, rb, more ? 0 : wait, ROUND_NS, &err);
         if (err) {
             char msg[128];
             snprintf(msg, sizeof(msg), "reading events failed: %s", strerror(err));
