@@ -79,13 +79,24 @@ struct syms {
  * first wanted, rather than linked: it and what it loads (liblzma, libbz2)
  * cost every run's start-up, --version's and a compiled script's included,
  * for the runs that print user stacks or symbols. */
+/* clang-format off: one function a line */
 #define DW_FUNCS(X)                                                                                \
     X(dwfl_begin)                                                                                  \
-    X(dwfl_end) X(dwfl_report_begin) X(dwfl_report_elf) X(dwfl_report_end) X(dwfl_module_addrinfo) \
-        X(dwfl_module_getsrc) X(dwfl_lineinfo) X(dwfl_thread_state_register_pc)                    \
-            X(dwfl_thread_state_registers) X(dwfl_frame_pc) X(dwfl_attach_state)                   \
-                X(dwfl_getthread_frames) X(dwfl_linux_proc_find_elf)                               \
-                    X(dwfl_standard_find_debuginfo)
+    X(dwfl_end)                                                                                    \
+    X(dwfl_report_begin)                                                                           \
+    X(dwfl_report_elf)                                                                             \
+    X(dwfl_report_end)                                                                             \
+    X(dwfl_module_addrinfo)                                                                        \
+    X(dwfl_module_getsrc)                                                                          \
+    X(dwfl_lineinfo)                                                                               \
+    X(dwfl_thread_state_register_pc)                                                               \
+    X(dwfl_thread_state_registers)                                                                 \
+    X(dwfl_frame_pc)                                                                               \
+    X(dwfl_attach_state)                                                                           \
+    X(dwfl_getthread_frames)                                                                       \
+    X(dwfl_linux_proc_find_elf)                                                                    \
+    X(dwfl_standard_find_debuginfo)
+/* clang-format on */
 #define DW_POINTER(f) __typeof__(f) *f;
 static struct {
     DW_FUNCS(DW_POINTER)
