@@ -16,6 +16,7 @@
 
 #include <bpf/libbpf.h>
 
+#include "bpf/feature.h"
 #include "bpf/kbtf.h"
 #include "codegen/codegen.h"
 #include "codegen/compiler.h"
@@ -678,6 +679,16 @@ int main(int argc, char **argv)
         return list_probes(o.script, o.rt.verbose);
     if (check_targets(&o) || check_output(&o, stdout_closed))
         return 1;
+    /* a run that loads programs and cannot: said before anything is
+     * compiled or read, as the kernel would refuse the load */
+    bool loads = !o.emit && !o.dump_tokens && !o.dump_ast && !o.dump_plan &&
+                 (!(o.dump_ir || o.dump_asm) || o.rt.dump_verifier || o.rt.dump_xlated);
+    char caps[128];
+    if (loads && geteuid() != 0 && feature_missing_caps(caps, sizeof(caps))) {
+        diag_sys_error(
+            NULL, "loading BPF programs needs root, or the CAP_BPF and CAP_PERFMON capabilities");
+        return 1;
+    }
     o.rt.start_ns = (uint64_t)start.tv_sec * 1000000000 + (uint64_t)start.tv_nsec;
     const char *name;
     size_t len = 0;
