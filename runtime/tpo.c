@@ -173,82 +173,74 @@ static char *dup_str(struct wire_in *in, size_t max)
     return xstrndup(s, n);
 }
 
-/* The bytes of the section named TPO_SECTION, or NULL. */
-static const void *find_section(const void *data, size_t len, size_t *seclen, char *err,
-                                size_t errlen)
+/* What a compiled script's ELF file holds for its reader, in one pass: the
+ * bytes of its TPO_SECTION, and the first helper of each concern its code
+ * calls. A compiled script is anyone's object: every instruction of every
+ * section that holds code is looked at, reachable or not, before anything
+ * is loaded. tinyprobe's code calls the signal helpers for signal(), which
+ * --unsafe allows and the plan then says; the helpers that write to tasks
+ * or change what functions return, never. */
+struct elf_seen {
+    const void *section;
+    size_t seclen;
+    int signal, never; /* a helper's number, or -1 */
+};
+
+static void seen_calls(const unsigned char *code, size_t size, struct elf_seen *s)
 {
+    for (size_t off = 0; off + sizeof(struct bpf_insn) <= size; off += 8) {
+        struct bpf_insn in;
+        memcpy(&in, code + off, sizeof(in));
+        if (in.code != (BPF_JMP | BPF_CALL) || in.src_reg != 0)
+            continue;
+        if (s->signal < 0 &&
+            (in.imm == BPF_FUNC_send_signal || in.imm == BPF_FUNC_send_signal_thread))
+            s->signal = in.imm;
+        if (s->never < 0 &&
+            (in.imm == BPF_FUNC_probe_write_user || in.imm == BPF_FUNC_override_return ||
+             in.imm == BPF_FUNC_sys_bpf || in.imm == BPF_FUNC_sys_close))
+            s->never = in.imm;
+    }
+}
+
+static int read_elf(const void *data, size_t len, struct elf_seen *s, char *err, size_t errlen)
+{
+    *s = (struct elf_seen){.signal = -1, .never = -1};
     elf_version(EV_CURRENT);
     Elf *elf = elf_memory((char *)data, len);
     size_t shstrndx;
-    const void *found = NULL;
+    int rc = -1;
+    GElf_Ehdr eh;
     if (!elf || elf_kind(elf) != ELF_K_ELF || elf_getshdrstrndx(elf, &shstrndx)) {
         fail(err, errlen, "it is not an ELF file that can be read: %s", elf_errmsg(-1));
         goto out;
     }
-    GElf_Ehdr eh;
     if (!gelf_getehdr(elf, &eh) || eh.e_machine != EM_BPF) {
         fail(err, errlen, "it is an ELF file, but not a BPF object");
         goto out;
     }
     for (Elf_Scn *scn = elf_nextscn(elf, NULL); scn; scn = elf_nextscn(elf, scn)) {
         GElf_Shdr sh;
-        const char *name = gelf_getshdr(scn, &sh) ? elf_strptr(elf, shstrndx, sh.sh_name) : NULL;
-        if (!name || strcmp(name, TPO_SECTION) || sh.sh_type != SHT_PROGBITS)
+        if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_PROGBITS)
             continue;
         if (sh.sh_offset > len || len - sh.sh_offset < sh.sh_size) {
-            fail(err, errlen, "its %s section lies past its end", TPO_SECTION);
+            fail(err, errlen, "a section lies past its end");
             goto out;
         }
-        found = (const char *)data + sh.sh_offset;
-        *seclen = sh.sh_size;
-        break;
+        const char *name = elf_strptr(elf, shstrndx, sh.sh_name);
+        if (sh.sh_flags & SHF_EXECINSTR)
+            seen_calls((const unsigned char *)data + sh.sh_offset, sh.sh_size, s);
+        else if (name && !s->section && strcmp(name, TPO_SECTION) == 0) {
+            s->section = (const char *)data + sh.sh_offset;
+            s->seclen = sh.sh_size;
+        }
     }
-    if (!found)
+    if (s->section)
+        rc = 0;
+    else
         fail(err, errlen, "it is a BPF object without a %s section: not one tinyprobe --emit made",
              TPO_SECTION);
 out:
-    elf_end(elf);
-    return found;
-}
-
-/* Helpers that change what the traced tasks see or do. tinyprobe's code
- * calls the signal ones for signal(), which --unsafe allows and the plan
- * then says; the others never. A compiled script is anyone's object: every
- * instruction of every section that holds code is looked at, reachable or
- * not, before anything is loaded. */
-static int check_helpers(const void *data, size_t len, bool unsafe, char *err, size_t errlen)
-{
-    Elf *elf = elf_memory((char *)data, len);
-    int rc = 0;
-    for (Elf_Scn *scn = elf ? elf_nextscn(elf, NULL) : NULL; scn && !rc;
-         scn = elf_nextscn(elf, scn)) {
-        GElf_Shdr sh;
-        if (!gelf_getshdr(scn, &sh) || !(sh.sh_flags & SHF_EXECINSTR) ||
-            sh.sh_type != SHT_PROGBITS || sh.sh_offset > len || len - sh.sh_offset < sh.sh_size)
-            continue;
-        const unsigned char *code = (const unsigned char *)data + sh.sh_offset;
-        for (size_t off = 0; off + sizeof(struct bpf_insn) <= sh.sh_size; off += 8) {
-            struct bpf_insn in;
-            memcpy(&in, code + off, sizeof(in));
-            if (in.code != (BPF_JMP | BPF_CALL) || in.src_reg != 0)
-                continue;
-            bool signal = in.imm == BPF_FUNC_send_signal || in.imm == BPF_FUNC_send_signal_thread;
-            bool never = in.imm == BPF_FUNC_probe_write_user ||
-                         in.imm == BPF_FUNC_override_return || in.imm == BPF_FUNC_sys_bpf ||
-                         in.imm == BPF_FUNC_sys_close;
-            const char *name = disasm_helper(in.imm);
-            if (never)
-                rc = fail(err, errlen, "its code calls %s, which tinyprobe's programs never call",
-                          name ? name : "a helper");
-            else if (signal && !unsafe)
-                rc = fail(err, errlen,
-                          "its code calls %s, and its plan does not say it uses signal(): it "
-                          "is not what tinyprobe --emit made",
-                          name ? name : "a helper");
-            if (rc)
-                break;
-        }
-    }
     elf_end(elf);
     return rc;
 }
@@ -289,10 +281,11 @@ int tpo_read(const void *data, size_t len, struct tpo *t, char *err, size_t errl
     memset(t, 0, sizeof(*t));
     if (len > TPO_SIZE_MAX)
         return fail(err, errlen, "it is larger than %u bytes", TPO_SIZE_MAX);
-    size_t seclen = 0;
-    const void *sec = find_section(data, len, &seclen, err, errlen);
-    if (!sec)
+    struct elf_seen seen;
+    if (read_elf(data, len, &seen, err, errlen))
         return -1;
+    const void *sec = seen.section;
+    size_t seclen = seen.seclen;
     struct wire_in in;
     wire_in_init(&in, sec, seclen);
     char m[4];
@@ -351,8 +344,15 @@ int tpo_read(const void *data, size_t len, struct tpo *t, char *err, size_t errl
     if (t->opts.ringbuf_size < 4096 || t->opts.str_size < 1 || !t->opts.map_size ||
         !t->opts.stack_max)
         return fail(err, errlen, "it is damaged: the options it was made with are out of range");
-    if (check_helpers(data, len, t->plan->unsafe, err, errlen))
-        return -1;
+    const char *helper = disasm_helper(seen.never >= 0 ? seen.never : seen.signal);
+    if (seen.never >= 0)
+        return fail(err, errlen, "its code calls %s, which tinyprobe's programs never call",
+                    helper ? helper : "a helper");
+    if (seen.signal >= 0 && !t->plan->unsafe)
+        return fail(err, errlen,
+                    "its code calls %s, and its plan does not say it uses signal(): it is not "
+                    "what tinyprobe --emit made",
+                    helper ? helper : "a helper");
     cg->plan = t->plan;
     cg->ncpus = ncpus;
     cg->map_size = t->opts.map_size;
