@@ -449,11 +449,23 @@ static bool claim_std_fds(void)
     return stdout_closed;
 }
 
+/* Whether `path` is the script file itself. */
+static bool is_script(const struct opts *o, const char *path)
+{
+    struct stat a, b;
+    return o->script && stat(o->script, &a) == 0 && stat(path, &b) == 0 && a.st_dev == b.st_dev &&
+           a.st_ino == b.st_ino;
+}
+
 /* Where events go, checked before anything is compiled; the file itself is
  * opened (and truncated) only once every probe is attached (run.c), so a
  * run that fails leaves it as it was. */
 static int check_output(struct opts *o, bool stdout_closed)
 {
+    if (o->emit && is_script(o, o->emit)) {
+        diag_sys_error(NULL, "--emit %s would overwrite the script", o->emit);
+        return -1;
+    }
     if (!o->outpath) {
         if (stdout_closed) {
             diag_sys_error(NULL, "cannot write events: standard output is closed");
@@ -462,9 +474,7 @@ static int check_output(struct opts *o, bool stdout_closed)
         }
         return 0;
     }
-    struct stat a, b;
-    if (o->script && stat(o->script, &a) == 0 && stat(o->outpath, &b) == 0 &&
-        a.st_dev == b.st_dev && a.st_ino == b.st_ino) {
+    if (is_script(o, o->outpath)) {
         diag_sys_error(NULL, "-o %s would overwrite the script", o->outpath);
         return -1;
     }
@@ -586,12 +596,6 @@ static const struct tpo_opts *tpo_opts_of(const struct opts *o, struct tpo_opts 
 /* --emit FILE: the compiled script, written whole or not at all. */
 static int emit(const struct opts *o, const struct cg_output *cg, const struct diag_src *src)
 {
-    struct stat a, b;
-    if (o->script && stat(o->script, &a) == 0 && stat(o->emit, &b) == 0 && a.st_dev == b.st_dev &&
-        a.st_ino == b.st_ino) {
-        diag_sys_error(NULL, "--emit %s would overwrite the script", o->emit);
-        return -1;
-    }
     struct tpo_opts to;
     void *buf = NULL;
     size_t len;
