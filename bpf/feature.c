@@ -107,6 +107,36 @@ bool feature_gotol(void)
     return known;
 }
 
+bool feature_alloc_in_tracing(void)
+{
+    static int known = -1;
+    if (known >= 0)
+        return known;
+    known = 0;
+    /* the one kind of program that kernels before it refused outright: the
+     * others were let through with a WARN, which no probe should cause */
+    LIBBPF_OPTS(bpf_map_create_opts, mo, .map_flags = BPF_F_NO_PREALLOC);
+    int map = bpf_map_create(BPF_MAP_TYPE_HASH, "tp_alloc", 4, 4, 1, &mo);
+    if (map < 0)
+        return known;
+    const struct bpf_insn insns[] = {
+        {.code = BPF_LD | BPF_DW | BPF_IMM,
+         .dst_reg = BPF_REG_1,
+         .src_reg = BPF_PSEUDO_MAP_FD,
+         .imm = map},
+        {0},
+        {.code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = 0},
+        {.code = BPF_JMP | BPF_EXIT},
+    };
+    int fd = bpf_prog_load(BPF_PROG_TYPE_PERF_EVENT, "tp_alloc", "GPL", insns,
+                           sizeof(insns) / sizeof(insns[0]), NULL);
+    known = fd >= 0;
+    if (fd >= 0)
+        close(fd);
+    close(map);
+    return known;
+}
+
 bool feature_missing_caps(char *buf, size_t n)
 {
     struct __user_cap_header_struct hdr = {.version = _LINUX_CAPABILITY_VERSION_3};

@@ -21,6 +21,12 @@ bool feature_current_task_btf(void);
  * instructions (Linux 6.6). */
 bool feature_gotol(void);
 
+/* Whether tracing programs may use hash maps that allocate their entries
+ * as they are added (BPF_F_NO_PREALLOC): Linux 6.1, where such maps took
+ * the BPF memory allocator. Before it perf_event programs were refused them
+ * and other tracing programs loaded with a warning in the kernel's log. */
+bool feature_alloc_in_tracing(void);
+
 /* When this process lacks what loading BPF needs (CAP_BPF and CAP_PERFMON,
  * or CAP_SYS_ADMIN): true, with the missing ones named in buf. */
 bool feature_missing_caps(char *buf, size_t n);

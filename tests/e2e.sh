@@ -420,6 +420,14 @@ inspect() {
         fail "-v --dry-run"
     grep -Eq '^prog +[0-9]+ +tracepoint +sys_enter_openat +insns [0-9]+' "$WORK/err" || fail "-v lists no program"
     grep -Eq '^map +[0-9]+ +ringbuf +events' "$WORK/err" || fail "-v lists no ring buffer"
+    # a map of plain values makes its entries as they come; one of counts
+    # (per CPU) has them all made at the load, as adding one costs less then
+    "$TP" -v --dry-run -e 'probe tracepoint:syscalls:sys_enter_openat { @at[tid] = nsecs; @n[comm] = count() }' \
+        2>"$WORK/err" >/dev/null || fail "-v --dry-run of two maps"
+    grep -Eq '^map +[0-9]+ +hash +m[0-9] +max_entries 4096 value_size 8 no_prealloc$' "$WORK/err" ||
+        fail "the map of plain values is preallocated: $(grep '^map' "$WORK/err")"
+    grep -Eq '^map +[0-9]+ +percpu_hash +m[0-9] +max_entries 4096 value_size 8$' "$WORK/err" ||
+        fail "the map of counts is not preallocated: $(grep '^map' "$WORK/err")"
     local one='probe BEGIN < print 1 >'
     "$TP" -d tokens -e "$one" | grep -q "^1:7-1:11 probe spec BEGIN$" || fail "-d tokens"
     "$TP" -d ir -e "$one" | grep -q '^define dso_local i32 @BEGIN(ptr' || "$TP" -d ir -e "$one" | grep -q '@BEGIN(ptr' || fail "-d ir"
