@@ -1,4 +1,5 @@
 #include <errno.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,10 +20,12 @@
 #include "runtime/stacks.h"
 
 /* Events are drained on this timer: the programs do not wake us per event.
- * For the first DRAIN_EAGER_NS after attaching, every millisecond: the
- * first events come that much sooner, for a hundred wakeups. */
-#define DRAIN_MS       10
-#define DRAIN_EAGER_NS 100000000ll
+ * For the first DRAIN_EAGER_NS after attaching, every DRAIN_EAGER_EVERY_NS:
+ * the first events come that much sooner (a quarter of a millisecond after
+ * they are sent, not five), for 400 wakeups. */
+#define DRAIN_NS             10000000ll
+#define DRAIN_EAGER_NS       100000000ll
+#define DRAIN_EAGER_EVERY_NS 250000ll
 /* A round of the drain formats events for at most this long, then looks at
  * the stop signals: producers that keep up with us cannot keep us from them
  * (libbpf's consume returns only once the buffer is empty). */
@@ -194,12 +197,18 @@ static void report_lost(struct rt *rt)
  * requests (print, clear, zero), for at most `budget` ns of formatting;
  * `poll_ms` first waits that long for the buffer to fill. Whether events
  * are left in the buffer. */
-static bool drain(struct rt *rt, struct ring_buffer *rb, int poll_ms, int64_t budget, int *err)
+static bool drain(struct rt *rt, struct ring_buffer *rb, int64_t wait_ns, int64_t budget, int *err)
 {
     rt->round_end = clock_ns(CLOCK_MONOTONIC) + budget;
-    /* the poll consumes only when the programs woke us (a quarter full):
-     * the consume takes what they wrote without waking us */
-    int r = poll_ms ? ring_buffer__poll(rb, poll_ms) : 0;
+    /* the wait ends early where the programs woke us (a quarter full); the
+     * consume takes what they wrote either way. ppoll on libbpf's epoll
+     * descriptor rather than its poll, whose timeout is in milliseconds. */
+    int r = 0;
+    if (wait_ns) {
+        struct pollfd pfd = {.fd = ring_buffer__epoll_fd(rb), .events = POLLIN};
+        struct timespec ts = {.tv_sec = wait_ns / 1000000000, .tv_nsec = wait_ns % 1000000000};
+        r = ppoll(&pfd, 1, &ts, NULL) < 0 ? -errno : 0;
+    }
     stacks_poll(rt->stacks); /* what processes mapped, before their stacks */
     if (r >= 0 || r == -EINTR)
         r = ring_buffer__consume(rb);
@@ -304,7 +313,7 @@ int run_probes(struct rt *rt)
     while (!exiting && !stop_signal) {
         int err = 0;
         /* wait for events only when the last round left none */
-        int wait = clock_ns(CLOCK_MONOTONIC) < eager_until ? 1 : DRAIN_MS;
+        int64_t wait = clock_ns(CLOCK_MONOTONIC) < eager_until ? DRAIN_EAGER_EVERY_NS : DRAIN_NS;
         more = drain(rt, rb, more ? 0 : wait, ROUND_NS, &err);
         if (err) {
             char msg[128];
