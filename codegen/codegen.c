@@ -65,14 +65,19 @@ static void target_filter(struct cg *c)
     LLVMPositionBuilderAtEnd(c->b, ours);
 }
 
-/* One program for the points first..first+count-1 of spec sp: more than
- * one when the kind tells them apart by the attach cookie (the index of the
- * point's entry in out->progs), which is also what `probe` and the events'
- * header then say. */
-static void gen_prog(struct cg *c, const struct ast_probe *pr, const struct ast_spec *sp, int first,
-                     int count)
+/* A point a program is made for, and the spec that named it. */
+struct cg_entry {
+    const struct ast_spec *spec;
+    const struct probe_point *point;
+};
+
+/* One program for `count` points of one kind: more than one when the kind
+ * tells them apart by the attach cookie (the index of the point's entry in
+ * out->progs), which is also what `probe` and the events' header then say. */
+static void gen_prog(struct cg *c, const struct ast_probe *pr, const struct cg_entry *e, int count)
 {
-    const struct probe_point *pt = sp->points.v[first];
+    const struct ast_spec *sp = e[0].spec;
+    const struct probe_point *pt = e[0].point;
     struct cg_prog *p = &c->out->progs[c->out->nprogs];
     c->prog = c->out->nprogs;
     c->out->nprogs += count;
@@ -82,11 +87,11 @@ static void gen_prog(struct cg *c, const struct ast_probe *pr, const struct ast_
     c->probe = pr;
     c->var_slots = xcalloc(pr->nvars, sizeof(*c->var_slots));
     for (int i = 0; i < count; i++) {
-        const struct probe_point *q = sp->points.v[first + i];
+        const struct probe_point *q = e[i].point;
         size_t len = strlen(sp->kind->name) + strlen(q->target) + 2;
         p[i].text = xmalloc(len);
         snprintf(p[i].text, len, "%s%s%s", sp->kind->name, *q->target ? ":" : "", q->target);
-        p[i].loc = sp->loc;
+        p[i].loc = e[i].spec->loc;
         p[i].kind = sp->kind;
         p[i].point = q;
         p[i].shared = c->shared;
@@ -171,6 +176,52 @@ static void gen_prog(struct cg *c, const struct ast_probe *pr, const struct ast_
         diag_note(c->src, "split the probe's statements between probes on the same event");
     }
     LLVMBuildBr(c->b, c->out_bb);
+}
+
+/* Whether spec t's points can take spec s's program: one kind that tells
+ * points apart by the attach cookie and attaches them one by one (not
+ * kprobe.multi's or uprobe.multi's one link for many: those are one
+ * spec's), each spec's points reading every field at one place, and the
+ * same place in both (ast_spec.group): "tracepoint:syscalls:sys_exit_open,
+ * tracepoint:syscalls:sys_exit_openat" is one program, as a pattern's
+ * matches are. */
+static bool joins(const struct ast_spec *s, const struct ast_spec *t)
+{
+    return s->kind == t->kind && s->kind->cookie_shares && !s->kind->attach_many && !s->split &&
+           !t->split && s->group == t->group;
+}
+
+/* The programs of probe pr: one for each group of its specs that share
+ * one (in the order of their first specs), one for each point of the
+ * others. */
+static void gen_probe(struct cg *c, const struct ast_probe *pr)
+{
+    int errors = c->src->errors, n = 0;
+    for (const struct ast_spec *s = pr->specs; s; s = s->next)
+        n += s->points.n;
+    struct cg_entry *e = xcalloc(n ? n : 1, sizeof(*e));
+    for (const struct ast_spec *s = pr->specs; s && c->src->errors == errors; s = s->next) {
+        bool joined = false; /* to an earlier spec's program */
+        for (const struct ast_spec *t = pr->specs; t != s && !joined; t = t->next)
+            joined = joins(t, s);
+        if (joined)
+            continue;
+        if (!s->kind->cookie_shares || s->split) {
+            for (int i = 0; i < s->points.n && c->src->errors == errors; i++) {
+                e[0] = (struct cg_entry){s, s->points.v[i]};
+                gen_prog(c, pr, e, 1);
+            }
+            continue;
+        }
+        int k = 0;
+        for (const struct ast_spec *t = s; t; t = t->next)
+            if (t == s || joins(s, t))
+                for (int i = 0; i < t->points.n; i++)
+                    e[k++] = (struct cg_entry){t, t->points.v[i]};
+        if (k)
+            gen_prog(c, pr, e, k);
+    }
+    free(e);
 }
 
 /* LLVM's BPF backend copies each source line into BTF's line info, which the
@@ -264,13 +315,7 @@ int cg_compile(const struct ast_program *p, const struct cg_opts *o, struct cg_o
     out->progs = xcalloc(nprogs, sizeof(*out->progs));
     /* no program is made after an error: a stage stops at its first */
     for (const struct ast_probe *pr = p->probes; pr && p->src->errors == errors; pr = pr->next)
-        for (const struct ast_spec *s = pr->specs; s && p->src->errors == errors; s = s->next) {
-            if (s->kind->cookie_shares && !s->split)
-                gen_prog(&c, pr, s, 0, s->points.n);
-            else
-                for (int i = 0; i < s->points.n && p->src->errors == errors; i++)
-                    gen_prog(&c, pr, s, i, 1);
-        }
+        gen_probe(&c, pr);
     if (c.map_names) {
         size_t w = 8;
         for (int i = 0; i < out->nprogs; i++)

@@ -142,6 +142,10 @@ struct ast_spec {
     const struct probe_kind *kind;
     struct probe_points points;
     bool split; /* its points read fields at different places: a program each */
+    /* the probe's first spec whose points read every field where this
+     * one's do (NULL: no field is read), whose program may serve this
+     * spec's points too; and the checks' next one while they work it out */
+    struct ast_spec *group, *regroup;
 };
 
 /* A $variable of a probe: its type is set by its first assignment. */

@@ -123,6 +123,33 @@ static bool same_type(struct ty a, struct ty b)
     return a.kind == b.kind && (a.kind != TY_PTR || a.btf == b.btf);
 }
 
+static bool same_place(const struct probe_field *a, const struct probe_field *b)
+{
+    return a->offset == b->offset && a->size == b->size && a->kind == b->kind &&
+           a->is_signed == b->is_signed;
+}
+
+/* Specs whose points read field `name` at one place, as they did every
+ * field before it, stay in one group (see ast_spec.group): each spec joins
+ * the first spec of its group so far that reads it where it does. */
+static void regroup(struct ast_spec *specs, const char *name)
+{
+    for (struct ast_spec *s = specs; s; s = s->next) {
+        s->regroup = s;
+        if (!s->points.n)
+            continue;
+        const struct probe_field *f = probe_field(s->points.v[0], name);
+        for (struct ast_spec *t = specs; t != s; t = t->next)
+            if (t->points.n && t->group == s->group &&
+                same_place(probe_field(t->points.v[0], name), f)) {
+                s->regroup = t;
+                break;
+            }
+    }
+    for (struct ast_spec *s = specs; s; s = s->next)
+        s->group = s->regroup;
+}
+
 /* args.f: a field of each of the probe's points, of one type in all. */
 static bool check_ctx_field(struct check *c, struct ast_node *n)
 {
@@ -194,11 +221,11 @@ static bool check_ctx_field(struct check *c, struct ast_node *n)
             /* one program serves the spec's points only if it is at the same place in each */
             if (!first)
                 first = f;
-            else if (f->offset != first->offset || f->size != first->size ||
-                     f->kind != first->kind || f->is_signed != first->is_signed)
+            else if (!same_place(f, first))
                 s->split = true;
         }
     }
+    regroup(check_probe(c)->specs, n->sval);
     n->in_ctx = true;
     n->ty = ty;
     return true;

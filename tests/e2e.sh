@@ -47,6 +47,26 @@ open_script() {
     expect "$WORK/want"
 }
 
+# A probe's tracepoints named one by one share a program where each field
+# the probe reads is at one place in all of them: the three opens' entries
+# are two programs (sys_enter_open's filename is elsewhere), and `probe`
+# still says which point fired.
+shared_specs() {
+    "$TP" -v --dry-run -e 'probe tracepoint:syscalls:sys_enter_open, tracepoint:syscalls:sys_enter_openat,
+        tracepoint:syscalls:sys_enter_openat2 { @p[tid] = str(args.filename) }' 2>"$WORK/err" >/dev/null ||
+        fail "-v --dry-run"
+    awk '/^prog/ { print $3, $4 }' "$WORK/err" >"$WORK/got"
+    printf '%s\n' "tracepoint sys_enter_open" "tracepoint sys_enter_openat" >"$WORK/want"
+    expect "$WORK/want"
+    start -e 'probe tracepoint:syscalls:sys_enter_close, tracepoint:syscalls:sys_enter_openat / comm == "tp_helper" / <
+                  print probe >'
+    "$HELPER" open /etc/hostname
+    stop
+    printf '%s\n' tracepoint:syscalls:sys_enter_openat tracepoint:syscalls:sys_enter_close >"$WORK/want"
+    cp "$WORK/out" "$WORK/got"
+    expect "$WORK/want"
+}
+
 # The canned exec script: TIME PCOMM PID PPID UID GID RET ARGS, as execsnoop:
 # PCOMM the new program's name, RET the result (a failed exec too), the argv whole.
 exec_script() {

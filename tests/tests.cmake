@@ -31,7 +31,7 @@ function(tp_cases script prefix)
 endfunction()
 
 # End to end: tinyprobe traces tp_helper; see tests/e2e.sh.
-set(TP_E2E_CASES oneliner fields open_script exec_script exec_long_argv kprobe_dry_run
+set(TP_E2E_CASES oneliner fields open_script shared_specs exec_script exec_long_argv kprobe_dry_run
     kprobe_missing kprobe_attach kretprobe_retval kprobe_no_function signals exit_codes
     lost_events script_files values strings inspect list_scripts verifier_reject unprivileged
     cpu_order count_opens count_cpus ppid_time more_scripts print_when_full counter_every_second
