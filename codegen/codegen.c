@@ -180,15 +180,18 @@ static void gen_prog(struct cg *c, const struct ast_probe *pr, const struct cg_e
 
 /* Whether spec t's points can take spec s's program: one kind that tells
  * points apart by the attach cookie and attaches them one by one (not
- * kprobe.multi's or uprobe.multi's one link for many: those are one
- * spec's), each spec's points reading every field at one place, and the
- * same place in both (ast_spec.group): "tracepoint:syscalls:sys_exit_open,
+ * kprobe.multi's one link for many, which is one spec's), whose points in
+ * one binary of user space are not told apart by their addresses (uaddr()
+ * in a uprobe on a PIE is relative to its point), each spec's points
+ * reading every field at one place, and the same place in both
+ * (ast_spec.group): "tracepoint:syscalls:sys_exit_open,
  * tracepoint:syscalls:sys_exit_openat" is one program, as a pattern's
  * matches are. */
 static bool joins(const struct ast_spec *s, const struct ast_spec *t)
 {
-    return s->kind == t->kind && s->kind->cookie_shares && !s->kind->attach_many && !s->split &&
-           !t->split && s->group == t->group;
+    const struct probe_kind *k = s->kind;
+    return t->kind == k && k->cookie_shares && !k->attach_many && !(k->caps & PROBE_UBIN) &&
+           !s->split && !t->split && s->group == t->group;
 }
 
 /* The programs of probe pr: one for each group of its specs that share

@@ -58,6 +58,10 @@ shared_specs() {
     awk '/^prog/ { print $3, $4 }' "$WORK/err" >"$WORK/got"
     printf '%s\n' "tracepoint sys_enter_open" "tracepoint sys_enter_openat" >"$WORK/want"
     expect "$WORK/want"
+    # uprobes keep a program each: uaddr() in one is relative to its point
+    "$TP" -v --dry-run -e "probe uprobe:$HELPER:tp_target, uprobe:$HELPER:main { print probe }" \
+        2>"$WORK/err" >/dev/null || fail "-v --dry-run of two uprobes"
+    [ "$(grep -c '^prog .* uprobe:' "$WORK/err")" -eq 2 ] || fail "two uprobes, not two programs: $(grep '^prog' "$WORK/err")"
     start -e 'probe tracepoint:syscalls:sys_enter_close, tracepoint:syscalls:sys_enter_openat / comm == "tp_helper" / <
                   print probe >'
     "$HELPER" open /etc/hostname
