@@ -581,15 +581,14 @@ static int set_names(struct rt *rt)
  * 20 times a preallocated one there. */
 static void set_alloc(struct rt *rt)
 {
-    const struct plan *p = rt->cg->plan;
     struct bpf_map *m;
     bpf_object__for_each_map(m, rt->obj)
     {
+        /* a plan's map of plain values is a hash (map_as_planned), one of
+         * aggregations a per-CPU hash */
         if (bpf_map__type(m) != BPF_MAP_TYPE_HASH)
             continue;
-        int id = plan_map_of(rt, m);
-        bool values = id >= 0 && !p->maps[id].in_slots && !p->maps[id].array && !p->maps[id].agg &&
-                      feature_alloc_in_tracing();
+        bool values = plan_map_of(rt, m) >= 0 && feature_alloc_in_tracing();
         if (values || strncmp(bpf_map__name(m), CG_STACK_PREFIX, strlen(CG_STACK_PREFIX)) == 0)
             bpf_map__set_map_flags(m, bpf_map__map_flags(m) | BPF_F_NO_PREALLOC);
     }

@@ -21,8 +21,8 @@
 
 /* Events are drained on this timer: the programs do not wake us per event.
  * For the first DRAIN_EAGER_NS after attaching, every DRAIN_EAGER_EVERY_NS:
- * the first events come that much sooner (a quarter of a millisecond after
- * they are sent, not five), for 400 wakeups. */
+ * the first events show within a quarter of a millisecond of being sent,
+ * not ten, for 400 wakeups. */
 #define DRAIN_NS             10000000ll
 #define DRAIN_EAGER_NS       100000000ll
 #define DRAIN_EAGER_EVERY_NS 250000ll
@@ -195,7 +195,7 @@ static void report_lost(struct rt *rt)
 
 /* What the probes sent and asked since the last drain, events then the
  * requests (print, clear, zero), for at most `budget` ns of formatting;
- * `poll_ms` first waits that long for the buffer to fill. Whether events
+ * `wait_ns` first waits that long for the buffer to fill. Whether events
  * are left in the buffer. */
 static bool drain(struct rt *rt, struct ring_buffer *rb, int64_t wait_ns, int64_t budget, int *err)
 {

@@ -488,7 +488,7 @@ detach_many() {
     [ "${n:-0}" -gt 600 ] || fail "only ${n:-no} probes attached"
     ours "$TP_PID" >"$WORK/ids"
     # one program: the two specs read no field, and share it
-    [ "$(grep -c '^prog ' "$WORK/ids")" -ge 1 ] || fail "tinyprobe's program not found: $(cat "$WORK/ids")"
+    [ "$(grep -c '^prog ' "$WORK/ids")" -eq 1 ] || fail "not tinyprobe's one program: $(cat "$WORK/ids")"
     local t0 rc
     t0=$(now)
     kill -INT "$TP_PID"
