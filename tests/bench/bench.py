@@ -83,9 +83,11 @@ def stop(p):
     return err
 
 
-def wait_for(path, needle, timeout=30):
-    """Seconds until `needle` shows up in the file at `path`."""
-    t0 = time.monotonic()
+def wait_for(path, needle, timeout=30, t0=None):
+    """Seconds until `needle` shows up in the file at `path`, counted from
+    t0 (a time.monotonic() taken before the tracer was started) or from
+    now."""
+    t0 = time.monotonic() if t0 is None else t0
     while time.monotonic() - t0 < timeout:
         try:
             with open(path, "rb") as f:
@@ -187,8 +189,9 @@ def compiled(tmp):
             out = os.path.join(tmp, who + ".first")
             if os.path.exists(out):
                 os.unlink(out)  # the last round's has the marker already
+            t0 = time.monotonic()
             p = start(cmd, out)
-            firsts.append(wait_for(out, marker.encode()) * 1000)
+            firsts.append(wait_for(out, marker.encode(), t0=t0) * 1000)
             stop(p)
             opener.kill()
             opener.wait()
@@ -205,8 +208,11 @@ def first_event(tmp):
     for who, cmd in ONELINER.items():
         opener = subprocess.Popen([HELPER, "rate", "1000", "60", marker], stderr=subprocess.DEVNULL)
         out = os.path.join(tmp, who + ".first")
+        if os.path.exists(out):
+            os.unlink(out)  # the compiled section's, with the marker in it
+        t0 = time.monotonic()
         p = start(cmd, out)
-        res[who] = wait_for(out, marker.encode()) * 1000
+        res[who] = wait_for(out, marker.encode(), t0=t0) * 1000
         stop(p)
         opener.kill()
         opener.wait()
