@@ -536,6 +536,7 @@ static void make_key(const struct opts *o, const char *text, size_t len, struct 
 {
     wire_put_str(k, "tinyprobe " TP_VERSION);
     cache_put_build(k);
+    wire_put_str(k, compiler_id);
     wire_put_u32(k, TPO_FORMAT);
     wire_put_strn(k, text, len);
     wire_put_u32(k, (uint32_t)o->cg.str_size);

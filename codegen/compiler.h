@@ -23,6 +23,12 @@ struct compiler {
     int (*compile)(const struct ast_program *p, const struct cg_opts *o, struct cg_output *out);
 };
 
+/* A hash of the module the executable was built beside
+ * (cmake/compiler_id.cmake), for the cache's keys: a module rebuilt where
+ * the executable was not (a change to codegen alone) makes its own entries,
+ * not loads the old module's objects. */
+extern const char compiler_id[];
+
 /* cg_compile through the module, which is opened on the first call; 0, or -1
  * after reporting why (a missing or foreign module included). */
 int compiler_compile(const struct ast_program *p, const struct cg_opts *o, struct cg_output *out);

@@ -180,6 +180,30 @@ cache_hit)
     "$TP" -v --dry-run exec >/dev/null 2>"$WORK/err" || fail "exec --dry-run failed"
     grep -q '^tinyprobe: cache: loaded ' "$WORK/err" || fail "exec did not start from the cache"
     ;;
+cache_module)
+    # the executable carries the hash of the module built beside it, and
+    # the cache's key takes it: another module (the same executable, the
+    # hash changed) makes its own entry rather than load the other's objects
+    mod="$(dirname "$TP")/tinyprobe-compiler.so"
+    [ -f "$mod" ] || skip "this build links the compiler in"
+    id=$(sha256sum "$mod" | cut -c1-32)
+    grep -qaF "$id" "$TP" || fail "the executable does not carry its module's hash $id"
+    run
+    said "kept ENTRY"
+    mkdir "$WORK/bin" && cp "$mod" "$WORK/bin/" || fail "cannot copy the module"
+    python3 -c 'import sys
+d = open(sys.argv[1], "rb").read()
+old = sys.argv[2].encode()
+new = ("%032x" % ((int(old, 16) + 1) % (1 << 128))).encode()
+assert d.count(old) == 1
+open(sys.argv[3], "wb").write(d.replace(old, new))' "$TP" "$id" "$WORK/bin/tinyprobe" &&
+        chmod 755 "$WORK/bin/tinyprobe" || fail "cannot change the hash"
+    TP="$WORK/bin/tinyprobe" run
+    said "kept ENTRY"
+    [ "$(entries)" = 2 ] || fail "$(entries) files in the cache, not 2"
+    TP="$WORK/bin/tinyprobe" run
+    said "loaded ENTRY"
+    ;;
 cache_owner)
     run
     chown 65534 "$(entry)"

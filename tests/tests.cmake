@@ -138,7 +138,7 @@ endforeach()
 # compiled_cross_emit also makes the compiled script the VM's cross_run
 # runs on the second kernel.
 tp_cases(compiled compiled emit_run emit_errors no_llvm tracepoint_moved record_moved cross_emit
-         cache_hit
+         cache_hit cache_module
          cache_owner cache_mode cache_truncated cache_flipped cache_foreign cache_dir
          cache_two_writers cache_prune tuple_stacks hostile_records hostile_events hostile_system hostile_signal
          hostile_maps hostile_places hostile_points cache_not_entries)
