@@ -376,7 +376,8 @@ exit_gate() {
     local end
     taskset -c 0 "$HELPER" spin 6 2>/dev/null &
     local s1=$!
-    "$TP" -q -p "$s1" -e 'probe tracepoint:syscalls:sys_enter_getppid { @n++; if (@n == 100000) { exit } }' \
+    # (a helper too slow to reach the count is a failure, not a hang)
+    timeout 60 "$TP" -q -p "$s1" -e 'probe tracepoint:syscalls:sys_enter_getppid { @n++; if (@n == 100000) { exit } }' \
         >"$WORK/out" 2>"$WORK/err" || fail "exit code $? (one CPU)"
     kill "$s1" 2>/dev/null
     wait
@@ -386,7 +387,7 @@ exit_gate() {
     s1=$!
     "$HELPER" spin 6 2>/dev/null &
     local s2=$!
-    "$TP" -q -e 'probe tracepoint:syscalls:sys_enter_getppid / comm == "tp_helper" / {
+    timeout 60 "$TP" -q -e 'probe tracepoint:syscalls:sys_enter_getppid / comm == "tp_helper" / {
                      @n++; if (@n >= 200000) { exit } }' >"$WORK/out" 2>"$WORK/err" ||
         fail "exit code $? (two CPUs)"
     kill "$s1" "$s2" 2>/dev/null
